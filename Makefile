@@ -1,0 +1,48 @@
+# Galena: `make demo` runs the app with demo data; `make test` runs the whole suite.
+SHELL := /bin/bash
+VENV ?= .venv
+PORT ?= 8000
+
+# Django 6 needs Python 3.12+; take the newest interpreter we can find (3.11 still works,
+# on the Django 5.2 LTS line: docs/decisions/0001-python-and-django-versions.md).
+PYTHON ?= $(shell for p in python3.14 python3.13 python3.12 \
+	$$(ls -d $$HOME/.pyenv/versions/3.1[234]*/bin/python 2>/dev/null | sort -rV) python3.11 python3; do \
+	command -v $$p >/dev/null 2>&1 && $$p -c 'import sys; sys.exit(sys.version_info < (3, 11))' 2>/dev/null \
+	&& { command -v $$p; break; }; done)
+
+BIN := $(VENV)/bin
+STAMP_APP := $(VENV)/.installed-app
+STAMP_TEST := $(VENV)/.installed-test
+
+.PHONY: demo test lint format clean
+
+$(BIN)/python:
+	@test -n "$(PYTHON)" || { echo "Galena needs Python 3.11 or newer (3.12+ recommended): none found."; exit 1; }
+	@echo "Creating $(VENV) with $(PYTHON)"
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+
+$(STAMP_APP): pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet -e .
+	@touch $@
+
+$(STAMP_TEST): pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet -e '.[test]'
+	@touch $@ $(STAMP_APP)
+
+demo: $(STAMP_APP)
+	PORT=$(PORT) $(BIN)/galena demo
+
+test: $(STAMP_TEST)
+	$(BIN)/pytest -n 2 -p no:cacheprovider
+
+lint: $(STAMP_TEST)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+format: $(STAMP_TEST)
+	$(BIN)/ruff check --fix .
+	$(BIN)/ruff format .
+
+clean:
+	rm -rf $(VENV) var

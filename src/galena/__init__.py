@@ -1,0 +1,3 @@
+"""Galena: open-source lead management."""
+
+__version__ = "0.1.0"

@@ -1,0 +1,3 @@
+from galena.cli import main
+
+main()

@@ -1,0 +1,10 @@
+"""Settings for the test suite: the normal settings with test-only speed-ups."""
+
+import os
+
+os.environ["GALENA_ENV"] = "test"
+
+from galena.config.settings import *  # noqa: E402, F403
+
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"

@@ -1,0 +1,75 @@
+"""Which leads a user may see and change. Every page, API call and export goes through here.
+
+- admin: every lead;
+- head of sales: the leads of their team, and their own;
+- sales manager, telemarketer: their own leads and the unassigned leads of their team;
+- marketer: no leads (sources, campaigns and reports only).
+"""
+
+from __future__ import annotations
+
+from django.contrib.auth import get_user_model
+from django.db.models import Q, QuerySet
+
+from galena.accounts.models import Role
+from galena.accounts.roles import role_of, team_id_of
+from galena.core.errors import NotFound, PermissionDenied
+from galena.leads.models import Lead
+
+
+def visible_leads_filter(user) -> Q | None:
+    """The condition on Lead that the user's role allows, or None for no access at all."""
+    role = role_of(user)
+    if role == Role.ADMIN:
+        return Q()
+    team_id = team_id_of(user)
+    if role == Role.HEAD_OF_SALES:
+        return Q(owner=user) | Q(team_id=team_id) if team_id else Q(owner=user)
+    if role in (Role.SALES_MANAGER, Role.TELEMARKETER):
+        own = Q(owner=user)
+        return own | Q(owner__isnull=True, team_id=team_id) if team_id else own
+    return None
+
+
+def require_lead_access(user) -> None:
+    """Refuse users whose role does not work on leads (marketers, users without a role)."""
+    if visible_leads_filter(user) is None:
+        raise PermissionDenied("Your role does not give access to leads.")
+
+
+def leads_visible_to(user) -> QuerySet[Lead]:
+    condition = visible_leads_filter(user)
+    if condition is None:
+        raise PermissionDenied("Your role does not give access to leads.")
+    return Lead.objects.filter(condition)
+
+
+def lead_get_for(*, user, lead_id: int, for_update: bool = False) -> Lead:
+    """The lead if the user may see it; otherwise NotFound, so existence is not revealed."""
+    queryset = leads_visible_to(user)
+    if for_update:
+        queryset = queryset.select_for_update()
+    lead = queryset.filter(pk=lead_id).first()
+    if lead is None:
+        raise NotFound("No lead with this id, or it is not yours to see.")
+    return lead
+
+
+def can_assign(user) -> bool:
+    """Heads of sales and admins route leads to others; others may only take leads."""
+    return role_of(user) in (Role.ADMIN, Role.HEAD_OF_SALES)
+
+
+def assignable_owners(user) -> QuerySet:
+    """Users the given user may make owners of a lead."""
+    users = get_user_model().objects.filter(is_active=True).select_related("profile")
+    role = role_of(user)
+    working = Q(profile__role__in=[Role.HEAD_OF_SALES, Role.SALES_MANAGER, Role.TELEMARKETER])
+    if role == Role.ADMIN:
+        return users.filter(working | Q(is_superuser=True)).order_by("username")
+    if role == Role.HEAD_OF_SALES:
+        team_id = team_id_of(user)
+        return users.filter(working, profile__team_id=team_id).order_by("username")
+    if role in (Role.SALES_MANAGER, Role.TELEMARKETER):
+        return users.filter(pk=user.pk)
+    return users.none()

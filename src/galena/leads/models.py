@@ -1,0 +1,501 @@
+"""The ground floor: leads, their contact points, stages, tasks, events and attribution.
+
+Business logic lives in services.py; models hold fields, constraints and cheap properties.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from django.conf import settings
+from django.core.validators import MinValueValidator
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from galena.core.models import TimeStampedModel
+
+# --- attribution ----------------------------------------------------------------------
+
+
+class Channel(models.TextChoices):
+    ORGANIC_SEARCH = "organic_search", _("Search (organic)")
+    PAID_SEARCH = "paid_search", _("Contextual ads")
+    BANNER = "banner", _("Banner ads")
+    SOCIAL = "social", _("Social networks")
+    EMAIL_CAMPAIGN = "email_campaign", _("E-mail campaign")
+    REFERRAL = "referral", _("Referral programme")
+    LANDING_PAGE = "landing_page", _("Landing page / web form")
+    POPUP = "popup", _("Pop-up")
+    QUIZ = "quiz", _("Quiz")
+    CALLBACK = "callback", _("Callback widget")
+    CHAT = "chat", _("Chat / messenger")
+    INBOUND_EMAIL = "inbound_email", _("Inbound e-mail")
+    PHONE_CALL = "phone_call", _("Inbound call")
+    AD_LEAD_FORM = "ad_lead_form", _("Ad-platform lead form")
+    APP = "app", _("App download")
+    SMS = "sms", _("SMS")
+    COLD_CALL = "cold_call", _("Cold calls")
+    EXHIBITION = "exhibition", _("Exhibition")
+    CONFERENCE = "conference", _("Conference")
+    RAFFLE = "raffle", _("Raffle")
+    FLYER = "flyer", _("Flyers")
+    MAILING_LIST = "mailing_list", _("Mailing list")
+    BOUGHT_LIST = "bought_list", _("Bought list")
+    IMPORT = "import", _("File import")
+    MANUAL = "manual", _("Entered by hand")
+    OTHER = "other", _("Other")
+
+
+OFFLINE_CHANNELS = frozenset(
+    {
+        Channel.COLD_CALL,
+        Channel.EXHIBITION,
+        Channel.CONFERENCE,
+        Channel.RAFFLE,
+        Channel.FLYER,
+        Channel.MAILING_LIST,
+    }
+)
+
+
+class Source(TimeStampedModel):
+    """Where leads come from: a site, an ad network, an exhibition, a list vendor."""
+
+    name = models.CharField(max_length=120, unique=True)
+    channel = models.CharField(max_length=32, choices=Channel.choices, default=Channel.OTHER)
+    vendor = models.CharField(
+        max_length=120, blank=True, help_text=_("Who sold or supplied these leads, if bought.")
+    )
+    description = models.TextField(blank=True)
+    is_active = models.BooleanField(default=True)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def is_offline(self) -> bool:
+        return self.channel in OFFLINE_CHANNELS
+
+
+class Campaign(TimeStampedModel):
+    name = models.CharField(max_length=160)
+    source = models.ForeignKey(Source, on_delete=models.PROTECT, related_name="campaigns")
+    utm_campaign = models.CharField(max_length=200, blank=True, db_index=True)
+    starts_on = models.DateField(null=True, blank=True)
+    ends_on = models.DateField(null=True, blank=True)
+    budget = models.DecimalField(max_digits=14, decimal_places=2, null=True, blank=True)
+    currency = models.CharField(max_length=3, default="EUR")
+    region = models.CharField(max_length=120, blank=True)
+    is_active = models.BooleanField(default=True)
+
+    class Meta:
+        ordering = ["-starts_on", "name"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["source", "name"], name="campaign_unique_name_per_source"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class CampaignSpend(models.Model):
+    """Money spent on a campaign on one day, in one currency."""
+
+    campaign = models.ForeignKey(Campaign, on_delete=models.CASCADE, related_name="spend")
+    date = models.DateField()
+    amount = models.DecimalField(
+        max_digits=14, decimal_places=2, validators=[MinValueValidator(Decimal("0"))]
+    )
+    currency = models.CharField(max_length=3)
+    clicks = models.PositiveIntegerField(null=True, blank=True)
+    impressions = models.PositiveIntegerField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-date"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["campaign", "date", "currency"], name="spend_one_row_per_campaign_day"
+            ),
+            models.CheckConstraint(condition=Q(amount__gte=0), name="spend_amount_not_negative"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.campaign} {self.date}: {self.amount} {self.currency}"
+
+
+class OfflineEvent(TimeStampedModel):
+    """An exhibition, conference, raffle or other offline occasion where leads are met."""
+
+    name = models.CharField(max_length=160)
+    source = models.ForeignKey(
+        Source, on_delete=models.PROTECT, related_name="offline_events", null=True, blank=True
+    )
+    city = models.CharField(max_length=120, blank=True)
+    starts_on = models.DateField(null=True, blank=True)
+    ends_on = models.DateField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-starts_on", "name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+# --- pipeline stages ------------------------------------------------------------------
+
+
+class StageKind(models.TextChoices):
+    OPEN = "open", _("Open")
+    WON = "won", _("Converted")
+    LOST = "lost", _("Rejected")
+    DEFERRED = "deferred", _("Deferred")
+
+
+class Stage(models.Model):
+    """A step of the lead pipeline; stages are data so each business can shape its own."""
+
+    code = models.SlugField(max_length=40, unique=True)
+    name = models.CharField(max_length=80)
+    kind = models.CharField(max_length=12, choices=StageKind.choices, default=StageKind.OPEN)
+    order = models.PositiveSmallIntegerField(default=0)
+    is_initial = models.BooleanField(default=False, help_text=_("New leads start here."))
+
+    class Meta:
+        ordering = ["order", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["is_initial"], condition=Q(is_initial=True), name="one_initial_stage"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return str(self.name)
+
+    @property
+    def is_closed(self) -> bool:
+        return self.kind in (StageKind.WON, StageKind.LOST)
+
+
+# --- the lead -------------------------------------------------------------------------
+
+
+class Temperature(models.TextChoices):
+    UNKNOWN = "unknown", _("Unknown")
+    COLD = "cold", _("Cold")
+    WARM = "warm", _("Warm")
+    HOT = "hot", _("Hot")
+
+
+class Fit(models.TextChoices):
+    UNKNOWN = "unknown", _("Unknown")
+    TARGET = "target", _("Target")
+    NON_TARGET = "non_target", _("Non-target")
+
+
+class Origin(models.TextChoices):
+    UNKNOWN = "unknown", _("Unknown")
+    CONSUMER = "consumer", _("Consumer")
+    TARGETED = "targeted", _("Targeted")
+
+
+class ContactType(models.TextChoices):
+    UNKNOWN = "unknown", _("Unknown")
+    QUICK = "quick", _("Quick")
+    REGISTRATION = "registration", _("Registration")
+    PROMO = "promo", _("Promo")
+    INTERESTED = "interested", _("Interested")
+
+
+class Verification(models.TextChoices):
+    UNVERIFIED = "unverified", _("Unverified")
+    VERIFIED = "verified", _("Verified")
+
+
+class VerificationMethod(models.TextChoices):
+    NONE = "", _("—")
+    EMAIL = "email", _("E-mail confirmation")
+    CALL = "call", _("Call")
+    SOURCE_MATCH = "source_match", _("Match with another source")
+    MANUAL = "manual", _("Confirmed by hand")
+
+
+class QualityStatus(models.TextChoices):
+    UNKNOWN = "unknown", _("Not checked")
+    ACCEPTED = "accepted", _("Accepted")
+    QUARANTINED = "quarantined", _("Quarantined")
+    REJECTED = "rejected", _("Rejected as pseudo-lead")
+
+
+class Lead(models.Model):
+    # the person
+    first_name = models.CharField(max_length=100, blank=True)
+    middle_name = models.CharField(max_length=100, blank=True)
+    last_name = models.CharField(max_length=100, blank=True)
+    display_name = models.CharField(max_length=255, blank=True)
+    company_name = models.CharField(max_length=200, blank=True)
+    position = models.CharField(max_length=120, blank=True)
+    language = models.CharField(max_length=12, blank=True)
+    country = models.CharField(max_length=2, blank=True, help_text=_("ISO 3166-1 alpha-2"))
+    region = models.CharField(max_length=120, blank=True)
+    city = models.CharField(max_length=120, blank=True)
+    interest = models.CharField(
+        max_length=200, blank=True, help_text=_("Product or service asked about.")
+    )
+    comment = models.TextField(blank=True)
+    preferred_contact_time = models.CharField(max_length=120, blank=True)
+    attributes = models.JSONField(
+        default=dict, blank=True, help_text=_("Demographic and questionnaire answers.")
+    )
+
+    # classification
+    temperature = models.CharField(
+        max_length=10, choices=Temperature.choices, default=Temperature.UNKNOWN
+    )
+    fit = models.CharField(max_length=12, choices=Fit.choices, default=Fit.UNKNOWN)
+    origin = models.CharField(max_length=10, choices=Origin.choices, default=Origin.UNKNOWN)
+    contact_type = models.CharField(
+        max_length=14, choices=ContactType.choices, default=ContactType.UNKNOWN
+    )
+    verification = models.CharField(
+        max_length=12, choices=Verification.choices, default=Verification.UNVERIFIED
+    )
+    verification_method = models.CharField(
+        max_length=16, choices=VerificationMethod.choices, blank=True, default=""
+    )
+    verified_at = models.DateTimeField(null=True, blank=True)
+    quality_status = models.CharField(
+        max_length=12, choices=QualityStatus.choices, default=QualityStatus.UNKNOWN
+    )
+    quality_reasons = models.JSONField(
+        default=list, blank=True, help_text=_("Named reasons with evidence.")
+    )
+
+    # the work
+    stage = models.ForeignKey(Stage, on_delete=models.PROTECT, related_name="leads")
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="owned_leads",
+    )
+    team = models.ForeignKey(
+        "accounts.Team", on_delete=models.SET_NULL, null=True, blank=True, related_name="leads"
+    )
+    score = models.IntegerField(default=0)
+    predicted_probability = models.FloatField(null=True, blank=True)
+
+    # attribution
+    source = models.ForeignKey(
+        Source, on_delete=models.PROTECT, null=True, blank=True, related_name="leads"
+    )
+    channel = models.CharField(max_length=32, choices=Channel.choices, default=Channel.OTHER)
+    campaign = models.ForeignKey(
+        Campaign, on_delete=models.SET_NULL, null=True, blank=True, related_name="leads"
+    )
+    utm_source = models.CharField(max_length=200, blank=True)
+    utm_medium = models.CharField(max_length=200, blank=True)
+    utm_campaign = models.CharField(max_length=200, blank=True)
+    utm_term = models.CharField(max_length=200, blank=True)
+    utm_content = models.CharField(max_length=200, blank=True)
+    referrer = models.TextField(blank=True)
+    landing_page = models.TextField(blank=True)
+    offline_event = models.ForeignKey(
+        OfflineEvent, on_delete=models.SET_NULL, null=True, blank=True, related_name="leads"
+    )
+
+    # timestamps of the journey
+    created_at = models.DateTimeField(default=timezone.now)
+    updated_at = models.DateTimeField(auto_now=True)
+    assigned_at = models.DateTimeField(null=True, blank=True)
+    first_response_at = models.DateTimeField(null=True, blank=True)
+    qualified_at = models.DateTimeField(null=True, blank=True)
+    converted_at = models.DateTimeField(null=True, blank=True)
+    rejected_at = models.DateTimeField(null=True, blank=True)
+    recontact_at = models.DateTimeField(null=True, blank=True)
+
+    # lower-cased names, company and contact values: one column to search
+    search_text = models.TextField(blank=True, editable=False)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [
+            models.Index(fields=["owner", "stage"], name="lead_owner_stage"),
+            models.Index(fields=["team", "stage"], name="lead_team_stage"),
+            models.Index(fields=["-created_at", "-id"], name="lead_created"),
+            models.Index(fields=["source", "created_at"], name="lead_source_created"),
+            models.Index(fields=["campaign", "created_at"], name="lead_campaign_created"),
+            models.Index(fields=["temperature", "stage"], name="lead_temperature_stage"),
+        ]
+
+    def __str__(self) -> str:
+        return self.display_name or f"Lead #{self.pk}"
+
+    @property
+    def full_name(self) -> str:
+        return " ".join(p for p in (self.first_name, self.middle_name, self.last_name) if p)
+
+
+class ContactKind(models.TextChoices):
+    PHONE = "phone", _("Phone")
+    EMAIL = "email", _("E-mail")
+    SOCIAL = "social", _("Social profile")
+    MESSENGER = "messenger", _("Messenger")
+
+
+class ContactPoint(models.Model):
+    lead = models.ForeignKey(Lead, on_delete=models.CASCADE, related_name="contact_points")
+    kind = models.CharField(max_length=12, choices=ContactKind.choices)
+    value_raw = models.CharField(max_length=320, help_text=_("As given."))
+    value = models.CharField(max_length=320, help_text=_("Normalised, for matching."))
+    label = models.CharField(max_length=40, blank=True, help_text=_("mobile, work, telegram…"))
+    is_primary = models.BooleanField(default=False)
+    is_valid = models.BooleanField(default=True)
+    verified = models.BooleanField(default=False)
+    verified_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-is_primary", "kind", "id"]
+        indexes = [models.Index(fields=["kind", "value"], name="contact_kind_value")]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["lead", "kind", "value"], name="contact_unique_per_lead"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()}: {self.value}"
+
+
+# --- the event stream -----------------------------------------------------------------
+
+
+class EventType(models.TextChoices):
+    CREATED = "created", _("Lead created")
+    UPDATED = "updated", _("Fields changed")
+    STAGE_CHANGED = "stage_changed", _("Stage changed")
+    ASSIGNED = "assigned", _("Assigned")
+    CONTACT_ADDED = "contact_added", _("Contact added")
+    CONTACT_REMOVED = "contact_removed", _("Contact removed")
+    NOTE_ADDED = "note_added", _("Note")
+    TASK_CREATED = "task_created", _("Task created")
+    TASK_COMPLETED = "task_completed", _("Task done")
+    SUBMISSION_RECEIVED = "submission_received", _("Submission received")
+    CLASSIFIED = "classified", _("Classification changed")
+
+
+class ActorSource(models.TextChoices):
+    WEB_FORM = "web_form", _("Web form")
+    API = "api", _("API")
+    IMPORT = "import", _("Import")
+    EMAIL = "email", _("E-mail")
+    CALL = "call", _("Call")
+    MANUAL = "manual", _("By hand")
+    RULE = "rule", _("Rule")
+    SYSTEM = "system", _("System")
+
+
+class LeadEvent(models.Model):
+    """One change to a lead: the timeline, the audit trail and the input of analytics."""
+
+    lead = models.ForeignKey(Lead, on_delete=models.CASCADE, related_name="events")
+    type = models.CharField(max_length=32, choices=EventType.choices)
+    occurred_at = models.DateTimeField(default=timezone.now)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="lead_events",
+    )
+    actor_source = models.CharField(max_length=12, choices=ActorSource.choices)
+    params = models.JSONField(default=dict, blank=True)
+
+    class Meta:
+        ordering = ["-occurred_at", "-id"]
+        indexes = [
+            models.Index(fields=["lead", "-occurred_at"], name="event_lead_time"),
+            models.Index(fields=["type", "occurred_at"], name="event_type_time"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_type_display()} @ {self.occurred_at:%Y-%m-%d %H:%M}"
+
+
+# --- tasks ----------------------------------------------------------------------------
+
+
+class TaskKind(models.TextChoices):
+    CALL = "call", _("Call")
+    EMAIL = "email", _("E-mail")
+    OFFER = "offer", _("Commercial offer")
+    PRICE_LIST = "price_list", _("Price list")
+    MEETING = "meeting", _("Meeting")
+    OTHER = "other", _("Other")
+
+
+class Task(TimeStampedModel):
+    lead = models.ForeignKey(Lead, on_delete=models.CASCADE, related_name="tasks")
+    kind = models.CharField(max_length=12, choices=TaskKind.choices, default=TaskKind.CALL)
+    title = models.CharField(max_length=200)
+    description = models.TextField(blank=True)
+    due_at = models.DateTimeField(null=True, blank=True)
+    done_at = models.DateTimeField(null=True, blank=True)
+    outcome = models.CharField(max_length=500, blank=True)
+    assignee = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="lead_tasks",
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+
+    class Meta:
+        ordering = ["done_at", "due_at", "id"]
+        indexes = [models.Index(fields=["assignee", "done_at", "due_at"], name="task_assignee_due")]
+
+    def __str__(self) -> str:
+        return self.title
+
+    @property
+    def is_done(self) -> bool:
+        return self.done_at is not None
+
+    @property
+    def is_overdue(self) -> bool:
+        return self.done_at is None and self.due_at is not None and self.due_at < timezone.now()
+
+
+# --- saved filters --------------------------------------------------------------------
+
+
+class SavedFilter(TimeStampedModel):
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="saved_filters"
+    )
+    name = models.CharField(max_length=80)
+    query = models.CharField(max_length=2000, help_text=_("The list's query string."))
+
+    class Meta:
+        ordering = ["name"]
+        constraints = [
+            models.UniqueConstraint(fields=["user", "name"], name="saved_filter_unique_name")
+        ]
+
+    def __str__(self) -> str:
+        return self.name

@@ -1,0 +1,147 @@
+"""Reads of leads that are more than one query: the filtered list, the timeline, the dashboard."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, fields
+
+from django.db.models import Count, Prefetch, Q, QuerySet
+from django.db.models.functions import TruncDate
+from django.utils import timezone
+
+from galena.core.errors import ValidationFailed
+from galena.leads import access
+from galena.leads.models import ContactPoint, Lead, LeadEvent, Stage, StageKind, Task
+
+SORTS = {
+    "created": ("created_at", "id"),
+    "name": ("display_name", "id"),
+    "company": ("company_name", "id"),
+    "score": ("score", "id"),
+    "temperature": ("temperature", "id"),
+    "stage": ("stage__order", "id"),
+    "owner": ("owner__username", "id"),
+    "source": ("source__name", "id"),
+}
+
+
+@dataclass
+class LeadFilters:
+    """The list's filters, as the pages, the API and exports all accept them."""
+
+    stage: str = ""
+    owner: str = ""  # a user id, "me" or "none"
+    temperature: str = ""
+    fit: str = ""
+    source: int | None = None
+    campaign: int | None = None
+    channel: str = ""
+    created_from: dt.date | None = None
+    created_to: dt.date | None = None
+    q: str = ""
+    sort: str = "-created"
+
+    @classmethod
+    def names(cls) -> list[str]:
+        return [f.name for f in fields(cls)]
+
+
+def _day_start(day: dt.date) -> dt.datetime:
+    return timezone.make_aware(dt.datetime.combine(day, dt.time.min))
+
+
+def lead_list(*, user, filters: LeadFilters) -> QuerySet[Lead]:
+    """The leads the user may see, filtered and sorted, ready to render without N+1."""
+    leads = leads_filtered(user=user, filters=filters)
+    return leads.select_related("stage", "owner", "source", "campaign", "team").prefetch_related(
+        Prefetch(
+            "contact_points",
+            queryset=ContactPoint.objects.filter(is_primary=True).order_by("kind", "id"),
+            to_attr="primary_contacts",
+        )
+    )
+
+
+def leads_filtered(*, user, filters: LeadFilters) -> QuerySet[Lead]:
+    leads = access.leads_visible_to(user)
+    if filters.stage:
+        leads = leads.filter(stage__code=filters.stage)
+    if filters.owner == "me":
+        leads = leads.filter(owner=user)
+    elif filters.owner == "none":
+        leads = leads.filter(owner__isnull=True)
+    elif filters.owner:
+        if not str(filters.owner).isdigit():
+            raise ValidationFailed({"owner": "Use a user id, 'me' or 'none'."})
+        leads = leads.filter(owner_id=int(filters.owner))
+    if filters.temperature:
+        leads = leads.filter(temperature=filters.temperature)
+    if filters.fit:
+        leads = leads.filter(fit=filters.fit)
+    if filters.source:
+        leads = leads.filter(source_id=filters.source)
+    if filters.campaign:
+        leads = leads.filter(campaign_id=filters.campaign)
+    if filters.channel:
+        leads = leads.filter(channel=filters.channel)
+    if filters.created_from:
+        leads = leads.filter(created_at__gte=_day_start(filters.created_from))
+    if filters.created_to:
+        leads = leads.filter(created_at__lt=_day_start(filters.created_to + dt.timedelta(days=1)))
+    if filters.q.strip():
+        for word in filters.q.casefold().split():
+            # search_text holds names, company and normalised contacts, case-folded
+            digits = "".join(c for c in word if c.isdigit())
+            condition = Q(search_text__contains=word)
+            if len(digits) >= 5 and len(digits) >= len(word) - 4:
+                condition |= Q(search_text__contains=digits)
+            leads = leads.filter(condition)
+    return leads.order_by(*sort_fields(filters.sort))
+
+
+def sort_fields(sort: str) -> tuple[str, ...]:
+    descending = sort.startswith("-")
+    key = sort.lstrip("-") or "created"
+    if key not in SORTS:
+        raise ValidationFailed(
+            {"sort": f"Sort by one of: {', '.join(SORTS)} (prefix - to reverse)."}
+        )
+    return tuple(("-" if descending else "") + name for name in SORTS[key])
+
+
+def lead_timeline(*, lead: Lead) -> QuerySet[LeadEvent]:
+    return lead.events.select_related("actor").order_by("-occurred_at", "-id")
+
+
+def lead_tasks(*, lead: Lead) -> QuerySet[Task]:
+    return lead.tasks.select_related("assignee").order_by("done_at", "due_at", "id")
+
+
+def dashboard(*, user, days: int = 30) -> dict:
+    """New leads per day and per channel over the last days, open leads per stage."""
+    leads = access.leads_visible_to(user)
+    since = timezone.now() - dt.timedelta(days=days)
+    recent = leads.filter(created_at__gte=since)
+    per_day = list(
+        recent.annotate(day=TruncDate("created_at"))
+        .values("day")
+        .annotate(n=Count("id"))
+        .order_by("day")
+    )
+    per_channel = list(recent.values("channel").annotate(n=Count("id")).order_by("-n"))
+    counts = dict(
+        leads.filter(stage__kind__in=[StageKind.OPEN, StageKind.DEFERRED])
+        .values_list("stage_id")
+        .annotate(n=Count("id"))
+    )
+    stages = [
+        {"stage": stage, "n": counts.get(stage.pk, 0)}
+        for stage in Stage.objects.filter(kind__in=[StageKind.OPEN, StageKind.DEFERRED])
+    ]
+    return {
+        "days": days,
+        "per_day": per_day,
+        "per_channel": per_channel,
+        "open_per_stage": stages,
+        "new_total": sum(row["n"] for row in per_day),
+    }

@@ -1,0 +1,512 @@
+"""Every write on a lead. Each function runs in one transaction, checks the actor's rights,
+validates, writes, and records a LeadEvent."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+
+from galena.accounts.models import Role
+from galena.accounts.roles import role_of, team_id_of
+from galena.core.errors import PermissionDenied, ValidationFailed
+from galena.leads import access
+from galena.leads.models import (
+    ActorSource,
+    Campaign,
+    ContactKind,
+    ContactPoint,
+    EventType,
+    Lead,
+    LeadEvent,
+    OfflineEvent,
+    Source,
+    Stage,
+    StageKind,
+    Task,
+    TaskKind,
+)
+from galena.leads.normalise import normalise_contact
+
+
+@dataclass(frozen=True)
+class Actor:
+    """Who makes a change and through which door: the event stream records both."""
+
+    user: Any | None
+    source: str = ActorSource.MANUAL
+
+    @classmethod
+    def system(cls) -> Actor:
+        return cls(user=None, source=ActorSource.SYSTEM)
+
+
+@dataclass(frozen=True)
+class ContactInput:
+    kind: str
+    value: str
+    label: str = ""
+    is_primary: bool = False
+    verified: bool = False
+
+
+@dataclass
+class LeadChanges:
+    """What a lead_update did: field -> [before, after], as stored in the event."""
+
+    fields: dict[str, list[Any]] = field(default_factory=dict)
+
+
+# Fields a person or an integration may set directly; the rest move through services.
+EDITABLE_FIELDS = (
+    "first_name",
+    "middle_name",
+    "last_name",
+    "display_name",
+    "company_name",
+    "position",
+    "language",
+    "country",
+    "region",
+    "city",
+    "interest",
+    "comment",
+    "preferred_contact_time",
+    "attributes",
+    "temperature",
+    "fit",
+    "origin",
+    "contact_type",
+    "channel",
+    "utm_source",
+    "utm_medium",
+    "utm_campaign",
+    "utm_term",
+    "utm_content",
+    "referrer",
+    "landing_page",
+    "recontact_at",
+)
+RELATED_FIELDS = {
+    "source_id": Source,
+    "campaign_id": Campaign,
+    "offline_event_id": OfflineEvent,
+}
+
+
+def _json_value(value: Any) -> Any:
+    if isinstance(value, dt.datetime | dt.date):
+        return value.isoformat()
+    return value
+
+
+def _event(lead: Lead, actor: Actor, type: str, **params: Any) -> LeadEvent:
+    return LeadEvent.objects.create(
+        lead=lead,
+        type=type,
+        actor=actor.user,
+        actor_source=actor.source,
+        params={k: _json_value(v) for k, v in params.items()},
+    )
+
+
+def _validation_failed(error: ValidationError) -> ValidationFailed:
+    if hasattr(error, "error_dict"):
+        return ValidationFailed(
+            {
+                name: " ".join(str(m) for m in messages)
+                for name, messages in error.message_dict.items()
+            }
+        )
+    return ValidationFailed({"__all__": " ".join(error.messages)})
+
+
+def _compute_display_name(lead: Lead) -> str:
+    return lead.full_name or lead.company_name
+
+
+def _refresh_search_text(lead: Lead, contact_values: Iterable[str]) -> None:
+    parts = [
+        lead.first_name,
+        lead.middle_name,
+        lead.last_name,
+        lead.display_name,
+        lead.company_name,
+        *contact_values,
+    ]
+    lead.search_text = " ".join(p for p in parts if p).casefold()
+
+
+def _apply_fields(lead: Lead, data: Mapping[str, Any]) -> dict[str, list[Any]]:
+    unknown = set(data) - set(EDITABLE_FIELDS) - set(RELATED_FIELDS)
+    if unknown:
+        name = sorted(unknown)[0]
+        raise ValidationFailed({name: "This field does not exist or cannot be set here."})
+    changes: dict[str, list[Any]] = {}
+    for name, value in data.items():
+        if name in RELATED_FIELDS:
+            model = RELATED_FIELDS[name]
+            if value is not None and not model.objects.filter(pk=value).exists():
+                raise ValidationFailed({name: f"No {model._meta.verbose_name} with id {value}."})
+        elif value is None and name != "recontact_at":
+            value = {} if name == "attributes" else ""
+        elif isinstance(value, str):
+            value = value.strip()
+        if name == "attributes" and not isinstance(value, dict):
+            raise ValidationFailed({name: "Give the attributes as an object of name: value."})
+        if name == "country" and value:
+            value = value.upper()
+        before = getattr(lead, name)
+        if before != value:
+            changes[name] = [_json_value(before), _json_value(value)]
+            setattr(lead, name, value)
+    return changes
+
+
+def _require_person(lead: Lead) -> None:
+    if not (lead.first_name or lead.last_name or lead.display_name):
+        raise ValidationFailed(
+            {"first_name": "A lead is a person: give at least a first or last name."}
+        )
+
+
+def _build_contacts(contacts: Iterable[ContactInput], *, region: str) -> list[ContactPoint]:
+    points: list[ContactPoint] = []
+    seen: set[tuple[str, str]] = set()
+    for index, contact in enumerate(contacts):
+        field_name = f"contacts[{index}]"
+        if contact.kind not in ContactKind.values:
+            raise ValidationFailed(
+                {f"{field_name}.kind": f"Use one of: {', '.join(ContactKind.values)}."}
+            )
+        raw = (contact.value or "").strip()
+        if not raw:
+            raise ValidationFailed({f"{field_name}.value": "This contact value is empty."})
+        if len(raw) > 320:
+            raise ValidationFailed({f"{field_name}.value": "Use at most 320 characters."})
+        normalised = normalise_contact(contact.kind, raw, region=region)
+        if (contact.kind, normalised.value) in seen:
+            continue
+        seen.add((contact.kind, normalised.value))
+        points.append(
+            ContactPoint(
+                kind=contact.kind,
+                value_raw=raw,
+                value=normalised.value,
+                is_valid=normalised.is_valid,
+                label=contact.label[:40],
+                is_primary=contact.is_primary,
+                verified=contact.verified,
+                verified_at=timezone.now() if contact.verified else None,
+            )
+        )
+    # One primary per kind: the first given unless another was marked.
+    for kind in {p.kind for p in points}:
+        of_kind = [p for p in points if p.kind == kind]
+        if not any(p.is_primary for p in of_kind):
+            of_kind[0].is_primary = True
+    return points
+
+
+def _contact_region(lead: Lead) -> str:
+    return lead.country or settings.DEFAULT_REGION
+
+
+def _check_owner(actor: Actor, owner, lead: Lead | None = None) -> None:
+    if owner is None or actor.user is None:
+        return
+    if not access.assignable_owners(actor.user).filter(pk=owner.pk).exists():
+        raise PermissionDenied(
+            f"You cannot make {owner.get_username()} the owner of a lead.", field="owner_id"
+        )
+
+
+@transaction.atomic
+def lead_create(
+    *,
+    actor: Actor,
+    data: Mapping[str, Any],
+    contacts: Iterable[ContactInput],
+    owner=None,
+    team=None,
+    created_at: dt.datetime | None = None,
+) -> Lead:
+    """Create a lead with its contact points; a person's name and one way to reach them."""
+    if actor.user is not None:
+        access.require_lead_access(actor.user)
+    lead = Lead(stage=Stage.objects.get(is_initial=True))
+    if created_at is not None:
+        lead.created_at = created_at
+    _apply_fields(lead, data)
+    _require_person(lead)
+    points = _build_contacts(contacts, region=_contact_region(lead))
+    if not points:
+        raise ValidationFailed(
+            {"contacts": "Give at least one way to reach the person: phone, e-mail or profile."}
+        )
+    if (
+        actor.user is not None
+        and owner is None
+        and role_of(actor.user)
+        in (
+            Role.SALES_MANAGER,
+            Role.TELEMARKETER,
+        )
+    ):
+        owner = actor.user  # a manager entering a lead by hand works it
+    _check_owner(actor, owner)
+    lead.owner = owner
+    if team is not None:
+        lead.team = team
+    else:
+        lead.team_id = (team_id_of(owner) if owner is not None else None) or (
+            team_id_of(actor.user) if actor.user is not None else None
+        )
+    if owner is not None:
+        lead.assigned_at = lead.created_at
+    lead.display_name = lead.display_name or _compute_display_name(lead)
+    _refresh_search_text(lead, (p.value for p in points))
+    try:
+        lead.full_clean(exclude=["stage", "search_text"])
+    except ValidationError as error:
+        raise _validation_failed(error) from error
+    lead.save()
+    for point in points:
+        point.lead = lead
+        point.created_at = lead.created_at
+    ContactPoint.objects.bulk_create(points)
+    LeadEvent.objects.create(
+        lead=lead,
+        type=EventType.CREATED,
+        occurred_at=lead.created_at,
+        actor=actor.user,
+        actor_source=actor.source,
+        params={
+            "fields": {n: _json_value(getattr(lead, n)) for n in data if n in EDITABLE_FIELDS},
+            "contacts": [{"kind": p.kind, "value": p.value} for p in points],
+        },
+    )
+    if owner is not None:
+        LeadEvent.objects.create(
+            lead=lead,
+            type=EventType.ASSIGNED,
+            occurred_at=lead.created_at,
+            actor=actor.user,
+            actor_source=actor.source,
+            params={"from": None, "to": owner.pk, "to_name": owner.get_username()},
+        )
+    return lead
+
+
+def _check_change(actor: Actor, lead: Lead) -> Lead:
+    """Re-read the lead locked, through the actor's visibility: a forbidden lead is 404."""
+    if actor.user is None:
+        return Lead.objects.select_for_update().get(pk=lead.pk)
+    return access.lead_get_for(user=actor.user, lead_id=lead.pk, for_update=True)
+
+
+@transaction.atomic
+def lead_update(*, actor: Actor, lead: Lead, data: Mapping[str, Any]) -> Lead:
+    """Change a lead's fields; the event keeps each field's before and after."""
+    lead = _check_change(actor, lead)
+    changes = _apply_fields(lead, data)
+    if not changes:
+        return lead
+    _require_person(lead)
+    if not ("display_name" in data and lead.display_name):
+        lead.display_name = _compute_display_name(lead) or lead.display_name
+    _refresh_search_text(lead, lead.contact_points.values_list("value", flat=True))
+    try:
+        lead.full_clean(exclude=["stage", "search_text"])
+    except ValidationError as error:
+        raise _validation_failed(error) from error
+    lead.save()
+    _event(lead, actor, EventType.UPDATED, changes=changes)
+    return lead
+
+
+@transaction.atomic
+def lead_change_stage(*, actor: Actor, lead: Lead, stage: Stage) -> Lead:
+    """Move a lead to another pipeline stage, stamping qualification, conversion or rejection."""
+    lead = _check_change(actor, lead)
+    if lead.stage_id == stage.pk:
+        return lead
+    previous = Stage.objects.get(pk=lead.stage_id)
+    now = timezone.now()
+    lead.stage = stage
+    if stage.code == "qualified" and lead.qualified_at is None:
+        lead.qualified_at = now
+    if stage.kind == StageKind.WON:
+        lead.converted_at = now
+    if stage.kind == StageKind.LOST:
+        lead.rejected_at = now
+    if previous.kind in (StageKind.WON, StageKind.LOST) and stage.kind == StageKind.OPEN:
+        lead.converted_at = None if previous.kind == StageKind.WON else lead.converted_at
+        lead.rejected_at = None if previous.kind == StageKind.LOST else lead.rejected_at
+    lead.save()
+    _event(
+        lead,
+        actor,
+        EventType.STAGE_CHANGED,
+        **{"from": previous.code, "to": stage.code, "to_kind": stage.kind},
+    )
+    return lead
+
+
+@transaction.atomic
+def lead_assign(*, actor: Actor, lead: Lead, owner, reason: str = "") -> Lead:
+    """Give a lead a responsible person (or none); managers may only take leads themselves."""
+    lead = _check_change(actor, lead)
+    takes_it_themselves = owner is not None and actor.user is not None and owner.pk == actor.user.pk
+    if actor.user is not None and not access.can_assign(actor.user) and not takes_it_themselves:
+        raise PermissionDenied("Only a head of sales or an admin can assign leads to others.")
+    _check_owner(actor, owner, lead)
+    if lead.owner_id == (owner.pk if owner else None):
+        return lead
+    previous_owner_id = lead.owner_id
+    lead.owner = owner
+    if owner is not None:
+        lead.assigned_at = timezone.now()
+        owner_team_id = team_id_of(owner)
+        if owner_team_id:
+            lead.team_id = owner_team_id
+    lead.save()
+    _event(
+        lead,
+        actor,
+        EventType.ASSIGNED,
+        **{
+            "from": previous_owner_id,
+            "to": owner.pk if owner else None,
+            "to_name": owner.get_username() if owner else None,
+            "reason": reason,
+        },
+    )
+    return lead
+
+
+@transaction.atomic
+def contact_point_add(*, actor: Actor, lead: Lead, contact: ContactInput) -> ContactPoint:
+    """Add a way to reach the lead; an already known value is refused."""
+    lead = _check_change(actor, lead)
+    (point,) = _build_contacts([contact], region=_contact_region(lead)) or [None]
+    point.lead = lead
+    point.is_primary = not lead.contact_points.filter(kind=point.kind).exists()
+    if lead.contact_points.filter(kind=point.kind, value=point.value).exists():
+        raise ValidationFailed({"value": "This lead already has this contact."})
+    point.save()
+    _refresh_search_text(lead, lead.contact_points.values_list("value", flat=True))
+    lead.save(update_fields=["search_text", "updated_at"])
+    _event(lead, actor, EventType.CONTACT_ADDED, kind=point.kind, value=point.value)
+    return point
+
+
+@transaction.atomic
+def note_add(*, actor: Actor, lead: Lead, text: str) -> LeadEvent:
+    """Write a note on the lead's timeline."""
+    lead = _check_change(actor, lead)
+    text = (text or "").strip()
+    if not text:
+        raise ValidationFailed({"text": "The note is empty."})
+    if len(text) > 10_000:
+        raise ValidationFailed({"text": "Use at most 10,000 characters."})
+    return _event(lead, actor, EventType.NOTE_ADDED, text=text)
+
+
+def _first_response(lead: Lead, when: dt.datetime) -> None:
+    if lead.first_response_at is None:
+        lead.first_response_at = when
+        lead.save(update_fields=["first_response_at", "updated_at"])
+
+
+@transaction.atomic
+def task_create(
+    *,
+    actor: Actor,
+    lead: Lead,
+    kind: str = TaskKind.CALL,
+    title: str = "",
+    description: str = "",
+    due_at: dt.datetime | None = None,
+    assignee=None,
+) -> Task:
+    """Plan an action on a lead; by default for the lead's owner (or the actor)."""
+    lead = _check_change(actor, lead)
+    if kind not in TaskKind.values:
+        raise ValidationFailed({"kind": f"Use one of: {', '.join(TaskKind.values)}."})
+    title = (title or "").strip() or str(TaskKind(kind).label)
+    if len(title) > 200:
+        raise ValidationFailed({"title": "Use at most 200 characters."})
+    if due_at is not None and timezone.is_naive(due_at):
+        raise ValidationFailed({"due_at": "Give the time with its time zone."})
+    if assignee is None:
+        assignee = lead.owner or actor.user
+    elif (
+        actor.user is not None
+        and assignee.pk != actor.user.pk
+        and not access.assignable_owners(actor.user).filter(pk=assignee.pk).exists()
+    ):
+        raise PermissionDenied("You cannot give tasks to this person.", field="assignee_id")
+    task = Task.objects.create(
+        lead=lead,
+        kind=kind,
+        title=title,
+        description=description or "",
+        due_at=due_at,
+        assignee=assignee,
+        created_by=actor.user,
+    )
+    _event(
+        lead,
+        actor,
+        EventType.TASK_CREATED,
+        task_id=task.pk,
+        kind=kind,
+        title=title,
+        due_at=due_at,
+        assignee_id=assignee.pk if assignee else None,
+    )
+    return task
+
+
+@transaction.atomic
+def task_complete(*, actor: Actor, task: Task, outcome: str = "") -> Task:
+    """Mark a task done with its outcome; the first done task is the lead's first response."""
+    lead = _check_change(actor, task.lead)
+    task = Task.objects.select_for_update().get(pk=task.pk, lead=lead)
+    if task.done_at is not None:
+        raise ValidationFailed({"task": "This task is already done."})
+    outcome = (outcome or "").strip()
+    if len(outcome) > 500:
+        raise ValidationFailed({"outcome": "Use at most 500 characters."})
+    task.done_at = timezone.now()
+    task.outcome = outcome
+    task.save(update_fields=["done_at", "outcome", "updated_at"])
+    _first_response(lead, task.done_at)
+    _event(
+        lead,
+        actor,
+        EventType.TASK_COMPLETED,
+        task_id=task.pk,
+        kind=task.kind,
+        title=task.title,
+        outcome=outcome,
+    )
+    return task
+
+
+def user_by_id(user_id: int | None):
+    """An active user by id, or a validation error naming the owner field."""
+    if user_id is None:
+        return None
+    user = get_user_model().objects.filter(pk=user_id, is_active=True).first()
+    if user is None:
+        raise ValidationFailed({"owner_id": f"No active user with id {user_id}."})
+    return user

@@ -1,0 +1,61 @@
+import pytest
+from django.db import connection
+
+from galena.accounts.models import Role
+from tests.factories import TeamFactory, UserFactory
+
+
+def pytest_collection_modifyitems(config, items):
+    skip = pytest.mark.skip(reason="needs PostgreSQL: run with DATABASE_URL=postgres://…")
+    if connection.vendor != "postgresql":
+        for item in items:
+            if "postgres" in item.keywords:
+                item.add_marker(skip)
+
+
+@pytest.fixture
+def team(db):
+    return TeamFactory(name="North")
+
+
+@pytest.fixture
+def other_team(db):
+    return TeamFactory(name="South")
+
+
+@pytest.fixture
+def admin_user(db):
+    return UserFactory(username="admin", role=Role.ADMIN, is_superuser=True, is_staff=True)
+
+
+@pytest.fixture
+def head(team):
+    user = UserFactory(username="head", role=Role.HEAD_OF_SALES, team=team)
+    team.head = user
+    team.save()
+    return user
+
+
+@pytest.fixture
+def manager(team):
+    return UserFactory(username="manager", role=Role.SALES_MANAGER, team=team)
+
+
+@pytest.fixture
+def colleague(team):
+    return UserFactory(username="colleague", role=Role.SALES_MANAGER, team=team)
+
+
+@pytest.fixture
+def telemarketer(team):
+    return UserFactory(username="telemarketer", role=Role.TELEMARKETER, team=team)
+
+
+@pytest.fixture
+def marketer(team):
+    return UserFactory(username="marketer", role=Role.MARKETER, team=team)
+
+
+@pytest.fixture
+def outsider(other_team):
+    return UserFactory(username="outsider", role=Role.SALES_MANAGER, team=other_team)
