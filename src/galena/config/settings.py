@@ -194,5 +194,6 @@ LOGGING = {
 }
 
 # --- Galena ---------------------------------------------------------------------------
+SITE_URL = env.str("SITE_URL", default="http://127.0.0.1:8000").rstrip("/")
 API_PAGE_SIZE = env.int("API_PAGE_SIZE", default=50)
 API_MAX_PAGE_SIZE = 500

@@ -4,7 +4,7 @@ import os
 
 os.environ["GALENA_ENV"] = "test"
 
-from galena.config.settings import *  # noqa: E402, F403
+from galena.config.settings import *  # noqa: F403
 
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"

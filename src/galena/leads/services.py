@@ -378,7 +378,7 @@ def lead_assign(*, actor: Actor, lead: Lead, owner, reason: str = "") -> Lead:
         if owner_team_id:
             lead.team_id = owner_team_id
     lead.save()
-    _event(
+    event = _event(
         lead,
         actor,
         EventType.ASSIGNED,
@@ -389,6 +389,10 @@ def lead_assign(*, actor: Actor, lead: Lead, owner, reason: str = "") -> Lead:
             "reason": reason,
         },
     )
+    if owner is not None and (actor.user is None or owner.pk != actor.user.pk):
+        from galena.leads.tasks import notify_owner_of_assignment
+
+        transaction.on_commit(lambda: notify_owner_of_assignment.delay(event.pk))
     return lead
 
 
