@@ -5,13 +5,23 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, fields
 
-from django.db.models import Count, Prefetch, Q, QuerySet
+from django.db.models import Count, F, Prefetch, Q, QuerySet, Sum
 from django.db.models.functions import TruncDate
 from django.utils import timezone
 
-from galena.core.errors import ValidationFailed
+from galena.core.errors import NotFound, ValidationFailed
 from galena.leads import access
-from galena.leads.models import ContactPoint, Lead, LeadEvent, Stage, StageKind, Task
+from galena.leads.models import (
+    Campaign,
+    CampaignSpend,
+    ContactPoint,
+    Lead,
+    LeadEvent,
+    Source,
+    Stage,
+    StageKind,
+    Task,
+)
 
 SORTS = {
     "created": ("created_at", "id"),
@@ -109,12 +119,29 @@ def sort_fields(sort: str) -> tuple[str, ...]:
     return tuple(("-" if descending else "") + name for name in SORTS[key])
 
 
+def lead_detail(*, user, lead_id: int) -> Lead:
+    """One lead the user may see, with everything its card shows; NotFound otherwise."""
+    lead = (
+        access.leads_visible_to(user)
+        .select_related("stage", "owner", "team", "source", "campaign", "offline_event")
+        .prefetch_related("contact_points")
+        .filter(pk=lead_id)
+        .first()
+    )
+    if lead is None:
+        raise NotFound("No lead with this id, or it is not yours to see.")
+    return lead
+
+
 def lead_timeline(*, lead: Lead) -> QuerySet[LeadEvent]:
     return lead.events.select_related("actor").order_by("-occurred_at", "-id")
 
 
 def lead_tasks(*, lead: Lead) -> QuerySet[Task]:
-    return lead.tasks.select_related("assignee").order_by("done_at", "due_at", "id")
+    """Open tasks first, soonest due first (undated last), then done ones: on every database."""
+    return lead.tasks.select_related("assignee").order_by(
+        F("done_at").asc(nulls_first=True), F("due_at").asc(nulls_last=True), "id"
+    )
 
 
 def dashboard(*, user, days: int = 30) -> dict:
@@ -145,3 +172,30 @@ def dashboard(*, user, days: int = 30) -> dict:
         "open_per_stage": stages,
         "new_total": sum(row["n"] for row in per_day),
     }
+
+
+def sources_with_lead_counts() -> QuerySet[Source]:
+    """Every source with its channel and how many leads it brought (all time, one query)."""
+    return Source.objects.annotate(lead_count=Count("leads")).order_by("name")
+
+
+def campaigns_with_spend() -> list[Campaign]:
+    """Campaigns with their lead count and total spend per currency, in two queries.
+
+    Each campaign gets ``spend_totals``: a list of (currency, amount), largest first.
+    """
+    campaigns = list(
+        Campaign.objects.select_related("source")
+        .annotate(lead_count=Count("leads"))
+        .order_by("-is_active", "-starts_on", "name")
+    )
+    totals: dict[int, list[tuple[str, object]]] = {}
+    for row in (
+        CampaignSpend.objects.values("campaign_id", "currency")
+        .annotate(total=Sum("amount"))
+        .order_by("campaign_id", "-total")
+    ):
+        totals.setdefault(row["campaign_id"], []).append((row["currency"], row["total"]))
+    for campaign in campaigns:
+        campaign.spend_totals = totals.get(campaign.pk, [])
+    return campaigns

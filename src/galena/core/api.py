@@ -1,0 +1,217 @@
+"""Shared pieces of the JSON API that know no domain: the error envelope and keyset pages.
+
+Keyset ("cursor") pagination walks a list by the values of its sort keys rather than by
+offset, so a page stays correct while rows are added and costs the same at any depth.
+The cursor is the last row's sort-key values, signed so a client cannot forge or edit it.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
+
+from django.core import signing
+from django.db import models
+from django.db.models import F, Q, QuerySet
+from ninja import Schema
+from pydantic import Field
+
+from galena.core.errors import ValidationFailed
+
+# --- the error envelope ---------------------------------------------------------------
+
+
+class ErrorDetail(Schema):
+    code: str = Field(
+        description="Stable, machine-readable reason: invalid, unauthenticated, forbidden, "
+        "not_found, method_not_allowed, server_error…"
+    )
+    message: str = Field(description="What went wrong and what to do about it, for people.")
+    field: str | None = Field(
+        description="The input the error is about, as a dotted path (e.g. contacts[0].value), "
+        "or null when it is about the request as a whole."
+    )
+    fields: dict[str, str] = Field(
+        description="Every invalid input with its message; empty when no input is to blame."
+    )
+
+
+class ErrorOut(Schema):
+    error: ErrorDetail
+
+
+def error_body(
+    *,
+    code: str,
+    message: str,
+    field: str | None = None,
+    fields: dict[str, str] | None = None,
+) -> dict[str, Any]:
+    """The one JSON shape every API error has."""
+    if fields is None:
+        fields = {field: message} if field else {}
+    return {"error": {"code": code, "message": message, "field": field, "fields": fields}}
+
+
+# --- keyset pagination ----------------------------------------------------------------
+
+CURSOR_SALT = "galena.api.cursor"
+CURSOR_RESTART = "Start again without a cursor, from the first page."
+
+
+@dataclass(frozen=True)
+class SortKey:
+    path: str  # an ORM path such as "created_at" or "owner__username"
+    descending: bool
+    nullable: bool
+    field: models.Field
+
+    def order_expression(self) -> Any:
+        # NULLs are placed as if larger than any value, the same on every database, so the
+        # keyset conditions below can rely on where they are.
+        if self.descending:
+            return F(self.path).desc(nulls_first=True) if self.nullable else f"-{self.path}"
+        return F(self.path).asc(nulls_last=True) if self.nullable else self.path
+
+    def value_of(self, row: models.Model) -> Any:
+        value: Any = row
+        for part in self.path.split("__"):
+            value = getattr(value, "pk" if part == "pk" else part)
+            if value is None:
+                return None
+        return value
+
+    def beyond(self, value: Any) -> Q | None:
+        """Rows that come after ``value`` in this key's order; None when none can."""
+        if self.descending:
+            if value is None:
+                return Q(**{f"{self.path}__isnull": False})
+            return Q(**{f"{self.path}__lt": value})
+        if value is None:
+            return None
+        after = Q(**{f"{self.path}__gt": value})
+        return after | Q(**{f"{self.path}__isnull": True}) if self.nullable else after
+
+    def equal(self, value: Any) -> Q:
+        if value is None:
+            return Q(**{f"{self.path}__isnull": True})
+        return Q(**{self.path: value})
+
+    def dump(self, value: Any) -> Any:
+        if isinstance(value, dt.datetime | dt.date):
+            return value.isoformat()
+        if isinstance(value, Decimal):
+            return str(value)
+        return value
+
+    def load(self, value: Any) -> Any:
+        if value is None:
+            return None
+        if isinstance(self.field, models.DateTimeField):
+            return dt.datetime.fromisoformat(value)
+        if isinstance(self.field, models.DateField):
+            return dt.date.fromisoformat(value)
+        if isinstance(self.field, models.DecimalField):
+            return Decimal(value)
+        if isinstance(self.field, models.IntegerField | models.AutoField):
+            if isinstance(value, bool) or not isinstance(value, int):
+                raise TypeError("not an integer")
+            return value
+        if isinstance(self.field, models.FloatField):
+            return float(value)
+        if not isinstance(value, str):
+            raise TypeError("not a string")
+        return value
+
+
+def sort_keys(model: type[models.Model], ordering: Sequence[str]) -> list[SortKey]:
+    """The sort keys of an ordering such as ("-created_at", "-id"); the last must be unique."""
+    keys = []
+    for item in ordering:
+        path = item.lstrip("-")
+        nullable = False
+        current: type[models.Model] = model
+        field: Any = None
+        for part in path.split("__"):
+            field = current._meta.pk if part == "pk" else current._meta.get_field(part)
+            nullable = nullable or bool(field.null)
+            if field.is_relation:
+                current = field.related_model
+        if field.is_relation:
+            raise ValueError(f"Sort by a column, not the relation {path!r}.")
+        keys.append(SortKey(path, item.startswith("-"), nullable, field))
+    if not keys or not (keys[-1].field.primary_key or keys[-1].field.unique):
+        raise ValueError("A keyset ordering must end with a unique column, such as the id.")
+    return keys
+
+
+def _after(keys: Sequence[SortKey], values: Sequence[Any]) -> Q:
+    # (k1, k2, …, id) > (v1, v2, …, vid) in the list's order, spelled out key by key so
+    # it works for mixed directions and NULLs: k1 beyond v1, or k1 = v1 and k2 beyond v2…
+    condition = Q(pk__in=[])
+    equal_so_far = Q()
+    for key, value in zip(keys, values, strict=True):
+        beyond = key.beyond(value)
+        if beyond is not None:
+            condition |= equal_so_far & beyond
+        equal_so_far &= key.equal(value)
+    return condition
+
+
+def encode_cursor(scope: str, keys: Sequence[SortKey], row: models.Model) -> str:
+    values = [key.dump(key.value_of(row)) for key in keys]
+    return signing.dumps({"s": scope, "v": values}, salt=CURSOR_SALT, compress=True)
+
+
+def decode_cursor(cursor: str, scope: str, keys: Sequence[SortKey]) -> list[Any]:
+    """The sort-key values a cursor points after, or a validation error on the cursor."""
+    try:
+        data = signing.loads(cursor, salt=CURSOR_SALT)
+    except signing.BadSignature:
+        raise ValidationFailed(
+            {
+                "cursor": f"This cursor is not one the API gave out, or it was altered. {CURSOR_RESTART}"
+            }
+        ) from None
+    if not isinstance(data, dict) or data.get("s") != scope:
+        raise ValidationFailed(
+            {
+                "cursor": "This cursor belongs to another list or another sort order. "
+                "Keep the same sort while following next_cursor, or " + CURSOR_RESTART.lower()
+            }
+        )
+    values = data.get("v")
+    try:
+        if not isinstance(values, list) or len(values) != len(keys):
+            raise TypeError("wrong number of values")
+        return [key.load(value) for key, value in zip(keys, values, strict=True)]
+    except (TypeError, ValueError, ArithmeticError):
+        raise ValidationFailed(
+            {"cursor": f"This cursor cannot be read. {CURSOR_RESTART}"}
+        ) from None
+
+
+def keyset_page(
+    queryset: QuerySet,
+    *,
+    ordering: Sequence[str],
+    scope: str,
+    cursor: str | None,
+    limit: int,
+) -> tuple[list[Any], str | None]:
+    """One page of ``queryset`` in ``ordering`` after ``cursor``, and the next page's cursor.
+
+    ``scope`` names the list and its order; a cursor only works with the scope it came from.
+    """
+    keys = sort_keys(queryset.model, ordering)
+    queryset = queryset.order_by(*(key.order_expression() for key in keys))
+    if cursor:
+        queryset = queryset.filter(_after(keys, decode_cursor(cursor, scope, keys)))
+    rows = list(queryset[: limit + 1])
+    if len(rows) <= limit:
+        return rows, None
+    rows = rows[:limit]
+    return rows, encode_cursor(scope, keys, rows[-1])
