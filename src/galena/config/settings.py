@@ -146,6 +146,19 @@ STORAGES = {
 }
 MEDIA_ROOT = Path(env.str("MEDIA_ROOT", default=str(DATA_DIR / "media")))
 
+# --- cache (rate limits, shared by the web server's processes) ------------------------
+if REDIS_URL := env.str("REDIS_URL", default=""):
+    CACHES = {
+        "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}
+    }
+else:
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
+            "LOCATION": str(DATA_DIR / "cache"),
+        }
+    }
+
 # --- e-mail ---------------------------------------------------------------------------
 if "EMAIL_URL" in env:
     vars().update(env.email_url("EMAIL_URL"))
@@ -163,7 +176,6 @@ DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="galena@localhost")
 # --- background work ------------------------------------------------------------------
 # With a broker configured, tasks go to Celery workers (`galena worker`); without one they
 # run in-process, so the embedded default needs no server.
-REDIS_URL = env.str("REDIS_URL", default="")
 CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default=REDIS_URL)
 CELERY_TASK_ALWAYS_EAGER = not CELERY_BROKER_URL
 CELERY_TASK_EAGER_PROPAGATES = True
@@ -197,3 +209,20 @@ LOGGING = {
 SITE_URL = env.str("SITE_URL", default="http://127.0.0.1:8000").rstrip("/")
 API_PAGE_SIZE = env.int("API_PAGE_SIZE", default=50)
 API_MAX_PAGE_SIZE = 500
+
+# --- intake ---------------------------------------------------------------------------
+# The stages every submission travels, in order (each "module.function"; see
+# galena/intake/contract.py). Later apps add theirs: quality, matching, scoring, routing.
+INTAKE_STAGES: list[str] = env.list("INTAKE_STAGES", default=[])
+# Channel adapters: name -> function(submission) -> ParsedSubmission.
+INTAKE_ADAPTERS = {
+    "capture": "galena.intake.adapters.capture.parse",
+}
+# How many reverse proxies in front of Galena append to X-Forwarded-For (0: none, use the
+# socket's address).
+TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0)
+INTAKE_STUCK_AFTER_SECONDS = env.int("INTAKE_STUCK_AFTER_SECONDS", default=300)
+INTAKE_MAX_BODY_BYTES = env.int("INTAKE_MAX_BODY_BYTES", default=64 * 1024)
+# Public endpoints: requests per minute per form, and per client address.
+INTAKE_RATE_PER_FORM = env.int("INTAKE_RATE_PER_FORM", default=6000)
+INTAKE_RATE_PER_ADDRESS = env.int("INTAKE_RATE_PER_ADDRESS", default=60)

@@ -2,12 +2,112 @@
 
 from __future__ import annotations
 
+import secrets
+
+from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from galena.core.models import TimeStampedModel
 from galena.leads.models import Channel
+
+
+def new_form_key() -> str:
+    return "f_" + secrets.token_urlsafe(16)
+
+
+class FormKind(models.TextChoices):
+    WEB_FORM = "web_form", _("Web form")
+    QUIZ = "quiz", _("Quiz")
+    CALLBACK = "callback", _("Callback widget")
+    QUICK_ENTRY = "quick_entry", _("Offline quick entry")
+
+
+class Form(TimeStampedModel):
+    """A capture point defined in Galena: its key identifies the form, its source and
+    the defaults of the leads it brings."""
+
+    name = models.CharField(max_length=160)
+    slug = models.SlugField(max_length=80, unique=True, help_text=_("Hosted page: /f/<slug>/"))
+    key = models.CharField(max_length=64, unique=True, default=new_form_key, editable=False)
+    kind = models.CharField(max_length=16, choices=FormKind.choices, default=FormKind.WEB_FORM)
+    channel = models.CharField(max_length=32, choices=Channel.choices, default=Channel.LANDING_PAGE)
+    source = models.ForeignKey("leads.Source", on_delete=models.PROTECT, related_name="forms")
+    campaign = models.ForeignKey(
+        "leads.Campaign", on_delete=models.SET_NULL, null=True, blank=True, related_name="forms"
+    )
+    offline_event = models.ForeignKey(
+        "leads.OfflineEvent", on_delete=models.SET_NULL, null=True, blank=True, related_name="forms"
+    )
+    default_owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    default_team = models.ForeignKey(
+        "accounts.Team", on_delete=models.SET_NULL, null=True, blank=True, related_name="forms"
+    )
+    default_region = models.CharField(
+        max_length=2, blank=True, help_text=_("Region for phone numbers written without +code.")
+    )
+    interest = models.CharField(
+        max_length=200, blank=True, help_text=_("Product or service this form asks about.")
+    )
+    fields = models.JSONField(
+        default=list,
+        blank=True,
+        help_text=_("List of {name, label, type, required, options}: the form's fields."),
+    )
+    quiz = models.JSONField(
+        default=dict, blank=True, help_text=_("Quiz steps: questions, options, branching.")
+    )
+    incentive = models.CharField(
+        max_length=200, blank=True, help_text=_("Shown on completion, e.g. a discount code.")
+    )
+    consent_text = models.TextField(blank=True)
+    consent_version = models.CharField(max_length=40, blank=True)
+    consent_purposes = models.JSONField(default=list, blank=True)
+    thank_you_message = models.TextField(blank=True)
+    redirect_url = models.URLField(blank=True)
+    allowed_origins = models.JSONField(
+        default=list, blank=True, help_text=_("Sites allowed to post, e.g. https://example.com")
+    )
+    is_active = models.BooleanField(default=True)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class TrackingNumber(TimeStampedModel):
+    """A call-tracking number: calls to it are attributed to its source and campaign."""
+
+    number = models.CharField(max_length=20, unique=True, help_text=_("E.164, e.g. +40312345678"))
+    source = models.ForeignKey(
+        "leads.Source", on_delete=models.PROTECT, related_name="tracking_numbers"
+    )
+    campaign = models.ForeignKey(
+        "leads.Campaign",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="tracking_numbers",
+    )
+    is_active = models.BooleanField(default=True)
+
+    def __str__(self) -> str:
+        return self.number
+
+
+class SubmissionOutcome(models.TextChoices):
+    NONE = "", _("—")
+    CREATED = "created", _("New lead")
+    ATTACHED = "attached", _("Attached to an existing lead")
+    INTEREST = "interest", _("Interest (not a lead)")
+    QUARANTINED = "quarantined", _("Quarantined")
+    REJECTED = "rejected", _("Rejected as pseudo-lead")
 
 
 class SubmissionStatus(models.TextChoices):
@@ -20,6 +120,9 @@ class SubmissionStatus(models.TextChoices):
 
 class Submission(models.Model):
     channel = models.CharField(max_length=32, choices=Channel.choices)
+    adapter = models.CharField(
+        max_length=40, help_text=_("The channel adapter that parses this submission.")
+    )
     endpoint = models.CharField(
         max_length=120, blank=True, help_text=_("Form key, mailbox or webhook that received it.")
     )
@@ -30,9 +133,16 @@ class Submission(models.Model):
     remote_addr = models.GenericIPAddressField(null=True, blank=True)
     received_at = models.DateTimeField(default=timezone.now, db_index=True)
     idempotency_key = models.CharField(max_length=200, null=True, blank=True)
+    form = models.ForeignKey(
+        Form, on_delete=models.SET_NULL, null=True, blank=True, related_name="submissions"
+    )
     status = models.CharField(
         max_length=12, choices=SubmissionStatus.choices, default=SubmissionStatus.RECEIVED
     )
+    outcome = models.CharField(
+        max_length=12, choices=SubmissionOutcome.choices, blank=True, default=""
+    )
+    decision = models.JSONField(default=dict, blank=True, help_text=_("The stages' reasons."))
     error = models.TextField(blank=True)
     attempts = models.PositiveSmallIntegerField(default=0)
     processed_at = models.DateTimeField(null=True, blank=True)

@@ -1,0 +1,395 @@
+"""Intake writes: store a submission exactly as received (committed before it is answered),
+then turn it into a lead through the configured stages. Failures leave it stored and
+retryable; nothing is dropped."""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import traceback
+from collections.abc import Iterable, Mapping
+from dataclasses import asdict, dataclass
+from typing import Any
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.module_loading import import_string
+
+from galena.core.errors import Gone, NotFound, ValidationFailed
+from galena.intake.contract import Action, Decision, ParsedSubmission
+from galena.intake.models import Form, Submission, SubmissionOutcome, SubmissionStatus
+from galena.intake.pipeline import run_stages
+from galena.leads.models import ActorSource, Channel, EventType, Lead, LeadEvent, QualityStatus
+from galena.leads.services import Actor, lead_create, task_create
+
+logger = logging.getLogger(__name__)
+
+ACTOR_SOURCES = {
+    Channel.INBOUND_EMAIL: ActorSource.EMAIL,
+    Channel.PHONE_CALL: ActorSource.CALL,
+    Channel.IMPORT: ActorSource.IMPORT,
+    Channel.BOUGHT_LIST: ActorSource.IMPORT,
+    Channel.AD_LEAD_FORM: ActorSource.API,
+    Channel.CHAT: ActorSource.API,
+}
+
+OUTCOMES = {
+    Action.CREATE: SubmissionOutcome.CREATED,
+    Action.ATTACH: SubmissionOutcome.ATTACHED,
+    Action.INTEREST: SubmissionOutcome.INTEREST,
+    Action.QUARANTINE: SubmissionOutcome.QUARANTINED,
+    Action.REJECT: SubmissionOutcome.REJECTED,
+}
+QUALITY = {
+    Action.CREATE: QualityStatus.ACCEPTED,
+    Action.QUARANTINE: QualityStatus.QUARANTINED,
+    Action.REJECT: QualityStatus.REJECTED,
+}
+
+
+def submission_receive(
+    *,
+    adapter: str,
+    channel: str,
+    endpoint: str = "",
+    form: Form | None = None,
+    content_type: str = "",
+    raw_body: str = "",
+    payload: Mapping[str, Any] | None = None,
+    headers: Mapping[str, str] | None = None,
+    remote_addr: str | None = None,
+    idempotency_key: str | None = None,
+) -> tuple[Submission, bool]:
+    """Store a submission durably; returns it and whether it is new. A repeated idempotency
+    key on the same endpoint returns the first submission and stores nothing."""
+    fields = {
+        "adapter": adapter,
+        "channel": channel,
+        "endpoint": endpoint,
+        "form": form,
+        "content_type": content_type[:200],
+        "raw_body": raw_body,
+        "payload": dict(payload or {}),
+        "headers": dict(headers or {}),
+        "remote_addr": remote_addr,
+        "idempotency_key": idempotency_key or None,
+    }
+    if idempotency_key:
+        existing = Submission.objects.filter(
+            endpoint=endpoint, idempotency_key=idempotency_key
+        ).first()
+        if existing is not None:
+            return existing, False
+        try:
+            with transaction.atomic():
+                return Submission.objects.create(**fields), True
+        except IntegrityError:
+            # the same key raced us and won: answer with its submission
+            return Submission.objects.get(endpoint=endpoint, idempotency_key=idempotency_key), False
+    with transaction.atomic():
+        return Submission.objects.create(**fields), True
+
+
+def submission_enqueue(submission: Submission) -> None:
+    """Process the submission after the transaction that stored it commits (in-process in
+    the embedded default, on a worker when a broker is configured)."""
+    from galena.intake.tasks import process_submission
+
+    transaction.on_commit(lambda: process_submission.delay(submission.pk))
+
+
+def parse(submission: Submission) -> ParsedSubmission:
+    parser_path = settings.INTAKE_ADAPTERS.get(submission.adapter)
+    if parser_path is None:
+        raise LookupError(f"No intake adapter named {submission.adapter!r}.")
+    parsed = import_string(parser_path)(submission)
+    parsed.submission_id = submission.pk
+    return parsed
+
+
+def submission_process(*, submission_id: int) -> Submission:
+    """Turn one stored submission into a lead (or an event, or an interest). Never raises for
+    a bad submission: the error is stored, the submission stays failed and retryable."""
+    with transaction.atomic():
+        submission = (
+            Submission.objects.select_for_update()
+            .select_related("form")
+            .filter(pk=submission_id)
+            .first()
+        )
+        if submission is None or submission.status == SubmissionStatus.PROCESSED:
+            return submission
+        submission.status = SubmissionStatus.PROCESSING
+        submission.attempts += 1
+        try:
+            parsed = parse(submission)
+            (decision,) = run_stages([parsed])
+            if decision.error:
+                raise StageFailed(decision.error)
+            with transaction.atomic():
+                _write(submission, decision)
+        except Exception as error:
+            logger.exception("intake: submission %s failed", submission.pk)
+            submission.status = SubmissionStatus.FAILED
+            submission.error = (
+                error.args[0] if isinstance(error, StageFailed) else traceback.format_exc()
+            )
+            submission.save(update_fields=["status", "error", "attempts"])
+            return submission
+        submission.status = SubmissionStatus.PROCESSED
+        submission.error = ""
+        submission.processed_at = timezone.now()
+        submission.save()
+    return submission
+
+
+class StageFailed(Exception):
+    pass
+
+
+def _lead_data(parsed: ParsedSubmission) -> dict[str, Any]:
+    person = parsed.person
+    first, last = person.first_name, person.last_name
+    display = ""
+    if not (first or last) and person.full_name:
+        display = person.full_name.strip()
+        first, _, last = display.partition(" ")
+    if not (first or last or display) and parsed.contacts:
+        display = parsed.contacts[0].value.strip()  # e.g. a callback with a number only
+    attribution = parsed.attribution
+    data = {
+        "first_name": first,
+        "middle_name": person.middle_name,
+        "last_name": last,
+        "display_name": display,
+        "company_name": person.company_name,
+        "position": person.position,
+        "language": person.language,
+        "country": person.country,
+        "region": person.region,
+        "city": person.city,
+        "interest": parsed.interest,
+        "comment": parsed.comment,
+        "preferred_contact_time": parsed.preferred_contact_time,
+        "attributes": parsed.attributes,
+        "channel": attribution.channel,
+        "source_id": attribution.source_id,
+        "campaign_id": attribution.campaign_id,
+        "offline_event_id": attribution.offline_event_id,
+        "utm_source": attribution.utm_source,
+        "utm_medium": attribution.utm_medium,
+        "utm_campaign": attribution.utm_campaign,
+        "utm_term": attribution.utm_term,
+        "utm_content": attribution.utm_content,
+        "referrer": attribution.referrer,
+        "landing_page": attribution.landing_page,
+    }
+    return {k: v for k, v in data.items() if v not in ("", None, {})}
+
+
+def _received_params(submission: Submission, decision: Decision) -> dict[str, Any]:
+    parsed = decision.parsed
+    params: dict[str, Any] = {
+        "submission_id": submission.pk,
+        "channel": submission.channel,
+        "adapter": submission.adapter,
+        "action": str(decision.action),
+    }
+    if parsed.attribution.tracking_number:
+        params["tracking_number"] = parsed.attribution.tracking_number
+    if parsed.consent is not None:
+        params["consent"] = {
+            k: (v.isoformat() if hasattr(v, "isoformat") else v)
+            for k, v in asdict(parsed.consent).items()
+        }
+    if decision.reasons:
+        params["reasons"] = [asdict(r) for r in decision.reasons]
+    return params
+
+
+def _write(submission: Submission, decision: Decision) -> None:
+    parsed = decision.parsed
+    actor = Actor(user=None, source=ACTOR_SOURCES.get(submission.channel, ActorSource.WEB_FORM))
+    submission.decision = {
+        "action": str(decision.action),
+        "reasons": [asdict(r) for r in decision.reasons],
+    }
+    submission.outcome = OUTCOMES[decision.action]
+    lead: Lead | None = None
+    if decision.action == Action.ATTACH:
+        lead = Lead.objects.get(pk=parsed.existing_lead_id)
+    elif decision.action != Action.INTEREST:
+        if not parsed.contacts:
+            submission.outcome = SubmissionOutcome.INTEREST
+            return
+        from django.contrib.auth import get_user_model
+
+        owner = (
+            get_user_model().objects.filter(pk=parsed.owner_id, is_active=True).first()
+            if parsed.owner_id
+            else None
+        )
+        lead = lead_create(
+            actor=actor,
+            data=_lead_data(parsed),
+            contacts=parsed.contacts,
+            owner=owner,
+            team=None,
+            created_at=parsed.received_at,
+        )
+        if parsed.team_id and lead.team_id is None:
+            lead.team_id = parsed.team_id
+        lead.quality_status = QUALITY.get(decision.action, QualityStatus.UNKNOWN)
+        lead.quality_reasons = [asdict(r) for r in decision.reasons]
+        lead.save(update_fields=["team", "quality_status", "quality_reasons", "updated_at"])
+    if lead is None:
+        return
+    submission.lead = lead
+    LeadEvent.objects.create(
+        lead=lead,
+        type=EventType.SUBMISSION_RECEIVED,
+        occurred_at=parsed.received_at,
+        actor_source=actor.source,
+        params=_received_params(submission, decision),
+    )
+    for entry in parsed.timeline:
+        LeadEvent.objects.create(
+            lead=lead,
+            type=entry.type,
+            occurred_at=entry.occurred_at or parsed.received_at,
+            actor_source=actor.source,
+            params=entry.params,
+        )
+    for request in parsed.tasks:
+        task_create(
+            actor=actor,
+            lead=lead,
+            kind=request.kind,
+            title=request.title,
+            description=request.description,
+            due_at=request.due_at,
+        )
+
+
+def submissions_to_retry(*, ids: Iterable[int] | None = None):
+    """Failed submissions, and those stuck half-way (received or processing for longer than
+    INTAKE_STUCK_AFTER_SECONDS, e.g. after a crash): the ones a retry should take."""
+    stuck_before = timezone.now() - dt.timedelta(seconds=settings.INTAKE_STUCK_AFTER_SECONDS)
+    queryset = Submission.objects.filter(
+        Q(status=SubmissionStatus.FAILED)
+        | Q(
+            status__in=[SubmissionStatus.RECEIVED, SubmissionStatus.PROCESSING],
+            received_at__lt=stuck_before,
+        )
+    )
+    if ids is not None:
+        queryset = queryset.filter(pk__in=list(ids))
+    return queryset.order_by("pk")
+
+
+def submissions_retry(*, ids: Iterable[int] | None = None) -> dict[str, int]:
+    """Reprocess what submissions_to_retry selects; returns counts by new status."""
+    counts: dict[str, int] = {}
+    for submission_id in submissions_to_retry(ids=ids).values_list("pk", flat=True).iterator():
+        status = submission_process(submission_id=submission_id).status
+        counts[status] = counts.get(status, 0) + 1
+    return counts
+
+
+# --- the public capture endpoint ------------------------------------------------------
+
+KEPT_HEADERS = (
+    "User-Agent",
+    "Referer",
+    "Origin",
+    "Accept-Language",
+    "Content-Type",
+    "Idempotency-Key",
+    "X-Forwarded-For",
+)
+
+
+def parse_body(body: bytes, content_type: str, form_data: Mapping[str, list[str]] | None) -> dict:
+    """The posted fields as a dict: a JSON object, or form-encoded fields (repeated fields
+    become lists)."""
+    import json
+
+    media_type = content_type.split(";")[0].strip().lower()
+    if media_type == "application/json" or (not media_type and body.strip().startswith(b"{")):
+        try:
+            data = json.loads(body.decode("utf-8") or "{}")
+        except (UnicodeDecodeError, json.JSONDecodeError) as error:
+            raise ValidationFailed(
+                {"__all__": f"The body is not valid JSON ({error}); send a JSON object."}
+            ) from error
+        if not isinstance(data, dict):
+            raise ValidationFailed({"__all__": "Send a JSON object of field: value."})
+        return data
+    if form_data is not None:
+        return {k: v[0] if len(v) == 1 else v for k, v in form_data.items()}
+    raise ValidationFailed(
+        {
+            "__all__": "Send the fields as JSON (application/json) or as a form "
+            "(application/x-www-form-urlencoded or multipart/form-data)."
+        }
+    )
+
+
+@dataclass
+class CaptureResult:
+    submission: Submission
+    created: bool
+    form: Form
+
+
+def capture_form_for(form_key: str) -> Form:
+    """The active form a public key names: 404 when unknown, 410 when switched off."""
+    form = Form.objects.filter(key=form_key).first()
+    if form is None:
+        raise NotFound("No form has this key: check the key in the form's embed snippet.")
+    if not form.is_active:
+        raise Gone("This form is disabled and takes no submissions.")
+    return form
+
+
+def capture_submit(
+    *,
+    form: Form,
+    body: bytes,
+    content_type: str,
+    form_data: Mapping[str, list[str]] | None,
+    headers: Mapping[str, str],
+    remote_addr: str | None,
+    idempotency_key: str | None,
+) -> CaptureResult:
+    """Validate a public form submission, store it as received, queue its processing."""
+    from galena.intake.adapters import capture
+
+    if idempotency_key and len(idempotency_key) > 200:
+        raise ValidationFailed({"Idempotency-Key": "Use at most 200 characters."})
+    if idempotency_key:
+        existing = Submission.objects.filter(endpoint=form.key, idempotency_key=idempotency_key)
+        if (first := existing.first()) is not None:
+            return CaptureResult(first, False, form)
+    data = parse_body(body, content_type, form_data)
+    required = [spec["name"] for spec in form.fields if spec.get("required") and spec.get("name")]
+    errors = capture.validate(data, required=required)
+    if errors:
+        raise ValidationFailed(errors)
+    submission, created = submission_receive(
+        adapter="capture",
+        channel=form.channel,
+        endpoint=form.key,
+        form=form,
+        content_type=content_type,
+        raw_body=body.decode("utf-8", errors="replace"),
+        payload=data,
+        headers={k: headers[k] for k in KEPT_HEADERS if k in headers},
+        remote_addr=remote_addr,
+        idempotency_key=idempotency_key,
+    )
+    if created:
+        submission_enqueue(submission)
+    return CaptureResult(submission, created, form)

@@ -1,0 +1,17 @@
+"""Background intake work: thin tasks that take ids and call a service."""
+
+from celery import shared_task
+
+from galena.intake import services
+
+
+@shared_task(acks_late=True)
+def process_submission(submission_id: int) -> str:
+    """Process one stored submission; safe to run twice (a processed one is left alone)."""
+    submission = services.submission_process(submission_id=submission_id)
+    return submission.status if submission is not None else "missing"
+
+
+@shared_task
+def retry_failed_submissions() -> dict[str, int]:
+    return services.submissions_retry()

@@ -1,0 +1,218 @@
+"""POST /api/v1/capture/<form key>: public, durable before it answers, clear when refused."""
+
+import json
+
+import pytest
+from django.test import override_settings
+
+from galena.intake.models import Submission
+from galena.leads.models import ContactPoint, Lead, LeadEvent
+
+
+@pytest.fixture(autouse=True)
+def commit_callbacks_run(monkeypatch):
+    # The test's transaction never commits: run what would run after the real commit at once.
+    monkeypatch.setattr(
+        "galena.intake.services.transaction.on_commit", lambda callback, using=None: callback()
+    )
+
+
+def post(client, form, data, *, content_type="application/json", **headers):
+    body = json.dumps(data) if content_type == "application/json" else data
+    return client.post(
+        f"/api/v1/capture/{form.key}", body, content_type=content_type, headers=headers
+    )
+
+
+def nothing_written():
+    return (Submission.objects.count(), Lead.objects.count(), LeadEvent.objects.count()) == (
+        0,
+        0,
+        0,
+    )
+
+
+def test_json_submission_is_stored_and_becomes_a_lead(client, form):
+    response = post(client, form, {"name": "Ana Marin", "phone": "0722 123 456", "consent": True})
+
+    assert response.status_code == 201
+    body = response.json()
+    submission = Submission.objects.get()
+    assert body == {
+        "status": "accepted",
+        "reference": submission.pk,
+        "message": "Thank you, we will call you shortly.",
+        "redirect_url": "",
+        "incentive": "",
+    }
+    assert submission.status == "processed"
+    assert json.loads(submission.raw_body) == {
+        "name": "Ana Marin",
+        "phone": "0722 123 456",
+        "consent": True,
+    }
+    assert submission.lead.display_name == "Ana Marin"
+
+
+def test_form_encoded_submission_works_too(client, form):
+    response = client.post(
+        f"/api/v1/capture/{form.key}", {"name": "Pekka Virtanen", "email": "pekka@example.fi"}
+    )
+
+    assert response.status_code == 201
+    assert Lead.objects.get().contact_points.get().value == "pekka@example.fi"
+
+
+def test_idempotency_key_answers_the_first_result_and_stores_nothing_new(client, form):
+    first = post(client, form, {"name": "Ana", "phone": "0722123456"}, **{"Idempotency-Key": "k-1"})
+    again = post(client, form, {"name": "Ana", "phone": "0722123456"}, **{"Idempotency-Key": "k-1"})
+
+    assert (first.status_code, again.status_code) == (201, 200)
+    assert again.json()["reference"] == first.json()["reference"]
+    assert Submission.objects.count() == 1
+    assert Lead.objects.count() == 1
+
+
+def test_missing_and_bad_fields_are_named_and_nothing_is_stored(client, form):
+    response = post(client, form, {"phone": "x", "email": "ana@"})
+
+    assert response.status_code == 400
+    error = response.json()["error"]
+    assert error["code"] == "invalid"
+    assert error["fields"] == {
+        "name": "This field is required.",
+        "email": "Enter a valid e-mail address, e.g. name@example.com.",
+        "phone": "Enter a phone number with its digits, e.g. +40 722 123 456.",
+    }
+    assert nothing_written()
+
+
+def test_malformed_json_is_refused(client, form):
+    response = client.post(
+        f"/api/v1/capture/{form.key}", "{not json", content_type="application/json"
+    )
+
+    assert response.status_code == 400
+    assert "not valid JSON" in response.json()["error"]["message"]
+    assert nothing_written()
+
+
+def test_json_that_is_not_an_object_is_refused(client, form):
+    response = post(client, form, ["name", "Ana"])
+
+    assert response.status_code == 400
+    assert nothing_written()
+
+
+def test_unknown_form_key_is_404(client, db):
+    response = client.post("/api/v1/capture/f_nope", "{}", content_type="application/json")
+
+    assert response.status_code == 404
+    assert response.json()["error"]["code"] == "not_found"
+    assert nothing_written()
+
+
+def test_disabled_form_says_so(client, form):
+    form.is_active = False
+    form.save()
+
+    response = post(client, form, {"name": "Ana", "phone": "0722123456"})
+
+    assert response.status_code == 410
+    assert response.json()["error"] == {
+        "code": "disabled",
+        "message": "This form is disabled and takes no submissions.",
+        "field": None,
+        "fields": {},
+    }
+    assert nothing_written()
+
+
+@override_settings(INTAKE_MAX_BODY_BYTES=100)
+def test_oversize_body_is_refused(client, form):
+    response = post(client, form, {"name": "Ana", "comment": "x" * 200})
+
+    assert response.status_code == 413
+    assert "limit is 100" in response.json()["error"]["message"]
+    assert nothing_written()
+
+
+@override_settings(INTAKE_RATE_PER_ADDRESS=2)
+def test_too_many_from_one_address_is_429_with_retry_after(client, form):
+    for n in range(2):
+        assert post(client, form, {"name": f"Ana {n}", "phone": "0722123456"}).status_code == 201
+
+    response = post(client, form, {"name": "Ana 3", "phone": "0722123456"})
+
+    assert response.status_code == 429
+    assert 1 <= int(response["Retry-After"]) <= 60
+    assert response.json()["error"]["code"] == "throttled"
+    assert Submission.objects.count() == 2
+
+
+@override_settings(INTAKE_RATE_PER_FORM=1, INTAKE_RATE_PER_ADDRESS=0)
+def test_too_many_for_one_form_is_429(client, form):
+    assert post(client, form, {"name": "Ana", "phone": "0722123456"}).status_code == 201
+    assert post(client, form, {"name": "Bo", "phone": "0722123457"}).status_code == 429
+
+
+def test_allowed_origin_gets_cors_headers(client, form):
+    response = post(
+        client, form, {"name": "Ana", "phone": "0722123456"}, Origin="https://shop.example.com"
+    )
+
+    assert response.status_code == 201
+    assert response["Access-Control-Allow-Origin"] == "https://shop.example.com"
+
+
+def test_preflight_from_an_allowed_origin(client, form):
+    response = client.options(
+        f"/api/v1/capture/{form.key}",
+        headers={"Origin": "https://shop.example.com", "Access-Control-Request-Method": "POST"},
+    )
+
+    assert response.status_code == 204
+    assert response["Access-Control-Allow-Origin"] == "https://shop.example.com"
+    assert "Idempotency-Key" in response["Access-Control-Allow-Headers"]
+
+
+def test_other_origins_are_refused_and_nothing_is_stored(client, form):
+    response = post(
+        client, form, {"name": "Ana", "phone": "0722123456"}, Origin="https://evil.example.net"
+    )
+
+    assert response.status_code == 403
+    assert "allowed origins" in response.json()["error"]["message"]
+    assert "Access-Control-Allow-Origin" not in response
+    assert nothing_written()
+
+
+def test_errors_to_an_allowed_origin_carry_cors_headers(client, form):
+    response = post(client, form, {"phone": "0722123456"}, Origin="https://shop.example.com")
+
+    assert response.status_code == 400
+    assert response["Access-Control-Allow-Origin"] == "https://shop.example.com"
+
+
+def test_a_processing_failure_still_answers_accepted_and_keeps_the_input(client, form, settings):
+    settings.INTAKE_STAGES = ["tests.intake.test_submission_process.flaky_stage"]
+    from tests.intake import test_submission_process as flaky
+
+    flaky.FLAKY["fail"] = True
+    response = post(client, form, {"name": "Ana", "phone": "0722123456"})
+
+    assert response.status_code == 201
+    submission = Submission.objects.get()
+    assert submission.status == "failed"
+    assert ContactPoint.objects.count() == 0
+
+
+@pytest.mark.parametrize("method", ["get", "put", "delete"])
+def test_other_methods_are_not_allowed(client, form, method):
+    response = getattr(client, method)(f"/api/v1/capture/{form.key}")
+    assert response.status_code == 405
+
+
+def test_capture_is_documented_in_openapi(client, db):
+    paths = client.get("/api/v1/openapi.json").json()["paths"]
+    assert "/api/v1/capture/{form_key}" in paths
