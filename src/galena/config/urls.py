@@ -8,4 +8,5 @@ urlpatterns = [
     path("api/v1/", api.urls),
     path("", include("galena.accounts.urls")),
     path("", include("galena.leads.urls")),
+    path("", include("galena.intake.urls")),
 ]

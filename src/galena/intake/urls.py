@@ -1,0 +1,3 @@
+"""Public intake pages: hosted forms, quizzes, the embed script, quick entry."""
+
+urlpatterns = []
