@@ -174,6 +174,32 @@ def dashboard(*, user, days: int = 30) -> dict:
     }
 
 
+def marketing_overview(*, days: int = 30) -> dict:
+    """New leads per day, channel and source over the last days, as counts only: for
+    marketing roles, who see where leads come from but not the people in them."""
+    since = timezone.now() - dt.timedelta(days=days)
+    recent = Lead.objects.filter(created_at__gte=since)
+    per_day = list(
+        recent.annotate(day=TruncDate("created_at"))
+        .values("day")
+        .annotate(n=Count("id"))
+        .order_by("day")
+    )
+    per_channel = list(recent.values("channel").annotate(n=Count("id")).order_by("-n"))
+    per_source = list(
+        recent.values("source_id", "source__name", "source__channel")
+        .annotate(n=Count("id"))
+        .order_by("-n", "source__name")
+    )
+    return {
+        "days": days,
+        "per_day": per_day,
+        "per_channel": per_channel,
+        "per_source": per_source,
+        "new_total": sum(row["n"] for row in per_day),
+    }
+
+
 def sources_with_lead_counts() -> QuerySet[Source]:
     """Every source with its channel and how many leads it brought (all time, one query)."""
     return Source.objects.annotate(lead_count=Count("leads")).order_by("name")
@@ -199,3 +225,13 @@ def campaigns_with_spend() -> list[Campaign]:
     for campaign in campaigns:
         campaign.spend_totals = totals.get(campaign.pk, [])
     return campaigns
+
+
+def my_open_tasks(*, user, limit: int = 10) -> list[Task]:
+    """The user's open tasks on leads they may see, soonest due first, undated last."""
+    visible = access.leads_visible_to(user)
+    return list(
+        Task.objects.filter(assignee=user, done_at__isnull=True, lead__in=visible)
+        .select_related("lead")
+        .order_by(F("due_at").asc(nulls_last=True), "id")[:limit]
+    )

@@ -7,16 +7,17 @@ import datetime as dt
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
+from urllib.parse import parse_qsl, urlencode
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from galena.accounts.models import Role
 from galena.accounts.roles import role_of, team_id_of
-from galena.core.errors import PermissionDenied, ValidationFailed
+from galena.core.errors import NotFound, PermissionDenied, ValidationFailed
 from galena.leads import access
 from galena.leads.models import (
     ActorSource,
@@ -27,6 +28,7 @@ from galena.leads.models import (
     Lead,
     LeadEvent,
     OfflineEvent,
+    SavedFilter,
     Source,
     Stage,
     StageKind,
@@ -34,6 +36,7 @@ from galena.leads.models import (
     TaskKind,
 )
 from galena.leads.normalise import normalise_contact
+from galena.leads.selectors import LeadFilters
 
 
 @dataclass(frozen=True)
@@ -514,3 +517,43 @@ def user_by_id(user_id: int | None):
     if user is None:
         raise ValidationFailed({"owner_id": f"No active user with id {user_id}."})
     return user
+
+
+# --- saved filters --------------------------------------------------------------------
+
+
+def _saved_filter_query(query: str) -> str:
+    """Keep only the list's filter parameters, in a stable order, without empty values."""
+    allowed = LeadFilters.names()
+    pairs = [(k, v) for k, v in parse_qsl(query.lstrip("?")) if k in allowed and v.strip()]
+    return urlencode(sorted(pairs, key=lambda pair: allowed.index(pair[0])))
+
+
+@transaction.atomic
+def saved_filter_save(*, user, name: str, query: str) -> SavedFilter:
+    """Save the lead list's current filters under a name unique for this user."""
+    name = (name or "").strip()
+    if not name:
+        raise ValidationFailed({"name": "Give the filter a name."})
+    if len(name) > 80:
+        raise ValidationFailed({"name": "Use at most 80 characters."})
+    query = _saved_filter_query(query or "")
+    if len(query) > 2000:
+        raise ValidationFailed({"query": "These filters are too long to save."})
+    if SavedFilter.objects.filter(user=user, name__iexact=name).exists():
+        raise ValidationFailed({"name": f"You already have a saved filter named “{name}”."})
+    try:
+        with transaction.atomic():
+            return SavedFilter.objects.create(user=user, name=name, query=query)
+    except IntegrityError as error:  # the same name saved twice at once
+        raise ValidationFailed(
+            {"name": f"You already have a saved filter named “{name}”."}
+        ) from error
+
+
+@transaction.atomic
+def saved_filter_delete(*, user, saved_filter_id: int) -> None:
+    """Delete one of the user's own saved filters."""
+    deleted, _ = SavedFilter.objects.filter(user=user, pk=saved_filter_id).delete()
+    if not deleted:
+        raise NotFound("No such saved filter.")

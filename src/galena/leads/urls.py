@@ -1,1 +1,28 @@
-urlpatterns = []
+from django.urls import path
+
+from galena.leads import views
+
+urlpatterns = [
+    path("", views.dashboard, name="dashboard"),
+    path("leads/", views.lead_list, name="lead-list"),
+    path("leads/new/", views.lead_new, name="lead-new"),
+    path("leads/filters/", views.saved_filter_save, name="saved-filter-save"),
+    path(
+        "leads/filters/<int:saved_filter_id>/delete/",
+        views.saved_filter_delete,
+        name="saved-filter-delete",
+    ),
+    path("leads/<int:lead_id>/", views.lead_detail, name="lead-detail"),
+    path("leads/<int:lead_id>/edit/", views.lead_edit, name="lead-edit"),
+    path("leads/<int:lead_id>/contacts/", views.lead_contact_add, name="lead-contact-add"),
+    path("leads/<int:lead_id>/notes/", views.lead_note_add, name="lead-note-add"),
+    path("leads/<int:lead_id>/tasks/", views.lead_task_add, name="lead-task-add"),
+    path(
+        "leads/<int:lead_id>/tasks/<int:task_id>/complete/",
+        views.lead_task_complete,
+        name="lead-task-complete",
+    ),
+    path("leads/<int:lead_id>/stage/", views.lead_stage_change, name="lead-stage"),
+    path("leads/<int:lead_id>/owner/", views.lead_assign, name="lead-assign"),
+    path("sources/", views.sources, name="sources"),
+]

@@ -1,0 +1,235 @@
+/* Galena's own small script: keyboard shortcuts, copy buttons, confirmations and a few
+   htmx niceties. Every page works without it; it only makes frequent work faster. */
+(function () {
+  "use strict";
+
+  document.documentElement.classList.add("js");
+
+  const body = () => document.body;
+
+  function isTyping(target) {
+    if (!target || !(target instanceof Element)) return false;
+    if (target.isContentEditable) return true;
+    return /^(INPUT|TEXTAREA|SELECT)$/.test(target.tagName);
+  }
+
+  function firstField(container) {
+    return container.querySelector(
+      "textarea:not([disabled]), input:not([type=hidden]):not([disabled]), select:not([disabled])"
+    );
+  }
+
+  function openAction(element) {
+    if (element.tagName === "DETAILS") {
+      element.open = true;
+      const field = firstField(element);
+      element.scrollIntoView({ block: "nearest" });
+      if (field) field.focus();
+      return;
+    }
+    element.focus();
+    if (element.tagName === "A" || element.tagName === "BUTTON") element.click();
+  }
+
+  function toggleHelp(force) {
+    const help = document.getElementById("shortcut-help");
+    if (!help) return;
+    const show = force === undefined ? help.hidden : force;
+    help.hidden = !show;
+    if (show) help.focus();
+  }
+
+  function closeOpenActions() {
+    let closed = false;
+    document.querySelectorAll("details.action[open], details.assign-panel[open]").forEach((d) => {
+      d.open = false;
+      closed = true;
+      const summary = d.querySelector("summary");
+      if (summary && d.contains(document.activeElement)) summary.focus();
+    });
+    return closed;
+  }
+
+  document.addEventListener("keydown", (event) => {
+    if (event.key === "Escape") {
+      const help = document.getElementById("shortcut-help");
+      if (help && !help.hidden) {
+        toggleHelp(false);
+        return;
+      }
+      if (closeOpenActions()) event.preventDefault();
+      return;
+    }
+    // Ctrl/Cmd + Enter sends the form being typed in.
+    if (event.key === "Enter" && (event.ctrlKey || event.metaKey) && event.target.form) {
+      event.preventDefault();
+      event.target.form.requestSubmit();
+      return;
+    }
+    if (event.ctrlKey || event.metaKey || event.altKey || isTyping(event.target)) return;
+    if (event.key === "?") {
+      event.preventDefault();
+      toggleHelp();
+      return;
+    }
+    if (event.key === "/") {
+      const search = document.querySelector("#filter-q");
+      if (search) {
+        event.preventDefault();
+        search.focus();
+        search.select();
+      }
+      return;
+    }
+    if (event.key.length !== 1) return;
+    const target = document.querySelector('[data-shortcut="' + CSS.escape(event.key) + '"]');
+    if (target) {
+      event.preventDefault();
+      openAction(target);
+    }
+  });
+
+  document.addEventListener("click", (event) => {
+    const target = event.target instanceof Element ? event.target : null;
+    if (!target) return;
+
+    const copy = target.closest("[data-copy]");
+    if (copy) {
+      const source = document.querySelector(copy.dataset.copy);
+      if (!source) return;
+      const text = "value" in source ? source.value : source.textContent;
+      const done = () => {
+        const label = copy.textContent;
+        copy.textContent = copy.dataset.copied || "✓";
+        setTimeout(() => (copy.textContent = label), 1500);
+      };
+      if (navigator.clipboard && window.isSecureContext) {
+        navigator.clipboard.writeText(text).then(done);
+      } else if (source.select) {
+        source.select();
+        document.execCommand("copy");
+        done();
+      }
+      return;
+    }
+
+    const dismiss = target.closest("[data-dismiss]");
+    if (dismiss) {
+      const message = dismiss.closest(".message");
+      if (message) message.remove();
+      return;
+    }
+
+    const toggle = target.closest("[data-toggle-open]");
+    if (toggle) {
+      const panel = document.querySelector(toggle.dataset.toggleOpen);
+      if (panel) {
+        const open = panel.classList.toggle("is-open");
+        toggle.setAttribute("aria-expanded", String(open));
+      }
+      return;
+    }
+
+    if (target.closest("[data-help-close]")) toggleHelp(false);
+  });
+
+  // Confirm destructive submits; stopping the event here also stops htmx from sending it.
+  document.addEventListener(
+    "submit",
+    (event) => {
+      const form = event.target;
+      const question =
+        (event.submitter && event.submitter.dataset.confirm) || (form.dataset && form.dataset.confirm);
+      if (question && !window.confirm(question)) {
+        event.preventDefault();
+        event.stopImmediatePropagation();
+      }
+    },
+    true
+  );
+
+  document.addEventListener("change", (event) => {
+    const target = event.target;
+    if (target.matches && target.matches("[data-autosubmit]") && target.form) {
+      target.form.requestSubmit();
+    }
+  });
+
+  document.addEventListener("focusin", (event) => {
+    const target = event.target;
+    if (target.matches && target.matches("[data-select-on-focus]")) target.select();
+  });
+
+  // Success and info messages leave by themselves; warnings and errors stay until closed.
+  function fadeMessages(root) {
+    root.querySelectorAll(".message-success, .message-info").forEach((message) => {
+      setTimeout(() => message.remove(), 5000);
+    });
+  }
+  document.addEventListener("DOMContentLoaded", () => fadeMessages(document));
+  document.addEventListener("htmx:oobAfterSwap", () => {
+    const box = document.getElementById("messages");
+    if (box) fadeMessages(box);
+  });
+
+  // --- htmx ---------------------------------------------------------------------
+
+  // A session that ran out answers an htmx request with the login page: go there
+  // properly instead of drawing the login form inside a panel.
+  document.addEventListener("htmx:beforeSwap", (event) => {
+    const xhr = event.detail.xhr;
+    const login = body().dataset.loginUrl;
+    if (!xhr || !xhr.responseURL || !login) return;
+    const path = new URL(xhr.responseURL, window.location.href).pathname;
+    if (path === login && window.location.pathname !== login) {
+      event.detail.shouldSwap = false;
+      window.location.href =
+        login + "?next=" + encodeURIComponent(window.location.pathname + window.location.search);
+    }
+  });
+
+  // A refused htmx request (403, 404, 500…) is not swapped in: say so in the message area.
+  document.addEventListener("htmx:responseError", (event) => {
+    const messages = document.getElementById("messages");
+    if (!messages) return;
+    const status = event.detail.xhr ? event.detail.xhr.status : 0;
+    const key = status === 403 ? "errorForbidden" : status === 404 ? "errorNotFound" : "errorOther";
+    const div = document.createElement("div");
+    div.className = "message message-error";
+    div.setAttribute("role", "alert");
+    div.textContent = body().dataset[key] || "Error " + status;
+    messages.replaceChildren(div);
+  });
+
+  document.addEventListener("htmx:sendError", () => {
+    const messages = document.getElementById("messages");
+    if (!messages) return;
+    const div = document.createElement("div");
+    div.className = "message message-error";
+    div.setAttribute("role", "alert");
+    div.textContent = body().dataset.errorOffline || "Network error";
+    messages.replaceChildren(div);
+  });
+
+  // After a swap, put the cursor where the person has to act: on the first field with an
+  // error, or back at the top of a refreshed lead card.
+  document.addEventListener("htmx:afterSwap", (event) => {
+    const swapped = event.detail.target;
+    if (!(swapped instanceof Element)) return;
+    // an outerHTML swap leaves the old element detached: find its successor by id
+    const current = swapped.isConnected ? swapped : swapped.id && document.getElementById(swapped.id);
+    const invalid = current ? current.querySelector('[aria-invalid="true"]') : null;
+    if (invalid) {
+      invalid.focus();
+      return;
+    }
+    const card = document.getElementById("lead-card");
+    if (card && swapped.id === "lead-card") {
+      const heading = card.querySelector("h1");
+      if (heading) {
+        heading.setAttribute("tabindex", "-1");
+        heading.focus({ preventScroll: true });
+      }
+    }
+  });
+})();

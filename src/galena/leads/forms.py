@@ -1,0 +1,401 @@
+"""Forms of the lead pages. They check the shape of the input; the services decide the rest,
+and their refusals come back onto the fields through ``add_service_error``."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from galena.core.errors import ApplicationError, ValidationFailed
+from galena.leads import access
+from galena.leads.models import (
+    Campaign,
+    Channel,
+    ContactKind,
+    ContactType,
+    Fit,
+    Origin,
+    Source,
+    Stage,
+    TaskKind,
+    Temperature,
+)
+from galena.leads.selectors import SORTS, LeadFilters
+
+DATETIME_LOCAL = "%Y-%m-%dT%H:%M"
+
+
+def _blank(label: str = "—") -> list[tuple[str, str]]:
+    return [("", label)]
+
+
+def _datetime_input() -> forms.DateTimeInput:
+    return forms.DateTimeInput(attrs={"type": "datetime-local"}, format=DATETIME_LOCAL)
+
+
+def add_service_error(
+    form: forms.Form, error: ApplicationError, field_map: dict[str, str] | None = None
+) -> None:
+    """Put a service's refusal on the form field it names, or on the form as a whole."""
+    field_map = field_map or {}
+    errors = error.errors if isinstance(error, ValidationFailed) else {error.field: error.message}
+    for name, message in errors.items():
+        target = field_map.get(name or "", name)
+        form.add_error(target if target in form.fields else None, message)
+
+
+class PageForm(forms.Form):
+    """A form on a page with several forms: ids prefixed per form, labels without colons."""
+
+    id_prefix = "form"
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("auto_id", f"{self.id_prefix}-%s")
+        kwargs.setdefault("label_suffix", "")
+        super().__init__(*args, **kwargs)
+
+
+def campaign_label(campaign: Campaign) -> str:
+    return f"{campaign.name} ({campaign.source.name})"
+
+
+class CampaignChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, obj: Campaign) -> str:
+        return campaign_label(obj)
+
+
+class UserChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, obj) -> str:
+        return obj.get_full_name() or obj.get_username()
+
+
+def _campaigns():
+    return Campaign.objects.select_related("source").order_by("source__name", "name")
+
+
+# --- the list -------------------------------------------------------------------------
+
+
+def _sort_choices() -> list[tuple[str, str]]:
+    return [(key, key) for name in SORTS for key in (name, f"-{name}")]
+
+
+class LeadFilterForm(PageForm):
+    id_prefix = "filter"
+
+    """The lead list's filters: every field of selectors.LeadFilters, all optional."""
+
+    q = forms.CharField(
+        label=_("Search"),
+        required=False,
+        max_length=200,
+        widget=forms.TextInput(
+            attrs={
+                "type": "search",
+                "placeholder": _("Name, company, phone or e-mail"),
+                "autocomplete": "off",
+            }
+        ),
+    )
+    stage = forms.ChoiceField(label=_("Stage"), required=False)
+    owner = forms.ChoiceField(label=_("Owner"), required=False)
+    temperature = forms.ChoiceField(
+        label=_("Temperature"), required=False, choices=_blank(_("Any")) + Temperature.choices
+    )
+    fit = forms.ChoiceField(label=_("Fit"), required=False, choices=_blank(_("Any")) + Fit.choices)
+    source = forms.TypedChoiceField(label=_("Source"), required=False, coerce=int, empty_value=None)
+    campaign = forms.TypedChoiceField(
+        label=_("Campaign"), required=False, coerce=int, empty_value=None
+    )
+    channel = forms.ChoiceField(
+        label=_("Channel"), required=False, choices=_blank(_("Any")) + Channel.choices
+    )
+    created_from = forms.DateField(
+        label=_("Created from"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+    created_to = forms.DateField(
+        label=_("Created to"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+    sort = forms.ChoiceField(required=False, widget=forms.HiddenInput)
+
+    def __init__(self, *args: Any, user, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        fields = self.fields
+        fields["stage"].choices = _blank(_("Any")) + [
+            (stage.code, stage.name) for stage in Stage.objects.all()
+        ]
+        owners = [(str(u.pk), u.get_full_name() or u.get_username()) for u in _other_owners(user)]
+        fields["owner"].choices = [
+            ("", _("Anyone")),
+            ("me", _("Me")),
+            ("none", _("Unassigned")),
+            *owners,
+        ]
+        fields["source"].choices = _blank(_("Any")) + list(
+            Source.objects.values_list("pk", "name").order_by("name")
+        )
+        fields["campaign"].choices = _blank(_("Any")) + [
+            (c.pk, campaign_label(c)) for c in _campaigns()
+        ]
+        fields["sort"].choices = _sort_choices()
+
+    def filters(self) -> LeadFilters:
+        """The filters from the fields that are valid; an invalid field filters nothing."""
+        if not self.is_bound:
+            return LeadFilters()
+        self.is_valid()
+        values = {
+            name: value
+            for name, value in self.cleaned_data.items()
+            if value not in (None, "") and name in LeadFilters.names()
+        }
+        return LeadFilters(**values)
+
+    @property
+    def active_count(self) -> int:
+        """How many filters narrow the list (search and sort not counted)."""
+        if not self.is_bound:
+            return 0
+        return sum(
+            1
+            for name, value in self.cleaned_data.items()
+            if name not in ("q", "sort") and value not in (None, "")
+        )
+
+
+def _other_owners(user):
+    """People a user may filter by besides themselves: the ones they could assign to."""
+    if not access.can_assign(user):
+        return []
+    return access.assignable_owners(user).exclude(pk=user.pk)
+
+
+class SavedFilterForm(PageForm):
+    id_prefix = "saved-filter"
+
+    name = forms.CharField(
+        label=_("Name"),
+        max_length=80,
+        widget=forms.TextInput(attrs={"placeholder": _("e.g. Hot leads this week")}),
+    )
+    query = forms.CharField(required=False, max_length=2000, widget=forms.HiddenInput)
+
+
+# --- a new lead -----------------------------------------------------------------------
+
+
+class LeadCreateForm(PageForm):
+    id_prefix = "new"
+
+    first_name = forms.CharField(
+        label=_("First name"),
+        max_length=100,
+        required=False,
+        widget=forms.TextInput(attrs={"autofocus": True}),
+    )
+    middle_name = forms.CharField(label=_("Middle name"), max_length=100, required=False)
+    last_name = forms.CharField(label=_("Last name"), max_length=100, required=False)
+    company_name = forms.CharField(label=_("Company"), max_length=200, required=False)
+    position = forms.CharField(label=_("Position"), max_length=120, required=False)
+    phone = forms.CharField(
+        label=_("Phone"),
+        max_length=320,
+        required=False,
+        widget=forms.TextInput(attrs={"type": "tel", "autocomplete": "off"}),
+    )
+    email = forms.CharField(
+        label=_("E-mail"),
+        max_length=320,
+        required=False,
+        widget=forms.TextInput(attrs={"type": "email", "autocomplete": "off"}),
+    )
+    interest = forms.CharField(
+        label=_("Interest"),
+        max_length=200,
+        required=False,
+        help_text=_("The product or service the person asked about."),
+    )
+    comment = forms.CharField(
+        label=_("Comment"), required=False, widget=forms.Textarea(attrs={"rows": 3})
+    )
+    source = forms.ModelChoiceField(
+        label=_("Source"), required=False, queryset=Source.objects.filter(is_active=True)
+    )
+    campaign = CampaignChoiceField(
+        label=_("Campaign"), required=False, queryset=_campaigns().filter(is_active=True)
+    )
+
+    # service field name -> form field; contact indexes are set per submission
+    field_map = {"source_id": "source", "campaign_id": "campaign"}
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean()
+        campaign, source = data.get("campaign"), data.get("source")
+        if campaign is not None and source is not None and campaign.source_id != source.pk:
+            self.add_error(
+                "campaign", _("This campaign belongs to %(source)s.") % {"source": campaign.source}
+            )
+        return data
+
+
+# --- the lead card --------------------------------------------------------------------
+
+
+class LeadEditForm(PageForm):
+    id_prefix = "edit"
+
+    """The lead's own fields; only the ones changed go to lead_update."""
+
+    first_name = forms.CharField(label=_("First name"), max_length=100, required=False)
+    middle_name = forms.CharField(label=_("Middle name"), max_length=100, required=False)
+    last_name = forms.CharField(label=_("Last name"), max_length=100, required=False)
+    company_name = forms.CharField(label=_("Company"), max_length=200, required=False)
+    position = forms.CharField(label=_("Position"), max_length=120, required=False)
+    interest = forms.CharField(label=_("Interest"), max_length=200, required=False)
+    comment = forms.CharField(
+        label=_("Comment"), required=False, widget=forms.Textarea(attrs={"rows": 3})
+    )
+    preferred_contact_time = forms.CharField(
+        label=_("Best time to call"), max_length=120, required=False
+    )
+    language = forms.CharField(label=_("Language"), max_length=12, required=False)
+    country = forms.CharField(
+        label=_("Country"), max_length=2, required=False, help_text=_("Two letters, e.g. RO.")
+    )
+    region = forms.CharField(label=_("Region"), max_length=120, required=False)
+    city = forms.CharField(label=_("City"), max_length=120, required=False)
+    temperature = forms.ChoiceField(label=_("Temperature"), choices=Temperature.choices)
+    fit = forms.ChoiceField(label=_("Fit"), choices=Fit.choices)
+    origin = forms.ChoiceField(label=_("Origin"), choices=Origin.choices)
+    contact_type = forms.ChoiceField(label=_("Contact type"), choices=ContactType.choices)
+    channel = forms.ChoiceField(label=_("Channel"), choices=Channel.choices)
+    source = forms.ModelChoiceField(label=_("Source"), required=False, queryset=Source.objects)
+    campaign = CampaignChoiceField(label=_("Campaign"), required=False, queryset=_campaigns())
+    recontact_at = forms.DateTimeField(
+        label=_("Come back on"), required=False, widget=_datetime_input()
+    )
+
+    field_map = {"source_id": "source", "campaign_id": "campaign"}
+    related = {"source": "source_id", "campaign": "campaign_id"}
+
+    def __init__(self, *args: Any, lead, **kwargs: Any) -> None:
+        initial = {name: getattr(lead, self.related.get(name, name)) for name in self.base_fields}
+        super().__init__(*args, initial=initial, **kwargs)
+
+    def changes(self) -> dict[str, Any]:
+        """The changed fields, named as lead_update takes them."""
+        data: dict[str, Any] = {}
+        for name in self.changed_data:
+            value = self.cleaned_data[name]
+            if name == "recontact_at" and _same_minute(self.initial.get(name), value):
+                continue  # the input shows minutes: seconds alone are no change
+            if name in self.related:
+                data[self.related[name]] = value.pk if value is not None else None
+            else:
+                data[name] = "" if value is None and name != "recontact_at" else value
+        return data
+
+
+def _same_minute(before, after) -> bool:
+    if before is None or after is None:
+        return False
+    return before.replace(second=0, microsecond=0) == after.replace(second=0, microsecond=0)
+
+
+class ContactAddForm(PageForm):
+    id_prefix = "contact"
+
+    kind = forms.ChoiceField(label=_("Kind"), choices=ContactKind.choices)
+    value = forms.CharField(label=_("Value"), max_length=320)
+    label = forms.CharField(
+        label=_("Label"),
+        max_length=40,
+        required=False,
+        widget=forms.TextInput(attrs={"placeholder": _("mobile, work, telegram…")}),
+    )
+    verified = forms.BooleanField(label=_("Verified"), required=False)
+
+    field_map = {"contacts[0].value": "value", "contacts[0].kind": "kind"}
+
+
+class NoteForm(PageForm):
+    id_prefix = "note"
+
+    text = forms.CharField(
+        label=_("Note"),
+        max_length=10_000,
+        widget=forms.Textarea(attrs={"rows": 3, "placeholder": _("What happened, what was said")}),
+    )
+
+
+class TaskForm(PageForm):
+    id_prefix = "task"
+
+    kind = forms.ChoiceField(label=_("Kind"), choices=TaskKind.choices, initial=TaskKind.CALL)
+    title = forms.CharField(
+        label=_("Title"),
+        max_length=200,
+        required=False,
+        help_text=_("Leave empty to use the kind."),
+    )
+    due_at = forms.DateTimeField(label=_("Due"), required=False, widget=_datetime_input())
+    description = forms.CharField(
+        label=_("Details"), required=False, widget=forms.Textarea(attrs={"rows": 2})
+    )
+    assignee = UserChoiceField(
+        label=_("For"),
+        required=False,
+        queryset=None,
+        empty_label=_("The lead's owner"),
+    )
+
+    field_map = {"assignee_id": "assignee"}
+
+    def __init__(self, *args: Any, user, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if access.can_assign(user):
+            self.fields["assignee"].queryset = access.assignable_owners(user)
+        else:
+            del self.fields["assignee"]
+
+
+class TaskCompleteForm(PageForm):
+    outcome = forms.CharField(
+        label=_("Outcome"),
+        max_length=500,
+        required=False,
+        widget=forms.TextInput(attrs={"placeholder": _("What came of it")}),
+    )
+
+    def __init__(self, *args: Any, task, **kwargs: Any) -> None:
+        self.id_prefix = f"done-{task.pk}"
+        super().__init__(*args, **kwargs)
+        self.task = task
+
+
+class StageForm(PageForm):
+    id_prefix = "stage"
+
+    stage = forms.ModelChoiceField(label=_("Stage"), queryset=Stage.objects, empty_label=None)
+
+    def __init__(self, *args: Any, lead, **kwargs: Any) -> None:
+        kwargs.setdefault("initial", {"stage": lead.stage_id})
+        super().__init__(*args, **kwargs)
+
+
+class AssignForm(PageForm):
+    id_prefix = "assign"
+
+    owner = UserChoiceField(
+        label=_("Owner"), required=False, queryset=None, empty_label=_("Nobody (unassigned)")
+    )
+    reason = forms.CharField(label=_("Reason"), max_length=200, required=False)
+
+    field_map = {"owner_id": "owner"}
+
+    def __init__(self, *args: Any, user, lead, **kwargs: Any) -> None:
+        kwargs.setdefault("initial", {"owner": lead.owner_id})
+        super().__init__(*args, **kwargs)
+        self.fields["owner"].queryset = access.assignable_owners(user)

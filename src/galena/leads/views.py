@@ -1,0 +1,760 @@
+"""Pages for working leads: the dashboard, the list, the card with its actions, a new lead,
+sources and campaigns.
+
+Every write goes through galena.leads.services as a MANUAL actor. A refusal comes back onto
+the form it came from and writes nothing (each service is one transaction). With htmx a
+successful card action answers with the re-rendered card, a refused one with its form;
+without JavaScript the same URLs redirect (success) or re-render the whole page (refusal).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable, Iterable
+from functools import wraps
+from typing import Any
+from urllib.parse import parse_qsl
+
+from django.contrib import messages
+from django.contrib.auth import get_user_model
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import FieldDoesNotExist
+from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+from django.core.paginator import Paginator
+from django.http import Http404, HttpRequest, HttpResponse, QueryDict
+from django.shortcuts import redirect, render
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.cache import patch_vary_headers
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_GET, require_POST
+from django_htmx.http import HttpResponseClientRedirect, push_url, reswap, retarget
+
+from galena.accounts.roles import can_see_marketing, can_work_leads
+from galena.core.errors import ApplicationError, NotFound, PermissionDenied
+from galena.leads import access, selectors, services
+from galena.leads.forms import (
+    AssignForm,
+    ContactAddForm,
+    LeadCreateForm,
+    LeadEditForm,
+    LeadFilterForm,
+    NoteForm,
+    SavedFilterForm,
+    StageForm,
+    TaskCompleteForm,
+    TaskForm,
+    add_service_error,
+)
+from galena.leads.models import (
+    ActorSource,
+    Campaign,
+    Channel,
+    ContactKind,
+    EventType,
+    Lead,
+    LeadEvent,
+    OfflineEvent,
+    SavedFilter,
+    Source,
+    Stage,
+    StageKind,
+)
+from galena.leads.selectors import LeadFilters
+from galena.leads.services import ContactInput
+
+PAGE_SIZE = 50
+
+
+# --- plumbing -------------------------------------------------------------------------
+
+
+def page(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+    """A logged-in page; a domain NotFound is a 404 page, a domain PermissionDenied a 403."""
+
+    @wraps(view)
+    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        try:
+            return view(request, *args, **kwargs)
+        except NotFound as error:
+            raise Http404(error.message) from error
+        except PermissionDenied as error:
+            raise DjangoPermissionDenied(error.message) from error
+
+    return login_required(wrapper)
+
+
+def _actor(request: HttpRequest) -> services.Actor:
+    return services.Actor(user=request.user, source=ActorSource.MANUAL)
+
+
+def _is_partial(request: HttpRequest) -> bool:
+    """An htmx request that swaps part of the page (a history restore wants the whole)."""
+    return bool(request.htmx) and not request.htmx.history_restore_request
+
+
+def _partial(
+    request: HttpRequest, template: str, context: dict[str, Any], *, target: str = ""
+) -> HttpResponse:
+    """A fragment for htmx, with any flash messages swapped into their place out of band."""
+    html = render_to_string(template, context, request)
+    html += render_to_string("core/_messages_oob.html", {}, request)
+    response = HttpResponse(html)
+    if target:
+        reswap(retarget(response, target), "outerHTML")
+    return response
+
+
+# --- dashboard ------------------------------------------------------------------------
+
+CHART_HEIGHT = 120
+CHART_BAR = 18
+
+
+def day_chart(per_day: Iterable[dict], *, days: int) -> dict[str, Any]:
+    """Bars for an inline SVG: one per day from `days` ago to today, zeros included."""
+    counts = {row["day"]: row["n"] for row in per_day}
+    today = timezone.localdate()
+    dates = [today - dt.timedelta(days=offset) for offset in range(days, -1, -1)]
+    peak = max(counts.values(), default=0)
+    bars = []
+    for index, day in enumerate(dates):
+        n = counts.get(day, 0)
+        height = round(CHART_HEIGHT * n / peak) if peak else 0
+        if n and height < 2:
+            height = 2  # a day with leads stays visible next to a big one
+        bars.append(
+            {
+                "day": day,
+                "n": n,
+                "x": index * CHART_BAR + 2,
+                "y": CHART_HEIGHT - height,
+                "width": CHART_BAR - 4,
+                "height": height,
+                "label_x": index * CHART_BAR + CHART_BAR / 2,
+                "tick": index % 7 == 0 or index == len(dates) - 1,
+            }
+        )
+    return {
+        "bars": bars,
+        "peak": peak,
+        "width": len(dates) * CHART_BAR,
+        "height": CHART_HEIGHT,
+        "total_height": CHART_HEIGHT + 18,
+        "label_y": CHART_HEIGHT + 13,
+    }
+
+
+def _share_rows(rows: Iterable[tuple[Any, str, int]]) -> list[dict[str, Any]]:
+    """(key, label, count) rows with each count as a percentage of the largest, for bars."""
+    rows = list(rows)
+    peak = max((n for _key, _label, n in rows), default=0)
+    return [
+        {"key": key, "label": label, "n": n, "percent": round(100 * n / peak) if peak else 0}
+        for key, label, n in rows
+    ]
+
+
+def _channel_label(code: str) -> str:
+    return str(Channel(code).label) if code in Channel.values else code
+
+
+@page
+@require_GET
+def dashboard(request: HttpRequest) -> HttpResponse:
+    user = request.user
+    context: dict[str, Any] = {"section": "dashboard"}
+    if can_work_leads(user):
+        data = selectors.dashboard(user=user)
+        context["stages"] = _share_rows(
+            (row["stage"].code, row["stage"].name, row["n"]) for row in data["open_per_stage"]
+        )
+        context["my_tasks"] = selectors.my_open_tasks(user=user)
+        context["works_leads"] = True
+    elif can_see_marketing(user):
+        data = selectors.marketing_overview()
+        context["sources"] = _share_rows(
+            (row["source_id"], row["source__name"] or _("No source"), row["n"])
+            for row in data["per_source"]
+        )
+    else:
+        return render(request, "leads/dashboard_no_role.html", context)
+    context.update(
+        days=data["days"],
+        new_total=data["new_total"],
+        chart=day_chart(data["per_day"], days=data["days"]),
+        channels=_share_rows(
+            (row["channel"], _channel_label(row["channel"]), row["n"])
+            for row in data["per_channel"]
+        ),
+    )
+    return render(request, "leads/dashboard.html", context)
+
+
+# --- the list -------------------------------------------------------------------------
+
+# (sort key or None, heading); the sort keys are selectors.SORTS
+COLUMNS = [
+    ("name", gettext_lazy("Name")),
+    ("company", gettext_lazy("Company")),
+    (None, gettext_lazy("Phone / e-mail")),
+    ("stage", gettext_lazy("Stage")),
+    ("temperature", gettext_lazy("Temperature")),
+    ("owner", gettext_lazy("Owner")),
+    ("source", gettext_lazy("Source")),
+    ("score", gettext_lazy("Score")),
+    ("created", gettext_lazy("Created")),
+]
+# Numbers and dates read best biggest/newest first; text from A.
+DESCENDING_FIRST = {"score", "created"}
+
+
+def _columns(sort: str) -> list[dict[str, Any]]:
+    current = sort.lstrip("-") or "created"
+    descending = sort.startswith("-") or not sort
+    columns = []
+    for key, heading in COLUMNS:
+        column: dict[str, Any] = {"key": key, "heading": heading, "sortable": key is not None}
+        if key is not None:
+            active = key == current
+            if active:
+                next_sort = key if descending else f"-{key}"
+            else:
+                next_sort = f"-{key}" if key in DESCENDING_FIRST else key
+            column.update(
+                active=active,
+                direction=("descending" if descending else "ascending") if active else "",
+                next_sort=next_sort,
+            )
+        columns.append(column)
+    return columns
+
+
+DEFAULT_SORT = LeadFilters.sort
+
+
+def _clean_params(params: QueryDict) -> QueryDict:
+    """The list's parameters without empty values or the default sort: short, shareable URLs."""
+    clean = QueryDict(mutable=True)
+    for name, values in params.lists():
+        kept = [v for v in values if v.strip() and not (name == "sort" and v == DEFAULT_SORT)]
+        if kept:
+            clean.setlist(name, kept)
+    return clean
+
+
+def _list_query(params: QueryDict) -> str:
+    """The list's filters as a query string, without the page number."""
+    query = params.copy()
+    query.pop("page", None)
+    return query.urlencode()
+
+
+def _lead_list_context(
+    request: HttpRequest, params: QueryDict, saved_form: SavedFilterForm | None = None
+) -> dict[str, Any]:
+    user = request.user
+    access.require_lead_access(user)
+    form = LeadFilterForm(params or None, user=user)
+    filters = form.filters()
+    leads = selectors.lead_list(user=user, filters=filters)
+    page_obj = Paginator(leads, PAGE_SIZE).get_page(params.get("page"))
+    clean = _clean_params(params)
+    query = _list_query(clean)
+    return {
+        "params": clean,
+        "section": "leads",
+        "form": form,
+        "filters": filters,
+        "page_obj": page_obj,
+        "leads": page_obj.object_list,
+        "columns": _columns(filters.sort),
+        "sort": filters.sort,
+        "query": query,
+        "is_filtered": form.active_count > 0 or bool(filters.q.strip()),
+        "saved_filters": _saved_filters(user, query),
+        "saved_form": saved_form or SavedFilterForm(initial={"query": query}),
+    }
+
+
+def _saved_filters(user, query: str) -> list[SavedFilter]:
+    """The user's saved filters, the one matching the current filters marked."""
+    current = sorted(parse_qsl(query))
+    saved_filters = list(SavedFilter.objects.filter(user=user).order_by("name"))
+    for saved in saved_filters:
+        saved.is_current = sorted(parse_qsl(saved.query)) == current
+    return saved_filters
+
+
+@page
+@require_GET
+def lead_list(request: HttpRequest) -> HttpResponse:
+    context = _lead_list_context(request, request.GET)
+    if _is_partial(request):
+        context["partial"] = True
+        response = render(request, "leads/_lead_results.html", context)
+        clean = context["params"].urlencode()
+        push_url(response, reverse("lead-list") + (f"?{clean}" if clean else ""))
+    else:
+        response = render(request, "leads/lead_list.html", context)
+    patch_vary_headers(response, ("HX-Request",))
+    return response
+
+
+def _saved_filters_response(
+    request: HttpRequest, query: str, form: SavedFilterForm | None = None
+) -> HttpResponse:
+    params = QueryDict(query)
+    if _is_partial(request):
+        context = {
+            "saved_filters": _saved_filters(request.user, query),
+            "saved_form": form or SavedFilterForm(initial={"query": query}),
+            "query": query,
+        }
+        return _partial(request, "leads/_saved_filters.html", context)
+    if form is not None:
+        context = _lead_list_context(request, params, saved_form=form)
+        return render(request, "leads/lead_list.html", context)
+    return redirect(reverse("lead-list") + (f"?{query}" if query else ""))
+
+
+@page
+@require_POST
+def saved_filter_save(request: HttpRequest) -> HttpResponse:
+    access.require_lead_access(request.user)
+    form = SavedFilterForm(request.POST)
+    query = request.POST.get("query", "")
+    if form.is_valid():
+        try:
+            saved = services.saved_filter_save(
+                user=request.user, name=form.cleaned_data["name"], query=form.cleaned_data["query"]
+            )
+        except ApplicationError as error:
+            add_service_error(form, error)
+        else:
+            messages.success(request, _("Filter “%(name)s” saved.") % {"name": saved.name})
+            return _saved_filters_response(request, saved.query)
+    return _saved_filters_response(request, query, form)
+
+
+@page
+@require_POST
+def saved_filter_delete(request: HttpRequest, saved_filter_id: int) -> HttpResponse:
+    services.saved_filter_delete(user=request.user, saved_filter_id=saved_filter_id)
+    messages.success(request, _("Saved filter deleted."))
+    return _saved_filters_response(request, request.POST.get("query", ""))
+
+
+# --- the card -------------------------------------------------------------------------
+
+# Lead fields that hold an id in a diff, and where to look the name up.
+RELATED_IN_DIFFS = {"source_id": Source, "campaign_id": Campaign, "offline_event_id": OfflineEvent}
+
+
+def _field_label(name: str) -> str:
+    """The label people know from the edit form (translated), else the model's."""
+    form_field = LeadEditForm.base_fields.get(name.removesuffix("_id"))
+    if form_field is not None and form_field.label:
+        return str(form_field.label)
+    try:
+        return str(Lead._meta.get_field(name.removesuffix("_id")).verbose_name).capitalize()
+    except FieldDoesNotExist:
+        return name.replace("_", " ").capitalize()
+
+
+def _diff_value(name: str, value: Any, names: dict[str, dict[Any, str]]) -> Any:
+    if value in (None, "", {}, []):
+        return None
+    if name in RELATED_IN_DIFFS:
+        return names[name].get(value, f"#{value}")
+    if name.endswith("_at") and isinstance(value, str):
+        try:
+            return dt.datetime.fromisoformat(value)
+        except ValueError:
+            return value
+    try:
+        field = Lead._meta.get_field(name)
+    except FieldDoesNotExist:
+        return value
+    if field.choices:
+        return dict(field.flatchoices).get(value, value)
+    if isinstance(value, dict):
+        return ", ".join(f"{k}: {v}" for k, v in value.items())
+    return value
+
+
+def present_timeline(events: list[LeadEvent]) -> list[LeadEvent]:
+    """Give each event what its line on the card needs, with names looked up in bulk
+    (one query per kind of thing named, whatever the number of events)."""
+    wanted: dict[str, set[Any]] = {name: set() for name in RELATED_IN_DIFFS}
+    user_ids: set[int] = set()
+    for event in events:
+        params = event.params or {}
+        if event.type == EventType.UPDATED:
+            for name, pair in (params.get("changes") or {}).items():
+                if name in wanted:
+                    wanted[name].update(v for v in pair if v is not None)
+        elif event.type == EventType.ASSIGNED:
+            user_ids.update(v for v in (params.get("from"), params.get("to")) if v)
+        elif event.type == EventType.TASK_CREATED and params.get("assignee_id"):
+            user_ids.add(params["assignee_id"])
+    names: dict[str, dict[Any, str]] = {
+        name: (
+            dict(RELATED_IN_DIFFS[name].objects.filter(pk__in=ids).values_list("pk", "name"))
+            if ids
+            else {}
+        )
+        for name, ids in wanted.items()
+    }
+    users = {
+        user.pk: user.get_full_name() or user.get_username()
+        for user in (get_user_model().objects.filter(pk__in=user_ids) if user_ids else [])
+    }
+    stages = {stage.code: stage.name for stage in Stage.objects.all()}
+    for event in events:
+        params = event.params or {}
+        if event.type == EventType.UPDATED:
+            event.changes = [
+                {
+                    "label": _field_label(name),
+                    "before": _diff_value(name, pair[0], names),
+                    "after": _diff_value(name, pair[1], names),
+                }
+                for name, pair in (params.get("changes") or {}).items()
+            ]
+        elif event.type == EventType.STAGE_CHANGED:
+            event.stage_from = stages.get(params.get("from"), params.get("from"))
+            event.stage_to = stages.get(params.get("to"), params.get("to"))
+        elif event.type == EventType.ASSIGNED:
+            event.owner_from = users.get(params.get("from"))
+            event.owner_to = users.get(params.get("to")) or params.get("to_name")
+        elif event.type == EventType.TASK_CREATED:
+            event.due = _diff_value("due_at", params.get("due_at"), names)
+            event.assignee_name = users.get(params.get("assignee_id"))
+        elif event.type == EventType.CREATED:
+            event.contacts = params.get("contacts") or []
+        elif event.type not in (
+            EventType.NOTE_ADDED,
+            EventType.TASK_COMPLETED,
+            EventType.CONTACT_ADDED,
+            EventType.CONTACT_REMOVED,
+        ):
+            event.details = [
+                (key.replace("_", " ").capitalize(), value) for key, value in params.items()
+            ]
+    return events
+
+
+def _quality_reasons(lead: Lead) -> list[dict[str, str]]:
+    reasons = []
+    for reason in lead.quality_reasons or []:
+        if isinstance(reason, dict):
+            name = reason.get("label") or reason.get("name") or reason.get("code") or ""
+            evidence = reason.get("evidence") or reason.get("message") or reason.get("detail")
+            reasons.append(
+                {"name": str(name), "evidence": "" if evidence is None else str(evidence)}
+            )
+        else:
+            reasons.append({"name": str(reason), "evidence": ""})
+    return reasons
+
+
+def _card_context(
+    request: HttpRequest, lead: Lead, bound: dict[str, Any] | None = None
+) -> dict[str, Any]:
+    user = request.user
+    bound = bound or {}
+    can_assign = access.can_assign(user)
+    tasks = list(selectors.lead_tasks(lead=lead))
+    done_form = bound.get("done")
+    for task in tasks:
+        if task.done_at is None:
+            task.complete_form = (
+                done_form
+                if done_form is not None and done_form.task.pk == task.pk
+                else TaskCompleteForm(task=task)
+            )
+    open_tasks = [t for t in tasks if t.done_at is None]
+    return {
+        "section": "leads",
+        "lead": lead,
+        "contacts": list(lead.contact_points.all()),
+        "open_tasks": open_tasks,
+        "done_tasks": [t for t in tasks if t.done_at is not None],
+        "overdue_count": sum(1 for t in open_tasks if t.is_overdue),
+        "events": present_timeline(list(selectors.lead_timeline(lead=lead))),
+        "quality_reasons": _quality_reasons(lead),
+        "stages": list(Stage.objects.all()),
+        "can_assign": can_assign,
+        "can_take": lead.owner_id is None and not can_assign,
+        "open_form": next(iter(bound), ""),
+        "edit_form": bound.get("edit") or LeadEditForm(lead=lead),
+        "contact_form": bound.get("contact") or ContactAddForm(),
+        "note_form": bound.get("note") or NoteForm(),
+        "task_form": bound.get("task") or TaskForm(user=user),
+        "assign_form": bound.get("assign")
+        or (AssignForm(user=user, lead=lead) if can_assign else None),
+        "stage_form": bound.get("stage") or StageForm(lead=lead),
+        "take_form": bound.get("take"),
+        "now": timezone.now(),
+    }
+
+
+@page
+@require_GET
+def lead_detail(request: HttpRequest, lead_id: int) -> HttpResponse:
+    lead = selectors.lead_detail(user=request.user, lead_id=lead_id)
+    return render(request, "leads/lead_detail.html", _card_context(request, lead))
+
+
+def _card_updated(request: HttpRequest, lead_id: int) -> HttpResponse:
+    if not _is_partial(request):
+        return redirect("lead-detail", lead_id=lead_id)
+    try:
+        lead = selectors.lead_detail(user=request.user, lead_id=lead_id)
+    except NotFound:  # e.g. handed to someone outside the user's sight
+        return HttpResponseClientRedirect(reverse("lead-list"))
+    return _partial(request, "leads/_card.html", _card_context(request, lead), target="#lead-card")
+
+
+# name -> the template of that form, used alone when htmx swaps a refused form back
+FORM_TEMPLATES = {
+    "edit": "leads/forms/_edit.html",
+    "contact": "leads/forms/_contact.html",
+    "note": "leads/forms/_note.html",
+    "task": "leads/forms/_task.html",
+    "done": "leads/forms/_task_complete.html",
+    "assign": "leads/forms/_assign.html",
+    "stage": "leads/forms/_stage.html",
+    "take": "leads/forms/_take.html",
+}
+
+
+def _card_refused(request: HttpRequest, lead: Lead, name: str, form: Any) -> HttpResponse:
+    if _is_partial(request):
+        # only the refused form goes back, swapped in place of itself
+        context: dict[str, Any] = {"lead": lead, "form": form, f"{name}_form": form}
+        if name == "stage":
+            context["stages"] = list(Stage.objects.all())
+        if name == "done":
+            context["task"] = form.task
+        return _partial(request, FORM_TEMPLATES[name], context)
+    return render(request, "leads/lead_detail.html", _card_context(request, lead, {name: form}))
+
+
+def _card_action(
+    request: HttpRequest,
+    lead: Lead,
+    name: str,
+    form: Any,
+    perform: Callable[[dict[str, Any]], Any],
+    success: str,
+) -> HttpResponse:
+    """Validate the form, let the service write, and answer as the card or the refused form."""
+    if form.is_valid():
+        try:
+            outcome = perform(form.cleaned_data)
+        except NotFound:
+            raise
+        except ApplicationError as error:
+            add_service_error(form, error, getattr(form, "field_map", None))
+        else:
+            if outcome is not False:
+                messages.success(request, success)
+            return _card_updated(request, lead.pk)
+    return _card_refused(request, lead, name, form)
+
+
+def _visible_lead(request: HttpRequest, lead_id: int) -> Lead:
+    return selectors.lead_detail(user=request.user, lead_id=lead_id)
+
+
+@page
+@require_POST
+def lead_edit(request: HttpRequest, lead_id: int) -> HttpResponse:
+    lead = _visible_lead(request, lead_id)
+    form = LeadEditForm(request.POST, lead=lead)
+
+    def perform(data: dict[str, Any]) -> Any:
+        changes = form.changes()
+        if not changes:
+            messages.info(request, _("Nothing changed."))
+            return False
+        return services.lead_update(actor=_actor(request), lead=lead, data=changes)
+
+    return _card_action(request, lead, "edit", form, perform, _("Lead saved."))
+
+
+@page
+@require_POST
+def lead_contact_add(request: HttpRequest, lead_id: int) -> HttpResponse:
+    lead = _visible_lead(request, lead_id)
+    form = ContactAddForm(request.POST)
+
+    def perform(data: dict[str, Any]) -> Any:
+        contact = ContactInput(
+            kind=data["kind"], value=data["value"], label=data["label"], verified=data["verified"]
+        )
+        return services.contact_point_add(actor=_actor(request), lead=lead, contact=contact)
+
+    return _card_action(request, lead, "contact", form, perform, _("Contact added."))
+
+
+@page
+@require_POST
+def lead_note_add(request: HttpRequest, lead_id: int) -> HttpResponse:
+    lead = _visible_lead(request, lead_id)
+    form = NoteForm(request.POST)
+
+    def perform(data: dict[str, Any]) -> Any:
+        return services.note_add(actor=_actor(request), lead=lead, text=data["text"])
+
+    return _card_action(request, lead, "note", form, perform, _("Note added."))
+
+
+@page
+@require_POST
+def lead_task_add(request: HttpRequest, lead_id: int) -> HttpResponse:
+    lead = _visible_lead(request, lead_id)
+    form = TaskForm(request.POST, user=request.user)
+
+    def perform(data: dict[str, Any]) -> Any:
+        return services.task_create(
+            actor=_actor(request),
+            lead=lead,
+            kind=data["kind"],
+            title=data["title"],
+            description=data["description"],
+            due_at=data["due_at"],
+            assignee=data.get("assignee"),
+        )
+
+    return _card_action(request, lead, "task", form, perform, _("Task added."))
+
+
+@page
+@require_POST
+def lead_task_complete(request: HttpRequest, lead_id: int, task_id: int) -> HttpResponse:
+    lead = _visible_lead(request, lead_id)
+    task = selectors.lead_tasks(lead=lead).filter(pk=task_id).first()
+    if task is None:
+        raise Http404(_("No such task on this lead."))
+    form = TaskCompleteForm(request.POST, task=task)
+
+    def perform(data: dict[str, Any]) -> Any:
+        return services.task_complete(actor=_actor(request), task=task, outcome=data["outcome"])
+
+    return _card_action(request, lead, "done", form, perform, _("Task done."))
+
+
+@page
+@require_POST
+def lead_stage_change(request: HttpRequest, lead_id: int) -> HttpResponse:
+    lead = _visible_lead(request, lead_id)
+    form = StageForm(request.POST, lead=lead)
+
+    def perform(data: dict[str, Any]) -> Any:
+        if data["stage"].pk == lead.stage_id:
+            return False
+        return services.lead_change_stage(actor=_actor(request), lead=lead, stage=data["stage"])
+
+    message = _("Stage changed.")
+    if form.is_valid() and form.cleaned_data["stage"].kind == StageKind.WON:
+        message = _("Converted. Well done!")
+    return _card_action(request, lead, "stage", form, perform, message)
+
+
+@page
+@require_POST
+def lead_assign(request: HttpRequest, lead_id: int) -> HttpResponse:
+    lead = _visible_lead(request, lead_id)
+    taking = "take" in request.POST
+    if taking:
+        # "Take it": the only owner a manager may choose is themselves
+        form = AssignForm({"owner": request.user.pk}, user=request.user, lead=lead)
+    else:
+        form = AssignForm(request.POST, user=request.user, lead=lead)
+
+    def perform(data: dict[str, Any]) -> Any:
+        owner = data["owner"]
+        if (owner.pk if owner else None) == lead.owner_id:
+            return False
+        return services.lead_assign(
+            actor=_actor(request), lead=lead, owner=owner, reason=data.get("reason") or ""
+        )
+
+    message = _("You took this lead.") if taking else _("Owner changed.")
+    return _card_action(request, lead, "take" if taking else "assign", form, perform, message)
+
+
+# --- a new lead -----------------------------------------------------------------------
+
+
+@page
+def lead_new(request: HttpRequest) -> HttpResponse:
+    access.require_lead_access(request.user)
+    form = LeadCreateForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        contacts = [
+            (name, ContactInput(kind=kind, value=data[name]))
+            for name, kind in (("phone", ContactKind.PHONE), ("email", ContactKind.EMAIL))
+            if data[name].strip()
+        ]
+        source, campaign = data["source"], data["campaign"]
+        if source is None and campaign is not None:
+            source = campaign.source
+        fields = {
+            name: data[name]
+            for name in (
+                "first_name",
+                "middle_name",
+                "last_name",
+                "company_name",
+                "position",
+                "interest",
+                "comment",
+            )
+        }
+        fields.update(
+            source_id=source.pk if source else None,
+            campaign_id=campaign.pk if campaign else None,
+            channel=source.channel if source else Channel.MANUAL,
+        )
+        field_map = dict(form.field_map)
+        for index, (name, _contact) in enumerate(contacts):
+            field_map[f"contacts[{index}].value"] = name
+            field_map[f"contacts[{index}].kind"] = name
+        field_map["contacts"] = "phone"
+        try:
+            lead = services.lead_create(
+                actor=_actor(request), data=fields, contacts=[c for _n, c in contacts]
+            )
+        except ApplicationError as error:
+            add_service_error(form, error, field_map)
+        else:
+            messages.success(request, _("Lead “%(name)s” created.") % {"name": lead})
+            return redirect("lead-detail", lead_id=lead.pk)
+    return render(request, "leads/lead_new.html", {"section": "leads", "form": form})
+
+
+# --- sources and campaigns ------------------------------------------------------------
+
+
+@page
+@require_GET
+def sources(request: HttpRequest) -> HttpResponse:
+    if not can_see_marketing(request.user):
+        raise PermissionDenied(_("Sources and campaigns are for marketing and sales heads."))
+    return render(
+        request,
+        "leads/sources.html",
+        {
+            "section": "sources",
+            "sources": list(selectors.sources_with_lead_counts()),
+            "campaigns": selectors.campaigns_with_spend(),
+            "works_leads": can_work_leads(request.user),
+        },
+    )
