@@ -24,6 +24,7 @@ from galena.accounts.services import api_token_authenticate
 from galena.core.api import error_body
 from galena.core.errors import ApplicationError, ValidationFailed
 from galena.intake.api import router as intake_router
+from galena.intake.webhooks import router as inbound_router
 from galena.leads.api import router as leads_router
 
 logger = logging.getLogger("galena.api")
@@ -251,3 +252,4 @@ def _unexpected(request: HttpRequest, exc: Exception) -> HttpResponse:
 
 api.add_router("/", leads_router)
 api.add_router("/", intake_router)
+api.add_router("/", inbound_router)

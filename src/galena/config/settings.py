@@ -217,6 +217,18 @@ INTAKE_STAGES: list[str] = env.list("INTAKE_STAGES", default=[])
 # Channel adapters: name -> function(submission) -> ParsedSubmission.
 INTAKE_ADAPTERS = {
     "capture": "galena.intake.adapters.capture.parse",
+    "import": "galena.intake.importing.adapter.parse",
+    "email": "galena.intake.adapters.email.parse",
+    "calls": "galena.intake.adapters.calls.parse",
+    "twilio": "galena.intake.adapters.calls.parse",
+    "meta": "galena.intake.adapters.meta.parse",
+    "google_ads": "galena.intake.adapters.google_ads.parse",
+    "chat": "galena.intake.adapters.chat.parse",
+}
+# Adapters that fetch something before parsing (network, outside the processing
+# transaction): name -> function(submission) -> the payload to store, or None.
+INTAKE_ADAPTER_PREPARE = {
+    "meta": "galena.intake.adapters.meta.fetch_lead",
 }
 # How many reverse proxies in front of Galena append to X-Forwarded-For (0: none, use the
 # socket's address).
@@ -226,3 +238,34 @@ INTAKE_MAX_BODY_BYTES = env.int("INTAKE_MAX_BODY_BYTES", default=64 * 1024)
 # Public endpoints: requests per minute per form, and per client address.
 INTAKE_RATE_PER_FORM = env.int("INTAKE_RATE_PER_FORM", default=6000)
 INTAKE_RATE_PER_ADDRESS = env.int("INTAKE_RATE_PER_ADDRESS", default=60)
+# Inbound webhooks (calls, chats, ad platforms) and e-mail: the largest body taken, in bytes.
+INTAKE_MAX_WEBHOOK_BYTES = env.int("INTAKE_MAX_WEBHOOK_BYTES", default=1024 * 1024)
+INTAKE_MAX_EMAIL_BYTES = env.int("INTAKE_MAX_EMAIL_BYTES", default=25 * 1024 * 1024)
+# A larger message is stored with its attachments' contents left out (they are listed).
+INTAKE_EMAIL_KEEP_BYTES = env.int("INTAKE_EMAIL_KEEP_BYTES", default=2 * 1024 * 1024)
+# The IMAP mailbox `galena fetchmail` polls: INTAKE_IMAP_URL=imaps://user:password@host:993/INBOX
+# (percent-encode special characters), or the separate INTAKE_IMAP_* variables.
+INTAKE_IMAP_URL = env.str("INTAKE_IMAP_URL", default="")
+INTAKE_IMAP_HOST = env.str("INTAKE_IMAP_HOST", default="")
+INTAKE_IMAP_PORT = env.int("INTAKE_IMAP_PORT", default=0)
+INTAKE_IMAP_USER = env.str("INTAKE_IMAP_USER", default="")
+INTAKE_IMAP_PASSWORD = env.str("INTAKE_IMAP_PASSWORD", default="")
+INTAKE_IMAP_FOLDER = env.str("INTAKE_IMAP_FOLDER", default="INBOX")
+INTAKE_IMAP_SSL = env.bool("INTAKE_IMAP_SSL", default=True)
+INTAKE_IMAP_TIMEOUT = env.int("INTAKE_IMAP_TIMEOUT", default=30)
+# The Mailbox (by name) whose source, campaign and owner the fetched messages get.
+INTAKE_IMAP_MAILBOX = env.str("INTAKE_IMAP_MAILBOX", default="")
+INTAKE_IMAP_POLL_SECONDS = env.int("INTAKE_IMAP_POLL_SECONDS", default=60)
+INTAKE_IMAP_BATCH = env.int("INTAKE_IMAP_BATCH", default=50)
+vars().setdefault("CELERY_BEAT_SCHEDULE", {})
+if INTAKE_IMAP_URL or INTAKE_IMAP_HOST:
+    CELERY_BEAT_SCHEDULE["intake-fetch-mail"] = {  # noqa: F821 - set just above
+        "task": "galena.intake.tasks.fetch_mail",
+        "schedule": INTAKE_IMAP_POLL_SECONDS,
+    }
+# Meta Lead Ads: where the leads' fields are fetched from.
+META_GRAPH_URL = env.str("META_GRAPH_URL", default="https://graph.facebook.com/v21.0").rstrip("/")
+META_GRAPH_TIMEOUT = env.int("META_GRAPH_TIMEOUT", default=10)
+# The lead's fields to ask for (comma-separated); empty: the Graph API's default (id,
+# created_time, field_data). Add ad_id,campaign_id,… when the token has ads_management.
+META_LEAD_FIELDS = env.str("META_LEAD_FIELDS", default="")

@@ -167,3 +167,169 @@ class Submission(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_channel_display()} #{self.pk} ({self.status})"
+
+
+# --- inbound channels: e-mail, calls, chats, ad-platform lead forms ----------------------
+
+
+def new_mailbox_key() -> str:
+    return "m_" + secrets.token_urlsafe(24)
+
+
+def new_integration_key() -> str:
+    return "i_" + secrets.token_urlsafe(16)
+
+
+def new_integration_secret() -> str:
+    return secrets.token_urlsafe(32)
+
+
+class Mailbox(TimeStampedModel):
+    """An inbound address: messages posted to /api/v1/inbound/email/<key> (or fetched over
+    IMAP for the mailbox named in INTAKE_IMAP_MAILBOX) bring leads with its attribution."""
+
+    name = models.CharField(max_length=160, unique=True)
+    key = models.CharField(
+        max_length=64,
+        unique=True,
+        default=new_mailbox_key,
+        help_text=_("Secret part of the inbound URL; whoever knows it can post messages."),
+    )
+    source = models.ForeignKey("leads.Source", on_delete=models.PROTECT, related_name="mailboxes")
+    campaign = models.ForeignKey(
+        "leads.Campaign", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    default_owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    default_team = models.ForeignKey(
+        "accounts.Team", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    is_active = models.BooleanField(default=True)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class IntegrationKind(models.TextChoices):
+    CALLS = "calls", _("Call tracking")
+    CHAT = "chat", _("Chat / messenger")
+
+
+class IntegrationProvider(models.TextChoices):
+    GENERIC = "generic", _("Generic (Galena's JSON, HMAC-signed)")
+    TWILIO = "twilio", _("Twilio voice status callback")
+
+
+class WebhookIntegration(TimeStampedModel):
+    """A call-tracking or chat service that posts to /api/v1/inbound/calls|chat/<key>,
+    signing each request with the secret (for Twilio: the account's auth token)."""
+
+    name = models.CharField(max_length=160)
+    kind = models.CharField(max_length=8, choices=IntegrationKind.choices)
+    provider = models.CharField(
+        max_length=12, choices=IntegrationProvider.choices, default=IntegrationProvider.GENERIC
+    )
+    key = models.CharField(max_length=64, unique=True, default=new_integration_key)
+    secret = models.CharField(
+        max_length=200,
+        default=new_integration_secret,
+        help_text=_("Signs the requests (HMAC); for Twilio, the account's auth token."),
+    )
+    source = models.ForeignKey(
+        "leads.Source",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        help_text=_("Chats: the leads' source. Calls take theirs from the tracking number."),
+    )
+    campaign = models.ForeignKey(
+        "leads.Campaign", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    default_owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    default_team = models.ForeignKey(
+        "accounts.Team", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    default_region = models.CharField(
+        max_length=2, blank=True, help_text=_("Region for phone numbers written without +code.")
+    )
+    is_active = models.BooleanField(default=True)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class AdPlatform(models.TextChoices):
+    META = "meta", _("Meta (Facebook / Instagram) Lead Ads")
+    GOOGLE = "google", _("Google Ads lead form")
+
+
+class AdPlatformIntegration(TimeStampedModel):
+    """An ad platform's lead-form webhook at /api/v1/inbound/meta|google-ads/<key>."""
+
+    platform = models.CharField(max_length=8, choices=AdPlatform.choices)
+    name = models.CharField(max_length=160)
+    key = models.CharField(max_length=64, unique=True, default=new_integration_key)
+    verify_token = models.CharField(
+        max_length=200, blank=True, help_text=_("Meta: the webhook's verify token.")
+    )
+    app_secret = models.CharField(
+        max_length=200, blank=True, help_text=_("Meta: the app secret that signs the webhooks.")
+    )
+    access_token = models.CharField(
+        max_length=500, blank=True, help_text=_("Meta: a Page token that may read the leads.")
+    )
+    google_key = models.CharField(
+        max_length=200, blank=True, help_text=_("Google: the key set on the lead form's webhook.")
+    )
+    source = models.ForeignKey("leads.Source", on_delete=models.PROTECT, related_name="+")
+    campaign = models.ForeignKey(
+        "leads.Campaign",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        help_text=_("Used when the platform's campaign id maps to no campaign."),
+    )
+    default_owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    default_team = models.ForeignKey(
+        "accounts.Team", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    is_active = models.BooleanField(default=True)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class ExternalCampaign(models.Model):
+    """An ad platform's campaign id, mapped to a Galena campaign for attribution."""
+
+    platform = models.CharField(max_length=8, choices=AdPlatform.choices)
+    external_id = models.CharField(max_length=64)
+    campaign = models.ForeignKey(
+        "leads.Campaign", on_delete=models.CASCADE, related_name="external_ids"
+    )
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["platform", "external_id"], name="external_campaign_unique_id"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_platform_display()} {self.external_id}"

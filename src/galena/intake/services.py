@@ -13,7 +13,7 @@ from typing import Any
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
-from django.db.models import Q
+from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.module_loading import import_string
 
@@ -109,9 +109,36 @@ def parse(submission: Submission) -> ParsedSubmission:
     return parsed
 
 
+def _prepare(submission_id: int) -> None:
+    """Run the adapter's prepare step, if it has one (e.g. fetch the lead's fields from an
+    ad platform), outside the processing transaction so no lock is held over the network.
+    It returns the payload to store, or None when it has nothing (more) to fetch."""
+    submission = Submission.objects.filter(pk=submission_id).first()
+    if submission is None or submission.status == SubmissionStatus.PROCESSED:
+        return
+    prepare_path = settings.INTAKE_ADAPTER_PREPARE.get(submission.adapter)
+    if prepare_path is None:
+        return
+    payload = import_string(prepare_path)(submission)
+    if payload is not None:
+        Submission.objects.filter(pk=submission_id).update(payload=payload)
+
+
 def submission_process(*, submission_id: int) -> Submission:
     """Turn one stored submission into a lead (or an event, or an interest). Never raises for
     a bad submission: the error is stored, the submission stays failed and retryable."""
+    try:
+        _prepare(submission_id)
+    except Exception as error:
+        logger.exception("intake: preparing submission %s failed", submission_id)
+        Submission.objects.filter(pk=submission_id).exclude(
+            status=SubmissionStatus.PROCESSED
+        ).update(
+            status=SubmissionStatus.FAILED,
+            error=f"{type(error).__name__}: {error}",
+            attempts=F("attempts") + 1,
+        )
+        return Submission.objects.filter(pk=submission_id).first()
     with transaction.atomic():
         submission = (
             Submission.objects.select_for_update()
@@ -212,6 +239,9 @@ def _received_params(submission: Submission, decision: Decision) -> dict[str, An
 def _write(submission: Submission, decision: Decision) -> None:
     parsed = decision.parsed
     actor = Actor(user=None, source=ACTOR_SOURCES.get(submission.channel, ActorSource.WEB_FORM))
+    if parsed.existing_lead_id and decision.action == Action.CREATE:
+        # the adapter knows the lead (a reply from its address, its caller, its dialog)
+        decision = decision.but(action=Action.ATTACH)
     submission.decision = {
         "action": str(decision.action),
         "reasons": [asdict(r) for r in decision.reasons],

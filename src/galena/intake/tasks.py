@@ -15,3 +15,12 @@ def process_submission(submission_id: int) -> str:
 @shared_task
 def retry_failed_submissions() -> dict[str, int]:
     return services.submissions_retry()
+
+
+@shared_task
+def fetch_mail() -> dict[str, int]:
+    """Poll the configured IMAP mailbox (scheduled by CELERY_BEAT_SCHEDULE when set)."""
+    from galena.intake.mail import fetch_mail as fetch
+
+    result = fetch()
+    return {"fetched": result.fetched, "stored": result.stored, "failed": result.failed}

@@ -390,6 +390,9 @@ class EventType(models.TextChoices):
     TASK_COMPLETED = "task_completed", _("Task done")
     SUBMISSION_RECEIVED = "submission_received", _("Submission received")
     CLASSIFIED = "classified", _("Classification changed")
+    EMAIL_RECEIVED = "email_received", _("E-mail received")
+    CALL = "call", _("Call")
+    CHAT = "chat", _("Chat")
 
 
 class ActorSource(models.TextChoices):
