@@ -218,6 +218,7 @@ INTAKE_STAGES: list[str] = env.list("INTAKE_STAGES", default=[])
 INTAKE_ADAPTERS = {
     "capture": "galena.intake.adapters.capture.parse",
     "import": "galena.intake.importing.adapter.parse",
+    "import": "galena.intake.importing.adapter.parse",
     "email": "galena.intake.adapters.email.parse",
     "calls": "galena.intake.adapters.calls.parse",
     "twilio": "galena.intake.adapters.calls.parse",
@@ -238,6 +239,11 @@ INTAKE_MAX_BODY_BYTES = env.int("INTAKE_MAX_BODY_BYTES", default=64 * 1024)
 # Public endpoints: requests per minute per form, and per client address.
 INTAKE_RATE_PER_FORM = env.int("INTAKE_RATE_PER_FORM", default=6000)
 INTAKE_RATE_PER_ADDRESS = env.int("INTAKE_RATE_PER_ADDRESS", default=60)
+# File imports: rows per transaction (a resumed import restarts at the last one committed).
+INTAKE_IMPORT_CHUNK_ROWS = env.int("INTAKE_IMPORT_CHUNK_ROWS", default=2000)
+# Without a broker an import started from the page runs in a thread of the web process, so
+# the page can follow its progress; with a broker it goes to a worker.
+INTAKE_IMPORT_IN_THREAD = env.bool("INTAKE_IMPORT_IN_THREAD", default=CELERY_TASK_ALWAYS_EAGER)
 # Inbound webhooks (calls, chats, ad platforms) and e-mail: the largest body taken, in bytes.
 INTAKE_MAX_WEBHOOK_BYTES = env.int("INTAKE_MAX_WEBHOOK_BYTES", default=1024 * 1024)
 INTAKE_MAX_EMAIL_BYTES = env.int("INTAKE_MAX_EMAIL_BYTES", default=25 * 1024 * 1024)

@@ -333,3 +333,77 @@ class ExternalCampaign(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_platform_display()} {self.external_id}"
+
+
+# --- file imports ---------------------------------------------------------------------
+
+
+class ImportStatus(models.TextChoices):
+    UPLOADED = "uploaded", _("Uploaded")
+    CHECKING = "checking", _("Dry run in progress")
+    DRY_RUN_DONE = "dry_run_done", _("Dry run done")
+    RUNNING = "running", _("Importing")
+    INTERRUPTED = "interrupted", _("Interrupted (can resume)")
+    DONE = "done", _("Done")
+    FAILED = "failed", _("Failed")
+
+
+class ImportJob(TimeStampedModel):
+    """One CSV/XLSX file imported into leads: the stored file, how its columns map to
+    fields, and how far the import got. ``processed_rows`` is the checkpoint, advanced in
+    the same transaction as the rows it counts, so a resumed import starts right after."""
+
+    file = models.FileField(upload_to="imports/%Y/%m/", max_length=300)
+    original_name = models.CharField(max_length=255)
+    source = models.ForeignKey("leads.Source", on_delete=models.PROTECT, related_name="imports")
+    campaign = models.ForeignKey(
+        "leads.Campaign", on_delete=models.SET_NULL, null=True, blank=True, related_name="imports"
+    )
+    headers = models.JSONField(default=list, blank=True, help_text=_("The file's column names."))
+    mapping = models.JSONField(
+        default=list,
+        blank=True,
+        help_text=_('One target per column: a lead field, "attribute:NAME" or "ignore".'),
+    )
+    options = models.JSONField(
+        default=dict, blank=True, help_text=_("encoding, delimiter, sheet, channel.")
+    )
+    status = models.CharField(
+        max_length=16, choices=ImportStatus.choices, default=ImportStatus.UPLOADED
+    )
+    total_rows = models.PositiveIntegerField(default=0)
+    checked_rows = models.PositiveIntegerField(default=0, help_text=_("Dry run progress."))
+    processed_rows = models.PositiveIntegerField(default=0)
+    created_count = models.PositiveIntegerField(default=0)
+    failed_count = models.PositiveIntegerField(default=0)
+    duplicate_count = models.PositiveIntegerField(default=0)
+    other_count = models.PositiveIntegerField(
+        default=0, help_text=_("Rows kept as interest or attached to an existing lead.")
+    )
+    error_report = models.JSONField(
+        default=dict, blank=True, help_text=_("Counts and the first problems, by row.")
+    )
+    last_error = models.TextField(blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"Import #{self.pk} {self.original_name}"
+
+    @property
+    def endpoint(self) -> str:
+        """The endpoint of this import's submissions; their idempotency key is the row."""
+        return f"import:{self.pk}"
+
+    @property
+    def progress_percent(self) -> int:
+        done = self.checked_rows if self.status == ImportStatus.CHECKING else self.processed_rows
+        if not self.total_rows:
+            return 100 if self.status == ImportStatus.DONE else 0
+        return min(100, done * 100 // self.total_rows)

@@ -24,3 +24,7 @@ def fetch_mail() -> dict[str, int]:
 
     result = fetch()
     return {"fetched": result.fetched, "stored": result.stored, "failed": result.failed}
+
+
+# File imports run on the worker too: importing their task here registers it there.
+from galena.intake.importing.tasks import run_import_job  # noqa: E402, F401

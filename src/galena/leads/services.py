@@ -3,6 +3,7 @@ validates, writes, and records a LeadEvent."""
 
 from __future__ import annotations
 
+import copy
 import datetime as dt
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
@@ -13,6 +14,7 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
+from django.db.models.base import ModelState
 from django.utils import timezone
 
 from galena.accounts.models import Role
@@ -557,3 +559,148 @@ def saved_filter_delete(*, user, saved_filter_id: int) -> None:
     deleted, _ = SavedFilter.objects.filter(user=user, pk=saved_filter_id).delete()
     if not deleted:
         raise NotFound("No such saved filter.")
+
+
+# --- bulk creation (file imports) -----------------------------------------------------
+# The bulk twin of lead_create for imports of many rows: the same field, person and contact
+# rules (the same helpers), but validation first for all (one query per related model)
+# and then a few multi-row INSERTs instead of several statements per lead.
+
+
+_LEAD_FIELD_NAMES = frozenset(f.name for f in Lead._meta.fields)
+
+
+@dataclass
+class LeadDraft:
+    """One lead to create in bulk: what lead_create takes, plus the intake verdict."""
+
+    data: Mapping[str, Any]
+    contacts: Iterable[ContactInput]
+    created_at: dt.datetime | None = None
+    team_id: int | None = None
+    quality_status: str = ""  # empty: the model's default
+    quality_reasons: list[dict[str, Any]] = field(default_factory=list)
+
+
+@dataclass
+class BuiltLead:
+    """A lead validated and normalised in memory, not saved yet: what leads_create_bulk
+    writes. Its contact points' normalised values are known, e.g. to find duplicates."""
+
+    lead: Lead
+    contact_points: list[ContactPoint]
+    field_names: tuple[str, ...]
+
+
+def _existing_related(drafts: Iterable[LeadDraft]) -> dict[str, set[Any]]:
+    wanted: dict[str, set[Any]] = {name: set() for name in RELATED_FIELDS}
+    for draft in drafts:
+        for name in RELATED_FIELDS:
+            if draft.data.get(name) is not None:
+                wanted[name].add(draft.data[name])
+    return {
+        name: set(RELATED_FIELDS[name].objects.filter(pk__in=ids).values_list("pk", flat=True))
+        if ids
+        else set()
+        for name, ids in wanted.items()
+    }
+
+
+def _blank_lead(template: Lead) -> Lead:
+    """What Lead(stage=…) gives, at a fraction of the cost: a copy of one built for the
+    batch, with fresh mutable defaults and its own state."""
+    lead = copy.copy(template)
+    lead._state = ModelState()
+    lead._state.fields_cache = dict(template._state.fields_cache)
+    lead.attributes = {}
+    lead.quality_reasons = []
+    lead.created_at = timezone.now()
+    return lead
+
+
+def _lead_build(draft: LeadDraft, template: Lead, known: Mapping[str, set[Any]]) -> BuiltLead:
+    lead = _blank_lead(template)
+    if draft.created_at is not None:
+        lead.created_at = draft.created_at
+    related = {name: value for name, value in draft.data.items() if name in RELATED_FIELDS}
+    for name, value in related.items():
+        if value is not None and value not in known[name]:
+            model = RELATED_FIELDS[name]
+            raise ValidationFailed({name: f"No {model._meta.verbose_name} with id {value}."})
+    _apply_fields(lead, {n: v for n, v in draft.data.items() if n not in RELATED_FIELDS})
+    for name, value in related.items():
+        setattr(lead, name, value)
+    _require_person(lead)
+    points = _build_contacts(draft.contacts, region=_contact_region(lead))
+    if not points:
+        raise ValidationFailed(
+            {"contacts": "Give at least one way to reach the person: phone, e-mail or profile."}
+        )
+    lead.team_id = draft.team_id
+    if draft.quality_status:
+        lead.quality_status = draft.quality_status
+        lead.quality_reasons = list(draft.quality_reasons)
+    lead.display_name = lead.display_name or _compute_display_name(lead)
+    _refresh_search_text(lead, (p.value for p in points))
+    # lead_create's full_clean, field by field: the related rows were checked above in one
+    # query each, and the fields this draft does not set hold their valid defaults.
+    checked = {Lead._meta.get_field(n).name for n in draft.data if n not in RELATED_FIELDS}
+    checked |= {"display_name", "quality_status"}
+    try:
+        lead.clean_fields(exclude=_LEAD_FIELD_NAMES - checked)
+    except ValidationError as error:
+        raise _validation_failed(error) from error
+    return BuiltLead(lead=lead, contact_points=points, field_names=tuple(draft.data))
+
+
+def leads_build(*, drafts: Iterable[LeadDraft]) -> list[BuiltLead | ValidationFailed]:
+    """Validate and normalise many leads by lead_create's rules, without saving: for each
+    draft, in order, its built lead or the error that refuses it."""
+    drafts = list(drafts)
+    template = Lead(stage=Stage.objects.get(is_initial=True))
+    known = _existing_related(drafts)
+    results: list[BuiltLead | ValidationFailed] = []
+    for draft in drafts:
+        try:
+            results.append(_lead_build(draft, template, known))
+        except ValidationFailed as error:
+            results.append(error)
+    return results
+
+
+@transaction.atomic
+def leads_create_bulk(
+    *, actor: Actor, built: Iterable[BuiltLead], batch_size: int = 1000
+) -> list[Lead]:
+    """Save leads from leads_build with their contact points and CREATED events in a few
+    multi-row statements; the same rows lead_create writes (leads without an owner)."""
+    built = list(built)
+    leads = Lead.objects.bulk_create([item.lead for item in built], batch_size=batch_size)
+    points: list[ContactPoint] = []
+    events: list[LeadEvent] = []
+    for item in built:
+        lead = item.lead
+        for point in item.contact_points:
+            point.lead = lead
+            point.created_at = lead.created_at
+            points.append(point)
+        events.append(
+            LeadEvent(
+                lead=lead,
+                type=EventType.CREATED,
+                occurred_at=lead.created_at,
+                actor=actor.user,
+                actor_source=actor.source,
+                params={
+                    "fields": {
+                        n: _json_value(getattr(lead, n))
+                        for n in item.field_names
+                        if n in EDITABLE_FIELDS
+                    },
+                    "contacts": [{"kind": p.kind, "value": p.value} for p in item.contact_points],
+                },
+            )
+        )
+    ContactPoint.objects.bulk_create(points, batch_size=batch_size)
+    LeadEvent.objects.bulk_create(events, batch_size=batch_size)
+    return leads

@@ -1,0 +1,125 @@
+"""The bulk path (leads_build + leads_create_bulk) writes the same lead, contact points and
+CREATED event as lead_create for the same input, and refuses what it refuses."""
+
+import pytest
+
+from galena.core.errors import ValidationFailed
+from galena.leads.models import ActorSource, EventType, Lead
+from galena.leads.services import (
+    Actor,
+    BuiltLead,
+    ContactInput,
+    LeadDraft,
+    lead_create,
+    leads_build,
+    leads_create_bulk,
+)
+from tests.factories import CampaignFactory, SourceFactory
+
+IGNORED = {"id", "created_at", "updated_at"}
+
+
+def snapshot(lead: Lead):
+    fields = {
+        f.attname: getattr(lead, f.attname) for f in Lead._meta.fields if f.attname not in IGNORED
+    }
+    contacts = sorted(
+        lead.contact_points.values_list(
+            "kind", "value_raw", "value", "label", "is_primary", "is_valid", "verified"
+        )
+    )
+    events = list(lead.events.order_by("id").values_list("type", "actor_source", "params"))
+    return fields, contacts, events
+
+
+@pytest.fixture
+def inputs(db):
+    source = SourceFactory(name="Fair")
+    campaign = CampaignFactory(source=source, name="Spring")
+    data = {
+        "first_name": "  Ana ",
+        "last_name": "Popescu",
+        "company_name": "Solaris SRL",
+        "country": "ro",
+        "city": "Cluj",
+        "attributes": {"budget": "5000"},
+        "source_id": source.pk,
+        "campaign_id": campaign.pk,
+        "channel": "exhibition",
+    }
+    contacts = [
+        ContactInput(kind="phone", value="0722 123 456"),
+        ContactInput(kind="email", value="Ana@Example.com"),
+        ContactInput(kind="phone", value="+40722123456"),  # the same number again
+        ContactInput(kind="messenger", value="@ana_p", label="telegram"),
+    ]
+    return data, contacts
+
+
+def test_a_bulk_lead_equals_the_one_lead_create_writes(inputs):
+    data, contacts = inputs
+    actor = Actor(user=None, source=ActorSource.IMPORT)
+    single = lead_create(actor=actor, data=data, contacts=contacts)
+
+    (built,) = leads_build(drafts=[LeadDraft(data=data, contacts=contacts)])
+    assert isinstance(built, BuiltLead)
+    (bulk,) = leads_create_bulk(actor=actor, built=[built])
+
+    assert bulk.pk != single.pk
+    assert snapshot(Lead.objects.get(pk=bulk.pk)) == snapshot(single)
+    assert bulk.created_at == bulk.contact_points.first().created_at
+    (event,) = bulk.events.all()
+    assert (event.type, event.occurred_at) == (EventType.CREATED, bulk.created_at)
+
+
+@pytest.mark.parametrize(
+    ("data", "contacts", "field"),
+    [
+        ({"city": "Cluj"}, [ContactInput(kind="phone", value="0722123456")], "first_name"),
+        ({"first_name": "Ana"}, [], "contacts"),
+        (
+            {"first_name": "Ana", "nickname": "A"},
+            [ContactInput(kind="email", value="a@b.ro")],
+            "nickname",
+        ),
+        ({"first_name": "A" * 101}, [ContactInput(kind="email", value="a@b.ro")], "first_name"),
+        (
+            {"first_name": "Ana", "source_id": 404},
+            [ContactInput(kind="email", value="a@b.ro")],
+            "source_id",
+        ),
+        ({"first_name": "Ana"}, [ContactInput(kind="fax", value="1")], "contacts[0].kind"),
+    ],
+)
+def test_the_bulk_path_refuses_what_lead_create_refuses(db, data, contacts, field):
+    actor = Actor(user=None, source=ActorSource.IMPORT)
+    with pytest.raises(ValidationFailed) as single:
+        lead_create(actor=actor, data=data, contacts=contacts)
+
+    (refused,) = leads_build(drafts=[LeadDraft(data=data, contacts=contacts)])
+
+    assert isinstance(refused, ValidationFailed)
+    assert refused.errors == single.value.errors
+    assert field in refused.errors
+    assert Lead.objects.count() == 0
+
+
+def test_one_refused_draft_does_not_stop_the_others(db):
+    drafts = [
+        LeadDraft(
+            data={"first_name": "Ana"}, contacts=[ContactInput(kind="email", value="a@b.ro")]
+        ),
+        LeadDraft(data={"first_name": "Dan"}, contacts=[]),
+        LeadDraft(
+            data={"first_name": "Ion"}, contacts=[ContactInput(kind="email", value="i@b.ro")]
+        ),
+    ]
+
+    results = leads_build(drafts=drafts)
+    leads = leads_create_bulk(
+        actor=Actor.system(), built=[r for r in results if isinstance(r, BuiltLead)]
+    )
+
+    assert [type(r).__name__ for r in results] == ["BuiltLead", "ValidationFailed", "BuiltLead"]
+    assert sorted(lead.first_name for lead in leads) == ["Ana", "Ion"]
+    assert Lead.objects.count() == 2

@@ -1,0 +1,94 @@
+"""Column mapping for file imports: suggestions from headers in five languages, overrides
+and checks."""
+
+import pytest
+
+from galena.intake.importing.mapping import (
+    apply_overrides,
+    check_mapping,
+    suggest,
+    suggest_mapping,
+)
+
+
+@pytest.mark.parametrize(
+    ("header", "target"),
+    [
+        # English
+        ("First name", "first_name"),
+        ("Last Name", "last_name"),
+        ("E-mail", "email"),
+        ("Phone number", "phone"),
+        ("Company", "company_name"),
+        ("City", "city"),
+        # Romanian
+        ("Nume", "last_name"),
+        ("Prenume", "first_name"),
+        ("Telefon", "phone"),
+        ("Oraș", "city"),
+        ("Companie", "company_name"),
+        ("Județ", "region"),
+        # Russian
+        ("Фамилия", "last_name"),
+        ("Имя", "first_name"),
+        ("Отчество", "middle_name"),
+        ("Телефон", "phone"),
+        ("Эл. почта", "email"),
+        ("Компания", "company_name"),
+        ("Город", "city"),
+        # Spanish
+        ("Nombre", "first_name"),
+        ("Apellidos", "last_name"),
+        ("Teléfono", "phone"),
+        ("Correo", "email"),
+        ("Correo electrónico", "email"),
+        ("Empresa", "company_name"),
+        ("Ciudad", "city"),
+        # Finnish
+        ("Etunimi", "first_name"),
+        ("Sukunimi", "last_name"),
+        ("Puhelin", "phone"),
+        ("Sähköposti", "email"),
+        ("Yritys", "company_name"),
+        ("Kaupunki", "city"),
+    ],
+)
+def test_a_header_in_any_of_the_five_languages_suggests_its_field(header, target):
+    assert suggest(header) == target
+
+
+def test_an_unknown_header_becomes_a_custom_attribute_and_a_blank_one_is_ignored():
+    assert suggest("Budget 2026") == "attribute:Budget 2026"
+    assert suggest("  ") == "ignore"
+
+
+def test_a_repeated_field_keeps_the_first_column_but_contacts_may_repeat():
+    targets = suggest_mapping(["Nume", "Last name", "Telefon", "Phone"])
+
+    assert targets == ["last_name", "attribute:Last name", "phone", "phone"]
+
+
+def test_overrides_name_a_column_by_header_or_number():
+    headers = ["Nume", "Prenume", "Cod"]
+
+    targets = apply_overrides(
+        headers, suggest_mapping(headers), ["cod=ignore", "1=attribute:Family", "Prenume=full_name"]
+    )
+
+    assert targets == ["attribute:Family", "full_name", "ignore"]
+
+
+def test_an_override_of_an_unknown_column_or_field_is_refused():
+    with pytest.raises(ValueError, match="no column 'Fax'"):
+        apply_overrides(["Nume"], ["last_name"], ["Fax=phone"])
+    with pytest.raises(ValueError, match="'salary' is not a field"):
+        apply_overrides(["Nume"], ["last_name"], ["Nume=salary"])
+
+
+def test_a_mapping_needs_a_name_or_a_contact_and_one_column_per_field():
+    assert check_mapping(["A", "B"], ["attribute:A", "ignore"]) == [
+        "No column gives a name, a phone, an e-mail or a profile."
+    ]
+    problems = check_mapping(["A", "B"], ["city", "city"])
+    assert "Columns 'A' and 'B' both go to city" in problems[0]
+    assert check_mapping(["A", "B"], ["full_name", "phone"]) == []
