@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.core.exceptions import RequestDataTooBig
-from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.http import HttpRequest, HttpResponse, JsonResponse, QueryDict
 from ninja import Router, Schema
 from pydantic import Field
 
@@ -172,8 +172,6 @@ def inbound_call(request: HttpRequest, key: str):
             raise ValidationFailed(
                 {"Content-Type": "Twilio posts application/x-www-form-urlencoded fields."}
             )
-        from django.http import QueryDict
-
         fields = QueryDict(body, encoding="utf-8")
         calls.receive_twilio(
             integration=integration,
