@@ -218,7 +218,6 @@ INTAKE_STAGES: list[str] = env.list("INTAKE_STAGES", default=[])
 INTAKE_ADAPTERS = {
     "capture": "galena.intake.adapters.capture.parse",
     "import": "galena.intake.importing.adapter.parse",
-    "import": "galena.intake.importing.adapter.parse",
     "email": "galena.intake.adapters.email.parse",
     "calls": "galena.intake.adapters.calls.parse",
     "twilio": "galena.intake.adapters.calls.parse",
