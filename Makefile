@@ -14,7 +14,11 @@ BIN := $(VENV)/bin
 STAMP_APP := $(VENV)/.installed-app
 STAMP_TEST := $(VENV)/.installed-test
 
-.PHONY: demo test lint format clean
+# extra arguments, e.g. make test PYTEST_ARGS="-k demo"  or  make demo DEMO_ARGS=--reset
+PYTEST_ARGS ?=
+DEMO_ARGS ?=
+
+.PHONY: demo test lint check format clean
 
 $(BIN)/python:
 	@test -n "$(PYTHON)" || { echo "Galena needs Python 3.11 or newer (3.12+ recommended): none found."; exit 1; }
@@ -31,10 +35,16 @@ $(STAMP_TEST): pyproject.toml | $(BIN)/python
 	@touch $@ $(STAMP_APP)
 
 demo: $(STAMP_APP)
-	PORT=$(PORT) $(BIN)/galena demo
+	PORT=$(PORT) $(BIN)/galena demo $(DEMO_ARGS)
 
+# pytest exits 5 when it collected no test: that is a failure, said out loud.
 test: $(STAMP_TEST)
-	$(BIN)/pytest -n 2 -p no:cacheprovider
+	$(BIN)/pytest -n 2 -p no:cacheprovider $(PYTEST_ARGS) || { status=$$?; \
+		if [ $$status -eq 5 ]; then echo "make test: pytest ran no tests" >&2; fi; exit $$status; }
+
+check: $(STAMP_APP)
+	$(BIN)/galena check
+	$(BIN)/galena makemigrations --check --dry-run
 
 lint: $(STAMP_TEST)
 	$(BIN)/ruff check .

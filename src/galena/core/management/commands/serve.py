@@ -1,0 +1,140 @@
+"""`galena serve`: the production web server (gunicorn) with static files from whitenoise."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any
+
+from django.conf import settings
+from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.db import connections
+from gunicorn.app.base import BaseApplication
+
+
+def default_workers() -> int:
+    """WEB_CONCURRENCY, else gunicorn's 2 × cores + 1, capped at 4 for a modest server."""
+    value = os.environ.get("WEB_CONCURRENCY", "")
+    if value:
+        try:
+            return max(1, int(value))
+        except ValueError as error:
+            raise CommandError(f"WEB_CONCURRENCY={value!r} is not a number.") from error
+    return min(4, 2 * (os.cpu_count() or 1) + 1)
+
+
+class GalenaServer(BaseApplication):
+    """gunicorn configured from Python, so no shell or config file is needed."""
+
+    def __init__(self, options: dict[str, Any]):
+        self.options = options
+        super().__init__()
+
+    def load_config(self) -> None:
+        for key, value in self.options.items():
+            # settings a given gunicorn version does not know are skipped, not fatal
+            if key in self.cfg.settings and value is not None:
+                self.cfg.set(key, value)
+
+    def load(self):
+        from galena.config.wsgi import application
+
+        return application
+
+
+def server_build(
+    *,
+    host: str = "127.0.0.1",
+    port: int = 8000,
+    workers: int | None = None,
+    threads: int = 1,
+    timeout: int = 30,
+    graceful_timeout: int = 30,
+    access_log: bool = False,
+) -> GalenaServer:
+    """A configured, not yet started, gunicorn server for Galena."""
+    bind = f"[{host}]:{port}" if ":" in host else f"{host}:{port}"
+    return GalenaServer(
+        {
+            "bind": [bind],
+            "workers": workers or default_workers(),
+            "threads": threads,
+            "worker_class": "gthread" if threads > 1 else "sync",
+            "timeout": timeout,
+            "graceful_timeout": graceful_timeout,
+            "accesslog": "-" if access_log else None,
+            "errorlog": "-",
+            "proc_name": "galena",
+            # the control socket would live in $HOME, shared by every instance on the machine
+            "control_socket_disable": True,
+        }
+    )
+
+
+def static_files_missing() -> str | None:
+    """Why static files would not be served, or None when STATIC_ROOT is ready."""
+    root = Path(settings.STATIC_ROOT)
+    if not root.is_dir() or not any(root.iterdir()):
+        return f"STATIC_ROOT ({root}) is empty"
+    backend = settings.STORAGES["staticfiles"]["BACKEND"]
+    if "Manifest" in backend and not (root / "staticfiles.json").exists():
+        return f"STATIC_ROOT ({root}) has no staticfiles.json manifest"
+    return None
+
+
+class Command(BaseCommand):
+    help = "Run Galena's production web server (gunicorn; static files served by whitenoise)."
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument(
+            "--host", default=None, help="Address to bind (HOST, default 127.0.0.1)."
+        )
+        parser.add_argument("--port", type=int, default=None, help="Port (PORT, default 8000).")
+        parser.add_argument(
+            "--workers",
+            type=int,
+            default=None,
+            help="Worker processes (WEB_CONCURRENCY, default min(4, 2 × cores + 1)).",
+        )
+        parser.add_argument(
+            "--threads", type=int, default=1, help="Threads per worker (default 1)."
+        )
+        parser.add_argument(
+            "--timeout", type=int, default=30, help="Seconds before a silent worker is restarted."
+        )
+        parser.add_argument(
+            "--graceful-timeout",
+            type=int,
+            default=30,
+            help="Seconds workers get to finish requests on stop or reload.",
+        )
+        parser.add_argument(
+            "--access-log", action="store_true", help="Log every request to standard output."
+        )
+
+    def handle(self, *args, **options) -> None:
+        host = options["host"] or os.environ.get("HOST") or "127.0.0.1"
+        port = options["port"] or int(os.environ.get("PORT") or 8000)
+        problem = static_files_missing()
+        if problem:
+            self.stderr.write(
+                self.style.WARNING(
+                    f"Warning: {problem}: pages will miss their styles and scripts. "
+                    "Run `galena collectstatic --noinput` first."
+                )
+            )
+        server = server_build(
+            host=host,
+            port=port,
+            workers=options["workers"],
+            threads=options["threads"],
+            timeout=options["timeout"],
+            graceful_timeout=options["graceful_timeout"],
+            access_log=options["access_log"],
+        )
+        self.stdout.write(
+            f"Serving Galena on http://{host}:{port} with {server.cfg.workers} worker(s)."
+        )
+        # workers are forked from this process: they must not share its database connection
+        connections.close_all()
+        server.run()

@@ -1,0 +1,130 @@
+"""`galena serve`, `galena worker` and `galena beat`: configured, checked, never started here."""
+
+import io
+
+import pytest
+from django.core.management import call_command
+from django.core.management.base import CommandError
+
+from galena.config.celery import app as celery_app
+from galena.core.management.commands import serve
+from galena.core.management.commands.worker import worker_argv
+
+
+@pytest.fixture
+def started(monkeypatch):
+    runs = []
+    monkeypatch.setattr(serve.GalenaServer, "run", lambda self: runs.append(self.cfg))
+    return runs
+
+
+def test_server_binds_the_host_and_port_with_the_workers_asked_for():
+    server = serve.server_build(host="127.0.0.1", port=8765, workers=3)
+
+    assert server.cfg.bind == ["127.0.0.1:8765"]
+    assert server.cfg.workers == 3
+    assert server.cfg.worker_class_str == "sync"
+    assert server.cfg.accesslog is None
+
+
+def test_server_with_threads_uses_threaded_workers_and_logs_access():
+    server = serve.server_build(host="::1", port=8000, workers=1, threads=4, access_log=True)
+
+    assert server.cfg.bind == ["[::1]:8000"]
+    assert server.cfg.threads == 4
+    assert server.cfg.worker_class_str == "gthread"
+    assert server.cfg.accesslog == "-"
+
+
+def test_server_loads_the_django_application():
+    from galena.config.wsgi import application
+
+    assert serve.server_build(workers=1).wsgi() is application
+
+
+def test_workers_default_to_web_concurrency(monkeypatch):
+    monkeypatch.setenv("WEB_CONCURRENCY", "7")
+
+    assert serve.server_build().cfg.workers == 7
+
+
+def test_workers_default_to_twice_the_cores_plus_one_capped_at_four(monkeypatch):
+    monkeypatch.delenv("WEB_CONCURRENCY", raising=False)
+    monkeypatch.setattr(serve.os, "cpu_count", lambda: 1)
+    assert serve.default_workers() == 3
+    monkeypatch.setattr(serve.os, "cpu_count", lambda: 16)
+    assert serve.default_workers() == 4
+
+
+def test_serve_reads_host_and_port_from_the_environment(started, monkeypatch, settings, tmp_path):
+    settings.STATIC_ROOT = tmp_path
+    (tmp_path / "app.css").write_text("body {}")
+    monkeypatch.setenv("HOST", "0.0.0.0")
+    monkeypatch.setenv("PORT", "9001")
+    monkeypatch.setenv("WEB_CONCURRENCY", "2")
+    out, err = io.StringIO(), io.StringIO()
+
+    call_command("serve", "--graceful-timeout", "5", stdout=out, stderr=err)
+
+    (cfg,) = started
+    assert (cfg.bind, cfg.workers, cfg.graceful_timeout) == (["0.0.0.0:9001"], 2, 5)
+    assert err.getvalue() == ""
+
+
+def test_serve_warns_when_static_files_were_not_collected(started, settings, tmp_path):
+    settings.STATIC_ROOT = tmp_path / "nothing-here"
+    err = io.StringIO()
+
+    call_command("serve", "--port", "8001", stdout=io.StringIO(), stderr=err)
+
+    assert "is empty" in err.getvalue()
+    assert "collectstatic" in err.getvalue()
+    assert len(started) == 1
+
+
+def test_worker_refuses_without_a_broker(settings, monkeypatch):
+    settings.CELERY_BROKER_URL = ""
+    calls = []
+    monkeypatch.setattr(celery_app, "worker_main", lambda argv: calls.append(argv))
+
+    with pytest.raises(CommandError, match="No task broker is configured"):
+        call_command("worker")
+
+    assert calls == []
+
+
+def test_beat_refuses_without_a_broker(settings, monkeypatch):
+    settings.CELERY_BROKER_URL = ""
+    calls = []
+    monkeypatch.setattr(celery_app, "start", lambda argv: calls.append(argv))
+
+    with pytest.raises(CommandError, match="in-process"):
+        call_command("beat")
+
+    assert calls == []
+
+
+def test_worker_starts_the_celery_worker_with_a_broker(settings, monkeypatch):
+    settings.CELERY_BROKER_URL = "redis://127.0.0.1:6379/0"
+    calls = []
+    monkeypatch.setattr(celery_app, "worker_main", lambda argv: calls.append(argv))
+
+    call_command("worker", "--concurrency", "2", "--queues", "default")
+
+    assert calls == [["worker", "--loglevel=INFO", "--concurrency=2", "--queues=default"]]
+
+
+def test_worker_can_embed_beat():
+    argv = worker_argv(with_beat=True, schedule="/tmp/schedule")
+
+    assert argv[-2:] == ["--beat", "--schedule=/tmp/schedule"]
+
+
+def test_beat_starts_the_scheduler_with_its_state_file(settings, monkeypatch, tmp_path):
+    settings.CELERY_BROKER_URL = "redis://127.0.0.1:6379/0"
+    calls = []
+    monkeypatch.setattr(celery_app, "start", lambda argv: calls.append(argv))
+
+    call_command("beat", "--schedule", str(tmp_path / "beat"), "--loglevel", "WARNING")
+
+    assert calls == [["beat", "--loglevel=WARNING", f"--schedule={tmp_path / 'beat'}"]]

@@ -1,0 +1,136 @@
+"""Background tasks through a real Celery worker and Redis, and in-process without a broker."""
+
+import importlib
+import os
+import socket
+import time
+
+import pytest
+from celery.contrib.testing.worker import start_worker
+from celery.signals import task_postrun
+from celery.worker import state as worker_state
+from django.apps import apps as django_apps
+from django.db import connections
+
+from galena.config.celery import app as celery_app
+from galena.leads.models import EventType, LeadEvent
+from galena.leads.services import Actor, lead_assign
+from galena.leads.tasks import notify_owner_of_assignment
+from tests.factories import LeadFactory
+
+REDIS_HOST, REDIS_PORT = "127.0.0.1", 6379
+# The worker runs in another thread with its own database connection, so these tests commit
+# for real (transaction=True). The flush after a transactional test also drops the pipeline
+# stages that a data migration seeds, so these tests seed them again first.
+
+
+def redis_reachable() -> bool:
+    try:
+        with socket.create_connection((REDIS_HOST, REDIS_PORT), timeout=1):
+            return True
+    except OSError:
+        return False
+
+
+def wait_for(condition, *, seconds: float = 20.0):
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if value := condition():
+            return value
+        time.sleep(0.05)
+    raise AssertionError(f"Not true after {seconds} s: {condition.__doc__ or condition}")
+
+
+def forget_broker_connections(app) -> None:
+    """Drop pooled broker connections: they were made for the broker URL in force before."""
+    # Even an eager apply_async takes a producer from the pool, so earlier tests leave one
+    # bound to the default broker. kombu keeps the pools per connection URL: forgetting
+    # them here makes the app look up the pools of the URL now configured.
+    amqp = app.__dict__.get("amqp")
+    if amqp is not None:
+        amqp._producer_pool = None
+    app._pool = None
+
+
+def close_worker_connections(**kwargs):
+    # The worker thread's own database connections must not outlive the test database.
+    connections.close_all()
+
+
+@pytest.fixture
+def redis_worker():
+    """The galena Celery app pointed at a Redis database of its own, with a worker thread."""
+    if not redis_reachable():
+        pytest.skip(f"needs Redis at {REDIS_HOST}:{REDIS_PORT} (start it with redis-server)")
+    import redis
+
+    worker_index = int(os.environ.get("PYTEST_XDIST_WORKER", "gw0").removeprefix("gw") or 0)
+    broker_url = f"redis://{REDIS_HOST}:{REDIS_PORT}/{15 - worker_index % 8}"
+    redis.Redis.from_url(broker_url).flushdb()
+    keys = ("broker_url", "task_always_eager", "result_backend")
+    saved = {key: celery_app.conf[key] for key in keys}
+    forget_broker_connections(celery_app)
+    celery_app.conf.update(broker_url=broker_url, task_always_eager=False, result_backend=None)
+    task_postrun.connect(close_worker_connections, weak=False)
+    try:
+        with start_worker(celery_app, pool="solo", perform_ping_check=False, loglevel="WARNING"):
+            yield celery_app
+    finally:
+        task_postrun.disconnect(close_worker_connections)
+        forget_broker_connections(celery_app)
+        celery_app.conf.update(saved)
+        redis.Redis.from_url(broker_url).flushdb()
+
+
+@pytest.fixture
+def stages(transactional_db):
+    seeding = importlib.import_module("galena.leads.migrations.0002_seed_default_stages")
+    seeding.seed_stages(django_apps, None)
+
+
+def assign_a_lead(team, head, manager):
+    lead = LeadFactory(team=team)
+    lead_assign(actor=Actor(user=head), lead=lead, owner=manager)
+    return LeadEvent.objects.get(lead=lead, type=EventType.ASSIGNED)
+
+
+@pytest.mark.redis
+@pytest.mark.django_db(transaction=True)
+def test_worker_e_mails_the_new_owner_once(stages, redis_worker, team, head, manager, mailoutbox):
+    tasks_done = worker_state.total_count[notify_owner_of_assignment.name]
+
+    event = assign_a_lead(team, head, manager)
+
+    def notified():
+        """the assignment event is stamped notified_at"""
+        event.refresh_from_db()
+        return event.params.get("notified_at")
+
+    stamp = wait_for(notified)
+    assert [m.to for m in mailoutbox] == [[manager.email]]
+    assert mailoutbox[0].subject == f"New lead for you: {event.lead}"
+    assert f"/leads/{event.lead_id}/" in mailoutbox[0].body
+
+    # the same task again, through the worker: nothing more is sent
+    notify_owner_of_assignment.delay(event.pk)
+    wait_for(
+        lambda: worker_state.total_count[notify_owner_of_assignment.name] >= tasks_done + 2,
+    )
+    event.refresh_from_db()
+    assert event.params["notified_at"] == stamp
+    assert len(mailoutbox) == 1
+
+
+@pytest.mark.django_db(transaction=True)
+def test_without_a_broker_tasks_run_in_process(stages, settings, team, head, manager, mailoutbox):
+    assert settings.CELERY_BROKER_URL == ""
+    assert settings.CELERY_TASK_ALWAYS_EAGER is True
+    assert celery_app.conf.task_always_eager is True
+
+    event = assign_a_lead(team, head, manager)
+
+    event.refresh_from_db()
+    assert event.params["notified_at"]
+    assert [m.to for m in mailoutbox] == [[manager.email]]
+    assert notify_owner_of_assignment.apply(args=[event.pk]).get() is False
+    assert len(mailoutbox) == 1
