@@ -185,6 +185,12 @@ CELERY_TASK_ACKS_LATE = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+CELERY_BEAT_SCHEDULE = {
+    "intake-process-stuck": {
+        "task": "galena.intake.tasks.process_stuck_submissions",
+        "schedule": 60.0,
+    },
+}
 
 # --- security -------------------------------------------------------------------------
 SESSION_COOKIE_HTTPONLY = True
@@ -262,9 +268,8 @@ INTAKE_IMAP_TIMEOUT = env.int("INTAKE_IMAP_TIMEOUT", default=30)
 INTAKE_IMAP_MAILBOX = env.str("INTAKE_IMAP_MAILBOX", default="")
 INTAKE_IMAP_POLL_SECONDS = env.int("INTAKE_IMAP_POLL_SECONDS", default=60)
 INTAKE_IMAP_BATCH = env.int("INTAKE_IMAP_BATCH", default=50)
-vars().setdefault("CELERY_BEAT_SCHEDULE", {})
 if INTAKE_IMAP_URL or INTAKE_IMAP_HOST:
-    CELERY_BEAT_SCHEDULE["intake-fetch-mail"] = {  # noqa: F821 - set just above
+    CELERY_BEAT_SCHEDULE["intake-fetch-mail"] = {
         "task": "galena.intake.tasks.fetch_mail",
         "schedule": INTAKE_IMAP_POLL_SECONDS,
     }

@@ -97,7 +97,16 @@ def submission_enqueue(submission: Submission) -> None:
     the embedded default, on a worker when a broker is configured)."""
     from galena.intake.tasks import process_submission
 
-    transaction.on_commit(lambda: process_submission.delay(submission.pk))
+    def send() -> None:
+        try:
+            process_submission.delay(submission.pk)
+        except Exception:
+            # The submission is stored; a broker that is down (or a crash in in-process
+            # work) must not turn an accepted submission into an error. It stays received
+            # and the periodic sweep (intake.tasks.process_stuck_submissions) takes it.
+            logger.exception("intake: could not queue submission %s", submission.pk)
+
+    transaction.on_commit(send)
 
 
 def parse(submission: Submission) -> ParsedSubmission:
@@ -141,7 +150,7 @@ def submission_process(*, submission_id: int) -> Submission:
         return Submission.objects.filter(pk=submission_id).first()
     with transaction.atomic():
         submission = (
-            Submission.objects.select_for_update()
+            Submission.objects.select_for_update(of=("self",))
             .select_related("form")
             .filter(pk=submission_id)
             .first()
@@ -319,10 +328,16 @@ def submissions_to_retry(*, ids: Iterable[int] | None = None):
     return queryset.order_by("pk")
 
 
-def submissions_retry(*, ids: Iterable[int] | None = None) -> dict[str, int]:
-    """Reprocess what submissions_to_retry selects; returns counts by new status."""
+def submissions_retry(
+    *, ids: Iterable[int] | None = None, stuck_only: bool = False
+) -> dict[str, int]:
+    """Reprocess what submissions_to_retry selects (only the stuck ones with stuck_only);
+    returns counts by new status."""
     counts: dict[str, int] = {}
-    for submission_id in submissions_to_retry(ids=ids).values_list("pk", flat=True).iterator():
+    queryset = submissions_to_retry(ids=ids)
+    if stuck_only:
+        queryset = queryset.exclude(status=SubmissionStatus.FAILED)
+    for submission_id in queryset.values_list("pk", flat=True).iterator():
         status = submission_process(submission_id=submission_id).status
         counts[status] = counts.get(status, 0) + 1
     return counts

@@ -13,8 +13,10 @@ def process_submission(submission_id: int) -> str:
 
 
 @shared_task
-def retry_failed_submissions() -> dict[str, int]:
-    return services.submissions_retry()
+def process_stuck_submissions() -> dict[str, int]:
+    """Periodic sweep: submissions left received or processing (a crash, a broker outage)
+    are processed. Failed ones wait for `galena intake retry` or the admin's button."""
+    return services.submissions_retry(stuck_only=True)
 
 
 @shared_task
