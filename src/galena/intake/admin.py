@@ -1,6 +1,131 @@
-from django.contrib import admin
+import json
+import shlex
 
-from galena.intake.models import Submission
+from django import forms
+from django.contrib import admin
+from django.db import models
+from django.urls import reverse
+from django.utils.html import format_html
+from django.utils.translation import gettext_lazy as _
+
+from galena.intake.models import Form, FormKind, Submission
+
+
+class PrettyJSONField(forms.JSONField):
+    """JSON shown indented, so a form's fields and a quiz can be read and edited by hand."""
+
+    def prepare_value(self, value):
+        if isinstance(value, forms.fields.InvalidJSONInput):
+            return value
+        return json.dumps(value, indent=2, ensure_ascii=False, cls=self.encoder)
+
+
+EXAMPLE_FIELDS = (
+    '[{"name": "name", "label": "Your name", "type": "text", "required": true},\n'
+    ' {"name": "phone", "label": "Phone", "type": "tel"},\n'
+    ' {"name": "product", "label": "Product", "type": "select", "options": ["Solar", "Heat pump"]}]'
+)
+EXAMPLE_QUIZ = (
+    '{"steps": [{"id": "goal", "question": "What matters most?", "type": "single",\n'
+    '            "options": [{"value": "save", "label": "Saving money", "next": "bill"},\n'
+    '                        {"value": "green", "label": "Going green"}], "next": "end"},\n'
+    '           {"id": "bill", "question": "Your monthly bill?", "type": "number", "min": 0}]}'
+)
+
+
+def public_links(request, form: Form) -> dict[str, str]:
+    """Where a form lives, as absolute URLs of this site, and how to use it."""
+    base = request.build_absolute_uri("/").rstrip("/")
+    if form.kind == FormKind.QUICK_ENTRY:
+        return {"quick_entry_url": base + reverse("intake-quick-entry", args=[form.slug])}
+    capture_url = base + reverse("api:capture", kwargs={"form_key": form.key})
+    script_url = base + reverse("intake-embed-script", args=[form.slug])
+    example = {"name": "Ana Marin", "phone": "+40722123456", "consent": True}
+    return {
+        "hosted_url": base + reverse("intake-hosted-form", args=[form.slug]),
+        "embed_snippet": f'<script src="{script_url}" async></script>',
+        "embed_snippet_target": (
+            f'<div id="galena-form"></div>\n'
+            f'<script src="{script_url}" data-target="#galena-form" async></script>'
+        ),
+        "capture_url": capture_url,
+        "curl_example": (
+            f"curl -X POST {capture_url} \\\n"
+            "  -H 'Content-Type: application/json' \\\n"
+            "  -H 'Idempotency-Key: 3f1c9a52-order-1042' \\\n"
+            f"  -d {shlex.quote(json.dumps(example))}"
+        ),
+    }
+
+
+@admin.register(Form)
+class FormAdmin(admin.ModelAdmin):
+    change_form_template = "admin/intake/form/change_form.html"
+    list_display = ["name", "kind", "channel", "source", "offline_event", "is_active", "page"]
+    list_filter = ["kind", "channel", "is_active", "source"]
+    list_select_related = ["source", "offline_event"]
+    search_fields = ["name", "slug", "key"]
+    prepopulated_fields = {"slug": ["name"]}
+    readonly_fields = ["key"]
+    formfield_overrides = {
+        models.JSONField: {
+            "form_class": PrettyJSONField,
+            "widget": forms.Textarea(
+                attrs={"rows": 10, "cols": 90, "style": "font-family: monospace"}
+            ),
+        }
+    }
+    fieldsets = [
+        (None, {"fields": ["name", "slug", "kind", "is_active"]}),
+        (
+            _("Attribution"),
+            {"fields": ["channel", "source", "campaign", "offline_event", "interest"]},
+        ),
+        (_("New leads"), {"fields": ["default_owner", "default_team", "default_region"]}),
+        (
+            _("What the visitor sees"),
+            {
+                "fields": ["fields", "quiz", "incentive", "thank_you_message", "redirect_url"],
+                "description": _(
+                    "Fields: a list of {name, label, type, required, options}; types: text, "
+                    "email, tel, textarea, number, date, url, select, radio, checkbox. Leave "
+                    "empty for the kind's default fields. A field named “consent” replaces "
+                    "the consent checkbox (e.g. to make it required)."
+                ),
+            },
+        ),
+        (_("Consent"), {"fields": ["consent_text", "consent_version", "consent_purposes"]}),
+        (_("Embedding"), {"fields": ["allowed_origins", "key"]}),
+    ]
+
+    def formfield_for_dbfield(self, db_field, request, **kwargs):
+        field = super().formfield_for_dbfield(db_field, request, **kwargs)
+        if db_field.name == "fields":
+            field.help_text = format_html("{}<pre>{}</pre>", _("For example:"), EXAMPLE_FIELDS)
+        elif db_field.name == "quiz":
+            field.help_text = format_html(
+                "{}<pre>{}</pre>",
+                _(
+                    "Quizzes only. Each step: id, question, type (single, multiple, text, "
+                    "number), options with value, label and an optional next step; next: the "
+                    "default next step, “end” to finish. For example:"
+                ),
+                EXAMPLE_QUIZ,
+            )
+        return field
+
+    @admin.display(description=_("Page"))
+    def page(self, form: Form) -> str:
+        if form.kind == FormKind.QUICK_ENTRY:
+            url = reverse("intake-quick-entry", args=[form.slug])
+        else:
+            url = reverse("intake-hosted-form", args=[form.slug])
+        return format_html('<a href="{}">{}</a>', url, url)
+
+    def render_change_form(self, request, context, add=False, change=False, form_url="", obj=None):
+        if obj is not None and obj.pk:
+            context["publish"] = public_links(request, obj)
+        return super().render_change_form(request, context, add, change, form_url, obj)
 
 
 @admin.register(Submission)

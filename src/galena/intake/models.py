@@ -5,12 +5,15 @@ from __future__ import annotations
 import secrets
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from galena.core.models import TimeStampedModel
+from galena.intake.fields import field_errors, fields_or_default, origin_errors
+from galena.intake.quiz import definition_errors as quiz_definition_errors
 from galena.leads.models import Channel
 
 
@@ -79,6 +82,22 @@ class Form(TimeStampedModel):
 
     def __str__(self) -> str:
         return self.name
+
+    def clean(self) -> None:
+        errors = {
+            "fields": field_errors(self.fields),
+            "quiz": quiz_definition_errors(self.quiz)
+            if self.kind == FormKind.QUIZ or self.quiz
+            else [],
+            "allowed_origins": origin_errors(self.allowed_origins),
+        }
+        if errors := {name: messages for name, messages in errors.items() if messages}:
+            raise ValidationError(errors)
+
+    @property
+    def visitor_fields(self) -> list[dict]:
+        """The fields the visitor fills: the form's own, or its kind's defaults."""
+        return fields_or_default(self.fields, self.kind)
 
 
 class TrackingNumber(TimeStampedModel):

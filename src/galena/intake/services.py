@@ -17,7 +17,7 @@ from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.module_loading import import_string
 
-from galena.core.errors import Gone, NotFound, ValidationFailed
+from galena.core.errors import Gone, NotFound, PayloadTooLarge, ValidationFailed
 from galena.intake.contract import Action, Decision, ParsedSubmission
 from galena.intake.models import Form, Submission, SubmissionOutcome, SubmissionStatus
 from galena.intake.pipeline import run_stages
@@ -412,6 +412,10 @@ def capture_submit(
     """Validate a public form submission, store it as received, queue its processing."""
     from galena.intake.adapters import capture
 
+    if len(body) > settings.INTAKE_MAX_BODY_BYTES:
+        raise PayloadTooLarge(
+            f"The submission is {len(body)} bytes; the limit is {settings.INTAKE_MAX_BODY_BYTES}."
+        )
     if idempotency_key and len(idempotency_key) > 200:
         raise ValidationFailed({"Idempotency-Key": "Use at most 200 characters."})
     if idempotency_key:
@@ -419,7 +423,9 @@ def capture_submit(
         if (first := existing.first()) is not None:
             return CaptureResult(first, False, form)
     data = parse_body(body, content_type, form_data)
-    required = [spec["name"] for spec in form.fields if spec.get("required") and spec.get("name")]
+    required = [
+        spec["name"] for spec in form.visitor_fields if spec.get("required") and spec.get("name")
+    ]
     errors = capture.validate(data, required=required)
     if errors:
         raise ValidationFailed(errors)
