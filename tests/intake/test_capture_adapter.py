@@ -180,3 +180,9 @@ def test_parse_never_loses_a_field(form):
     assert parsed.attributes["color"] == "blue"
     assert parsed.attribution.utm_term == "solar"
     assert Form.objects.count() == 1
+
+
+def test_a_required_name_is_given_by_first_and_last_name():
+    assert capture.validate({"first_name": "Ana", "last_name": "Marin"}, required=["name"]) == {}
+    assert capture.validate({"last_name": "Marin"}, required=["name"]) == {}
+    assert "name" in capture.validate({"company": "Solaris"}, required=["name"])

@@ -243,7 +243,12 @@ def validate(data: Mapping[str, Any], *, required: list[str]) -> dict[str, str]:
         if raw_name != "quiz_answers" and len(_text(value)) > limit:
             errors[raw_name] = f"Too long: use at most {limit} characters."
     for name in required:
-        if not _text(fields.get(_ALIAS_OF.get(_key(name), _key(name)))):
+        canonical_name = _ALIAS_OF.get(_key(name), _key(name))
+        given = _text(fields.get(canonical_name))
+        if canonical_name == "full_name" and not given:
+            # a site that splits the name into first and last gives the name all the same
+            given = _text(fields.get("first_name")) or _text(fields.get("last_name"))
+        if not given:
             errors.setdefault(name, "This field is required.")
     email = _text(fields.get("email"))
     if email and not normalise_email(email).is_valid:
