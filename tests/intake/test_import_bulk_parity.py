@@ -123,3 +123,41 @@ def test_one_refused_draft_does_not_stop_the_others(db):
     assert [type(r).__name__ for r in results] == ["BuiltLead", "ValidationFailed", "BuiltLead"]
     assert sorted(lead.first_name for lead in leads) == ["Ana", "Ion"]
     assert Lead.objects.count() == 2
+
+
+def test_instance_factory_gives_what_the_constructor_gives_with_fresh_defaults(db):
+    from galena.core.bulk import instance_factory
+    from galena.leads.models import Stage
+
+    stage = Stage.objects.get(is_initial=True)
+    make = instance_factory(Lead, stage=stage)
+
+    first, second = make(first_name="Ana"), make()
+    expected = Lead(stage=stage, first_name="Ana")
+
+    ignored = {"created_at"}
+    assert {f.attname: getattr(first, f.attname) for f in Lead._meta.fields} | dict.fromkeys(
+        ignored
+    ) == {f.attname: getattr(expected, f.attname) for f in Lead._meta.fields} | dict.fromkeys(
+        ignored
+    )
+    assert first.attributes is not second.attributes
+    assert first.stage is stage
+    assert first._state.adding and first._state is not second._state
+
+
+def test_insert_many_sets_keys_and_writes_the_values_held(db):
+    from galena.core.bulk import insert_many
+    from galena.leads.models import Stage
+
+    stage = Stage.objects.get(is_initial=True)
+    leads = [Lead(stage=stage, first_name=name, attributes={"n": i}) for i, name in enumerate("AB")]
+
+    insert_many(Lead, leads)
+
+    assert all(lead.pk for lead in leads)
+    assert list(Lead.objects.order_by("pk").values_list("pk", "first_name", "attributes")) == [
+        (leads[0].pk, "A", {"n": 0}),
+        (leads[1].pk, "B", {"n": 1}),
+    ]
+    assert all(lead.updated_at is not None for lead in Lead.objects.all())

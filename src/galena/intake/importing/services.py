@@ -24,6 +24,7 @@ from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 
+from galena.core.bulk import insert_many, instance_factory
 from galena.core.errors import ValidationFailed
 from galena.intake.contract import Action, Decision, ParsedSubmission
 from galena.intake.importing.files import (
@@ -468,22 +469,30 @@ def _write_chunk(
             results = [r for r in results if str(r.number) not in existing]
         new_leads = [r for r in results if r.built is not None]
         leads_create_bulk(actor=actor, built=[r.built for r in new_leads])
-        submissions = [_submission(job, r, now) for r in results]
-        Submission.objects.bulk_create(submissions, batch_size=1000)
-        events = []
-        for result, submission in zip(results, submissions, strict=True):
-            if submission.lead_id is None:
-                continue
-            events.append(
-                LeadEvent(
-                    lead_id=submission.lead_id,
-                    type=EventType.SUBMISSION_RECEIVED,
-                    occurred_at=result.decision.parsed.received_at,
-                    actor_source=actor.source,
-                    params=_received_params(submission, result.decision),
-                )
+        new_submission = instance_factory(
+            Submission,
+            channel=Channel.IMPORT,
+            adapter=ADAPTER,
+            endpoint=job.endpoint,
+            content_type=job.options.get("content_type", ""),
+            received_at=job.created_at,
+            attempts=1,
+        )
+        submissions = [_submission(new_submission, job, r, now) for r in results]
+        insert_many(Submission, submissions)
+        new_event = instance_factory(
+            LeadEvent, type=EventType.SUBMISSION_RECEIVED, actor_source=actor.source
+        )
+        events = [
+            new_event(
+                lead_id=submission.lead_id,
+                occurred_at=result.decision.parsed.received_at,
+                params=_received_params(submission, result.decision),
             )
-        LeadEvent.objects.bulk_create(events, batch_size=1000)
+            for result, submission in zip(results, submissions, strict=True)
+            if submission.lead_id is not None
+        ]
+        insert_many(LeadEvent, events)
         tally = Tally()
         for result in results:
             tally.add(result)
@@ -504,16 +513,10 @@ def _write_chunk(
     return size - len(results)
 
 
-def _submission(job: ImportJob, result: RowResult, now) -> Submission:
-    submission = Submission(
-        channel=Channel.IMPORT,
-        adapter=ADAPTER,
-        endpoint=job.endpoint,
-        content_type=job.options.get("content_type", ""),
+def _submission(new_submission, job: ImportJob, result: RowResult, now) -> Submission:
+    submission = new_submission(
         payload=dict(zip(job.headers, result.cells, strict=False)),
-        received_at=job.created_at,
         idempotency_key=str(result.number),
-        attempts=1,
     )
     problems = row_problems(result)
     decision = result.decision
