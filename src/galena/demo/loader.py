@@ -1204,11 +1204,13 @@ class _Builder:
                     actor_id,
                     source,
                     {
-                        "verification": [
-                            Verification.UNVERIFIED.value,
-                            Verification.VERIFIED.value,
-                        ],
-                        "verification_method": ["", method],
+                        "changes": {
+                            "verification": [
+                                Verification.UNVERIFIED.value,
+                                Verification.VERIFIED.value,
+                            ],
+                            "verification_method": ["", method],
+                        }
                     },
                 )
             )
@@ -1274,7 +1276,7 @@ class _Builder:
                 lead.verification = Verification.VERIFIED
                 lead.verification_method = (
                     VerificationMethod.CALL
-                    if params["verification_method"][1] == "call"
+                    if params["changes"]["verification_method"][1] == "call"
                     else VerificationMethod.EMAIL
                 )
                 lead.verified_at = when

@@ -392,7 +392,7 @@ def present_timeline(events: list[LeadEvent]) -> list[LeadEvent]:
     user_ids: set[int] = set()
     for event in events:
         params = event.params or {}
-        if event.type == EventType.UPDATED:
+        if event.type in (EventType.UPDATED, EventType.CLASSIFIED):
             for name, pair in (params.get("changes") or {}).items():
                 if name in wanted:
                     wanted[name].update(v for v in pair if v is not None)
@@ -415,7 +415,7 @@ def present_timeline(events: list[LeadEvent]) -> list[LeadEvent]:
     stages = {stage.code: stage.name for stage in Stage.objects.all()}
     for event in events:
         params = event.params or {}
-        if event.type == EventType.UPDATED:
+        if event.type in (EventType.UPDATED, EventType.CLASSIFIED):
             event.changes = [
                 {
                     "label": _field_label(name),
