@@ -98,6 +98,23 @@ def test_timeline_reads_like_a_story(client, manager, head, lead):
     assert "Big deal" in text
 
 
+def test_classification_event_shows_before_and_after(manager_client, manager, lead):
+    from galena.leads.models import EventType, LeadEvent
+
+    LeadEvent.objects.create(
+        lead=lead,
+        type=EventType.CLASSIFIED,
+        actor=manager,
+        actor_source=ActorSource.CALL,
+        params={"changes": {"verification": ["unverified", "verified"]}},
+    )
+
+    response = card(manager_client, lead)
+
+    assert "Classification changed" in response.text
+    assert "Verification:</span> <del>Unverified</del> → <ins>Verified</ins>" in response.text
+
+
 def test_timeline_names_related_records_in_diffs(manager_client, manager, lead):
     campaign = CampaignFactory(name="Autumn")
     lead_update(
