@@ -239,6 +239,9 @@ INTAKE_ADAPTER_PREPARE = {
 # How many reverse proxies in front of Galena append to X-Forwarded-For (0: none, use the
 # socket's address).
 TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0)
+# Workers process waiting submissions this many at a time (intake.batching).
+INTAKE_BATCH_SIZE = env.int("INTAKE_BATCH_SIZE", default=200)
+INTAKE_DRAIN_KEY_SECONDS = env.int("INTAKE_DRAIN_KEY_SECONDS", default=10)
 INTAKE_STUCK_AFTER_SECONDS = env.int("INTAKE_STUCK_AFTER_SECONDS", default=300)
 INTAKE_MAX_BODY_BYTES = env.int("INTAKE_MAX_BODY_BYTES", default=64 * 1024)
 # Public endpoints: requests per minute per form, and per client address.

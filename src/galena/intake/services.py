@@ -95,11 +95,18 @@ def submission_receive(
 def submission_enqueue(submission: Submission) -> None:
     """Process the submission after the transaction that stored it commits (in-process in
     the embedded default, on a worker when a broker is configured)."""
-    from galena.intake.tasks import process_submission
+    from galena.intake import batching
+    from galena.intake.tasks import drain_submissions, process_submission
 
     def send() -> None:
         try:
-            process_submission.delay(submission.pk)
+            if settings.CELERY_TASK_ALWAYS_EAGER or submission.adapter in (
+                settings.INTAKE_ADAPTER_PREPARE
+            ):
+                process_submission.delay(submission.pk)
+            elif batching.drain_wanted():
+                # workers take waiting submissions in batches: one wake-up is enough
+                drain_submissions.delay()
         except Exception:
             # The submission is stored; a broker that is down (or a crash in in-process
             # work) must not turn an accepted submission into an error. It stays received

@@ -12,6 +12,15 @@ def process_submission(submission_id: int) -> str:
     return submission.status if submission is not None else "missing"
 
 
+@shared_task(acks_late=True)
+def drain_submissions() -> int:
+    """Process every waiting submission, in batches (queued once per wake-up, see
+    intake.batching)."""
+    from galena.intake.batching import submissions_drain
+
+    return submissions_drain()
+
+
 @shared_task
 def process_stuck_submissions() -> dict[str, int]:
     """Periodic sweep: submissions left received or processing (a crash, a broker outage)

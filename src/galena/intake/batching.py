@@ -1,0 +1,190 @@
+"""Processing waiting submissions in batches, for the worker under load.
+
+One capture request stores its submission and returns; the worker takes the waiting
+submissions a batch at a time: parses them, runs the stages over the whole batch (their
+``prepare`` reads happen once), and writes plain new leads with multi-row inserts
+(``leads.services.leads_create_bulk``). A submission that needs more than a plain new lead
+(attach to a known lead, an owner to notify, tasks, timeline entries, an interest) goes
+through the one-by-one writer in its own savepoint, so the two paths write the same rows.
+
+Wake-ups are debounced: a request queues a drain task only when none is queued
+(``cache.add`` on a short-lived key); the drain deletes the key *before* it looks for work,
+so a submission stored while a drain runs is either seen by it or queues the next one.
+"""
+
+from __future__ import annotations
+
+import logging
+import traceback
+from collections import defaultdict
+from dataclasses import asdict
+
+from django.conf import settings
+from django.core.cache import cache
+from django.db import transaction
+from django.utils import timezone
+
+from galena.core.bulk import insert_many
+from galena.core.errors import ValidationFailed
+from galena.intake.contract import Action, Decision
+from galena.intake.models import Submission, SubmissionStatus
+from galena.intake.pipeline import run_stages
+from galena.intake.services import (
+    ACTOR_SOURCES,
+    OUTCOMES,
+    QUALITY,
+    _lead_data,
+    _received_params,
+    _write,
+    parse,
+)
+from galena.leads.models import ActorSource, EventType, LeadEvent, QualityStatus
+from galena.leads.services import Actor, LeadDraft, leads_build, leads_create_bulk
+
+logger = logging.getLogger(__name__)
+
+DRAIN_KEY = "galena:intake:drain-queued"
+SAVED_FIELDS = ["status", "outcome", "decision", "error", "attempts", "processed_at", "lead"]
+
+
+def drain_wanted() -> bool:
+    """True when no drain is queued yet (and marks one queued): the caller queues it."""
+    return cache.add(DRAIN_KEY, 1, timeout=settings.INTAKE_DRAIN_KEY_SECONDS)
+
+
+def submissions_drain(*, batch_size: int | None = None) -> int:
+    """Process waiting submissions batch after batch until none is left; returns how many."""
+    batch_size = batch_size or settings.INTAKE_BATCH_SIZE
+    total = 0
+    while True:
+        cache.delete(DRAIN_KEY)  # before looking: see the docstring of this module
+        done = submissions_process_pending(limit=batch_size)
+        total += done
+        if done < batch_size:
+            return total
+
+
+def _plain(decision: Decision) -> bool:
+    """A new lead and nothing else: what the bulk path writes."""
+    parsed = decision.parsed
+    return (
+        decision.action in (Action.CREATE, Action.QUARANTINE, Action.REJECT)
+        and parsed.existing_lead_id is None
+        and parsed.owner_id is None
+        and parsed.contacts
+        and not parsed.tasks
+        and not parsed.timeline
+    )
+
+
+def _failed(submission: Submission, error: str) -> None:
+    submission.status = SubmissionStatus.FAILED
+    submission.error = error
+
+
+def submissions_process_pending(*, limit: int, first_id: int | None = None) -> int:
+    """Claim up to ``limit`` waiting submissions (``first_id`` first; others' claims are
+    skipped, never waited for) and process them in one transaction; returns how many."""
+    prepared_adapters = list(settings.INTAKE_ADAPTER_PREPARE)
+    waiting = (
+        Submission.objects.select_for_update(of=("self",), skip_locked=True)
+        .select_related("form")
+        .filter(status=SubmissionStatus.RECEIVED)
+        .exclude(adapter__in=prepared_adapters)  # they fetch over the network: one by one
+    )
+    with transaction.atomic():
+        batch: list[Submission] = []
+        if first_id is not None:
+            batch = list(waiting.filter(pk=first_id))
+        batch += list(waiting.exclude(pk=first_id).order_by("pk")[: limit - len(batch)])
+        if batch:
+            _process(batch)
+    return len(batch)
+
+
+def _process(batch: list[Submission]) -> None:
+    now = timezone.now()
+    decided: list[tuple[Submission, Decision]] = []
+    parsed = []
+    for submission in batch:
+        submission.attempts += 1
+        try:
+            parsed.append((submission, parse(submission)))
+        except Exception:
+            logger.exception("intake: submission %s could not be parsed", submission.pk)
+            _failed(submission, traceback.format_exc())
+    decisions = run_stages([p for _, p in parsed])
+    for (submission, _), decision in zip(parsed, decisions, strict=True):
+        if decision.error:
+            _failed(submission, decision.error)
+        else:
+            decided.append((submission, decision))
+
+    plain = [(s, d) for s, d in decided if _plain(d)]
+    other = [(s, d) for s, d in decided if not _plain(d)]
+    try:
+        with transaction.atomic():
+            _write_plain(plain)
+    except Exception:
+        # a database error in the multi-row path: write these one by one instead, so the
+        # failure stays with the submission that caused it
+        logger.exception("intake: batch write failed; writing one by one")
+        for submission, _ in plain:
+            submission.lead = None
+            submission.status = SubmissionStatus.RECEIVED
+        other += plain
+    for submission, decision in other:
+        try:
+            with transaction.atomic():
+                _write(submission, decision)
+            submission.status = SubmissionStatus.PROCESSED
+        except Exception:
+            logger.exception("intake: submission %s failed", submission.pk)
+            _failed(submission, traceback.format_exc())
+    for submission in batch:
+        if submission.status == SubmissionStatus.PROCESSED:
+            submission.error = ""
+            submission.processed_at = now
+    Submission.objects.bulk_update(batch, SAVED_FIELDS)
+
+
+def _write_plain(plain: list[tuple[Submission, Decision]]) -> None:
+    drafts = [
+        LeadDraft(
+            data=_lead_data(decision.parsed),
+            contacts=decision.parsed.contacts,
+            created_at=decision.parsed.received_at,
+            team_id=decision.parsed.team_id,
+            quality_status=QUALITY.get(decision.action, QualityStatus.UNKNOWN),
+            quality_reasons=[asdict(reason) for reason in decision.reasons],
+        )
+        for _, decision in plain
+    ]
+    by_source: dict[str, list] = defaultdict(list)
+    for (submission, decision), built in zip(plain, leads_build(drafts=drafts), strict=True):
+        if isinstance(built, ValidationFailed):
+            _failed(submission, f"The lead could not be created: {built.errors}")
+            continue
+        source = ACTOR_SOURCES.get(submission.channel, ActorSource.WEB_FORM)
+        by_source[source].append((submission, decision, built))
+    events = []
+    for source, items in by_source.items():
+        leads_create_bulk(actor=Actor(user=None, source=source), built=[b for _, _, b in items])
+        for submission, decision, built in items:
+            submission.lead = built.lead
+            submission.status = SubmissionStatus.PROCESSED
+            submission.outcome = OUTCOMES[decision.action]
+            submission.decision = {
+                "action": str(decision.action),
+                "reasons": [asdict(r) for r in decision.reasons],
+            }
+            events.append(
+                LeadEvent(
+                    lead=built.lead,
+                    type=EventType.SUBMISSION_RECEIVED,
+                    occurred_at=decision.parsed.received_at,
+                    actor_source=source,
+                    params=_received_params(submission, decision),
+                )
+            )
+    insert_many(LeadEvent, events)
