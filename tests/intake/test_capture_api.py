@@ -216,3 +216,19 @@ def test_other_methods_are_not_allowed(client, form, method):
 def test_capture_is_documented_in_openapi(client, db):
     paths = client.get("/api/v1/openapi.json").json()["paths"]
     assert "/api/v1/capture/{form_key}" in paths
+
+
+def test_a_web_process_reuses_a_form_it_read_for_a_few_seconds(client, form, settings):
+    settings.INTAKE_FORM_CACHE_SECONDS = 60
+    from galena.intake import services
+
+    services._FORMS.clear()
+    assert post(client, form, {"name": "Ana", "phone": "0722123456"}).status_code == 201
+    form.is_active = False
+    form.save()
+
+    cached = post(client, form, {"name": "Bo", "phone": "0722123457"})
+    services._FORMS.clear()
+    fresh = post(client, form, {"name": "Cy", "phone": "0722123458"})
+
+    assert (cached.status_code, fresh.status_code) == (201, 410)

@@ -242,6 +242,8 @@ TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0)
 # Workers process waiting submissions this many at a time (intake.batching).
 INTAKE_BATCH_SIZE = env.int("INTAKE_BATCH_SIZE", default=200)
 INTAKE_DRAIN_KEY_SECONDS = env.int("INTAKE_DRAIN_KEY_SECONDS", default=10)
+# Seconds a web process reuses a form it read (a change takes effect within this time).
+INTAKE_FORM_CACHE_SECONDS = env.int("INTAKE_FORM_CACHE_SECONDS", default=5)
 INTAKE_STUCK_AFTER_SECONDS = env.int("INTAKE_STUCK_AFTER_SECONDS", default=300)
 INTAKE_MAX_BODY_BYTES = env.int("INTAKE_MAX_BODY_BYTES", default=64 * 1024)
 # Public endpoints: requests per minute per form, and per client address.

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import time
 import traceback
 from collections.abc import Iterable, Mapping
 from dataclasses import asdict, dataclass
@@ -396,9 +397,28 @@ class CaptureResult:
     form: Form
 
 
+# form key -> (form, monotonic time it was read): public endpoints read a form per request,
+# and a form changes rarely; a change (e.g. switched off) takes effect within the TTL.
+_FORMS: dict[str, tuple[Form | None, float]] = {}
+
+
+def _form_by_key(form_key: str) -> Form | None:
+    ttl = settings.INTAKE_FORM_CACHE_SECONDS
+    now = time.monotonic()
+    cached = _FORMS.get(form_key)
+    if ttl > 0 and cached is not None and now - cached[1] < ttl:
+        return cached[0]
+    form = Form.objects.select_related("source").filter(key=form_key).first()
+    if ttl > 0:
+        if len(_FORMS) > 10_000:  # keys probed at random must not grow it without end
+            _FORMS.clear()
+        _FORMS[form_key] = (form, now)
+    return form
+
+
 def capture_form_for(form_key: str) -> Form:
     """The active form a public key names: 404 when unknown, 410 when switched off."""
-    form = Form.objects.filter(key=form_key).first()
+    form = _form_by_key(form_key)
     if form is None:
         raise NotFound("No form has this key: check the key in the form's embed snippet.")
     if not form.is_active:
