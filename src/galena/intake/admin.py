@@ -130,14 +130,34 @@ class FormAdmin(admin.ModelAdmin):
 
 @admin.register(Submission)
 class SubmissionAdmin(admin.ModelAdmin):
-    list_display = ["received_at", "channel", "endpoint", "status", "attempts", "lead"]
-    list_filter = ["status", "channel"]
+    list_display = ["received_at", "channel", "endpoint", "status", "outcome", "attempts", "lead"]
+    list_filter = ["status", "outcome", "channel"]
     raw_id_fields = ["lead"]
     readonly_fields = [f.name for f in Submission._meta.fields]
     show_full_result_count = False
+    actions = ["retry"]
 
     def has_add_permission(self, request):
         return False
+
+    @admin.action(description="Process the selected failed or stuck submissions again")
+    def retry(self, request, queryset):
+        from django.contrib import messages
+
+        from galena.intake.services import submissions_retry
+
+        ids = list(queryset.values_list("pk", flat=True))
+        counts = submissions_retry(ids=ids)
+        if not counts:
+            self.message_user(
+                request,
+                "None of the selected submissions is failed or stuck: nothing to retry.",
+                messages.WARNING,
+            )
+            return
+        summary = ", ".join(f"{n} {status}" for status, n in sorted(counts.items()))
+        level = messages.ERROR if counts.get("failed") else messages.SUCCESS
+        self.message_user(request, f"Retried {sum(counts.values())}: {summary}.", level)
 
 
 # --- inbound channels: mailboxes, call and chat integrations, ad platforms ------------
