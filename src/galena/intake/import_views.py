@@ -123,7 +123,7 @@ def _is_stale(job: ImportJob) -> bool:
     return job.status in ACTIVE and (timezone.now() - job.updated_at).total_seconds() > STALE_AFTER
 
 
-def _job_context(request: HttpRequest, job: ImportJob) -> dict:
+def _job_context(job: ImportJob) -> dict:
     columns = []
     for index, (header, target) in enumerate(zip(job.headers, job.mapping, strict=True)):
         choices = _targets(header)
@@ -148,7 +148,7 @@ def _job_context(request: HttpRequest, job: ImportJob) -> dict:
 @require_GET
 def import_job(request: HttpRequest, job_id: int) -> HttpResponse:
     job = get_object_or_404(ImportJob.objects.select_related("source", "campaign"), pk=job_id)
-    return render(request, "intake/import_job.html", _job_context(request, job))
+    return render(request, "intake/import_job.html", _job_context(job))
 
 
 @import_page
