@@ -300,7 +300,9 @@ def _run(job: ImportJob, dry_run: bool, progress: Progress | None) -> None:
                 for result in results:
                     tally.add(result)
                 done += len(chunk)
-                ImportJob.objects.filter(pk=job.pk).update(checked_rows=done)
+                ImportJob.objects.filter(pk=job.pk).update(
+                    checked_rows=done, updated_at=timezone.now()
+                )
                 job.checked_rows = done
             else:
                 skipped = _write_chunk(job, results, start=done, check_existing=check_existing)
