@@ -70,6 +70,9 @@ def test_batch_writes_the_same_lead_as_one_by_one(form):
     batched_submission.refresh_from_db()
     assert batched_submission.status == "processed"
     assert batched_submission.outcome == "created"
+    assert batched_submission.decision == {"action": "create", "reasons": []}
+    assert batched_submission.processed_at is not None
+    assert (batched_submission.attempts, batched_submission.error) == (1, "")
     assert lead_shape(batched_submission.lead) == lead_shape(single)
 
 

@@ -24,7 +24,7 @@ from django.core.cache import cache
 from django.db import transaction
 from django.utils import timezone
 
-from galena.core.bulk import insert_many
+from galena.core.bulk import insert_many, update_many
 from galena.core.errors import ValidationFailed
 from galena.intake.contract import Action, Decision
 from galena.intake.models import Submission, SubmissionStatus
@@ -145,7 +145,7 @@ def _process(batch: list[Submission]) -> None:
         if submission.status == SubmissionStatus.PROCESSED:
             submission.error = ""
             submission.processed_at = now
-    Submission.objects.bulk_update(batch, SAVED_FIELDS)
+    update_many(Submission, batch, SAVED_FIELDS)
 
 
 def _write_plain(plain: list[tuple[Submission, Decision]]) -> None:
