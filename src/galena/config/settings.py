@@ -149,7 +149,7 @@ MEDIA_ROOT = Path(env.str("MEDIA_ROOT", default=str(DATA_DIR / "media")))
 # --- cache (rate limits, shared by the web server's processes) ------------------------
 if REDIS_URL := env.str("REDIS_URL", default=""):
     CACHES = {
-        "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}
+        "default": {"BACKEND": "galena.core.cache.GalenaRedisCache", "LOCATION": REDIS_URL}
     }
 else:
     CACHES = {
