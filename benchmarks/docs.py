@@ -1,0 +1,26 @@
+"""Keeps docs/benchmarks.md: each benchmark owns one '## ' section and rewrites only it."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+DOC = Path(__file__).resolve().parent.parent / "docs" / "benchmarks.md"
+HEADER = """# Benchmarks
+
+Figures from the scripts in `benchmarks/`, each run on the machine and date it states.
+These machines are shared and noisy: compare figures from the same run (medians, ratios to
+the reference measured alongside), not across runs.
+"""
+
+
+def replace_section(title: str, body: str) -> None:
+    """Write ``## title`` with ``body``, replacing that section if it is already there."""
+    text = DOC.read_text() if DOC.exists() else HEADER
+    section = f"## {title}\n\n{body.strip()}\n"
+    pattern = re.compile(rf"^## {re.escape(title)}\n.*?(?=^## |\Z)", re.S | re.M)
+    if pattern.search(text):
+        text = pattern.sub(lambda _: section + "\n", text).rstrip() + "\n"
+    else:
+        text = text.rstrip() + "\n\n" + section
+    DOC.write_text(text)

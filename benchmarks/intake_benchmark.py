@@ -1,0 +1,424 @@
+"""Intake benchmark: realistic submissions posted on loopback to the capture API of Galena
+running with production settings on PostgreSQL, several web worker processes.
+
+Reports, in one run:
+- the bare single-row INSERT commit rate of the same PostgreSQL (the reference);
+- phase "max": as many submissions as the server takes from CONCURRENCY clients for
+  SECONDS — accepted leads/s, latency p50/p95/p99, lost (accepted but not stored: must be 0);
+- phase "rate": a fixed RATE of submissions/s for SECONDS — latency p50/p95/p99;
+- whether every accepted submission went through the whole pipeline (status processed,
+  a lead written) and how long the pipeline took to drain.
+
+Usage (from the repository root, after `make test` or `pip install -e .`):
+    .venv/bin/python benchmarks/intake_benchmark.py [--seconds 20] [--rate 200]
+        [--concurrency 16] [--web-workers 4] [--celery] [--write-docs]
+With --celery, submissions are processed by a Celery worker on the local Redis (the
+production topology); without, in the web process before it answers.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import platform
+import random
+import secrets
+import signal
+import statistics
+import subprocess
+import sys
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import psycopg
+
+ROOT = Path(__file__).resolve().parent.parent
+VENV_BIN = Path(sys.executable).parent
+GALENA = str(VENV_BIN / "galena")
+PG_ADMIN_DSN = os.environ.get("BENCH_PG_DSN", "postgresql://postgres@127.0.0.1:5432/postgres")
+DB_NAME = "galena_bench_intake"
+
+
+# --- the reference: what this PostgreSQL does with nothing in front of it ------------------
+
+
+def pg_insert_commit_rate(dsn: str, rows: int = 3000) -> float:
+    """Single-row INSERTs, each its own committed transaction, from one connection."""
+    with psycopg.connect(dsn, autocommit=True) as conn:
+        conn.execute("DROP TABLE IF EXISTS bench_reference")
+        conn.execute(
+            "CREATE TABLE bench_reference (id bigserial PRIMARY KEY, payload jsonb, "
+            "received_at timestamptz DEFAULT now())"
+        )
+        payload = json.dumps({"name": "Ana Marin", "phone": "+40722123456"})
+        started = time.perf_counter()
+        for _ in range(rows):
+            conn.execute("INSERT INTO bench_reference (payload) VALUES (%s)", (payload,))
+        elapsed = time.perf_counter() - started
+        conn.execute("DROP TABLE bench_reference")
+    return rows / elapsed
+
+
+# --- realistic submissions ------------------------------------------------------------
+
+
+def make_bodies(count: int, seed: int = 7) -> list[bytes]:
+    from faker import Faker
+
+    locales = ["ro_RO", "ru_RU", "es_ES", "fi_FI", "en_GB"]
+    fakers = {loc: Faker(loc) for loc in locales}
+    for n, fake in enumerate(fakers.values()):
+        fake.seed_instance(seed + n)
+    rng = random.Random(seed)
+    sources = ["google", "yandex", "facebook", "vk", "newsletter", "partner"]
+    products = ["Solar panels", "Heat pump", "Battery storage", "Installation", "Maintenance"]
+    bodies = []
+    for _ in range(count):
+        locale = rng.choice(locales)
+        fake = fakers[locale]
+        first, last = fake.first_name(), fake.last_name()
+        body = {
+            "first_name": first,
+            "last_name": last,
+            "email": f"{first}.{last}{rng.randint(1, 9999)}@example.com".lower().replace(" ", ""),
+            "phone": fake.phone_number(),
+            "company": fake.company() if rng.random() < 0.6 else "",
+            "interest": rng.choice(products),
+            "message": fake.sentence(nb_words=12),
+            "utm_source": rng.choice(sources),
+            "utm_medium": "cpc",
+            "utm_campaign": f"spring-{rng.randint(1, 5)}",
+            "landing_page": f"https://example.com/{rng.choice(['solar', 'offer', 'pricing'])}",
+            "consent": True,
+            "_ts": rng.randint(8000, 90000),
+            "roof_area_m2": rng.randint(20, 300),
+        }
+        bodies.append(json.dumps(body, ensure_ascii=False).encode())
+    return bodies
+
+
+# --- the server -----------------------------------------------------------------------
+
+
+def recreate_database() -> str:
+    with psycopg.connect(PG_ADMIN_DSN, autocommit=True) as conn:
+        conn.execute(
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = %s",
+            (DB_NAME,),
+        )
+        conn.execute(f'DROP DATABASE IF EXISTS "{DB_NAME}"')
+        conn.execute(f'CREATE DATABASE "{DB_NAME}"')
+    return PG_ADMIN_DSN.rsplit("/", 1)[0] + f"/{DB_NAME}"
+
+
+def server_env(dsn: str, celery: bool) -> dict[str, str]:
+    env = dict(os.environ)
+    env.update(
+        GALENA_ENV="production",
+        SECRET_KEY=secrets.token_urlsafe(50),
+        DATABASE_URL=dsn.replace("postgresql://", "postgres://"),
+        ALLOWED_HOSTS="127.0.0.1,localhost",
+        GALENA_DATA_DIR="/tmp/galena-bench-intake",
+        INTAKE_RATE_PER_ADDRESS="0",
+        INTAKE_RATE_PER_FORM="0",
+        LOG_LEVEL="WARNING",
+        SESSION_COOKIE_SECURE="off",
+        CSRF_COOKIE_SECURE="off",
+    )
+    if celery:
+        env["REDIS_URL"] = "redis://127.0.0.1:6379/14"
+    else:
+        env.pop("REDIS_URL", None)
+        env.pop("CELERY_BROKER_URL", None)
+    return env
+
+
+def run(args: list[str], env: dict[str, str]) -> str:
+    return subprocess.run(args, env=env, check=True, capture_output=True, text=True).stdout
+
+
+def create_form(env: dict[str, str]) -> str:
+    code = (
+        "from galena.leads.models import Source\n"
+        "from galena.intake.models import Form\n"
+        "s, _ = Source.objects.get_or_create(name='Website', defaults={'channel': 'landing_page'})\n"
+        "f = Form.objects.create(name='Bench', slug='bench', source=s, consent_version='1',"
+        " consent_purposes=['contact'], fields=["
+        "{'name': 'first_name', 'label': 'First name', 'type': 'text', 'required': True},"
+        "{'name': 'last_name', 'label': 'Last name', 'type': 'text', 'required': False},"
+        "{'name': 'email', 'label': 'E-mail', 'type': 'email', 'required': False},"
+        "{'name': 'phone', 'label': 'Phone', 'type': 'tel', 'required': False}])\n"
+        "print(f.key)\n"
+    )
+    return run([GALENA, "shell", "-c", code], env).strip().splitlines()[-1]
+
+
+@dataclass
+class Server:
+    processes: list[subprocess.Popen] = field(default_factory=list)
+
+    def stop(self) -> None:
+        for process in self.processes:
+            if process.poll() is None:
+                process.send_signal(signal.SIGTERM)
+        for process in self.processes:
+            try:
+                process.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                process.kill()
+
+
+def start_server(
+    env: dict[str, str], port: int, workers: int, threads: int, celery: bool
+) -> Server:
+    server = Server()
+    log = open("/tmp/galena-bench-intake-web.log", "w")  # noqa: SIM115
+    server.processes.append(
+        subprocess.Popen(
+            [
+                GALENA,
+                "serve",
+                "--port",
+                str(port),
+                "--workers",
+                str(workers),
+                "--threads",
+                str(threads),
+            ],
+            env=env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
+    )
+    if celery:
+        worker_log = open("/tmp/galena-bench-intake-worker.log", "w")  # noqa: SIM115
+        server.processes.append(
+            subprocess.Popen(
+                [GALENA, "worker", "--concurrency", "2", "--loglevel", "WARNING"],
+                env=env,
+                stdout=worker_log,
+                stderr=subprocess.STDOUT,
+            )
+        )
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        try:
+            status, _, _ = asyncio.run(request(port, "GET", "/login/", b""))
+            if status in (200, 302):
+                return server
+        except OSError:
+            time.sleep(0.3)
+    server.stop()
+    raise SystemExit("The server did not start: see /tmp/galena-bench-intake-web.log")
+
+
+# --- the load generator ---------------------------------------------------------------
+
+
+async def request(port: int, method: str, path: str, body: bytes) -> tuple[int, bytes, float]:
+    started = time.perf_counter()
+    reader, writer = await asyncio.open_connection("127.0.0.1", port)
+    head = (
+        f"{method} {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
+        f"Content-Length: {len(body)}\r\nConnection: close\r\n\r\n"
+    ).encode()
+    writer.write(head + body)
+    await writer.drain()
+    data = await reader.read()
+    writer.close()
+    elapsed = time.perf_counter() - started
+    status = int(data.split(b" ", 2)[1]) if data.startswith(b"HTTP/") else 0
+    return status, data.partition(b"\r\n\r\n")[2], elapsed
+
+
+@dataclass
+class Phase:
+    name: str
+    sent: int = 0
+    accepted: int = 0
+    errors: dict[int, int] = field(default_factory=dict)
+    latencies: list[float] = field(default_factory=list)
+    references: list[int] = field(default_factory=list)
+    seconds: float = 0.0
+
+    def record(self, status: int, body: bytes, elapsed: float) -> None:
+        self.sent += 1
+        self.latencies.append(elapsed)
+        if status == 201:
+            self.accepted += 1
+            self.references.append(json.loads(body)["reference"])
+        else:
+            self.errors[status] = self.errors.get(status, 0) + 1
+
+    def percentile(self, p: float) -> float:
+        ordered = sorted(self.latencies)
+        return ordered[min(len(ordered) - 1, int(p / 100 * len(ordered)))] * 1000
+
+    def summary(self) -> dict:
+        return {
+            "phase": self.name,
+            "seconds": round(self.seconds, 1),
+            "sent": self.sent,
+            "accepted": self.accepted,
+            "accepted_per_s": round(self.accepted / self.seconds, 1),
+            "p50_ms": round(self.percentile(50), 1),
+            "p95_ms": round(self.percentile(95), 1),
+            "p99_ms": round(self.percentile(99), 1),
+            "median_ms": round(statistics.median(self.latencies) * 1000, 1),
+            "errors": self.errors,
+        }
+
+
+async def max_phase(
+    port: int, path: str, bodies: list[bytes], seconds: float, clients: int
+) -> Phase:
+    phase = Phase("max")
+    deadline = time.perf_counter() + seconds
+    counter = iter(range(10**9))
+
+    async def client() -> None:
+        while time.perf_counter() < deadline:
+            body = bodies[next(counter) % len(bodies)]
+            try:
+                phase.record(*await request(port, "POST", path, body))
+            except OSError:
+                phase.record(0, b"", 0.0)
+
+    started = time.perf_counter()
+    await asyncio.gather(*(client() for _ in range(clients)))
+    phase.seconds = time.perf_counter() - started
+    return phase
+
+
+async def rate_phase(port: int, path: str, bodies: list[bytes], seconds: float, rate: int) -> Phase:
+    phase = Phase(f"rate {rate}/s")
+    total = int(seconds * rate)
+    started = time.perf_counter()
+
+    async def one(n: int) -> None:
+        # open-loop: each request starts at its scheduled time, whatever the others do
+        await asyncio.sleep(max(0.0, started + n / rate - time.perf_counter()))
+        try:
+            phase.record(*await request(port, "POST", path, bodies[n % len(bodies)]))
+        except OSError:
+            phase.record(0, b"", 0.0)
+
+    await asyncio.gather(*(one(n) for n in range(total)))
+    phase.seconds = time.perf_counter() - started
+    return phase
+
+
+def drain(dsn: str, references: list[int], timeout: float) -> dict:
+    """Wait until every accepted submission is processed; count lost and failed ones."""
+    started = time.perf_counter()
+    with psycopg.connect(dsn, autocommit=True) as conn:
+        while True:
+            rows = dict(
+                conn.execute(
+                    "SELECT status, count(*) FROM intake_submission GROUP BY status"
+                ).fetchall()
+            )
+            pending = rows.get("received", 0) + rows.get("processing", 0)
+            if pending == 0 or time.perf_counter() - started > timeout:
+                break
+            time.sleep(0.5)
+        stored = conn.execute(
+            "SELECT count(*) FROM intake_submission WHERE id = ANY(%s)", (references,)
+        ).fetchone()[0]
+        leads = conn.execute("SELECT count(*) FROM leads_lead").fetchone()[0]
+    return {
+        "lost": len(references) - stored,
+        "processed": rows.get("processed", 0),
+        "failed": rows.get("failed", 0),
+        "pending": rows.get("received", 0) + rows.get("processing", 0),
+        "leads": leads,
+        "drain_seconds": round(time.perf_counter() - started, 1),
+    }
+
+
+def machine() -> str:
+    cpu = next(
+        (
+            line.split(":", 1)[1].strip()
+            for line in Path("/proc/cpuinfo").read_text().splitlines()
+            if line.startswith("model name")
+        ),
+        platform.processor(),
+    )
+    memory = int(Path("/proc/meminfo").read_text().split()[1]) // 1024 // 1024
+    with psycopg.connect(PG_ADMIN_DSN) as conn:
+        pg = conn.execute("SHOW server_version").fetchone()[0]
+    return (
+        f"{os.cpu_count()} cores ({cpu}), {memory} GiB RAM, Python {platform.python_version()}, "
+        f"PostgreSQL {pg}"
+    )
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--seconds", type=float, default=20)
+    parser.add_argument("--rate", type=int, default=200)
+    parser.add_argument("--concurrency", type=int, default=16)
+    parser.add_argument("--web-workers", type=int, default=4)
+    parser.add_argument("--web-threads", type=int, default=1)
+    parser.add_argument("--port", type=int, default=8931)
+    parser.add_argument("--celery", action="store_true")
+    parser.add_argument("--write-docs", action="store_true")
+    args = parser.parse_args()
+
+    print("machine:", machine())
+    reference = pg_insert_commit_rate(PG_ADMIN_DSN)
+    print(f"reference: {reference:,.0f} single-row INSERT commits/s")
+    bodies = make_bodies(5000)
+    dsn = recreate_database()
+    env = server_env(dsn, args.celery)
+    run([GALENA, "migrate", "--noinput"], env)
+    run([GALENA, "collectstatic", "--noinput"], env)
+    key = create_form(env)
+    path = f"/api/v1/capture/{key}"
+    server = start_server(env, args.port, args.web_workers, args.web_threads, args.celery)
+    results = {}
+    try:
+        asyncio.run(max_phase(args.port, path, bodies, 3, args.concurrency))  # warm-up
+        phase = asyncio.run(max_phase(args.port, path, bodies, args.seconds, args.concurrency))
+        results["max"] = {**phase.summary(), **drain(dsn, phase.references, 300)}
+        print(json.dumps(results["max"]))
+        phase = asyncio.run(rate_phase(args.port, path, bodies, args.seconds, args.rate))
+        results["rate"] = {**phase.summary(), **drain(dsn, phase.references, 300)}
+        print(json.dumps(results["rate"]))
+    finally:
+        server.stop()
+    if args.write_docs:
+        write_docs(args, reference, results)
+
+
+def write_docs(args, reference: float, results: dict) -> None:
+    from benchmarks.docs import replace_section
+
+    m, r = results["max"], results["rate"]
+    mode = "Celery worker on Redis" if args.celery else "in the web process"
+    text = f"""Run: `.venv/bin/python benchmarks/intake_benchmark.py --seconds {args.seconds:g} --rate {args.rate} --concurrency {args.concurrency} --web-workers {args.web_workers} --web-threads {args.web_threads}{" --celery" if args.celery else ""} --write-docs`
+on {time.strftime("%Y-%m-%d")}, {machine()}. Load generator on the same machine (loopback).
+Production settings, `galena serve` with {args.web_workers} worker processes × {args.web_threads} threads; processing {mode}.
+
+| measure | value |
+| --- | --- |
+| reference: bare single-row INSERT commits/s, same PostgreSQL | {reference:,.0f} |
+| max: accepted submissions/s ({args.concurrency} clients, {m["seconds"]} s) | **{m["accepted_per_s"]:,.0f}** |
+| max: latency p50 / p95 / p99 | {m["p50_ms"]} / {m["p95_ms"]} / {m["p99_ms"]} ms |
+| max: accepted vs reference | {m["accepted_per_s"] / reference:.2f}× |
+| rate {args.rate}/s: latency p50 / p95 / p99 | {r["p50_ms"]} / {r["p95_ms"]} / **{r["p99_ms"]}** ms |
+| lost (accepted, not stored) | {m["lost"] + r["lost"]} |
+| failed in processing | {m["failed"] + r["failed"]} |
+| leads written / accepted | {r["leads"]:,} / {m["accepted"] + r["accepted"]:,} (the warm-up adds a few) |
+| non-201 answers | max {m["errors"] or "none"}, rate {r["errors"] or "none"} |
+"""
+    replace_section(f"Intake: capture API ({'celery' if args.celery else 'in-process'})", text)
+
+
+if __name__ == "__main__":
+    sys.path.insert(0, str(ROOT))
+    main()
