@@ -96,3 +96,17 @@ def test_the_footer_switch_sets_the_language(client, head, two_leads):
     finnish = client.get(LIST)
     assert "Tyhjennä suodattimet" in finnish.text
     assert '<option value="fi" selected lang="fi">' in finnish.text
+
+
+def test_chart_coordinates_stay_numbers_in_every_language(client, head):
+    import re
+
+    create_lead(head)
+    client.force_login(head)
+    for language in ("ro", "ru", "es", "fi"):
+        client.cookies["django_language"] = language
+        text = client.get("/").text
+        svg = text[text.index("<svg") : text.index("</svg>")]
+        coordinates = re.findall(r' (?:x|y|width|height)="([^"]*)"', svg)
+        assert coordinates, language
+        assert all(re.fullmatch(r"-?\d+(\.\d+)?", c) for c in coordinates), (language, coordinates)
