@@ -12,8 +12,8 @@ from typing import Any
 from django.conf import settings
 
 from galena.core.errors import PermissionDenied, ValidationFailed
-from galena.intake.adapters.common import json_object, secrets_equal, text
-from galena.intake.contract import Attribution, ParsedSubmission, Person
+from galena.intake.adapters.common import ad_form_person, json_object, secrets_equal, text
+from galena.intake.contract import Attribution, ParsedSubmission
 from galena.leads.models import Channel, ContactKind
 from galena.leads.services import ContactInput
 
@@ -132,20 +132,10 @@ def parse(submission) -> ParsedSubmission:
         "gclid": text(data.get("gcl_id")),
         "is_test": data.get("is_test") is True,
     }
-    country = person["country"]
     return ParsedSubmission(
         channel=Channel.AD_LEAD_FORM,
         received_at=submission.received_at,
-        person=Person(
-            first_name=person["first_name"][:100],
-            last_name=person["last_name"][:100],
-            full_name=person["full_name"][:255],
-            company_name=person["company_name"][:200],
-            position=person["position"][:120],
-            city=person["city"][:120],
-            region=person["region"][:120],
-            country=country.upper() if len(country) == 2 else "",
-        ),
+        person=ad_form_person(person),
         contacts=contacts,
         attribution=Attribution(
             channel=Channel.AD_LEAD_FORM,

@@ -22,8 +22,13 @@ from urllib.parse import quote, urlencode
 from django.conf import settings
 
 from galena.core.errors import PermissionDenied, ValidationFailed
-from galena.intake.adapters.common import check_sha256_signature, json_object, text
-from galena.intake.contract import Attribution, ParsedSubmission, Person
+from galena.intake.adapters.common import (
+    ad_form_person,
+    check_sha256_signature,
+    json_object,
+    text,
+)
+from galena.intake.contract import Attribution, ParsedSubmission
 from galena.leads.models import Channel, ContactKind
 from galena.leads.services import ContactInput
 
@@ -267,20 +272,10 @@ def parse(submission) -> ParsedSubmission:
         "is_organic": bool(lead.get("is_organic", False)),
         "placement": text(lead.get("platform")),
     }
-    country = person["country"]
     return ParsedSubmission(
         channel=Channel.AD_LEAD_FORM,
         received_at=submission.received_at,
-        person=Person(
-            first_name=person["first_name"][:100],
-            last_name=person["last_name"][:100],
-            full_name=person["full_name"][:255],
-            company_name=person["company_name"][:200],
-            position=person["position"][:120],
-            city=person["city"][:120],
-            region=person["region"][:120],
-            country=country.upper() if len(country) == 2 else "",
-        ),
+        person=ad_form_person(person),
         contacts=contacts,
         attribution=Attribution(
             channel=Channel.AD_LEAD_FORM,
