@@ -148,9 +148,7 @@ MEDIA_ROOT = Path(env.str("MEDIA_ROOT", default=str(DATA_DIR / "media")))
 
 # --- cache (rate limits, shared by the web server's processes) ------------------------
 if REDIS_URL := env.str("REDIS_URL", default=""):
-    CACHES = {
-        "default": {"BACKEND": "galena.core.cache.GalenaRedisCache", "LOCATION": REDIS_URL}
-    }
+    CACHES = {"default": {"BACKEND": "galena.core.cache.GalenaRedisCache", "LOCATION": REDIS_URL}}
 else:
     CACHES = {
         "default": {
