@@ -40,3 +40,27 @@ def test_admin_action_on_processed_submissions_says_there_is_nothing(client, adm
 
     assert "nothing to retry" in response.text
     assert Lead.objects.count() == 1
+
+
+def test_import_jobs_are_listed_read_only_with_a_link_to_their_page(
+    client, admin_user, source, settings, tmp_path
+):
+    from django.core.files.base import ContentFile
+
+    settings.MEDIA_ROOT = tmp_path
+
+    from galena.intake.models import ImportJob
+
+    job = ImportJob.objects.create(
+        original_name="expo.csv", source=source, file=ContentFile(b"name\n", name="expo.csv")
+    )
+    client.force_login(admin_user)
+
+    listing = client.get("/admin/intake/importjob/")
+    page = client.get(f"/admin/intake/importjob/{job.pk}/change/")
+
+    assert listing.status_code == 200
+    assert "expo.csv" in listing.text
+    assert f'href="/intake/import/{job.pk}/"' in listing.text
+    assert page.status_code == 200
+    assert "/admin/intake/importjob/add/" not in listing.text

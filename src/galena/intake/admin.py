@@ -2,13 +2,25 @@ import json
 import shlex
 
 from django import forms
-from django.contrib import admin
+from django.conf import settings
+from django.contrib import admin, messages
 from django.db import models
 from django.urls import reverse
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
-from galena.intake.models import Form, FormKind, Submission
+from galena.intake.models import (
+    AdPlatformIntegration,
+    ExternalCampaign,
+    Form,
+    FormKind,
+    ImportJob,
+    Mailbox,
+    Submission,
+    TrackingNumber,
+    WebhookIntegration,
+)
+from galena.leads.normalise import normalise_phone
 
 
 class PrettyJSONField(forms.JSONField):
@@ -162,19 +174,6 @@ class SubmissionAdmin(admin.ModelAdmin):
 
 # --- inbound channels: mailboxes, call and chat integrations, ad platforms ------------
 
-from django import forms  # noqa: E402
-from django.conf import settings  # noqa: E402
-from django.contrib import messages  # noqa: E402
-
-from galena.intake.models import (  # noqa: E402
-    AdPlatformIntegration,
-    ExternalCampaign,
-    Mailbox,
-    TrackingNumber,
-    WebhookIntegration,
-)
-from galena.leads.normalise import normalise_phone  # noqa: E402
-
 
 def masked(value: str) -> str:
     """A secret as the admin shows it: its last four characters at most."""
@@ -315,3 +314,40 @@ class TrackingNumberAdmin(admin.ModelAdmin):
     list_display = ["number", "source", "campaign", "is_active"]
     list_filter = ["is_active", "source"]
     search_fields = ["number"]
+
+
+# --- file imports ---------------------------------------------------------------------
+
+
+@admin.register(ImportJob)
+class ImportJobAdmin(admin.ModelAdmin):
+    """A read-only register of imports; they are run from the import page or
+    `galena import`, where the mapping, dry run and progress are."""
+
+    list_display = [
+        "original_name",
+        "source",
+        "status",
+        "processed_rows",
+        "total_rows",
+        "created_count",
+        "failed_count",
+        "duplicate_count",
+        "created_by",
+        "created_at",
+        "page",
+    ]
+    list_filter = ["status", "source"]
+    list_select_related = ["source", "created_by"]
+    search_fields = ["original_name"]
+    readonly_fields = [f.name for f in ImportJob._meta.fields] + ["page"]
+
+    @admin.display(description="Import page")
+    def page(self, job: ImportJob) -> str:
+        return format_html('<a href="{}">open</a>', reverse("import-job", args=[job.pk]))
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
