@@ -29,3 +29,12 @@ def form(source, team):
         allowed_origins=["https://shop.example.com"],
         interest="Solar panels",
     )
+
+
+@pytest.fixture
+def commit_callbacks_run(monkeypatch):
+    """The test's transaction never commits: run what would run after the commit at once
+    (intake processes a stored submission on commit)."""
+    monkeypatch.setattr(
+        "galena.intake.services.transaction.on_commit", lambda callback, using=None: callback()
+    )

@@ -16,15 +16,10 @@ from galena.leads.models import EventType, Lead, LeadEvent, Task
 from galena.leads.services import Actor, ContactInput, lead_create
 from tests.factories import CampaignFactory, SourceFactory
 
+pytestmark = pytest.mark.usefixtures("commit_callbacks_run")
+
 SECRET = "call-tracking-secret-0123456789"
 TWILIO_TOKEN = "twilio-auth-token-abcdef0123456789"
-
-
-@pytest.fixture(autouse=True)
-def commit_callbacks_run(monkeypatch):
-    monkeypatch.setattr(
-        "galena.intake.services.transaction.on_commit", lambda callback, using=None: callback()
-    )
 
 
 @pytest.fixture

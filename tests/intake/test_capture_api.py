@@ -8,13 +8,7 @@ from django.test import override_settings
 from galena.intake.models import Submission
 from galena.leads.models import ContactPoint, Lead, LeadEvent
 
-
-@pytest.fixture(autouse=True)
-def commit_callbacks_run(monkeypatch):
-    # The test's transaction never commits: run what would run after the real commit at once.
-    monkeypatch.setattr(
-        "galena.intake.services.transaction.on_commit", lambda callback, using=None: callback()
-    )
+pytestmark = pytest.mark.usefixtures("commit_callbacks_run")
 
 
 def post(client, form, data, *, content_type="application/json", **headers):

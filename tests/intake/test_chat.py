@@ -14,14 +14,9 @@ from galena.intake.models import Submission, WebhookIntegration
 from galena.leads.models import EventType, Lead, LeadEvent
 from tests.factories import CampaignFactory, SourceFactory
 
+pytestmark = pytest.mark.usefixtures("commit_callbacks_run")
+
 SECRET = "chat-secret-9f8e7d6c5b4a3928"
-
-
-@pytest.fixture(autouse=True)
-def commit_callbacks_run(monkeypatch):
-    monkeypatch.setattr(
-        "galena.intake.services.transaction.on_commit", lambda callback, using=None: callback()
-    )
 
 
 @pytest.fixture

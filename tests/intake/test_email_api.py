@@ -12,15 +12,9 @@ from galena.intake.services import submissions_retry
 from galena.leads.models import ContactPoint, EventType, Lead, LeadEvent
 from tests.factories import CampaignFactory, SourceFactory
 
+pytestmark = pytest.mark.usefixtures("commit_callbacks_run")
+
 EMAILS = Path(__file__).parent / "emails"
-
-
-@pytest.fixture(autouse=True)
-def commit_callbacks_run(monkeypatch):
-    # The test's transaction never commits: run what would run after the real commit at once.
-    monkeypatch.setattr(
-        "galena.intake.services.transaction.on_commit", lambda callback, using=None: callback()
-    )
 
 
 @pytest.fixture

@@ -22,6 +22,8 @@ from galena.intake.models import Mailbox, Submission
 from galena.leads.models import Lead
 from tests.factories import SourceFactory
 
+pytestmark = pytest.mark.usefixtures("commit_callbacks_run")
+
 EMAILS = Path(__file__).parent / "emails"
 PASSWORD = "s3cret pass"
 
@@ -126,13 +128,6 @@ def imap_server():
     yield server
     loop.call_soon_threadsafe(stop.set_result, None)
     thread.join(5)
-
-
-@pytest.fixture(autouse=True)
-def commit_callbacks_run(monkeypatch):
-    monkeypatch.setattr(
-        "galena.intake.services.transaction.on_commit", lambda callback, using=None: callback()
-    )
 
 
 def config_for(server: ImapServer, **changes) -> ImapConfig:

@@ -9,14 +9,9 @@ from galena.intake.models import AdPlatformIntegration, ExternalCampaign, Submis
 from galena.leads.models import Lead, LeadEvent
 from tests.factories import CampaignFactory, SourceFactory
 
+pytestmark = pytest.mark.usefixtures("commit_callbacks_run")
+
 GOOGLE_KEY = "gk-5f0c1d2e3b4a69788796a5b4c3d2e1f0"
-
-
-@pytest.fixture(autouse=True)
-def commit_callbacks_run(monkeypatch):
-    monkeypatch.setattr(
-        "galena.intake.services.transaction.on_commit", lambda callback, using=None: callback()
-    )
 
 
 @pytest.fixture

@@ -12,13 +12,7 @@ from django.utils import timezone
 from galena.intake.models import Form, Submission
 from galena.leads.models import Lead, LeadEvent, Task
 
-
-@pytest.fixture(autouse=True)
-def commit_callbacks_run(monkeypatch):
-    # The test's transaction never commits: run what would run after the real commit at once.
-    monkeypatch.setattr(
-        "galena.intake.services.transaction.on_commit", lambda callback, using=None: callback()
-    )
+pytestmark = pytest.mark.usefixtures("commit_callbacks_run")
 
 
 def nothing_written():

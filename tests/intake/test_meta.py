@@ -16,6 +16,8 @@ from galena.intake.models import AdPlatformIntegration, ExternalCampaign, Submis
 from galena.leads.models import EventType, Lead, LeadEvent
 from tests.factories import CampaignFactory, SourceFactory
 
+pytestmark = pytest.mark.usefixtures("commit_callbacks_run")
+
 APP_SECRET = "meta-app-secret-0123456789abcdef"
 ACCESS_TOKEN = "EAAGm0PX4ZCpsBAPageToken0123456789"
 VERIFY_TOKEN = "galena-verify-7f3a"
@@ -109,13 +111,6 @@ def graph(settings):
     yield server
     server.server.shutdown()
     server.server.server_close()
-
-
-@pytest.fixture(autouse=True)
-def commit_callbacks_run(monkeypatch):
-    monkeypatch.setattr(
-        "galena.intake.services.transaction.on_commit", lambda callback, using=None: callback()
-    )
 
 
 @pytest.fixture

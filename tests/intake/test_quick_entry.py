@@ -7,12 +7,7 @@ from galena.intake.models import Form, Submission
 from galena.leads.models import Lead, LeadEvent, OfflineEvent, Source
 from tests.factories import UserFactory
 
-
-@pytest.fixture(autouse=True)
-def commit_callbacks_run(monkeypatch):
-    monkeypatch.setattr(
-        "galena.intake.services.transaction.on_commit", lambda callback, using=None: callback()
-    )
+pytestmark = pytest.mark.usefixtures("commit_callbacks_run")
 
 
 @pytest.fixture

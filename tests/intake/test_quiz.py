@@ -357,13 +357,6 @@ def test_loops_are_found_exactly_when_there_are_loops(definition):
 
 
 @pytest.fixture
-def commit_callbacks_run(monkeypatch):
-    monkeypatch.setattr(
-        "galena.intake.services.transaction.on_commit", lambda callback, using=None: callback()
-    )
-
-
-@pytest.fixture
 def quiz_form(source):
     return Form.objects.create(
         name="Is solar for you?",
