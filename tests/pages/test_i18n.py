@@ -110,3 +110,13 @@ def test_chart_coordinates_stay_numbers_in_every_language(client, head):
         coordinates = re.findall(r' (?:x|y|width|height)="([^"]*)"', svg)
         assert coordinates, language
         assert all(re.fullmatch(r"-?\d+(\.\d+)?", c) for c in coordinates), (language, coordinates)
+
+
+def test_default_stage_names_are_translated(client, head):
+    create_lead(head)
+    client.force_login(head)
+    client.cookies["django_language"] = "ru"
+
+    response = client.get("/leads/")
+
+    assert ">Новый</span>" in response.text

@@ -124,7 +124,7 @@ class LeadFilterForm(PageForm):
         super().__init__(*args, **kwargs)
         fields = self.fields
         fields["stage"].choices = _blank(_("Any")) + [
-            (stage.code, stage.name) for stage in Stage.objects.all()
+            (stage.code, stage.label) for stage in Stage.objects.all()
         ]
         owners = [(str(u.pk), u.get_full_name() or u.get_username()) for u in _other_owners(user)]
         fields["owner"].choices = [

@@ -12,6 +12,7 @@ from django.core.validators import MinValueValidator
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.translation import gettext, gettext_noop
 from django.utils.translation import gettext_lazy as _
 
 from galena.core.models import TimeStampedModel
@@ -158,6 +159,18 @@ class StageKind(models.TextChoices):
     DEFERRED = "deferred", _("Deferred")
 
 
+# The default stages' names, seeded as data by a migration, listed here so they are
+# translated (Stage.label).
+DEFAULT_STAGE_NAMES = (
+    gettext_noop("New"),
+    gettext_noop("In work"),
+    gettext_noop("Qualified"),
+    gettext_noop("Converted"),
+    gettext_noop("Rejected"),
+    gettext_noop("Deferred"),
+)
+
+
 class Stage(models.Model):
     """A step of the lead pipeline; stages are data so each business can shape its own."""
 
@@ -176,7 +189,13 @@ class Stage(models.Model):
         ]
 
     def __str__(self) -> str:
-        return str(self.name)
+        return self.label
+
+    @property
+    def label(self) -> str:
+        """The name in the reader's language when it is one of the default stages' names
+        (or any name the catalogues translate); a business's own names as written."""
+        return gettext(self.name)
 
     @property
     def is_closed(self) -> bool:

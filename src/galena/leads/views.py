@@ -169,7 +169,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     if can_work_leads(user):
         data = selectors.dashboard(user=user)
         context["stages"] = _share_rows(
-            (row["stage"].code, row["stage"].name, row["n"]) for row in data["open_per_stage"]
+            (row["stage"].code, row["stage"].label, row["n"]) for row in data["open_per_stage"]
         )
         context["my_tasks"] = selectors.my_open_tasks(user=user)
         context["works_leads"] = True
@@ -412,7 +412,7 @@ def present_timeline(events: list[LeadEvent]) -> list[LeadEvent]:
         user.pk: user.get_full_name() or user.get_username()
         for user in (get_user_model().objects.filter(pk__in=user_ids) if user_ids else [])
     }
-    stages = {stage.code: stage.name for stage in Stage.objects.all()}
+    stages = {stage.code: stage.label for stage in Stage.objects.all()}
     for event in events:
         params = event.params or {}
         if event.type in (EventType.UPDATED, EventType.CLASSIFIED):
