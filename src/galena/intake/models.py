@@ -203,18 +203,10 @@ def new_integration_secret() -> str:
     return secrets.token_urlsafe(32)
 
 
-class Mailbox(TimeStampedModel):
-    """An inbound address: messages posted to /api/v1/inbound/email/<key> (or fetched over
-    IMAP for the mailbox named in INTAKE_IMAP_MAILBOX) bring leads with its attribution."""
+class InboundEndpoint(TimeStampedModel):
+    """What every inbound integration gives the leads it brings: a campaign, an owner or
+    team by default; and a switch."""
 
-    name = models.CharField(max_length=160, unique=True)
-    key = models.CharField(
-        max_length=64,
-        unique=True,
-        default=new_mailbox_key,
-        help_text=_("Secret part of the inbound URL; whoever knows it can post messages."),
-    )
-    source = models.ForeignKey("leads.Source", on_delete=models.PROTECT, related_name="mailboxes")
     campaign = models.ForeignKey(
         "leads.Campaign", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
@@ -227,10 +219,25 @@ class Mailbox(TimeStampedModel):
     is_active = models.BooleanField(default=True)
 
     class Meta:
+        abstract = True
         ordering = ["name"]
 
     def __str__(self) -> str:
         return self.name
+
+
+class Mailbox(InboundEndpoint):
+    """An inbound address: messages posted to /api/v1/inbound/email/<key> (or fetched over
+    IMAP for the mailbox named in INTAKE_IMAP_MAILBOX) bring leads with its attribution."""
+
+    name = models.CharField(max_length=160, unique=True)
+    key = models.CharField(
+        max_length=64,
+        unique=True,
+        default=new_mailbox_key,
+        help_text=_("Secret part of the inbound URL; whoever knows it can post messages."),
+    )
+    source = models.ForeignKey("leads.Source", on_delete=models.PROTECT, related_name="mailboxes")
 
 
 class IntegrationKind(models.TextChoices):
@@ -243,7 +250,7 @@ class IntegrationProvider(models.TextChoices):
     TWILIO = "twilio", _("Twilio voice status callback")
 
 
-class WebhookIntegration(TimeStampedModel):
+class WebhookIntegration(InboundEndpoint):
     """A call-tracking or chat service that posts to /api/v1/inbound/calls|chat/<key>,
     signing each request with the secret (for Twilio: the account's auth token)."""
 
@@ -266,25 +273,9 @@ class WebhookIntegration(TimeStampedModel):
         related_name="+",
         help_text=_("Chats: the leads' source. Calls take theirs from the tracking number."),
     )
-    campaign = models.ForeignKey(
-        "leads.Campaign", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
-    )
-    default_owner = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
-    )
-    default_team = models.ForeignKey(
-        "accounts.Team", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
-    )
     default_region = models.CharField(
         max_length=2, blank=True, help_text=_("Region for phone numbers written without +code.")
     )
-    is_active = models.BooleanField(default=True)
-
-    class Meta:
-        ordering = ["name"]
-
-    def __str__(self) -> str:
-        return self.name
 
 
 class AdPlatform(models.TextChoices):
@@ -292,7 +283,7 @@ class AdPlatform(models.TextChoices):
     GOOGLE = "google", _("Google Ads lead form")
 
 
-class AdPlatformIntegration(TimeStampedModel):
+class AdPlatformIntegration(InboundEndpoint):
     """An ad platform's lead-form webhook at /api/v1/inbound/meta|google-ads/<key>."""
 
     platform = models.CharField(max_length=8, choices=AdPlatform.choices)
@@ -319,19 +310,6 @@ class AdPlatformIntegration(TimeStampedModel):
         related_name="+",
         help_text=_("Used when the platform's campaign id maps to no campaign."),
     )
-    default_owner = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
-    )
-    default_team = models.ForeignKey(
-        "accounts.Team", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
-    )
-    is_active = models.BooleanField(default=True)
-
-    class Meta:
-        ordering = ["name"]
-
-    def __str__(self) -> str:
-        return self.name
 
 
 class ExternalCampaign(models.Model):
