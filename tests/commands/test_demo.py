@@ -240,3 +240,17 @@ def test_demo_starts_the_server_unless_told_not_to(db, monkeypatch):
     call_command("demo", "--leads", "5", "--port", "8123", stdout=io.StringIO())
 
     assert started == [["127.0.0.1:8123"]]
+
+
+def test_demo_capture_forms_are_valid_and_their_pages_open(loaded, client):
+    from galena.intake.models import Form
+
+    forms = {form.slug: form for form in Form.objects.all()}
+
+    assert set(forms) == {"contact", "solar-quiz", "call-me", "expo"}
+    for form in forms.values():
+        form.full_clean()  # the quiz definition and fields pass the admin's checks
+    assert forms["expo"].offline_event is not None
+    for slug in ("contact", "solar-quiz", "call-me"):
+        assert client.get(f"/f/{slug}/").status_code == 200
+    assert "What do you want to power with the sun?" in client.get("/f/solar-quiz/").text

@@ -764,3 +764,54 @@ NOTES = (
     "Roof faces south-west, some shade in the morning.",
     "Wants installation before summer.",
 )
+
+# capture forms: (slug, name, kind, channel, source key, interest); the quiz's steps below
+DEMO_FORMS = (
+    ("contact", "Website contact form", "web_form", Channel.LANDING_PAGE, "contact_form", ""),
+    ("solar-quiz", "Solar savings quiz", "quiz", Channel.QUIZ, "quiz", "Solar panels"),
+    ("call-me", "Call me back", "callback", Channel.CALLBACK, "callback", ""),
+    ("expo", "Exhibition quick entry", "quick_entry", Channel.EXHIBITION, "trade_shows", ""),
+)
+DEMO_QUIZ = {
+    "steps": [
+        {
+            "id": "home",
+            "question": "What do you want to power with the sun?",
+            "type": "single",
+            "options": [
+                {"value": "house", "label": "My house", "next": "bill"},
+                {"value": "business", "label": "My business", "next": "roof"},
+            ],
+        },
+        {
+            "id": "bill",
+            "question": "Your monthly electricity bill (EUR)?",
+            "type": "number",
+            "min": 0,
+            "next": "roof",
+        },
+        {
+            "id": "roof",
+            "question": "What is your roof like?",
+            "type": "single",
+            "options": [
+                {"value": "pitched", "label": "Pitched"},
+                {"value": "flat", "label": "Flat"},
+                {"value": "unsure", "label": "I am not sure"},
+            ],
+            "next": "when",
+        },
+        {
+            "id": "when",
+            "question": "When would you like it installed?",
+            "type": "single",
+            "options": [
+                {"value": "now", "label": "As soon as possible"},
+                {"value": "season", "label": "This season"},
+                {"value": "later", "label": "Just looking"},
+            ],
+        },
+    ]
+}
+DEMO_QUIZ_INCENTIVE = "Your code SUN10: 10 % off the installation, valid 30 days."
+DEMO_CONSENT = "I agree that Helios Solar contacts me about my request."

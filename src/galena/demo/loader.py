@@ -34,6 +34,7 @@ from tqdm import tqdm
 from galena.accounts.models import Profile, Role, Team
 from galena.demo import catalogue as cat
 from galena.demo.models import DemoLoad
+from galena.intake.models import Form
 from galena.leads.models import (
     ActorSource,
     Campaign,
@@ -103,10 +104,11 @@ def demo_conflicts() -> list[str]:
 def demo_data_wipe() -> None:
     """Delete every lead, the demo's channels, campaigns, users and teams, and the load record.
 
-    Raises ProtectedError when something added since (e.g. a capture form) still uses a
-    demo source.
+    Raises ProtectedError when something added since (e.g. another capture form) still
+    uses a demo source.
     """
     Lead.objects.all().delete()
+    Form.objects.filter(slug__in=[form[0] for form in cat.DEMO_FORMS]).delete()
     sources = Source.objects.filter(name__in=[s.name for s in cat.SOURCES])
     Campaign.objects.filter(source__in=sources).delete()
     OfflineEvent.objects.filter(source__in=sources).delete()
@@ -146,6 +148,7 @@ def demo_data_load(*, leads: int = 5000, seed: int = 42, progress: bool = True) 
         builder = _Builder(seed=seed, now=timezone.now().replace(microsecond=0))
         builder.people_create()
         builder.channels_create()
+        builder.forms_create()
         builder.leads_create(count=leads, progress=progress)
         load = DemoLoad.objects.create(
             seed=seed, lead_count=leads, duration_seconds=round(time.monotonic() - started, 2)
@@ -526,6 +529,27 @@ class _Builder:
                 updated_at=created,
             )
             self.offline_events.append((country, event))
+
+    def forms_create(self) -> None:
+        """Capture forms to try: a web form, a quiz, a callback widget, an exhibition's
+        quick entry (hosted at /f/<slug>/ and /intake/quick/<slug>/)."""
+        latest_event = max((event for _, event in self.offline_events), key=lambda e: e.starts_on)
+        for slug, name, kind, channel, source_key, interest in cat.DEMO_FORMS:
+            Form.objects.create(
+                slug=slug,
+                name=name,
+                kind=kind,
+                channel=channel,
+                source=self.sources[source_key],
+                offline_event=latest_event if kind == "quick_entry" else None,
+                interest=interest,
+                quiz=cat.DEMO_QUIZ if kind == "quiz" else {},
+                incentive=cat.DEMO_QUIZ_INCENTIVE if kind == "quiz" else "",
+                consent_text=cat.DEMO_CONSENT,
+                consent_version="2026-01",
+                consent_purposes=["contact"],
+                thank_you_message="Thank you! A Helios Solar adviser will contact you shortly.",
+            )
 
     # --- contact values -------------------------------------------------------------
 

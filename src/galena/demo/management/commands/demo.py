@@ -145,6 +145,11 @@ class Command(BaseCommand):
             users = [u for u in catalogue.USERS if u.role == role]
             names = ", ".join(f"{u.username} ({u.team})" if u.team else u.username for u in users)
             lines.append(f"    {labels[role]:<15} {names}")
+        forms = "   ".join(
+            f"{url}/intake/quick/{slug}/" if kind == "quick_entry" else f"{url}/f/{slug}/"
+            for slug, _, kind, *_ in catalogue.DEMO_FORMS
+        )
+        lines.append(f"  Capture forms to try: {forms}")
         lines.append("  Stop with Ctrl+C; the data stays. `galena demo --reset` loads it anew.")
         lines.append("")
         return "\n".join(lines)
