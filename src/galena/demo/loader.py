@@ -548,7 +548,7 @@ class _Builder:
                 consent_text=cat.DEMO_CONSENT,
                 consent_version="2026-01",
                 consent_purposes=["contact"],
-                thank_you_message="Thank you! A Helios Solar adviser will contact you shortly.",
+                thank_you_message="A Helios Solar adviser will contact you shortly.",
             )
 
     # --- contact values -------------------------------------------------------------
