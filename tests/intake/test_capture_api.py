@@ -226,3 +226,12 @@ def test_a_web_process_reuses_a_form_it_read_for_a_few_seconds(client, form, set
     fresh = post(client, form, {"name": "Cy", "phone": "0722123458"})
 
     assert (cached.status_code, fresh.status_code) == (201, 410)
+
+
+def test_field_errors_come_in_the_visitors_language(client, form):
+    response = post(client, form, {"name": "Ana", "email": "ana@"}, **{"Accept-Language": "ro"})
+
+    assert response.status_code == 400
+    assert response.json()["error"]["fields"]["email"] == (
+        "Introduceți o adresă de e-mail validă, de ex. nume@exemplu.ro."
+    )

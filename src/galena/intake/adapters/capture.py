@@ -14,6 +14,7 @@ from typing import Any
 
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
+from django.utils.translation import gettext as _
 
 from galena.intake.contract import (
     Attribution,
@@ -230,18 +231,21 @@ def validate(data: Mapping[str, Any], *, required: list[str]) -> dict[str, str]:
     Only what a person can fix is refused here; doubtful values go on to the quality checks."""
     errors: dict[str, str] = {}
     if len(data) > MAX_FIELDS:
-        return {"__all__": f"Too many fields ({len(data)}); send at most {MAX_FIELDS}."}
+        return {
+            "__all__": _("Too many fields (%(count)s); send at most %(limit)s.")
+            % {"count": len(data), "limit": MAX_FIELDS}
+        }
     fields = canonical(data)
     for raw_name, value in data.items():
         if not isinstance(value, str | int | float | bool | list | dict) and value is not None:
-            errors[raw_name] = "Send text, a number, true/false or a list."
+            errors[raw_name] = _("Send text, a number, true/false or a list.")
             continue
         if isinstance(value, dict) and raw_name != "quiz_answers":
-            errors[raw_name] = "Send text, a number, true/false or a list, not an object."
+            errors[raw_name] = _("Send text, a number, true/false or a list, not an object.")
             continue
         limit = MAX_COMMENT_CHARS if _ALIAS_OF.get(_key(raw_name)) == "comment" else MAX_VALUE_CHARS
         if raw_name != "quiz_answers" and len(_text(value)) > limit:
-            errors[raw_name] = f"Too long: use at most {limit} characters."
+            errors[raw_name] = _("Too long: use at most %(limit)s characters.") % {"limit": limit}
     for name in required:
         canonical_name = _ALIAS_OF.get(_key(name), _key(name))
         given = _text(fields.get(canonical_name))
@@ -249,17 +253,18 @@ def validate(data: Mapping[str, Any], *, required: list[str]) -> dict[str, str]:
             # a site that splits the name into first and last gives the name all the same
             given = _text(fields.get("first_name")) or _text(fields.get("last_name"))
         if not given:
-            errors.setdefault(name, "This field is required.")
+            errors.setdefault(name, _("This field is required."))
     email = _text(fields.get("email"))
     if email and not normalise_email(email).is_valid:
-        errors.setdefault("email", "Enter a valid e-mail address, e.g. name@example.com.")
+        errors.setdefault("email", _("Enter a valid e-mail address, e.g. name@example.com."))
     phone = _text(fields.get("phone"))
     if phone and len(_DIGITS.findall(phone)) < 5:
-        errors.setdefault("phone", "Enter a phone number with its digits, e.g. +40 722 123 456.")
+        errors.setdefault("phone", _("Enter a phone number with its digits, e.g. +40 722 123 456."))
     callback_at = _text(fields.get("callback_at"))
     if callback_at and _aware(callback_at) is None:
         errors.setdefault(
-            "callback_at", "Give the time as ISO 8601 with its zone, e.g. 2026-05-01T15:00+02:00."
+            "callback_at",
+            _("Give the time as ISO 8601 with its zone, e.g. 2026-05-01T15:00+02:00."),
         )
     return errors
 
