@@ -50,6 +50,7 @@ INSTALLED_APPS = [
     "galena.accounts",
     "galena.leads",
     "galena.intake",
+    "galena.quality",
     "galena.demo",
 ]
 

@@ -1,0 +1,7 @@
+from django.apps import AppConfig
+
+
+class QualityConfig(AppConfig):
+    name = "galena.quality"
+    label = "quality"
+    verbose_name = "Quality"
