@@ -1,3 +1,4 @@
+import phonenumbers
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
@@ -158,3 +159,32 @@ def test_a_crown_dependency_number_on_a_british_form_reports_its_own_region():
 
     # Then it is valid and the region is the one the number belongs to
     assert (result.e164, result.region, result.status) == ("+447911123456", "GG", "valid")
+
+
+EXAMPLE_TYPES = {
+    phonenumbers.PhoneNumberType.MOBILE: {"mobile", "fixed_line_or_mobile"},
+    phonenumbers.PhoneNumberType.FIXED_LINE: {"fixed_line", "fixed_line_or_mobile"},
+}
+
+
+@pytest.mark.parametrize("region", REGIONS)
+@pytest.mark.parametrize("number_type", list(EXAMPLE_TYPES))
+@pytest.mark.parametrize(
+    "number_format",
+    [phonenumbers.PhoneNumberFormat.NATIONAL, phonenumbers.PhoneNumberFormat.INTERNATIONAL],
+)
+def test_the_metadatas_own_examples_are_valid_in_every_seed_country(
+    region, number_type, number_format
+):
+    # Given the library's example number of a type, written the way that country writes it
+    example = phonenumbers.example_number_for_type(region, number_type)
+    written = phonenumbers.format_number(example, number_format)
+
+    # When it is normalised on a form of that country
+    result = normalise_phone(written, region)
+
+    # Then it is valid, of that type, in that region
+    assert result.status == "valid"
+    assert result.e164 == phonenumbers.format_number(example, phonenumbers.PhoneNumberFormat.E164)
+    assert result.line_type in EXAMPLE_TYPES[number_type]
+    assert result.region == region

@@ -146,3 +146,25 @@ def test_normalising_any_result_again_is_stable(raw):
 
     if first.url:
         assert normalise_profile(first.url).url == first.url
+
+
+@pytest.mark.parametrize(
+    "raw",
+    [
+        "https://vk.com/ivan_ivanov",
+        "http://vk.com/ivan_ivanov",
+        "HTTPS://VK.COM/Ivan_Ivanov/",
+        "https://www.vk.com/ivan_ivanov?utm_source=share&utm_campaign=x",
+        "m.vk.com/ivan_ivanov",
+        "  vk.com/ivan_ivanov  ",
+        "https://vk.com./ivan_ivanov",
+    ],
+)
+def test_scheme_host_and_case_variants_become_one_link(raw):
+    assert normalise_profile(raw).url == "https://vk.com/ivan_ivanov"
+
+
+def test_a_phone_without_a_hint_is_not_taken_for_a_profile():
+    assert normalise_profile("+40 722 123 456") == ProfileResult(
+        raw="+40 722 123 456", network="", url="", handle="", valid=False
+    )

@@ -178,10 +178,8 @@ _KNOWN_DOMAINS = _words(
 )
 
 
-_REAL_SUFFIXES = frozenset(
-    {"ro", "ru", "es", "fi", "uk", "us", "de", "fr", "it", "by", "kz", "ua", "md", "net",
-     "org", "com", "eu", "se", "no", "pt", "pl", "bg"}
-)  # fmt: skip
+# Top-level domains real enough that "mail.ro" is not a typo of "mail.ru".
+_REAL_SUFFIXES = _words("ro ru es fi uk us de fr it by kz ua md net org com eu se no pt pl bg")
 
 
 @dataclass(frozen=True)
@@ -321,13 +319,12 @@ _KEYBOARD_ROWS = (
     "фывапролджэ",
     "ячсмитьбю",
 )
-_TEST_WORDS = frozenset(
-    {
-        "test", "testing", "tester", "тест", "тестовый", "проверка", "asdf", "qwerty",
-        "йцукен", "фыва", "xxx", "zzz", "aaa", "abc", "abcd", "foo", "foobar", "lorem",
-        "ipsum", "noname", "nobody", "sample", "dummy",
-    }
-)  # fmt: skip
+_TEST_WORDS = _words(
+    """
+    test testing tester тест тестовый проверка asdf qwerty йцукен фыва xxx zzz aaa abc abcd
+    foo foobar lorem ipsum noname nobody sample dummy
+    """
+)
 _VOWELS = frozenset("aeiouyаеёиоуыэюяіїє")
 _NOT_CONSONANTS = frozenset("ьъйw")
 
@@ -592,10 +589,13 @@ def parse_name(
 
 # --------------------------------------------------------------------------- profiles
 
-_TRACKING_PARAMETERS = frozenset(
-    {"fbclid", "gclid", "igshid", "igsh", "si", "ref", "ref_src", "ref_url", "s", "t",
-     "mibextid", "rdid", "share_url", "_rdr", "__tn__", "__cft__", "trk", "lipi", "feature"}
-)  # fmt: skip
+# Besides every utm_* parameter.
+_TRACKING_PARAMETERS = _words(
+    """
+    fbclid gclid igshid igsh si ref ref_src ref_url s t mibextid rdid share_url _rdr __tn__
+    __cft__ trk lipi feature originalsubdomain
+    """
+)
 
 _HOSTS = {
     "facebook": {"facebook.com", "m.facebook.com", "mobile.facebook.com", "web.facebook.com",
@@ -648,13 +648,11 @@ def _network_for_host(host: str) -> str:
     return ""
 
 
-def _clean_query(query: str, keep: set[str] | None = None) -> str:
+def _clean_query(query: str) -> str:
     pairs = [
         (key, value)
         for key, value in parse_qsl(query, keep_blank_values=True)
-        if not key.lower().startswith("utm_")
-        and key.lower() not in _TRACKING_PARAMETERS
-        and (keep is None or key in keep)
+        if not key.lower().startswith("utm_") and key.lower() not in _TRACKING_PARAMETERS
     ]
     return urlencode(pairs)
 
@@ -696,10 +694,11 @@ def normalise_profile(raw: str, kind_hint: str = "") -> ProfileResult:
         )
     looks_like_url = "://" in text or re.match(r"^[\w.-]+\.[a-z]{2,}(/|$)", text, re.IGNORECASE)
     if not looks_like_url:
-        if hint == "whatsapp" or (not hint and re.fullmatch(r"\+?[\d\s()\-]{7,}", text)):
-            return _profile_from_handle(raw, "whatsapp", text) if hint else _invalid_profile(raw)
-        if text.startswith("@") or hint:
-            return _profile_from_handle(raw, hint or "telegram", text)
+        if hint:
+            return _profile_from_handle(raw, hint, text)
+        if text.startswith("@"):
+            # A bare @handle is how people give their Telegram.
+            return _profile_from_handle(raw, "telegram", text)
         return _invalid_profile(raw)
     if "://" not in text:
         text = "https://" + text
