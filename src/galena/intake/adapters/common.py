@@ -16,6 +16,7 @@ from django.utils.dateparse import parse_datetime
 
 from galena.core.errors import ApplicationError, Gone, NotFound, PermissionDenied, ValidationFailed
 from galena.intake.contract import Person
+from galena.intake.models import ExternalCampaign
 from galena.leads.models import ContactKind, ContactPoint
 from galena.leads.normalise import normalise_email, normalise_phone
 
@@ -145,4 +146,15 @@ def ad_form_person(person: dict[str, str]) -> Person:
         city=person.get("city", "")[:120],
         region=person.get("region", "")[:120],
         country=country.upper() if len(country) == 2 else "",
+    )
+
+
+def mapped_campaign_id(platform: str, external_id: str) -> int | None:
+    """The Galena campaign an ad platform's campaign id is mapped to, if any."""
+    if not external_id:
+        return None
+    return (
+        ExternalCampaign.objects.filter(platform=platform, external_id=external_id)
+        .values_list("campaign_id", flat=True)
+        .first()
     )

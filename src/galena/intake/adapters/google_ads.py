@@ -12,7 +12,13 @@ from typing import Any
 from django.conf import settings
 
 from galena.core.errors import PermissionDenied, ValidationFailed
-from galena.intake.adapters.common import ad_form_person, json_object, secrets_equal, text
+from galena.intake.adapters.common import (
+    ad_form_person,
+    json_object,
+    mapped_campaign_id,
+    secrets_equal,
+    text,
+)
 from galena.intake.contract import Attribution, ParsedSubmission
 from galena.leads.models import Channel, ContactKind
 from galena.leads.services import ContactInput
@@ -91,7 +97,7 @@ def receive(
 
 def parse(submission) -> ParsedSubmission:
     """A stored Google Ads lead as Galena's parsed submission."""
-    from galena.intake.models import AdPlatform, AdPlatformIntegration, ExternalCampaign
+    from galena.intake.models import AdPlatform, AdPlatformIntegration
 
     data = submission.payload or {}
     if errors := validate(data):
@@ -115,13 +121,7 @@ def parse(submission) -> ParsedSubmission:
         else:
             label = text(column.get("column_name"), 100) or column_id.lower() or "answer"
             attributes[label] = answer  # a custom question, or a column Galena has no field for
-    campaign_id = None
-    if external := text(data.get("campaign_id")):
-        campaign_id = (
-            ExternalCampaign.objects.filter(platform=AdPlatform.GOOGLE, external_id=external)
-            .values_list("campaign_id", flat=True)
-            .first()
-        )
+    campaign_id = mapped_campaign_id(AdPlatform.GOOGLE, text(data.get("campaign_id")))
     attributes["ad"] = {
         "platform": "google",
         "lead_id": text(data.get("lead_id")),

@@ -26,6 +26,7 @@ from galena.intake.adapters.common import (
     ad_form_person,
     check_sha256_signature,
     json_object,
+    mapped_campaign_id,
     text,
 )
 from galena.intake.contract import Attribution, ParsedSubmission
@@ -232,7 +233,7 @@ def answers(field_data: Any) -> dict[str, str]:
 
 def parse(submission) -> ParsedSubmission:
     """A stored Meta lead (with its fetched fields) as Galena's parsed submission."""
-    from galena.intake.models import AdPlatform, AdPlatformIntegration, ExternalCampaign
+    from galena.intake.models import AdPlatform, AdPlatformIntegration
 
     payload = submission.payload or {}
     lead = payload.get("lead")
@@ -254,13 +255,7 @@ def parse(submission) -> ParsedSubmission:
             contacts.append(ContactInput(kind=ContactKind.PHONE, value=answer[:320], label="given"))
         else:
             attributes[name] = answer  # a custom question and its answer
-    campaign_id = None
-    if external := text(lead.get("campaign_id")):
-        campaign_id = (
-            ExternalCampaign.objects.filter(platform=AdPlatform.META, external_id=external)
-            .values_list("campaign_id", flat=True)
-            .first()
-        )
+    campaign_id = mapped_campaign_id(AdPlatform.META, text(lead.get("campaign_id")))
     attributes["ad"] = {
         "platform": "meta",
         "leadgen_id": text(value.get("leadgen_id")),
