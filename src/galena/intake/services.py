@@ -5,6 +5,7 @@ retryable; nothing is dropped."""
 from __future__ import annotations
 
 import datetime as dt
+import json
 import logging
 import time
 import traceback
@@ -13,12 +14,14 @@ from dataclasses import asdict, dataclass
 from typing import Any
 
 from django.conf import settings
+from django.contrib.auth import get_user_model
 from django.db import IntegrityError, transaction
 from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.module_loading import import_string
 
 from galena.core.errors import Gone, NotFound, PayloadTooLarge, ValidationFailed
+from galena.intake.adapters import capture
 from galena.intake.contract import Action, Decision, ParsedSubmission
 from galena.intake.models import Form, Submission, SubmissionOutcome, SubmissionStatus
 from galena.intake.pipeline import run_stages
@@ -271,8 +274,6 @@ def _write(submission: Submission, decision: Decision) -> None:
         if not parsed.contacts:
             submission.outcome = SubmissionOutcome.INTEREST
             return
-        from django.contrib.auth import get_user_model
-
         owner = (
             get_user_model().objects.filter(pk=parsed.owner_id, is_active=True).first()
             if parsed.owner_id
@@ -367,8 +368,6 @@ KEPT_HEADERS = (
 def parse_body(body: bytes, content_type: str, form_data: Mapping[str, list[str]] | None) -> dict:
     """The posted fields as a dict: a JSON object, or form-encoded fields (repeated fields
     become lists)."""
-    import json
-
     media_type = content_type.split(";")[0].strip().lower()
     if media_type == "application/json" or (not media_type and body.strip().startswith(b"{")):
         try:
@@ -437,8 +436,6 @@ def capture_submit(
     idempotency_key: str | None,
 ) -> CaptureResult:
     """Validate a public form submission, store it as received, queue its processing."""
-    from galena.intake.adapters import capture
-
     if len(body) > settings.INTAKE_MAX_BODY_BYTES:
         raise PayloadTooLarge(
             f"The submission is {len(body)} bytes; the limit is {settings.INTAKE_MAX_BODY_BYTES}."
