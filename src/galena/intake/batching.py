@@ -17,7 +17,6 @@ from __future__ import annotations
 import logging
 import traceback
 from collections import defaultdict
-from dataclasses import asdict
 
 from django.conf import settings
 from django.core.cache import cache
@@ -27,24 +26,36 @@ from django.utils import timezone
 from galena.core.bulk import insert_many, update_many
 from galena.core.errors import ValidationFailed
 from galena.intake.contract import Action, Decision
-from galena.intake.models import Submission, SubmissionStatus
+from galena.intake.models import DecisionReason, Submission, SubmissionStatus
 from galena.intake.pipeline import run_stages
 from galena.intake.services import (
     ACTOR_SOURCES,
-    OUTCOMES,
-    QUALITY,
-    _lead_data,
     _received_params,
     _write,
+    decision_reasons,
+    follow_ups_queue,
+    lead_draft,
     parse,
+    submission_record_decision,
 )
-from galena.leads.models import ActorSource, EventType, LeadEvent, QualityStatus
-from galena.leads.services import Actor, LeadDraft, leads_build, leads_create_bulk
+from galena.leads.models import ActorSource, EventType, LeadEvent
+from galena.leads.services import Actor, leads_build, leads_create_bulk
 
 logger = logging.getLogger(__name__)
 
 DRAIN_KEY = "galena:intake:drain-queued"
-SAVED_FIELDS = ["status", "outcome", "decision", "error", "attempts", "processed_at", "lead"]
+SAVED_FIELDS = [
+    "status",
+    "outcome",
+    "decision",
+    "error",
+    "attempts",
+    "processed_at",
+    "lead",
+    "source",
+    "device",
+    "content_hash",
+]
 
 
 def drain_wanted() -> bool:
@@ -149,17 +160,7 @@ def _process(batch: list[Submission]) -> None:
 
 
 def _write_plain(plain: list[tuple[Submission, Decision]]) -> None:
-    drafts = [
-        LeadDraft(
-            data=_lead_data(decision.parsed),
-            contacts=decision.parsed.contacts,
-            created_at=decision.parsed.received_at,
-            team_id=decision.parsed.team_id,
-            quality_status=QUALITY.get(decision.action, QualityStatus.UNKNOWN),
-            quality_reasons=[asdict(reason) for reason in decision.reasons],
-        )
-        for _, decision in plain
-    ]
+    drafts = [lead_draft(decision) for _, decision in plain]
     by_source: dict[str, list] = defaultdict(list)
     for (submission, decision), built in zip(plain, leads_build(drafts=drafts), strict=True):
         if isinstance(built, ValidationFailed):
@@ -168,16 +169,15 @@ def _write_plain(plain: list[tuple[Submission, Decision]]) -> None:
         source = ACTOR_SOURCES.get(submission.channel, ActorSource.WEB_FORM)
         by_source[source].append((submission, decision, built))
     events = []
+    reasons = []
     for source, items in by_source.items():
         leads_create_bulk(actor=Actor(user=None, source=source), built=[b for _, _, b in items])
         for submission, decision, built in items:
             submission.lead = built.lead
             submission.status = SubmissionStatus.PROCESSED
-            submission.outcome = OUTCOMES[decision.action]
-            submission.decision = {
-                "action": str(decision.action),
-                "reasons": [asdict(r) for r in decision.reasons],
-            }
+            submission_record_decision(submission, decision)
+            reasons += decision_reasons(submission, decision, built.lead)
+            follow_ups_queue(decision, lead_id=built.lead.pk, submission_id=submission.pk)
             events.append(
                 LeadEvent(
                     lead=built.lead,
@@ -188,3 +188,4 @@ def _write_plain(plain: list[tuple[Submission, Decision]]) -> None:
                 )
             )
     insert_many(LeadEvent, events)
+    insert_many(DecisionReason, reasons)

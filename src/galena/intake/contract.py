@@ -103,6 +103,7 @@ class ParsedSubmission:
     team_id: int | None = None
     default_region: str = ""
     submission_id: int | None = None
+    form_id: int | None = None
     # set by an adapter or a stage when this submission belongs to a lead that exists
     existing_lead_id: int | None = None
 
@@ -127,6 +128,18 @@ class Reason:
     code: str
     message: str
     evidence: dict[str, Any] = field(default_factory=dict)
+    points: int = 0  # what it added to the stage's score, if the stage scores
+    suggestion: str = ""  # a fix the person most likely meant, e.g. "ivan@gmail.com"
+
+
+@dataclass(frozen=True)
+class FollowUp:
+    """Work a stage asks for once the lead is written: a Celery task (dotted path) queued
+    after commit with ``lead_id`` and ``submission_id`` plus these params, e.g. send the
+    double opt-in e-mail. Intake imports the task by name and knows nothing of it."""
+
+    task: str
+    params: dict[str, Any] = field(default_factory=dict)
 
 
 @dataclass
@@ -138,6 +151,12 @@ class Decision:
     final: bool = False  # a stage that is sure stops the road here
     reasons: list[Reason] = field(default_factory=list)
     error: str = ""
+    # what the stages learned about the lead: fit, contact_type, origin, temperature,
+    # name_translit, verification, verification_method, verified_at
+    lead_fields: dict[str, Any] = field(default_factory=dict)
+    # what the stages learned about the submission: device, content_hash
+    submission_fields: dict[str, str] = field(default_factory=dict)
+    follow_ups: list[FollowUp] = field(default_factory=list)
 
     def but(self, **changes: Any) -> Decision:
         return replace(self, **changes)

@@ -28,6 +28,12 @@ class FormKind(models.TextChoices):
     QUICK_ENTRY = "quick_entry", _("Offline quick entry")
 
 
+class LeadRule(models.TextChoices):
+    NAME_AND_CONTACT = "name_and_contact", _("A name and a personal way to reach them")
+    CONTACT = "contact", _("Any personal way to reach them (a name is not needed)")
+    ANY = "any", _("Every submission is a lead")
+
+
 class Form(TimeStampedModel):
     """A capture point defined in Galena: its key identifies the form, its source and
     the defaults of the leads it brings."""
@@ -74,6 +80,16 @@ class Form(TimeStampedModel):
     redirect_url = models.URLField(blank=True)
     allowed_origins = models.JSONField(
         default=list, blank=True, help_text=_("Sites allowed to post, e.g. https://example.com")
+    )
+    lead_rule = models.CharField(
+        max_length=20,
+        choices=LeadRule.choices,
+        default=LeadRule.NAME_AND_CONTACT,
+        help_text=_("What a submission needs to become a lead; the rest are kept as interests."),
+    )
+    double_opt_in = models.BooleanField(
+        default=False,
+        help_text=_("E-mail a confirmation link; the lead is verified when it is followed."),
     )
     is_active = models.BooleanField(default=True)
 
@@ -172,10 +188,30 @@ class Submission(models.Model):
         blank=True,
         related_name="submissions",
     )
+    # set when processed, for the quality checks and the per-source report
+    source = models.ForeignKey(
+        "leads.Source", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    network = models.CharField(
+        max_length=50, blank=True, help_text=_("The sender's network: /24 for IPv4, /48 for IPv6.")
+    )
+    device = models.CharField(
+        max_length=64, blank=True, help_text=_("A hash of the sender's device fingerprint.")
+    )
+    content_hash = models.CharField(
+        max_length=64, blank=True, help_text=_("A hash of who the submission is about.")
+    )
 
     class Meta:
         ordering = ["-received_at", "-id"]
-        indexes = [models.Index(fields=["status", "received_at"], name="submission_status")]
+        indexes = [
+            models.Index(fields=["status", "received_at"], name="submission_status"),
+            models.Index(fields=["remote_addr", "received_at"], name="submission_address"),
+            models.Index(fields=["network", "received_at"], name="submission_network"),
+            models.Index(fields=["device", "received_at"], name="submission_device"),
+            models.Index(fields=["content_hash", "received_at"], name="submission_content"),
+            models.Index(fields=["source", "received_at"], name="submission_source"),
+        ]
         constraints = [
             models.UniqueConstraint(
                 fields=["endpoint", "idempotency_key"],
@@ -186,6 +222,33 @@ class Submission(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_channel_display()} #{self.pk} ({self.status})"
+
+
+class DecisionReason(models.Model):
+    """One reason a stage gave for a submission's outcome, one row each: what the
+    per-source credibility report and the review queue count and filter by."""
+
+    submission = models.ForeignKey(Submission, on_delete=models.CASCADE, related_name="reasons")
+    lead = models.ForeignKey(
+        "leads.Lead", on_delete=models.CASCADE, null=True, blank=True, related_name="+"
+    )
+    source = models.ForeignKey(
+        "leads.Source", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    stage = models.CharField(max_length=40)
+    code = models.CharField(max_length=60)
+    outcome = models.CharField(max_length=12, choices=SubmissionOutcome.choices, blank=True)
+    points = models.SmallIntegerField(default=0)
+    received_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["source", "received_at"], name="reason_source_time"),
+            models.Index(fields=["code", "received_at"], name="reason_code_time"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.stage}.{self.code}"
 
 
 # --- inbound channels: e-mail, calls, chats, ad-platform lead forms ----------------------

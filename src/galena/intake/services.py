@@ -5,6 +5,7 @@ retryable; nothing is dropped."""
 from __future__ import annotations
 
 import datetime as dt
+import ipaddress
 import json
 import logging
 import time
@@ -23,10 +24,23 @@ from django.utils.module_loading import import_string
 from galena.core.errors import Gone, NotFound, PayloadTooLarge, ValidationFailed
 from galena.intake.adapters import capture
 from galena.intake.contract import Action, Decision, ParsedSubmission
-from galena.intake.models import Form, Submission, SubmissionOutcome, SubmissionStatus
+from galena.intake.models import (
+    DecisionReason,
+    Form,
+    Submission,
+    SubmissionOutcome,
+    SubmissionStatus,
+)
 from galena.intake.pipeline import run_stages
 from galena.leads.models import ActorSource, Channel, EventType, Lead, LeadEvent, QualityStatus
-from galena.leads.services import Actor, lead_create, task_create
+from galena.leads.services import (
+    STAGE_FIELDS,
+    Actor,
+    LeadDraft,
+    lead_create,
+    lead_set_stage_fields,
+    task_create,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -78,6 +92,7 @@ def submission_receive(
         "payload": dict(payload or {}),
         "headers": dict(headers or {}),
         "remote_addr": remote_addr,
+        "network": network_of(remote_addr),
         "idempotency_key": idempotency_key or None,
     }
     if idempotency_key:
@@ -94,6 +109,19 @@ def submission_receive(
             return Submission.objects.get(endpoint=endpoint, idempotency_key=idempotency_key), False
     with transaction.atomic():
         return Submission.objects.create(**fields), True
+
+
+def network_of(address: str | None) -> str:
+    """The sender's network, for spotting many submissions from one range: the /24 of an
+    IPv4 address, the /48 of an IPv6 one."""
+    if not address:
+        return ""
+    try:
+        ip = ipaddress.ip_address(address)
+    except ValueError:
+        return ""
+    prefix = 24 if ip.version == 4 else 48
+    return str(ipaddress.ip_network(f"{ip}/{prefix}", strict=False))
 
 
 def submission_enqueue(submission: Submission) -> None:
@@ -126,6 +154,7 @@ def parse(submission: Submission) -> ParsedSubmission:
         raise LookupError(f"No intake adapter named {submission.adapter!r}.")
     parsed = import_string(parser_path)(submission)
     parsed.submission_id = submission.pk
+    parsed.form_id = submission.form_id
     return parsed
 
 
@@ -196,7 +225,32 @@ class StageFailed(Exception):
     pass
 
 
-def _lead_data(parsed: ParsedSubmission) -> dict[str, Any]:
+def _lead_data(decision: Decision) -> dict[str, Any]:
+    """The new lead's fields: what the channel gave, with what the stages decided."""
+    data = _parsed_lead_data(decision.parsed)
+    data.update({k: v for k, v in decision.lead_fields.items() if k not in STAGE_FIELDS})
+    return data
+
+
+def _stage_fields(decision: Decision) -> dict[str, Any]:
+    return {k: v for k, v in decision.lead_fields.items() if k in STAGE_FIELDS}
+
+
+def lead_draft(decision: Decision) -> LeadDraft:
+    """The new lead a decision asks for, for leads_build (the bulk paths)."""
+    parsed = decision.parsed
+    return LeadDraft(
+        data=_lead_data(decision),
+        contacts=parsed.contacts,
+        created_at=parsed.received_at,
+        team_id=parsed.team_id,
+        quality_status=QUALITY.get(decision.action, QualityStatus.UNKNOWN),
+        quality_reasons=[asdict(reason) for reason in decision.reasons],
+        stage_fields=_stage_fields(decision),
+    )
+
+
+def _parsed_lead_data(parsed: ParsedSubmission) -> dict[str, Any]:
     person = parsed.person
     first, last = person.first_name, person.last_name
     display = ""
@@ -262,17 +316,14 @@ def _write(submission: Submission, decision: Decision) -> None:
     if parsed.existing_lead_id and decision.action == Action.CREATE:
         # the adapter knows the lead (a reply from its address, its caller, its dialog)
         decision = decision.but(action=Action.ATTACH)
-    submission.decision = {
-        "action": str(decision.action),
-        "reasons": [asdict(r) for r in decision.reasons],
-    }
-    submission.outcome = OUTCOMES[decision.action]
+    submission_record_decision(submission, decision)
     lead: Lead | None = None
     if decision.action == Action.ATTACH:
         lead = Lead.objects.get(pk=parsed.existing_lead_id)
     elif decision.action != Action.INTEREST:
         if not parsed.contacts:
             submission.outcome = SubmissionOutcome.INTEREST
+            DecisionReason.objects.bulk_create(decision_reasons(submission, decision, None))
             return
         owner = (
             get_user_model().objects.filter(pk=parsed.owner_id, is_active=True).first()
@@ -281,7 +332,7 @@ def _write(submission: Submission, decision: Decision) -> None:
         )
         lead = lead_create(
             actor=actor,
-            data=_lead_data(parsed),
+            data=_lead_data(decision),
             contacts=parsed.contacts,
             owner=owner,
             team=None,
@@ -291,10 +342,15 @@ def _write(submission: Submission, decision: Decision) -> None:
             lead.team_id = parsed.team_id
         lead.quality_status = QUALITY.get(decision.action, QualityStatus.UNKNOWN)
         lead.quality_reasons = [asdict(r) for r in decision.reasons]
-        lead.save(update_fields=["team", "quality_status", "quality_reasons", "updated_at"])
+        stage_fields = lead_set_stage_fields(lead, _stage_fields(decision))
+        lead.save(
+            update_fields=["team", "quality_status", "quality_reasons", "updated_at", *stage_fields]
+        )
+    DecisionReason.objects.bulk_create(decision_reasons(submission, decision, lead))
     if lead is None:
         return
     submission.lead = lead
+    follow_ups_queue(decision, lead_id=lead.pk, submission_id=submission.pk)
     LeadEvent.objects.create(
         lead=lead,
         type=EventType.SUBMISSION_RECEIVED,
@@ -319,6 +375,54 @@ def _write(submission: Submission, decision: Decision) -> None:
             description=request.description,
             due_at=request.due_at,
         )
+
+
+def submission_record_decision(submission: Submission, decision: Decision) -> None:
+    """Copy the stages' verdict onto the submission (the caller saves it)."""
+    submission.decision = {
+        "action": str(decision.action),
+        "reasons": [asdict(r) for r in decision.reasons],
+    }
+    submission.outcome = OUTCOMES[decision.action]
+    submission.source_id = decision.parsed.attribution.source_id
+    for name, value in decision.submission_fields.items():
+        setattr(submission, name, value[:64])
+
+
+def decision_reasons(
+    submission: Submission, decision: Decision, lead: Lead | None
+) -> list[DecisionReason]:
+    """One row per reason, for the per-source report and the review queue (unsaved)."""
+    return [
+        DecisionReason(
+            submission_id=submission.pk,
+            lead=lead,
+            source_id=decision.parsed.attribution.source_id,
+            stage=reason.stage[:40],
+            code=reason.code[:60],
+            outcome=submission.outcome,
+            points=reason.points,
+            received_at=submission.received_at,
+        )
+        for reason in decision.reasons
+    ]
+
+
+def follow_ups_queue(decision: Decision, *, lead_id: int, submission_id: int) -> None:
+    """Queue the work the stages asked for, once the lead is committed."""
+    for follow_up in decision.follow_ups:
+
+        def send(follow_up=follow_up) -> None:
+            try:
+                import_string(follow_up.task).delay(
+                    lead_id=lead_id, submission_id=submission_id, **follow_up.params
+                )
+            except Exception:
+                # the lead is stored; a follow-up that cannot be queued is logged, and the
+                # person acting on the lead can redo it (e.g. resend the confirmation)
+                logger.exception("intake: could not queue %s for lead %s", follow_up.task, lead_id)
+
+        transaction.on_commit(send)
 
 
 def submissions_to_retry(*, ids: Iterable[int] | None = None):

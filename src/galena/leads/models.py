@@ -70,6 +70,11 @@ class Source(TimeStampedModel):
         max_length=120, blank=True, help_text=_("Who sold or supplied these leads, if bought.")
     )
     description = models.TextField(blank=True)
+    default_region = models.CharField(
+        max_length=2,
+        blank=True,
+        help_text=_("Country (ISO code) for this source's phone numbers written without +code."),
+    )
     is_active = models.BooleanField(default=True)
 
     class Meta:
@@ -342,6 +347,8 @@ class Lead(models.Model):
 
     # lower-cased names, company and contact values: one column to search
     search_text = models.TextField(blank=True, editable=False)
+    # the name in Latin letters, lower case, without accents: for matching across scripts
+    name_translit = models.CharField(max_length=255, blank=True, editable=False)
 
     class Meta:
         ordering = ["-created_at", "-id"]
@@ -352,6 +359,8 @@ class Lead(models.Model):
             models.Index(fields=["source", "created_at"], name="lead_source_created"),
             models.Index(fields=["campaign", "created_at"], name="lead_campaign_created"),
             models.Index(fields=["temperature", "stage"], name="lead_temperature_stage"),
+            models.Index(fields=["quality_status", "-created_at"], name="lead_quality_created"),
+            models.Index(fields=["name_translit"], name="lead_name_translit"),
         ]
 
     def __str__(self) -> str:
@@ -369,6 +378,12 @@ class ContactKind(models.TextChoices):
     MESSENGER = "messenger", _("Messenger")
 
 
+class ContactStatus(models.TextChoices):
+    VALID = "valid", _("Valid")
+    POSSIBLE = "possible", _("Possible but unlikely")
+    INVALID = "invalid", _("Invalid")
+
+
 class ContactPoint(models.Model):
     lead = models.ForeignKey(Lead, on_delete=models.CASCADE, related_name="contact_points")
     kind = models.CharField(max_length=12, choices=ContactKind.choices)
@@ -377,6 +392,12 @@ class ContactPoint(models.Model):
     label = models.CharField(max_length=40, blank=True, help_text=_("mobile, work, telegram…"))
     is_primary = models.BooleanField(default=False)
     is_valid = models.BooleanField(default=True)
+    status = models.CharField(
+        max_length=10, choices=ContactStatus.choices, default=ContactStatus.VALID
+    )
+    line_type = models.CharField(
+        max_length=24, blank=True, help_text=_("mobile, fixed_line, voip… when the number tells.")
+    )
     verified = models.BooleanField(default=False)
     verified_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(default=timezone.now)
@@ -412,6 +433,9 @@ class EventType(models.TextChoices):
     EMAIL_RECEIVED = "email_received", _("E-mail received")
     CALL = "call", _("Call")
     CHAT = "chat", _("Chat")
+    QUALITY_DECIDED = "quality_decided", _("Quality decision")
+    VERIFICATION_SENT = "verification_sent", _("Confirmation requested")
+    VERIFIED = "verified", _("Verified")
 
 
 class ActorSource(models.TextChoices):

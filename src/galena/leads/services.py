@@ -25,6 +25,7 @@ from galena.leads.models import (
     Campaign,
     ContactKind,
     ContactPoint,
+    ContactStatus,
     EventType,
     Lead,
     LeadEvent,
@@ -59,6 +60,11 @@ class ContactInput:
     label: str = ""
     is_primary: bool = False
     verified: bool = False
+    # set by the quality stage, which normalises with the form's region and knows more;
+    # when empty, _build_contacts normalises the value itself
+    normalised: str = ""
+    status: str = ""  # ContactStatus
+    line_type: str = ""
 
 
 @dataclass
@@ -98,6 +104,8 @@ EDITABLE_FIELDS = (
     "landing_page",
     "recontact_at",
 )
+# Fields only the intake stages set (quality, matching), never a form or a person directly.
+STAGE_FIELDS = ("name_translit", "verification", "verification_method", "verified_at")
 RELATED_FIELDS = {
     "source_id": Source,
     "campaign_id": Campaign,
@@ -174,6 +182,17 @@ def _apply_fields(lead: Lead, data: Mapping[str, Any]) -> dict[str, list[Any]]:
     return changes
 
 
+def lead_set_stage_fields(lead: Lead, values: Mapping[str, Any]) -> list[str]:
+    """Set what the intake stages learned (STAGE_FIELDS) on an unsaved or locked lead;
+    returns the names set, for save(update_fields=…)."""
+    unknown = set(values) - set(STAGE_FIELDS)
+    if unknown:
+        raise ValueError(f"Not a stage field: {sorted(unknown)}")
+    for name, value in values.items():
+        setattr(lead, name, value)
+    return list(values)
+
+
 def _require_person(lead: Lead) -> None:
     if not (lead.first_name or lead.last_name or lead.display_name):
         raise ValidationFailed(
@@ -195,16 +214,23 @@ def _build_contacts(contacts: Iterable[ContactInput], *, region: str) -> list[Co
             raise ValidationFailed({f"{field_name}.value": "This contact value is empty."})
         if len(raw) > 320:
             raise ValidationFailed({f"{field_name}.value": "Use at most 320 characters."})
-        normalised = normalise_contact(contact.kind, raw, region=region)
-        if (contact.kind, normalised.value) in seen:
+        if contact.normalised:
+            value, status = contact.normalised, contact.status or ContactStatus.VALID
+        else:
+            normalised = normalise_contact(contact.kind, raw, region=region)
+            value = normalised.value
+            status = ContactStatus.VALID if normalised.is_valid else ContactStatus.INVALID
+        if (contact.kind, value) in seen:
             continue
-        seen.add((contact.kind, normalised.value))
+        seen.add((contact.kind, value))
         points.append(
             ContactPoint(
                 kind=contact.kind,
                 value_raw=raw,
-                value=normalised.value,
-                is_valid=normalised.is_valid,
+                value=value[:320],
+                is_valid=status != ContactStatus.INVALID,
+                status=status,
+                line_type=contact.line_type[:24],
                 label=contact.label[:40],
                 is_primary=contact.is_primary,
                 verified=contact.verified,
@@ -579,6 +605,7 @@ class LeadDraft:
     team_id: int | None = None
     quality_status: str = ""  # empty: the model's default
     quality_reasons: list[dict[str, Any]] = field(default_factory=list)
+    stage_fields: Mapping[str, Any] = field(default_factory=dict)  # of STAGE_FIELDS
 
 
 @dataclass
@@ -624,6 +651,7 @@ def _lead_build(draft: LeadDraft, new_lead, known: Mapping[str, set[Any]]) -> Bu
             {"contacts": "Give at least one way to reach the person: phone, e-mail or profile."}
         )
     lead.team_id = draft.team_id
+    lead_set_stage_fields(lead, draft.stage_fields)
     if draft.quality_status:
         lead.quality_status = draft.quality_status
         lead.quality_reasons = list(draft.quality_reasons)

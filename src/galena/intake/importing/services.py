@@ -42,13 +42,19 @@ from galena.intake.importing.rows import (
     parse_row,
 )
 from galena.intake.models import (
+    DecisionReason,
     ImportJob,
     ImportStatus,
     Submission,
     SubmissionStatus,
 )
 from galena.intake.pipeline import run_stages
-from galena.intake.services import OUTCOMES, QUALITY, _lead_data, _received_params
+from galena.intake.services import (
+    _received_params,
+    decision_reasons,
+    lead_draft,
+    submission_record_decision,
+)
 from galena.leads.models import (
     ActorSource,
     Campaign,
@@ -57,13 +63,11 @@ from galena.leads.models import (
     ContactPoint,
     EventType,
     LeadEvent,
-    QualityStatus,
     Source,
 )
 from galena.leads.services import (
     Actor,
     BuiltLead,
-    LeadDraft,
     leads_build,
     leads_create_bulk,
 )
@@ -392,17 +396,7 @@ def decide_rows(
     for result, decision in zip(parsed, run_stages([r.parsed for r in parsed]), strict=True):
         result.decision = decision
     to_build = [r for r in parsed if not r.decision.error and r.decision.action in LEAD_ACTIONS]
-    drafts = [
-        LeadDraft(
-            data=_lead_data(r.decision.parsed),
-            contacts=r.decision.parsed.contacts,
-            created_at=r.decision.parsed.received_at,
-            team_id=r.decision.parsed.team_id,
-            quality_status=QUALITY.get(r.decision.action, QualityStatus.UNKNOWN),
-            quality_reasons=[asdict(reason) for reason in r.decision.reasons],
-        )
-        for r in to_build
-    ]
+    drafts = [lead_draft(r.decision) for r in to_build]
     contact_column = contact_columns(plan)
     for result, built in zip(to_build, leads_build(drafts=drafts), strict=True):
         if isinstance(built, ValidationFailed):
@@ -495,6 +489,15 @@ def _write_chunk(
             if submission.lead_id is not None
         ]
         insert_many(LeadEvent, events)
+        reasons = [
+            reason
+            for result, submission in zip(results, submissions, strict=True)
+            if submission.status == SubmissionStatus.PROCESSED and result.decision.reasons
+            for reason in decision_reasons(
+                submission, result.decision, result.built.lead if result.built else None
+            )
+        ]
+        insert_many(DecisionReason, reasons)
         tally = Tally()
         for result in results:
             tally.add(result)
@@ -536,11 +539,7 @@ def _submission(new_submission, job: ImportJob, result: RowResult, now) -> Submi
     else:
         submission.status = SubmissionStatus.PROCESSED
         submission.processed_at = now
-        submission.decision = {
-            "action": str(decision.action),
-            "reasons": [asdict(r) for r in decision.reasons],
-        }
-        submission.outcome = OUTCOMES[decision.action]
+        submission_record_decision(submission, decision)
         if result.built is not None:
             submission.lead_id = result.built.lead.pk
         elif decision.action == Action.ATTACH:
