@@ -219,6 +219,8 @@ API_MAX_PAGE_SIZE = 500
 # The stages every submission travels, in order (each "module.function"; see
 # galena/intake/contract.py). Later apps add theirs: quality, matching, scoring, routing.
 INTAKE_STAGES: list[str] = env.list("INTAKE_STAGES", default=[])
+# Templates later apps add to the lead card, in order; each gets the card's context.
+LEAD_CARD_PANELS: list[str] = []
 # Channel adapters: name -> function(submission) -> ParsedSubmission.
 INTAKE_ADAPTERS = {
     "capture": "galena.intake.adapters.capture.parse",

@@ -9,4 +9,5 @@ urlpatterns = [
     path("", include("galena.accounts.urls")),
     path("", include("galena.leads.urls")),
     path("", include("galena.intake.urls")),
+    path("", include("galena.quality.urls")),
 ]

@@ -15,6 +15,7 @@ from functools import wraps
 from typing import Any
 from urllib.parse import parse_qsl
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import get_user_model
 from django.contrib.auth.decorators import login_required
@@ -486,6 +487,8 @@ def _card_context(
         "overdue_count": sum(1 for t in open_tasks if t.is_overdue),
         "events": present_timeline(list(selectors.lead_timeline(lead=lead))),
         "quality_reasons": _quality_reasons(lead),
+        # panels later apps add to the card (quality, matching, scoring…), named in settings
+        "card_panels": settings.LEAD_CARD_PANELS,
         "stages": list(Stage.objects.all()),
         "can_assign": can_assign,
         "can_take": lead.owner_id is None and not can_assign,
