@@ -246,6 +246,9 @@ INTAKE_DRAIN_KEY_SECONDS = env.int("INTAKE_DRAIN_KEY_SECONDS", default=10)
 # Seconds a web process reuses a form it read (a change takes effect within this time).
 INTAKE_FORM_CACHE_SECONDS = env.int("INTAKE_FORM_CACHE_SECONDS", default=5)
 INTAKE_STUCK_AFTER_SECONDS = env.int("INTAKE_STUCK_AFTER_SECONDS", default=300)
+# Store concurrent capture requests' submissions with one INSERT and one commit per batch
+# (intake/group_commit.py); each request still answers only once its row is committed.
+INTAKE_GROUP_COMMIT = env.bool("INTAKE_GROUP_COMMIT", default=GALENA_ENV != "test")
 INTAKE_MAX_BODY_BYTES = env.int("INTAKE_MAX_BODY_BYTES", default=64 * 1024)
 # Public endpoints: requests per minute per form, and per client address.
 INTAKE_RATE_PER_FORM = env.int("INTAKE_RATE_PER_FORM", default=6000)

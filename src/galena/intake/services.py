@@ -24,6 +24,7 @@ from django.utils.module_loading import import_string
 from galena.core.errors import Gone, NotFound, PayloadTooLarge, ValidationFailed
 from galena.intake.adapters import capture
 from galena.intake.contract import Action, Decision, ParsedSubmission
+from galena.intake.group_commit import group_commit_wanted, submission_store
 from galena.intake.models import (
     DecisionReason,
     Form,
@@ -101,14 +102,16 @@ def submission_receive(
         ).first()
         if existing is not None:
             return existing, False
-        try:
-            with transaction.atomic():
-                return Submission.objects.create(**fields), True
-        except IntegrityError:
-            # the same key raced us and won: answer with its submission
-            return Submission.objects.get(endpoint=endpoint, idempotency_key=idempotency_key), False
-    with transaction.atomic():
-        return Submission.objects.create(**fields), True
+    try:
+        if group_commit_wanted():
+            return submission_store(fields), True
+        with transaction.atomic():
+            return Submission.objects.create(**fields), True
+    except IntegrityError:
+        if not idempotency_key:
+            raise
+        # the same key raced us and won: answer with its submission
+        return Submission.objects.get(endpoint=endpoint, idempotency_key=idempotency_key), False
 
 
 def network_of(address: str | None) -> str:
