@@ -11,6 +11,13 @@ from galena.leads.models import ContactPoint, Lead, LeadEvent
 pytestmark = pytest.mark.usefixtures("commit_callbacks_run")
 
 
+@pytest.fixture(params=["django", "fast"])
+def client(request, client):
+    """Every test here runs on both roads a capture request can take: through Django and
+    Ninja (the reference), and through the WSGI fast path (intake/fastpath.py)."""
+    return client if request.param == "django" else FastRoadClient(client)
+
+
 def post(client, form, data, *, content_type="application/json", **headers):
     body = json.dumps(data) if content_type == "application/json" else data
     return client.post(
@@ -235,3 +242,103 @@ def test_field_errors_come_in_the_visitors_language(client, form):
     assert response.json()["error"]["fields"]["email"] == (
         "Introduceți o adresă de e-mail validă, de ex. nume@exemplu.ro."
     )
+
+
+# --- the fast road, driven like Django's test client ------------------------------------
+
+
+class FastRoadResponse:
+    def __init__(self, status: str, headers: list[tuple[str, str]], content: bytes):
+        self.status_code = int(status.split()[0])
+        self.headers = {name.lower(): value for name, value in headers}
+        self.content = content
+
+    def json(self):
+        return json.loads(self.content)
+
+    def __getitem__(self, name):
+        return self.headers[name.lower()]
+
+    def __contains__(self, name):
+        return name.lower() in self.headers
+
+
+class FastRoadClient:
+    """Calls CaptureFastPath as a WSGI server would; what it passes on goes to Django's
+    test client, and the test sees which road answered."""
+
+    def __init__(self, django_client):
+        self.django_client = django_client
+
+    def _call(self, method, path, body=b"", content_type="", headers=None):
+        from io import BytesIO
+        from wsgiref.util import setup_testing_defaults
+
+        from django.core import signals
+        from django.db import close_old_connections
+
+        from galena.intake.fastpath import CaptureFastPath
+
+        environ = {}
+        setup_testing_defaults(environ)
+        environ.update(
+            {
+                "REQUEST_METHOD": method,
+                "PATH_INFO": path,
+                "CONTENT_TYPE": content_type,
+                "CONTENT_LENGTH": str(len(body)),
+                "REMOTE_ADDR": "127.0.0.1",
+                "wsgi.input": BytesIO(body),
+            }
+        )
+        for name, value in (headers or {}).items():
+            environ["HTTP_" + name.upper().replace("-", "_")] = value
+        passed_on = []
+        answer = {}
+
+        def django_app(environ, start_response):
+            passed_on.append(True)
+            return []
+
+        def start_response(status, response_headers):
+            answer["status"], answer["headers"] = status, response_headers
+
+        # as Django's test client does: the test's transaction keeps its connection
+        signals.request_started.disconnect(close_old_connections)
+        try:
+            content = b"".join(CaptureFastPath(django_app)(environ, start_response))
+        finally:
+            signals.request_started.connect(close_old_connections)
+        if passed_on:
+            return None
+        return FastRoadResponse(answer["status"], answer["headers"], content)
+
+    def post(self, path, data=None, content_type=None, headers=None):
+        from urllib.parse import urlencode
+
+        if content_type is None:  # a dict, sent the way a plain HTML form sends it
+            body = urlencode(data or {}, doseq=True).encode()
+            content_type = "application/x-www-form-urlencoded"
+        else:
+            body = data.encode() if isinstance(data, str) else (data or b"")
+        return self._call("POST", path, body, content_type, headers)
+
+    def options(self, path, headers=None):
+        return self._call("OPTIONS", path, headers=headers)
+
+    def __getattr__(self, method):
+        # GET, PUT, DELETE and other pages are Django's: check the fast path passes them on
+        def call(path, *args, **kwargs):
+            assert self._call(method.upper(), path) is None
+            return getattr(self.django_client, method)(path, *args, **kwargs)
+
+        return call
+
+
+def test_the_fast_path_passes_multipart_bodies_to_django(db):
+    fast = FastRoadClient(None)
+    assert (
+        fast._call("POST", "/api/v1/capture/f_x", b"--b--", "multipart/form-data; boundary=b")
+        is None
+    )
+    assert fast._call("POST", "/api/v1/leads", b"{}", "application/json") is None

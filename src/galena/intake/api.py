@@ -3,6 +3,10 @@ names the form, its source and the defaults of the leads it brings."""
 
 from __future__ import annotations
 
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from ninja import Router, Schema
@@ -33,29 +37,154 @@ class CaptureOut(Schema):
 def client_address(request: HttpRequest) -> str | None:
     """The client's address; behind N trusted proxies, the Nth address from the right of
     X-Forwarded-For (a client can forge the left end, not what our proxies appended)."""
+    return address_from(request.headers.get("X-Forwarded-For", ""), request.META.get("REMOTE_ADDR"))
+
+
+def address_from(forwarded: str, remote_addr: str | None) -> str | None:
     proxies = settings.TRUSTED_PROXY_COUNT
-    forwarded = request.headers.get("X-Forwarded-For", "")
     if proxies and forwarded:
         hops = [hop.strip() for hop in forwarded.split(",") if hop.strip()]
         if len(hops) >= proxies:
             return hops[-proxies]
-    return request.META.get("REMOTE_ADDR") or None
+    return remote_addr or None
 
 
-def _allowed_origin(form: Form, request: HttpRequest) -> str | None:
-    origin = request.headers.get("Origin")
+def _allowed_origin(form: Form, headers: Mapping[str, str]) -> str | None:
+    origin = headers.get("Origin")
     if origin and origin.rstrip("/") in [o.rstrip("/") for o in form.allowed_origins]:
         return origin
     return None
 
 
-def _with_cors(response: HttpResponse, origin: str | None) -> HttpResponse:
-    if origin:
-        response["Access-Control-Allow-Origin"] = origin
-        response["Access-Control-Allow-Methods"] = "POST, OPTIONS"
-        response["Access-Control-Allow-Headers"] = "Content-Type, Idempotency-Key"
-        response["Access-Control-Max-Age"] = "86400"
-        response["Vary"] = "Origin"
+def _cors_headers(origin: str | None) -> dict[str, str]:
+    if not origin:
+        return {}
+    return {
+        "Access-Control-Allow-Origin": origin,
+        "Access-Control-Allow-Methods": "POST, OPTIONS",
+        "Access-Control-Allow-Headers": "Content-Type, Idempotency-Key",
+        "Access-Control-Max-Age": "86400",
+        "Vary": "Origin",
+    }
+
+
+@dataclass
+class CaptureReply:
+    """What the capture endpoint answers, whichever server path carried the request."""
+
+    status: int
+    body: dict[str, Any] | None
+    headers: dict[str, str]
+
+
+def _error_reply(error: ApplicationError) -> CaptureReply:
+    body = error_body(
+        code=error.code,
+        message=error.message,
+        field=error.field if error.field != "__all__" else None,
+        fields=(
+            {k: v for k, v in error.errors.items() if k != "__all__"}
+            if isinstance(error, ValidationFailed)
+            else None
+        ),
+    )
+    return CaptureReply(error.status, body, dict(error.headers))
+
+
+def capture_preflight_handle(*, form_key: str, headers: Mapping[str, str]) -> CaptureReply:
+    """The CORS preflight of the capture endpoint."""
+    try:
+        form = services.capture_form_for(form_key)
+    except ApplicationError as error:
+        return _error_reply(error)
+    return CaptureReply(204, None, _cors_headers(_allowed_origin(form, headers)))
+
+
+def capture_handle(
+    *,
+    form_key: str,
+    headers: Mapping[str, str],
+    remote_addr: str | None,
+    content_length: int,
+    read_body: Callable[[], bytes],
+    read_form: Callable[[bytes], Mapping[str, list[str]]],
+) -> CaptureReply:
+    """Validate, store and queue one capture POST; errors carry the CORS headers too, so a
+    form on an allowed site can show them. ``read_body`` is called only once the request
+    passed the cheap checks (form, size, origin, rate); ``read_form`` parses a form-encoded
+    body into lists of values."""
+    allowed = None
+    try:
+        form = services.capture_form_for(form_key)
+        allowed = _allowed_origin(form, headers)
+        reply = _capture(form, allowed, headers, remote_addr, content_length, read_body, read_form)
+    except ApplicationError as error:
+        reply = _error_reply(error)
+    reply.headers.update(_cors_headers(allowed))
+    return reply
+
+
+def _too_large(size: int) -> PayloadTooLarge:
+    return PayloadTooLarge(
+        f"The submission is {size} bytes; the limit is {settings.INTAKE_MAX_BODY_BYTES}."
+    )
+
+
+def _capture(
+    form: Form,
+    allowed: str | None,
+    headers: Mapping[str, str],
+    remote_addr: str | None,
+    content_length: int,
+    read_body: Callable[[], bytes],
+    read_form: Callable[[bytes], Mapping[str, list[str]]],
+) -> CaptureReply:
+    if content_length > settings.INTAKE_MAX_BODY_BYTES:
+        raise _too_large(content_length)
+    origin = headers.get("Origin")
+    if origin and not allowed and form.allowed_origins:
+        raise PermissionDenied(
+            f"{origin} may not post to this form: add it to the form's allowed origins."
+        )
+    address = address_from(headers.get("X-Forwarded-For", ""), remote_addr)
+    capture_throttle(form_key=form.key, address=address)
+    body = read_body()
+    if len(body) > settings.INTAKE_MAX_BODY_BYTES:
+        raise _too_large(len(body))
+    content_type = headers.get("Content-Type", "")
+    media_type = content_type.split(";")[0].strip().lower()
+    form_data = (
+        read_form(body)
+        if media_type in ("application/x-www-form-urlencoded", "multipart/form-data")
+        else None
+    )
+    result = services.capture_submit(
+        form=form,
+        body=body,
+        content_type=content_type,
+        form_data=form_data,
+        headers=headers,
+        remote_addr=address,
+        idempotency_key=headers.get("Idempotency-Key") or None,
+    )
+    payload = {
+        "status": "accepted",
+        "reference": result.submission.pk,
+        "message": form.thank_you_message,
+        "redirect_url": form.redirect_url,
+        "incentive": form.incentive,
+    }
+    return CaptureReply(201 if result.created else 200, payload, {})
+
+
+def _django_response(reply: CaptureReply) -> HttpResponse:
+    response = (
+        HttpResponse(status=reply.status)
+        if reply.body is None
+        else JsonResponse(reply.body, status=reply.status)
+    )
+    for name, value in reply.headers.items():
+        response[name] = value
     return response
 
 
@@ -63,8 +192,7 @@ def _with_cors(response: HttpResponse, origin: str | None) -> HttpResponse:
     ["OPTIONS"], "/capture/{form_key}", include_in_schema=False, response={204: None}
 )
 def capture_preflight(request: HttpRequest, form_key: str):
-    form = services.capture_form_for(form_key)
-    return _with_cors(HttpResponse(status=204), _allowed_origin(form, request))
+    return _django_response(capture_preflight_handle(form_key=form_key, headers=request.headers))
 
 
 @router.post(
@@ -99,70 +227,12 @@ def capture_preflight(request: HttpRequest, form_key: str):
     },
 )
 def capture(request: HttpRequest, form_key: str):
-    # Errors carry the CORS headers too, so a form on an allowed site can show them.
-    allowed = None
-    try:
-        form = services.capture_form_for(form_key)
-        allowed = _allowed_origin(form, request)
-        response = _capture(request, form, allowed)
-    except ApplicationError as error:
-        response = JsonResponse(
-            error_body(
-                code=error.code,
-                message=error.message,
-                field=error.field if error.field != "__all__" else None,
-                fields=(
-                    {k: v for k, v in error.errors.items() if k != "__all__"}
-                    if isinstance(error, ValidationFailed)
-                    else None
-                ),
-            ),
-            status=error.status,
-        )
-        for name, value in error.headers.items():
-            response[name] = value
-    return _with_cors(response, allowed)
-
-
-def _capture(request: HttpRequest, form: Form, allowed: str | None) -> HttpResponse:
-    length = int(request.META.get("CONTENT_LENGTH") or 0)
-    if length > settings.INTAKE_MAX_BODY_BYTES:
-        raise PayloadTooLarge(
-            f"The submission is {length} bytes; the limit is {settings.INTAKE_MAX_BODY_BYTES}."
-        )
-    origin = request.headers.get("Origin")
-    if origin and not allowed and form.allowed_origins:
-        raise PermissionDenied(
-            f"{origin} may not post to this form: add it to the form's allowed origins."
-        )
-    address = client_address(request)
-    capture_throttle(form_key=form.key, address=address)
-    body = request.body
-    if len(body) > settings.INTAKE_MAX_BODY_BYTES:
-        raise PayloadTooLarge(
-            f"The submission is {len(body)} bytes; the limit is {settings.INTAKE_MAX_BODY_BYTES}."
-        )
-    content_type = request.content_type or ""
-    form_data = (
-        {k: request.POST.getlist(k) for k in request.POST}
-        if content_type in ("application/x-www-form-urlencoded", "multipart/form-data")
-        else None
-    )
-    result = services.capture_submit(
-        form=form,
-        body=body,
-        content_type=request.META.get("CONTENT_TYPE", ""),
-        form_data=form_data,
+    reply = capture_handle(
+        form_key=form_key,
         headers=request.headers,
-        remote_addr=address,
-        idempotency_key=request.headers.get("Idempotency-Key") or None,
+        remote_addr=request.META.get("REMOTE_ADDR"),
+        content_length=int(request.META.get("CONTENT_LENGTH") or 0),
+        read_body=lambda: request.body,
+        read_form=lambda body: {k: request.POST.getlist(k) for k in request.POST},
     )
-    status = 201 if result.created else 200
-    payload = {
-        "status": "accepted",
-        "reference": result.submission.pk,
-        "message": form.thank_you_message,
-        "redirect_url": form.redirect_url,
-        "incentive": form.incentive,
-    }
-    return JsonResponse(payload, status=status)
+    return _django_response(reply)
