@@ -249,6 +249,8 @@ INTAKE_STUCK_AFTER_SECONDS = env.int("INTAKE_STUCK_AFTER_SECONDS", default=300)
 # Store concurrent capture requests' submissions with one INSERT and one commit per batch
 # (intake/group_commit.py); each request still answers only once its row is committed.
 INTAKE_GROUP_COMMIT = env.bool("INTAKE_GROUP_COMMIT", default=GALENA_ENV != "test")
+# Answer capture POSTs without Django's middleware and URL resolver (intake/fastpath.py).
+INTAKE_CAPTURE_FAST_PATH = env.bool("INTAKE_CAPTURE_FAST_PATH", default=True)
 INTAKE_MAX_BODY_BYTES = env.int("INTAKE_MAX_BODY_BYTES", default=64 * 1024)
 # Public endpoints: requests per minute per form, and per client address.
 INTAKE_RATE_PER_FORM = env.int("INTAKE_RATE_PER_FORM", default=6000)
