@@ -220,7 +220,9 @@ API_MAX_PAGE_SIZE = 500
 # galena/intake/contract.py). Later apps add theirs: quality, matching, scoring, routing.
 INTAKE_STAGES: list[str] = env.list("INTAKE_STAGES", default=[])
 # Templates later apps add to the lead card, in order; each gets the card's context.
-LEAD_CARD_PANELS: list[str] = []
+LEAD_CARD_PANELS: list[str] = ["quality/_verification_panel.html"]
+# Days a double opt-in confirmation link works.
+QUALITY_CONFIRMATION_MAX_AGE_DAYS = env.int("QUALITY_CONFIRMATION_MAX_AGE_DAYS", default=7)
 # Channel adapters: name -> function(submission) -> ParsedSubmission.
 INTAKE_ADAPTERS = {
     "capture": "galena.intake.adapters.capture.parse",

@@ -1,3 +1,21 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from galena.quality import verification_views
 
 urlpatterns: list = []
+
+# verification: the double opt-in page and the lead card's actions
+urlpatterns += [
+    path("v/<str:token>/", verification_views.verify_confirm, name="verify-confirm"),
+    path(
+        "leads/<int:lead_id>/verification/resend/",
+        verification_views.lead_confirmation_resend,
+        name="lead-confirmation-resend",
+    ),
+    path(
+        "leads/<int:lead_id>/verification/call/",
+        verification_views.lead_call_log,
+        name="lead-call-log",
+    ),
+]
+

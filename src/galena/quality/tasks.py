@@ -1,0 +1,33 @@
+"""Background work of the quality gate. Thin tasks: they take ids and call a service."""
+
+from __future__ import annotations
+
+import logging
+
+from celery import shared_task
+
+from galena.core.errors import ApplicationError
+from galena.leads.models import Lead
+from galena.leads.services import Actor
+from galena.quality import verification
+
+logger = logging.getLogger(__name__)
+
+
+@shared_task(acks_late=True, autoretry_for=(OSError,), retry_backoff=True, max_retries=5)
+def send_confirmation(
+    *, lead_id: int, submission_id: int | None = None, email: str | None = None, **params
+) -> bool:
+    """E-mail the double opt-in link for a new lead; once per submission however often it
+    runs (a retry after a crash, a redelivered message)."""
+    lead = Lead.objects.filter(pk=lead_id).first()
+    if lead is None:
+        return False
+    try:
+        event = verification.lead_confirmation_send(
+            lead=lead, email=email, actor=Actor.system(), submission_id=submission_id
+        )
+    except ApplicationError as error:
+        logger.info("quality: no confirmation e-mail for lead %s: %s", lead_id, error.message)
+        return False
+    return event is not None
