@@ -221,6 +221,10 @@ API_MAX_PAGE_SIZE = 500
 INTAKE_STAGES: list[str] = env.list("INTAKE_STAGES", default=[])
 # Templates later apps add to the lead card, in order; each gets the card's context.
 LEAD_CARD_PANELS: list[str] = ["quality/_verification_panel.html"]
+# Called by leads.services.lead_update after it saves a change, inside its transaction, as
+# hook(lead=…, actor=…, changed={field names}): later apps react (fit is re-evaluated)
+# without the lead importing them.
+LEAD_CHANGE_HOOKS: list[str] = ["galena.quality.fit.lead_fit_refresh"]
 # Days a double opt-in confirmation link works.
 QUALITY_CONFIRMATION_MAX_AGE_DAYS = env.int("QUALITY_CONFIRMATION_MAX_AGE_DAYS", default=7)
 # Channel adapters: name -> function(submission) -> ParsedSubmission.

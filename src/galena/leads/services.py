@@ -14,6 +14,7 @@ from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
+from django.utils.module_loading import import_string
 
 from galena.accounts.models import Role
 from galena.accounts.roles import role_of, team_id_of
@@ -359,6 +360,8 @@ def lead_update(*, actor: Actor, lead: Lead, data: Mapping[str, Any]) -> Lead:
         raise _validation_failed(error) from error
     lead.save()
     _event(lead, actor, EventType.UPDATED, changes=changes)
+    for hook in settings.LEAD_CHANGE_HOOKS:
+        lead = import_string(hook)(lead=lead, actor=actor, changed=set(changes)) or lead
     return lead
 
 

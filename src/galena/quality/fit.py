@@ -65,7 +65,9 @@ FIT_FIELDS = (
     "landing_page",
 )
 ATTRIBUTES = "attributes"
-_ATTRIBUTE_PATH = re.compile(r"^attributes(\.[^.\s]+)+$")
+# attributes.<answer>[.<answer>…]; an ad form's answers are named by their question, spaces
+# and all ("attributes.When do you plan to buy?")
+_ATTRIBUTE_PATH = re.compile(r"^attributes(\.[^.\s](?:[^.]*[^.\s])?)+$")
 
 LIST_OPERATORS = frozenset({FitOperator.IN, FitOperator.NOT_IN})
 NUMBER_OPERATORS = frozenset({FitOperator.LT, FitOperator.LTE, FitOperator.GT, FitOperator.GTE})
@@ -699,35 +701,34 @@ def fit_preview(
         if not rows:
             break
         last = rows[-1]["id"]
-        moving: dict[int, tuple[str, str]] = {}
+        moving: dict[int, tuple[dict[str, Any], str, list[Reason]]] = {}
         for row in rows:
             fit, reasons = evaluate_fit(row, rules)
             result["leads"] += 1
             result[fit] += 1
             for reason in reasons:
-                result["by_rule"][reason.evidence["rule"]] = (
-                    result["by_rule"].get(reason.evidence["rule"], 0) + 1
-                )
+                rule_id = reason.evidence["rule"]
+                result["by_rule"][rule_id] = result["by_rule"].get(rule_id, 0) + 1
             if fit != row["fit"]:
-                moving[row["id"]] = (row["fit"], fit)
-                if fit == Fit.NON_TARGET and len(result["examples"]) < examples:
-                    result["examples"].append(
-                        {
-                            "id": row["id"],
-                            "name": row["display_name"],
-                            "reasons": [r.message for r in reasons],
-                        }
-                    )
+                moving[row["id"]] = (row, fit, reasons)
         manual = manual_fits(moving)
-        for lead_id, (_before, after) in moving.items():
+        for lead_id, (row, after, reasons) in moving.items():
             if lead_id in manual:
                 result["manual_kept"] += 1
                 continue
             result["would_change"] += 1
-            if after == Fit.NON_TARGET:
-                result["to_non_target"] += 1
-            elif after == Fit.TARGET:
+            if after == Fit.TARGET:
                 result["to_target"] += 1
+            elif after == Fit.NON_TARGET:
+                result["to_non_target"] += 1
+                if len(result["examples"]) < examples:
+                    result["examples"].append(
+                        {
+                            "id": lead_id,
+                            "name": row["display_name"],
+                            "reasons": [r.message for r in reasons],
+                        }
+                    )
     return result
 
 

@@ -124,3 +124,12 @@ class FitRule(TimeStampedModel):
 
     def __str__(self) -> str:
         return self.name
+
+    def clean(self) -> None:
+        from galena.quality.fit import fit_rule_errors
+
+        if isinstance(self.value, str):
+            self.value = self.value.strip()
+        self.field = (self.field or "").strip()
+        if errors := fit_rule_errors(self.field, self.operator, self.value):
+            raise ValidationError(errors)
