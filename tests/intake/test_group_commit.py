@@ -90,3 +90,20 @@ def test_a_caller_inside_its_own_transaction_stores_the_row_itself(group_commit_
 def test_off_in_tests_unless_asked(settings):
     assert settings.INTAKE_GROUP_COMMIT is False
     assert not group_commit.group_commit_wanted()
+
+
+def test_a_committed_batch_wakes_the_workers_once(settings, monkeypatch):
+    from galena.intake import services
+    from galena.intake.tasks import drain_submissions
+
+    settings.CELERY_TASK_ALWAYS_EAGER = False
+    queued = []
+    monkeypatch.setattr(drain_submissions, "delay", lambda: queued.append(1))
+    submissions = [Submission(adapter="capture", channel="landing_page") for _ in range(3)]
+
+    services.submissions_wake(submissions)
+    for submission in submissions:  # what capture_submit does next, for each request
+        services.submission_enqueue(submission)
+
+    assert queued == [1]
+    assert all(s.workers_woken for s in submissions)

@@ -17,6 +17,7 @@ from __future__ import annotations
 import logging
 import queue
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -37,8 +38,11 @@ class _Pending:
 class GroupCommitWriter:
     """One writer thread per process, started on first use (and again after a fork)."""
 
-    def __init__(self, max_batch: int = 500) -> None:
+    def __init__(
+        self, max_batch: int = 500, on_committed: Callable[[list[Any]], None] | None = None
+    ) -> None:
         self.max_batch = max_batch
+        self.on_committed = on_committed
         self._queue: queue.SimpleQueue[_Pending] = queue.SimpleQueue()
         self._lock = threading.Lock()
         self._thread: threading.Thread | None = None
@@ -87,7 +91,8 @@ class GroupCommitWriter:
                     if not pending.done.is_set():
                         pending.error = error
                         pending.done.set()
-            finally:
+                # a broken connection is replaced on the next batch; a healthy one is kept
+                # (checking it before every batch would cost a round trip each time)
                 close_old_connections()
 
     def _write(self, batch: list[_Pending]) -> None:
@@ -108,12 +113,23 @@ class GroupCommitWriter:
                     pending.error = error
                 pending.done.set()
             return
+        if self.on_committed is not None:
+            try:
+                self.on_committed(saved)
+            except Exception:
+                logger.exception("group commit: the after-commit hook failed")
         for pending, submission in zip(batch, saved, strict=True):
             pending.result = submission
             pending.done.set()
 
 
-_writer = GroupCommitWriter()
+def _wake_workers(submissions: list[Any]) -> None:
+    from galena.intake.services import submissions_wake
+
+    submissions_wake(submissions)
+
+
+_writer = GroupCommitWriter(on_committed=_wake_workers)
 
 
 def group_commit_wanted() -> bool:

@@ -127,17 +127,44 @@ def network_of(address: str | None) -> str:
     return str(ipaddress.ip_network(f"{ip}/{prefix}", strict=False))
 
 
+def _processed_one_by_one(submission: Submission) -> bool:
+    # in-process (no broker), or an adapter that fetches over the network first
+    return settings.CELERY_TASK_ALWAYS_EAGER or submission.adapter in (
+        settings.INTAKE_ADAPTER_PREPARE
+    )
+
+
+def submissions_wake(submissions: list[Submission]) -> None:
+    """Called by the group-commit writer once a batch is committed: one wake-up of the
+    workers for the whole batch, instead of one per request."""
+    from galena.intake import batching
+    from galena.intake.tasks import drain_submissions
+
+    batched = [s for s in submissions if not _processed_one_by_one(s)]
+    if not batched:
+        return
+    for submission in batched:
+        submission.workers_woken = True
+    try:
+        if batching.drain_wanted():
+            drain_submissions.delay()
+    except Exception:
+        # stored and committed: the periodic sweep takes them (see submission_enqueue)
+        logger.exception("intake: could not wake the workers for %s submissions", len(batched))
+
+
 def submission_enqueue(submission: Submission) -> None:
     """Process the submission after the transaction that stored it commits (in-process in
     the embedded default, on a worker when a broker is configured)."""
     from galena.intake import batching
     from galena.intake.tasks import drain_submissions, process_submission
 
+    if getattr(submission, "workers_woken", False):
+        return  # the group-commit writer already woke them for its batch
+
     def send() -> None:
         try:
-            if settings.CELERY_TASK_ALWAYS_EAGER or submission.adapter in (
-                settings.INTAKE_ADAPTER_PREPARE
-            ):
+            if _processed_one_by_one(submission):
                 process_submission.delay(submission.pk)
             elif batching.drain_wanted():
                 # workers take waiting submissions in batches: one wake-up is enough

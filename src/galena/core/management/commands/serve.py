@@ -97,7 +97,11 @@ class Command(BaseCommand):
             help="Worker processes (WEB_CONCURRENCY, default min(4, 2 × cores + 1)).",
         )
         parser.add_argument(
-            "--threads", type=int, default=1, help="Threads per worker (default 1)."
+            "--threads",
+            type=int,
+            default=int(os.environ.get("WEB_THREADS", "8")),
+            help="Threads per worker (WEB_THREADS, default 8): concurrent capture requests "
+            "in one worker share their commits (intake group commit).",
         )
         parser.add_argument(
             "--timeout", type=int, default=30, help="Seconds before a silent worker is restarted."
