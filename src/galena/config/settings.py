@@ -220,7 +220,7 @@ API_MAX_PAGE_SIZE = 500
 # galena/intake/contract.py). Later apps add theirs: quality, matching, scoring, routing.
 INTAKE_STAGES: list[str] = env.list("INTAKE_STAGES", default=[])
 # Templates later apps add to the lead card, in order; each gets the card's context.
-LEAD_CARD_PANELS: list[str] = ["quality/_verification_panel.html"]
+LEAD_CARD_PANELS: list[str] = ["quality/_card_panel.html", "quality/_verification_panel.html"]
 # Called by leads.services.lead_update after it saves a change, inside its transaction, as
 # hook(lead=…, actor=…, changed={field names}): later apps react (fit is re-evaluated)
 # without the lead importing them.

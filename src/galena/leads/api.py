@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 from decimal import Decimal
-from typing import Any
+from typing import Any, Literal
 
 from django.conf import settings
 from django.http import HttpRequest
@@ -342,6 +342,12 @@ class LeadListQuery(PageQuery):
     created_from: dt.date | None = Field(None, description="Created on or after this day.")
     created_to: dt.date | None = Field(None, description="Created on or before this day.")
     q: str | None = Field(None, description="Words to find in names, company and contacts.")
+    quality: Literal["accepted", "quarantined", "rejected", "all"] | None = Field(
+        None,
+        description="Omitted or accepted: only leads sent to sales (quality accepted or not "
+        "checked). quarantined, rejected or all: for heads of sales and admins, who review "
+        "pseudo-leads.",
+    )
     sort: str = Field("-created", description=SORT_DESCRIPTION)
 
     def filters(self) -> selectors.LeadFilters:

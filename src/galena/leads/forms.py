@@ -118,11 +118,24 @@ class LeadFilterForm(PageForm):
     created_to = forms.DateField(
         label=_("Created to"), required=False, widget=forms.DateInput(attrs={"type": "date"})
     )
+    quality = forms.ChoiceField(
+        label=_("Quality"),
+        required=False,
+        choices=[
+            ("", _("Sent to sales")),
+            ("quarantined", _("Quarantined")),
+            ("rejected", _("Rejected as pseudo-lead")),
+            ("all", _("All")),
+        ],
+    )
     sort = forms.ChoiceField(required=False, widget=forms.HiddenInput)
 
     def __init__(self, *args: Any, user, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         fields = self.fields
+        if not access.can_assign(user):
+            # quarantined and rejected leads are not sent to sales: only reviewers see them
+            del fields["quality"]
         fields["stage"].choices = _blank(_("Any")) + [
             (stage.code, stage.label) for stage in Stage.objects.all()
         ]

@@ -9,7 +9,7 @@ from django.db.models import Count, F, Prefetch, Q, QuerySet, Sum
 from django.db.models.functions import TruncDate
 from django.utils import timezone
 
-from galena.core.errors import NotFound, ValidationFailed
+from galena.core.errors import NotFound, PermissionDenied, ValidationFailed
 from galena.leads import access
 from galena.leads.models import (
     Campaign,
@@ -17,6 +17,7 @@ from galena.leads.models import (
     ContactPoint,
     Lead,
     LeadEvent,
+    QualityStatus,
     Source,
     Stage,
     StageKind,
@@ -49,11 +50,38 @@ class LeadFilters:
     created_from: dt.date | None = None
     created_to: dt.date | None = None
     q: str = ""
+    # "" (the default): only leads sent to sales, quality accepted or not checked;
+    # quarantined, rejected or all: for reviewers (heads of sales, admins)
+    quality: str = ""
     sort: str = "-created"
 
     @classmethod
     def names(cls) -> list[str]:
         return [f.name for f in fields(cls)]
+
+
+SENT_TO_SALES = (QualityStatus.ACCEPTED, QualityStatus.UNKNOWN)
+QUALITY_FILTERS = {
+    "": SENT_TO_SALES,
+    "accepted": SENT_TO_SALES,
+    "quarantined": (QualityStatus.QUARANTINED,),
+    "rejected": (QualityStatus.REJECTED,),
+    "all": None,
+}
+
+
+def _quality_condition(user, quality: str) -> Q:
+    """Quarantined and rejected-as-pseudo leads are not sent to sales: only reviewers see them."""
+    if quality not in QUALITY_FILTERS:
+        raise ValidationFailed(
+            {"quality": f"Use one of: {', '.join(q for q in QUALITY_FILTERS if q)}."}
+        )
+    statuses = QUALITY_FILTERS[quality]
+    if statuses != SENT_TO_SALES and not access.can_assign(user):
+        raise PermissionDenied(
+            "Quarantined and rejected leads are for heads of sales and admins to review."
+        )
+    return Q() if statuses is None else Q(quality_status__in=statuses)
 
 
 def _day_start(day: dt.date) -> dt.datetime:
@@ -73,7 +101,7 @@ def lead_list(*, user, filters: LeadFilters) -> QuerySet[Lead]:
 
 
 def leads_filtered(*, user, filters: LeadFilters) -> QuerySet[Lead]:
-    leads = access.leads_visible_to(user)
+    leads = access.leads_visible_to(user).filter(_quality_condition(user, filters.quality))
     if filters.stage:
         leads = leads.filter(stage__code=filters.stage)
     if filters.owner == "me":

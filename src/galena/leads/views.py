@@ -448,20 +448,6 @@ def present_timeline(events: list[LeadEvent]) -> list[LeadEvent]:
     return events
 
 
-def _quality_reasons(lead: Lead) -> list[dict[str, str]]:
-    reasons = []
-    for reason in lead.quality_reasons or []:
-        if isinstance(reason, dict):
-            name = reason.get("label") or reason.get("name") or reason.get("code") or ""
-            evidence = reason.get("evidence") or reason.get("message") or reason.get("detail")
-            reasons.append(
-                {"name": str(name), "evidence": "" if evidence is None else str(evidence)}
-            )
-        else:
-            reasons.append({"name": str(reason), "evidence": ""})
-    return reasons
-
-
 def _card_context(
     request: HttpRequest, lead: Lead, bound: dict[str, Any] | None = None
 ) -> dict[str, Any]:
@@ -486,7 +472,6 @@ def _card_context(
         "done_tasks": [t for t in tasks if t.done_at is not None],
         "overdue_count": sum(1 for t in open_tasks if t.is_overdue),
         "events": present_timeline(list(selectors.lead_timeline(lead=lead))),
-        "quality_reasons": _quality_reasons(lead),
         # panels later apps add to the card (quality, matching, scoring…), named in settings
         "card_panels": settings.LEAD_CARD_PANELS,
         "stages": list(Stage.objects.all()),

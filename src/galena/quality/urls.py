@@ -1,6 +1,6 @@
 from django.urls import path
 
-from galena.quality import verification_views
+from galena.quality import verification_views, views
 
 urlpatterns: list = []
 
@@ -19,3 +19,10 @@ urlpatterns += [
     ),
 ]
 
+# review: the quarantine queue, its decisions, and the per-source credibility report
+urlpatterns += [
+    path("quality/queue/", views.review_queue, name="quality-queue"),
+    path("quality/queue/count/", views.queue_count, name="quality-queue-count"),
+    path("quality/review/", views.review_decide, name="quality-review"),
+    path("quality/sources/", views.source_report, name="quality-sources"),
+]

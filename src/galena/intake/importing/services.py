@@ -26,6 +26,7 @@ from django.utils import timezone
 
 from galena.core.bulk import insert_many, instance_factory
 from galena.core.errors import ValidationFailed
+from galena.core.spreadsheets import spreadsheet_safe
 from galena.intake.contract import Action, Decision, ParsedSubmission
 from galena.intake.importing.files import (
     ReadOptions,
@@ -549,15 +550,7 @@ def _submission(new_submission, job: ImportJob, result: RowResult, now) -> Submi
 
 # --- error reports --------------------------------------------------------------------
 
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 PROBLEM_COLUMNS = ("row", "column", "problem", "value")
-
-
-def spreadsheet_safe(value: Any) -> str:
-    """A cell a spreadsheet will not run as a formula: text starting with = + - @ tab or
-    carriage return gets a leading apostrophe."""
-    text = "" if value is None else str(value)
-    return "'" + text if text.startswith(FORMULA_STARTS) else text
 
 
 def write_problems_csv(problems: Iterable[RowProblem | dict[str, Any]], out: IO[str]) -> None:
