@@ -43,6 +43,7 @@ from urllib.parse import urlsplit, urlunsplit
 ROOT = Path(__file__).resolve().parent.parent
 SECTION = "Quality gate: pseudo-lead detection"
 CAUGHT = ("quarantined", "rejected")
+STAGE_OF: dict[str, str] = {}  # reason code -> the stage that gave it
 TARGET_GENUINE_CAUGHT = 1.0  # % at most
 TARGET_BOTS_CAUGHT = 99.0  # % at least
 
@@ -264,10 +265,11 @@ def read_back(outcomes: list[Outcome]) -> None:
             for reason in (row["decision"] or {}).get("reasons", [])
             if reason.get("suggestion")
         ]
-    for submission_id, code in DecisionReason.objects.filter(submission_id__in=by_id).values_list(
-        "submission_id", "code"
-    ):
+    for submission_id, stage, code in DecisionReason.objects.filter(
+        submission_id__in=by_id
+    ).values_list("submission_id", "stage", "code"):
         by_id[submission_id].codes.append(code)
+        STAGE_OF.setdefault(code, stage)
 
 
 # --- the figures -----------------------------------------------------------------------
@@ -303,9 +305,16 @@ def figures(outcomes: list[Outcome], timers: Timers) -> dict:
     caught_all = caught_pseudo + sum(o.caught for o in genuine)
     result["precision_percent"] = percent(caught_pseudo, caught_all)
 
+    # the first of a burst, farm or repeat looks like anyone else until the next ones come
+    firsts = {}
+    for o in outcomes:
+        if o.item.group:
+            firsts.setdefault(o.item.group, o)
+    first_ids = {id(o) for o in firsts.values()}
     categories = {}
     for category in PSEUDO_CATEGORIES:
         group = [o for o in pseudo if o.item.category == category]
+        later = [o for o in group if id(o) not in first_ids]
         if group:
             categories[category] = {
                 "count": len(group),
@@ -313,6 +322,8 @@ def figures(outcomes: list[Outcome], timers: Timers) -> dict:
                 "rejected": sum(o.outcome == "rejected" for o in group),
                 "refused": sum(o.outcome == "refused" for o in group),
                 "recall_percent": percent(sum(o.caught for o in group), len(group)),
+                "groups": len(group) - len(later),
+                "recall_after_first_percent": percent(sum(o.caught for o in later), len(later)),
             }
     result["categories"] = categories
 
@@ -336,6 +347,7 @@ def figures(outcomes: list[Outcome], timers: Timers) -> dict:
     for code, group in sorted(fired.items(), key=lambda kv: -len(kv[1])):
         on_pseudo = [o for o in group if o.item.truth != GENUINE]
         reasons[code] = {
+            "stage": STAGE_OF.get(code, ""),
             "group": groups.get(code, ""),
             "fired": len(group),
             "on_pseudo": len(on_pseudo),
@@ -392,8 +404,9 @@ def summary_of(outcome: Outcome) -> dict:
     }
 
 
-def mistakes(outcomes: list[Outcome]) -> dict[str, list[dict]]:
-    """Genuine people caught and pseudo-leads let through, by trait or category."""
+def mistakes(outcomes: list[Outcome], *, flagged: bool = False) -> dict[str, list[dict]]:
+    """Genuine people caught and pseudo-leads let through, by trait or category; with
+    ``flagged``, genuine people accepted with a reason (a flag a reviewer reads)."""
     from benchmarks.quality_data import GENUINE
 
     found: dict[str, list[dict]] = defaultdict(list)
@@ -402,6 +415,8 @@ def mistakes(outcomes: list[Outcome]) -> dict[str, list[dict]]:
             found[f"genuine caught: {o.item.trait}"].append(summary_of(o))
         elif o.item.truth != GENUINE and not o.caught:
             found[f"pseudo passed: {o.item.category}"].append(summary_of(o))
+        elif flagged and o.item.truth == GENUINE and o.codes:
+            found[f"genuine flagged: {o.item.trait}"].append(summary_of(o))
     return dict(found)
 
 
@@ -435,11 +450,13 @@ def tables(result: dict) -> str:
         "",
         "Recall per pseudo-lead category:",
         "",
-        "| category | items | quarantined | rejected | refused by the form | caught |",
-        "| --- | --- | --- | --- | --- | --- |",
+        "| category | items | quarantined | rejected | refused by the form | caught | "
+        "groups | caught after each group's first |",
+        "| --- | --- | --- | --- | --- | --- | --- | --- |",
         *(
             f"| {name} | {v['count']:,} | {v['quarantined']:,} | {v['rejected']:,} | "
-            f"{v['refused']:,} | {v['recall_percent']:.1f} % |"
+            f"{v['refused']:,} | **{v['recall_percent']:.1f} %** | {v['groups'] or ''} | "
+            + (f"{v['recall_after_first_percent']:.1f} % |" if v["groups"] else " |")
             for name, v in result["categories"].items()
         ),
         "",
@@ -456,10 +473,11 @@ def tables(result: dict) -> str:
         "Per reason code (precision = share of the submissions it fired on that were pseudo;"
         " coverage = share of all caught pseudo-leads it fired on):",
         "",
-        "| reason | group | fired | on pseudo | on genuine | precision | coverage | categories it fired on |",
-        "| --- | --- | --- | --- | --- | --- | --- | --- |",
+        "| reason | stage | check group | fired | on pseudo | on genuine | precision | coverage "
+        "| categories it fired on |",
+        "| --- | --- | --- | --- | --- | --- | --- | --- | --- |",
         *(
-            f"| `{code}` | {v['group']} | {v['fired']:,} | {v['on_pseudo']:,} | {v['on_genuine']:,} | "
+            f"| `{code}` | {v['stage']} | {v['group']} | {v['fired']:,} | {v['on_pseudo']:,} | {v['on_genuine']:,} | "
             f"{v['precision_percent']:.1f} % | {v['coverage_percent']:.1f} % | "
             f"{fmt_counts(v['categories'])} |"
             for code, v in result["reasons"].items()
@@ -584,9 +602,13 @@ def main() -> int:
     print(tables(result))
     print_examples(found, args.examples)
     args.report.write_text(
-        json.dumps({"figures": result, "misclassified": found}, ensure_ascii=False, indent=1)
+        json.dumps(
+            {"figures": result, "items": mistakes(outcomes, flagged=True)},
+            ensure_ascii=False,
+            indent=1,
+        )
     )
-    print(f"\nfull report with every misclassified item: {args.report}")
+    print(f"\nevery misclassified (and flagged genuine) item: {args.report}")
     if args.write_docs:
         command = "python benchmarks/quality_benchmark.py" + "".join(
             f" {flag} {value}"

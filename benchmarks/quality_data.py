@@ -458,6 +458,13 @@ def weighted(rng: random.Random, pairs) -> str:
     return rng.choices(values, weights)[0]
 
 
+PERSONAL = (
+    phonenumbers.PhoneNumberType.MOBILE,
+    phonenumbers.PhoneNumberType.FIXED_LINE,
+    phonenumbers.PhoneNumberType.FIXED_LINE_OR_MOBILE,
+)
+
+
 def valid_number(
     rng: random.Random, region: str, prefixes: tuple[str, ...]
 ) -> phonenumbers.PhoneNumber:
@@ -470,7 +477,7 @@ def valid_number(
         size = length + (0, -1, 1, -2)[attempt % 4]
         rest = "".join(str(rng.randrange(10)) for _ in range(max(0, size - len(prefix))))
         number = phonenumbers.parse(f"+{code}{prefix}{rest}")
-        if phonenumbers.is_valid_number(number):
+        if phonenumbers.is_valid_number(number) and phonenumbers.number_type(number) in PERSONAL:
             return number
     raise RuntimeError(f"no valid number for {region} {prefixes}")
 
@@ -663,6 +670,7 @@ class Generator:
         self._pools: dict[str, dict[str, list[str]]] = {}
         self._carrier_networks = [public_ipv4(self.rng).rsplit(".", 1)[0] for _ in range(150)]
         self._groups = Counter()
+        self._emails: set[str] = set()
         self.config = self._config()
 
     # configuration the business made: competitors' and blocked values
@@ -696,31 +704,47 @@ class Generator:
 
             fake = Faker(locale)
             fake.seed_instance(self.seed * 7919 + sum(map(ord, locale)))
-            romanized = locale in ("zh_CN", "ja_JP")
-            gendered = locale in ("ru_RU", "uk_UA")
-            choose = random.Random(self.seed * 31 + sum(map(ord, locale)))
-            people = []
-            for _ in range(600):
-                middle = ""
-                if romanized:
-                    first, _, last = fake.romanized_name().partition(" ")
-                elif gendered and choose.random() < 0.5:
-                    first, last = fake.first_name_female(), fake.last_name_female()
-                    if locale == "ru_RU":
-                        middle = fake.middle_name_female()
-                elif gendered:
-                    first, last = fake.first_name_male(), fake.last_name_male()
-                    if locale == "ru_RU":
-                        middle = fake.middle_name_male()
-                else:
-                    first, last = fake.first_name(), fake.last_name()
-                people.append((first, last, middle))
+            # first names, last names and patronymics by gender, picked independently so
+            # that two people rarely share a whole name (as in life)
+            if locale in ("zh_CN", "ja_JP"):
+                names = [fake.romanized_name().partition(" ") for _ in range(400)]
+                genders = {"any": ([n[0] for n in names], [n[2] for n in names], [])}
+            elif locale in ("ru_RU", "uk_UA"):
+                genders = {
+                    gender: (
+                        [getattr(fake, f"first_name_{gender}")() for _ in range(300)],
+                        [getattr(fake, f"last_name_{gender}")() for _ in range(300)],
+                        [
+                            fake.middle_name_female()
+                            if gender == "female"
+                            else fake.middle_name_male()
+                            for _ in range(60)
+                        ]
+                        if locale == "ru_RU"
+                        else [],
+                    )
+                    for gender in ("female", "male")
+                }
+            else:
+                genders = {
+                    "any": (
+                        [fake.first_name() for _ in range(400)],
+                        [fake.last_name() for _ in range(400)],
+                        [],
+                    )
+                }
             self._pools[locale] = {
-                "people": people,
+                "genders": genders,
                 "company": [fake.company() for _ in range(150)],
                 "domain": [fake.domain_word() for _ in range(150)],
             }
         return self._pools[locale]
+
+    def name(self, locale: str) -> tuple[str, str, str]:
+        """First name, last name and (Russian) patronymic of one person."""
+        rng = self.rng
+        firsts, lasts, middles = rng.choice(list(self.pool(locale)["genders"].values()))
+        return rng.choice(firsts), rng.choice(lasts), rng.choice(middles) if middles else ""
 
     def _country(self) -> Country | tuple:
         rng = self.rng
@@ -740,8 +764,7 @@ class Generator:
             country = picked if isinstance(picked, Country) else None
             other = None if country else picked
             code = country.code if country else other[0]
-            pool = self.pool(country.locale if country else other[1])
-            first, last, middle = rng.choice(pool["people"])
+            first, last, middle = self.name(country.locale if country else other[1])
         if country:
             locale, language, mobile, providers, tld = (
                 country.locale,
@@ -766,6 +789,15 @@ class Generator:
         return Person(code, locale, language, first, last, number, email, company, middle)
 
     def email(self, first: str, last: str, domain: str) -> str:
+        """An address this person would have; two people never get the same one."""
+        address = self._address_of(first, last, domain)
+        while address in self._emails:
+            local, _, domain = address.partition("@")
+            address = f"{local}{self.rng.randrange(1, 99)}@{domain}"
+        self._emails.add(address)
+        return address
+
+    def _address_of(self, first: str, last: str, domain: str) -> str:
         rng = self.rng
         f, l = ascii_of(first), ascii_of(last)  # noqa: E741
         if not f or not l:  # a name in a script with no Latin spelling here (Hangul, Han)
@@ -941,7 +973,7 @@ class Generator:
         start = self.start + dt.timedelta(hours=rng.uniform(6, 14))
         items = []
         for _ in range(rng.randrange(2, 7)):
-            first, last, middle = rng.choice(pool["people"])
+            first, last, middle = self.name(country.locale)
             person = Person(
                 country.code,
                 country.locale,
@@ -1045,7 +1077,7 @@ class Generator:
     def _spammy(self) -> tuple[FormSpec, dict]:
         """What a spam bot fills in: an English name, a random address, an offer."""
         rng = self.rng
-        first, last, _ = rng.choice(self.pool("en_US")["people"])
+        first, last, _ = self.name("en_US")
         form = rng.choice([f for f in FORMS if f.kind == "web_form"])
         payload = {
             "name": f"{first} {last}",
@@ -1358,6 +1390,7 @@ class Generator:
             number = phonenumbers.parse(e164)
             region = phonenumbers.region_code_for_number(number)
             form = next((f for f in FORMS if f.default_region == region), form)
+            payload = self.payload(person, form)
             payload["phone"] = typed(rng, number, local=True)
             trait = "phone"
         elif roll < 0.8:

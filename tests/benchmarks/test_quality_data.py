@@ -118,7 +118,20 @@ def test_genuine_numbers_are_valid_where_they_are_typed(dataset):
         if region is None and phone.startswith("00"):
             phone = "+" + phone[2:]  # the international prefix in most of Europe
 
-        assert phonenumbers.is_valid_number(phonenumbers.parse(phone, region)), (phone, item.form)
+        number = phonenumbers.parse(phone, region)
+
+        assert phonenumbers.is_valid_number(number), (phone, item.form)
+        assert phonenumbers.number_type(number) in data.PERSONAL, phone  # no toll-free lines
+
+
+def test_different_genuine_people_have_different_addresses(dataset):
+    emails = [
+        item.payload["email"].lower()
+        for item in dataset.items
+        if item.truth == data.GENUINE and item.trait != "returning" and "email" in item.payload
+    ]
+
+    assert len(emails) == len(set(emails))
 
 
 def test_genuine_numbers_come_in_the_shapes_people_type(dataset):
