@@ -109,7 +109,7 @@ def test_a_dialog_becomes_a_lead_with_its_transcript_and_messenger_handle(
         "https://shop.example.md/delivery",
     )
     assert sorted(lead.contact_points.values_list("kind", "label", "value")) == [
-        ("messenger", "telegram", "@irina_lupu"),
+        ("messenger", "telegram", "https://t.me/irina_lupu"),
         ("phone", "given", "+37369123456"),
     ]
     chat = LeadEvent.objects.get(lead=lead, type=EventType.CHAT)
@@ -202,7 +202,11 @@ def test_a_messenger_visitor_id_is_kept_as_the_handle_when_no_other_is_given(cli
     )
 
     point = Lead.objects.get().contact_points.get()
-    assert (point.kind, point.label, point.value) == ("messenger", "whatsapp", "37369000111")
+    assert (point.kind, point.label, point.value) == (
+        "messenger",
+        "whatsapp",
+        "https://wa.me/37369000111",
+    )
 
 
 def test_without_credentials_it_is_401(client, integration):

@@ -131,7 +131,7 @@ def test_each_problem_names_its_row_and_column(fair):
 def test_import_creates_leads_with_contacts_attribution_and_events(fair):
     campaign = CampaignFactory(source=fair, name="Spring fair")
     job = job_for(
-        fair, HEADER + "Popescu;Ana;0722 123 456;Ana@Example.com;Cluj;RO;5000\n", campaign=campaign
+        fair, HEADER + "Popescu;Ana;0722 123 456;Ana.Popescu@Gmail.com;Cluj;RO;5000\n", campaign=campaign
     )
 
     job = import_job_run(job_id=job.pk)
@@ -144,7 +144,7 @@ def test_import_creates_leads_with_contacts_attribution_and_events(fair):
     assert (lead.source, lead.campaign, lead.channel) == (fair, campaign, "exhibition")
     assert lead.created_at == job.created_at
     assert sorted(lead.contact_points.values_list("kind", "value", "is_primary")) == [
-        ("email", "ana@example.com", True),
+        ("email", "ana.popescu@gmail.com", True),
         ("phone", "+40722123456", True),
     ]
     submission = Submission.objects.get()
@@ -159,7 +159,7 @@ def test_import_creates_leads_with_contacts_attribution_and_events(fair):
     assert (created.type, created.actor_source) == (EventType.CREATED, "import")
     assert created.params["contacts"] == [
         {"kind": "phone", "value": "+40722123456"},
-        {"kind": "email", "value": "ana@example.com"},
+        {"kind": "email", "value": "ana.popescu@gmail.com"},
     ]
     assert received.type == EventType.SUBMISSION_RECEIVED
     assert received.params == {

@@ -162,3 +162,32 @@ def lead_quality_reject(
         note=note,
         extra={"reason_code": reason_code},
     )
+
+
+def quality_checks_sync(*, model: type | None = None) -> list[str]:
+    """Create a QualityCheck row, with the registry's defaults, for every check that has
+    none; rows that exist keep their settings. Returns the codes created. ``model`` is the
+    historical model when a migration calls it."""
+    from galena.quality.checks import REGISTRY
+    from galena.quality.models import QualityCheck
+
+    model = model or QualityCheck
+    with transaction.atomic():
+        existing = set(model.objects.values_list("code", flat=True))
+        missing = [check for code, check in REGISTRY.items() if code not in existing]
+        model.objects.bulk_create(
+            [
+                model(
+                    code=check.code,
+                    group=str(check.group),
+                    name=str(check.name),
+                    description=str(check.description),
+                    enabled=True,
+                    weight=check.weight,
+                    params=dict(check.params),
+                )
+                for check in missing
+            ],
+            ignore_conflicts=True,  # a concurrent sync created it first: that row stands
+        )
+    return [check.code for check in missing]

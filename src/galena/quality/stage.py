@@ -1,0 +1,577 @@
+"""The quality stage of the intake pipeline: normalise what the person typed, decide whether
+it is a lead at all, and catch pseudo-leads.
+
+For each submission it
+- replaces every contact by one carrying its normalised value (E.164, the normalised
+  e-mail, the canonical profile link), status and line type, keeping the raw value; splits
+  and title-cases the person's name and stores its transliteration (``name_translit``);
+- runs the enabled checks (``quality.checks``): their points add up, and at
+  ``QUALITY_QUARANTINE_POINTS`` the lead is held for review, at ``QUALITY_REJECT_POINTS``
+  it is rejected as a pseudo-lead; below, the reasons are kept as flags;
+- applies "what counts as a lead" (``Form.lead_rule``; ``name_and_contact`` for channels
+  without a form): a personal name and a personal way to reach them, else an *interest*;
+- sets the fit and the contact type (``quality.fit``), the submission's device and content
+  hashes, and asks for the double opt-in e-mail when the form wants it.
+
+Precedence: a rejection beats "not a lead" (a pseudo-lead must be counted as one, against
+its source), "not a lead" beats a quarantine (there is nothing for a reviewer to release
+to sales). None of these decisions is ``final``: later stages still see the submission —
+matching may find the known lead a quarantined repeat belongs to, and every stage's
+reasons end up on the same record. A submission that belongs to a known lead (an e-mail
+reply, a caller the adapter recognised) is never turned into an interest, a quarantine or
+a rejection: the checks' reasons are kept on it as flags.
+
+All database reads happen in ``prepare``, once per batch: the check settings, the lists,
+the forms, the recent submissions from the same address, network, device or payload (one
+query per kind, windows anchored at the batch's first submission) and the names the
+batch's phones already carry. Counts inside the batch are added in received order, so a
+burst caught in one batch is counted as it would have been one by one.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from bisect import bisect_left
+from collections import defaultdict
+from dataclasses import dataclass, field, replace
+from typing import Any
+
+from django.conf import settings
+from django.db.models import Count, Q
+from django.db.models.functions import Coalesce
+from django.utils.translation import gettext as _
+
+from galena.intake.contract import Action, Decision, FollowUp, ParsedSubmission, Reason
+from galena.intake.models import Form, LeadRule, Submission
+from galena.leads.models import ContactKind, ContactPoint, ContactStatus, Source
+from galena.leads.services import ContactInput
+from galena.quality import fit
+from galena.quality.checks import (
+    STAGE,
+    ActiveCheck,
+    CheckContext,
+    Facts,
+    Lists,
+    active_checks,
+    facts_of,
+    swapped_contacts,
+)
+from galena.quality.models import ListedValue, ListPurpose, QualityCheck
+from galena.quality.normalise import normalise_phone, transliterate
+
+CONFIRMATION_TASK = "galena.quality.tasks.send_confirmation"
+# Numbers that never reach a person: a toll-free or premium line is a company's.
+COMPANY_LINES = frozenset({"toll_free", "premium", "shared_cost", "uan"})
+
+
+@dataclass(frozen=True)
+class FormInfo:
+    kind: str = ""
+    lead_rule: str = LeadRule.NAME_AND_CONTACT
+    double_opt_in: bool = False
+    region: str = ""
+
+
+@dataclass
+class QualityBatch:
+    """What ``prepare`` read for a batch; entries are keyed by ``id(parsed)``."""
+
+    checks: list[ActiveCheck]
+    entries: dict[int, tuple[Facts, CheckContext]] = field(default_factory=dict)
+    forms: dict[int, FormInfo] = field(default_factory=dict)
+    fit_rules: list = field(default_factory=list)
+
+
+def _params(checks: list[ActiveCheck], code: str) -> dict[str, Any] | None:
+    return next((dict(c.params) for c in checks if c.check.code == code), None)
+
+
+def _region(parsed: ParsedSubmission, form: FormInfo | None, source_regions: dict) -> str:
+    return (
+        parsed.default_region
+        or (form.region if form else "")
+        or source_regions.get(parsed.attribution.source_id, "")
+        or settings.DEFAULT_REGION
+    )
+
+
+def _lists() -> Lists:
+    """The business's lists; a blocked list of thousands is still one small read."""
+    tables: dict[str, dict[str, dict[str, str]]] = {p: defaultdict(dict) for p in ListPurpose}
+    for purpose, kind, value, note in ListedValue.objects.values_list(
+        "purpose", "kind", "value", "note"
+    ):
+        if purpose in tables:
+            tables[purpose][kind][value] = note
+    return Lists(
+        blocked=dict(tables[ListPurpose.BLOCKED]),
+        competitor=dict(tables[ListPurpose.COMPETITOR]),
+        allowed=dict(tables[ListPurpose.ALLOWED]),
+    )
+
+
+class _Window:
+    """Earlier times of one key inside the batch, in received order."""
+
+    def __init__(self) -> None:
+        self.times: dict[Any, list[dt.datetime]] = defaultdict(list)
+
+    def earlier(self, key: Any, at: dt.datetime, minutes: float) -> int:
+        times = self.times[key]
+        return len(times) - bisect_left(times, at - dt.timedelta(minutes=minutes))
+
+    def add(self, key: Any, at: dt.datetime) -> None:
+        self.times[key].append(at)
+
+
+def _prepare(decisions: list[Decision]) -> QualityBatch:
+    rows = {row.code: row for row in QualityCheck.objects.all()}
+    checks = active_checks(rows)
+    batch = QualityBatch(checks=checks, fit_rules=fit.fit_rules_load())
+    parsed_all = [d.parsed for d in decisions]
+    form_ids = {p.form_id for p in parsed_all if p.form_id}
+    for form in Form.objects.filter(pk__in=form_ids).select_related("source"):
+        batch.forms[form.pk] = FormInfo(
+            kind=form.kind,
+            lead_rule=form.lead_rule,
+            double_opt_in=form.double_opt_in,
+            region=form.default_region or form.source.default_region,
+        )
+    source_ids = {
+        p.attribution.source_id for p in parsed_all if p.attribution.source_id and not p.form_id
+    }
+    source_regions = (
+        dict(
+            Source.objects.filter(pk__in=source_ids)
+            .exclude(default_region="")
+            .values_list("pk", "default_region")
+        )
+        if source_ids
+        else {}
+    )
+    # The accepted languages help tell devices apart when the page sent no fingerprint.
+    need_headers = [
+        p.submission_id
+        for p in parsed_all
+        if p.submission_id
+        and p.signals.user_agent
+        and not (p.signals.fingerprint or p.signals.visitor_id)
+    ]
+    headers = (
+        dict(Submission.objects.filter(pk__in=need_headers).values_list("pk", "headers"))
+        if need_headers
+        else {}
+    )
+    facts: list[Facts] = []
+    for parsed in parsed_all:
+        language = (headers.get(parsed.submission_id) or {}).get("Accept-Language", "")
+        region = _region(parsed, batch.forms.get(parsed.form_id), source_regions)
+        facts.append(facts_of(parsed, region=region, accept_language=language))
+
+    lists = _lists()
+    counts = _history(facts, [p.submission_id for p in parsed_all if p.submission_id], checks)
+    phone_names = _phone_names(facts) if _params(checks, "phone_many_names") else {}
+
+    # received order, so the first submissions of a burst inside the batch are not punished
+    order = sorted(
+        range(len(parsed_all)),
+        key=lambda i: (parsed_all[i].received_at, parsed_all[i].submission_id or 0, i),
+    )
+    windows = {name: _Window() for name in ("address", "device", "network_farm", "device_farm")}
+    payload_seen: dict[str, list[tuple[dt.datetime, int]]] = defaultdict(list)
+    batch_names: dict[str, set[str]] = defaultdict(set)
+    minutes = {
+        "address": (_params(checks, "burst_address") or {}).get("minutes", 0),
+        "device": (_params(checks, "burst_device") or {}).get("minutes", 0),
+        "farm": (_params(checks, "farmed_network") or {}).get("minutes", 0),
+    }
+    hours = (_params(checks, "repeated_payload") or {}).get("hours", 0)
+    for index in order:
+        fact, at = facts[index], parsed_all[index].received_at
+        address, network, device = fact.signals.remote_addr, fact.network, fact.device
+        source = fact.source_id
+        context = CheckContext(
+            lists=lists,
+            address_count=1
+            + counts["address"].get(address, 0)
+            + (windows["address"].earlier(address, at, minutes["address"]) if address else 0),
+            device_count=1
+            + counts["device"].get(device, 0)
+            + (windows["device"].earlier(device, at, minutes["device"]) if device else 0),
+            network_source_count=1
+            + counts["network_farm"].get((network, source), 0)
+            + (
+                windows["network_farm"].earlier((network, source), at, minutes["farm"])
+                if network and source
+                else 0
+            ),
+            device_source_count=1
+            + counts["device_farm"].get((device, source), 0)
+            + (
+                windows["device_farm"].earlier((device, source), at, minutes["farm"])
+                if device and source
+                else 0
+            ),
+            payload_forms=frozenset(
+                counts["payload"].get(fact.content_hash, set())
+                | {
+                    form
+                    for seen_at, form in payload_seen.get(fact.content_hash, [])
+                    if seen_at >= at - dt.timedelta(hours=hours)
+                }
+            )
+            if fact.content_hash
+            else frozenset(),
+            phone_names={
+                phone.result.e164: frozenset(
+                    phone_names.get(phone.result.e164, set()) | batch_names[phone.result.e164]
+                )
+                for phone in fact.phones
+                if phone.result.e164
+            },
+        )
+        batch.entries[id(parsed_all[index])] = (fact, context)
+        if address:
+            windows["address"].add(address, at)
+        if device:
+            windows["device"].add(device, at)
+            if source:
+                windows["device_farm"].add((device, source), at)
+        if network and source:
+            windows["network_farm"].add((network, source), at)
+        if fact.content_hash and fact.form_id:
+            payload_seen[fact.content_hash].append((at, fact.form_id))
+        if fact.name.transliteration:
+            for phone in fact.phones:
+                if phone.result.e164:
+                    batch_names[phone.result.e164].add(fact.name.transliteration)
+    return batch
+
+
+def _history(
+    facts: list[Facts], batch_ids: list[int], checks: list[ActiveCheck]
+) -> dict[str, dict]:
+    """Submissions stored before this batch, per address, network and source, device, and
+    content: one query per kind over the indexed columns, within each check's window
+    counted back from the batch's first submission."""
+    counts: dict[str, dict] = {
+        "address": {},
+        "network_farm": {},
+        "device": {},
+        "device_farm": {},
+        "payload": {},
+    }
+    times = [f.received_at for f in facts if f.received_at]
+    if not times:
+        return counts
+    first, last = min(times), max(times)
+    address_params = _params(checks, "burst_address")
+    device_params = _params(checks, "burst_device")
+    farm_params = _params(checks, "farmed_network")
+    payload_params = _params(checks, "repeated_payload")
+    stored = Submission.objects.exclude(pk__in=batch_ids).order_by()
+    source = Coalesce("source_id", "form__source_id")
+
+    def since(minutes: float) -> dt.datetime:
+        return first - dt.timedelta(minutes=float(minutes))
+
+    networks = {f.network for f in facts if f.network}
+    if networks and (address_params or farm_params):
+        windows = [float(p["minutes"]) for p in (address_params, farm_params) if p]
+        rows = (
+            stored.filter(
+                network__in=networks, received_at__gte=since(max(windows)), received_at__lte=last
+            )
+            .values("network", "remote_addr")
+            .annotate(
+                group_source=source,
+                in_address=Count(
+                    "id",
+                    filter=Q(received_at__gte=since(address_params["minutes"]))
+                    if address_params
+                    else Q(pk__in=[]),
+                ),
+                in_farm=Count(
+                    "id",
+                    filter=Q(received_at__gte=since(farm_params["minutes"]))
+                    if farm_params
+                    else Q(pk__in=[]),
+                ),
+            )
+        )
+        for row in rows:
+            address = row["remote_addr"]
+            counts["address"][address] = counts["address"].get(address, 0) + row["in_address"]
+            key = (row["network"], row["group_source"])
+            counts["network_farm"][key] = counts["network_farm"].get(key, 0) + row["in_farm"]
+    devices = {f.device for f in facts if f.device}
+    if devices and (device_params or farm_params):
+        windows = [float(p["minutes"]) for p in (device_params, farm_params) if p]
+        rows = (
+            stored.filter(
+                device__in=devices, received_at__gte=since(max(windows)), received_at__lte=last
+            )
+            .values("device")
+            .annotate(
+                group_source=source,
+                in_device=Count(
+                    "id",
+                    filter=Q(received_at__gte=since(device_params["minutes"]))
+                    if device_params
+                    else Q(pk__in=[]),
+                ),
+                in_farm=Count(
+                    "id",
+                    filter=Q(received_at__gte=since(farm_params["minutes"]))
+                    if farm_params
+                    else Q(pk__in=[]),
+                ),
+            )
+        )
+        for row in rows:
+            device = row["device"]
+            counts["device"][device] = counts["device"].get(device, 0) + row["in_device"]
+            key = (device, row["group_source"])
+            counts["device_farm"][key] = counts["device_farm"].get(key, 0) + row["in_farm"]
+    hashes = {f.content_hash for f in facts if f.content_hash and f.form_id}
+    if hashes and payload_params:
+        rows = (
+            stored.filter(
+                content_hash__in=hashes,
+                form__isnull=False,
+                received_at__gte=first - dt.timedelta(hours=float(payload_params["hours"])),
+                received_at__lte=last,
+            )
+            .values_list("content_hash", "form_id")
+            .distinct()
+        )
+        for content, form_id in rows:
+            counts["payload"].setdefault(content, set()).add(form_id)
+    return counts
+
+
+def _phone_names(facts: list[Facts]) -> dict[str, set[str]]:
+    """e164 -> the transliterated names of the leads that already have the phone."""
+    phones = {p.result.e164 for f in facts for p in f.phones if p.result.e164}
+    names: dict[str, set[str]] = defaultdict(set)
+    if not phones:
+        return names
+    rows = (
+        ContactPoint.objects.filter(kind=ContactKind.PHONE, value__in=phones)
+        .values_list("value", "lead__name_translit", "lead__first_name", "lead__last_name")
+        .distinct()
+    )
+    for phone, translit, first, last in rows:
+        # leads written before the quality stage existed have no transliteration yet
+        name = translit or transliterate(f"{first} {last}")
+        if name:
+            names[phone].add(name)
+    return names
+
+
+# --------------------------------------------------------------------------- the decision
+
+
+def _normalised_contacts(parsed: ParsedSubmission, facts: Facts) -> list[ContactInput]:
+    """The contacts with their normalised value, status and line type; raw values kept."""
+    phones, emails, profiles = iter(facts.phones), iter(facts.emails), iter(facts.profiles)
+    contacts = []
+    for contact in parsed.contacts:
+        raw = (contact.value or "").strip()
+        if contact.kind == ContactKind.PHONE:
+            result = next(phones).result
+            digits = "".join(char for char in raw if char.isdigit())
+            fallback = ("+" + digits if raw.startswith("+") else digits) or raw.lower()
+            contacts.append(
+                replace(
+                    contact,
+                    normalised=result.e164 or fallback,
+                    status=result.status,
+                    line_type=result.line_type if result.e164 else "",
+                )
+            )
+        elif contact.kind == ContactKind.EMAIL:
+            result = next(emails).result
+            contacts.append(
+                replace(
+                    contact,
+                    normalised=(result.value if result.valid else raw).lower(),
+                    status=ContactStatus.VALID if result.valid else ContactStatus.INVALID,
+                )
+            )
+        else:
+            result = next(profiles).result
+            if result.valid:
+                normalised, status = result.url, ContactStatus.VALID
+            elif result.url:
+                # a link on a network we do not know: kept as given, maybe reachable
+                normalised, status = result.url, ContactStatus.POSSIBLE
+            elif (phone := normalise_phone(raw, facts.region)).e164:
+                # "Viber: +40 721 …": a messenger account named by its phone number
+                normalised, status = phone.e164, phone.status
+            else:
+                normalised, status = raw.lower(), ContactStatus.INVALID
+            contacts.append(replace(contact, normalised=normalised, status=status))
+    return contacts
+
+
+def _named_person(parsed: ParsedSubmission, facts: Facts):
+    person, name = parsed.person, facts.name
+    if not facts.has_name:
+        return person
+    return replace(person, first_name=name.first, middle_name=name.middle, last_name=name.last)
+
+
+def _usable(facts: Facts) -> tuple[bool, bool]:
+    """(any personal way to reach them, only company lines among them)."""
+    personal, company = False, False
+    swapped_emails, swapped_phones = swapped_contacts(facts)
+    phones = [p.result for p in facts.phones] + swapped_phones
+    for phone in phones:
+        reachable = phone.status in (ContactStatus.VALID, ContactStatus.POSSIBLE) or bool(
+            phone.suggestion
+        )
+        if not reachable:
+            continue
+        switchboard = phone.line_type in COMPANY_LINES or (
+            phone.line_type == "fixed_line" and facts.company_name and not facts.has_name
+        )
+        if switchboard:
+            company = True
+        else:
+            personal = True
+    if any(e.result.valid or e.result.suggestion for e in facts.emails) or swapped_emails:
+        personal = True
+    if any(p.result.valid for p in facts.profiles):
+        personal = True
+    return personal, company and not personal
+
+
+def lead_rule_for(parsed: ParsedSubmission, form: FormInfo | None) -> str:
+    """The form's rule; for channels without a form, QUALITY_LEAD_RULES by channel, else
+    a name and a personal contact."""
+    if form is not None:
+        return form.lead_rule
+    channel = parsed.attribution.channel or parsed.channel
+    return settings.QUALITY_LEAD_RULES.get(channel, LeadRule.NAME_AND_CONTACT)
+
+
+def not_a_lead(facts: Facts, rule: str, *, asks_for_call: bool = False) -> Reason | None:
+    """Why the submission is not a lead under the rule, or None when it is one. A person
+    who asked to be called back (a callback widget, a missed call) is waiting for the call
+    and is asked their name on it: for them a personal contact is enough."""
+    if rule == LeadRule.ANY:
+        return None
+    personal, switchboard_only = _usable(facts)
+    evidence = {"rule": str(rule)}
+    if switchboard_only:
+        phones = [p.raw for p in facts.phones]
+        return Reason(
+            stage=STAGE,
+            code="switchboard_only",
+            message=_(
+                "Only a company number (%(phones)s) and no person to ask for: an interest, "
+                "not a lead."
+            )
+            % {"phones": ", ".join(phones)},
+            evidence={**evidence, "phones": phones, "company_name": facts.company_name},
+        )
+    if not personal:
+        return Reason(
+            stage=STAGE,
+            code="no_contact",
+            message=_("No usable phone, e-mail or profile: an interest, not a lead."),
+            evidence=evidence,
+        )
+    if rule == LeadRule.NAME_AND_CONTACT and not facts.has_name and not asks_for_call:
+        return Reason(
+            stage=STAGE,
+            code="no_name",
+            message=_("No name of a person: an interest, not a lead."),
+            evidence={**evidence, "name": facts.name.raw},
+        )
+    return None
+
+
+_SEVERITY = {Action.CREATE: 0, Action.QUARANTINE: 1, Action.REJECT: 2}
+
+
+def _decide(decision: Decision, points: int, not_lead: Reason | None) -> Action:
+    action = decision.action
+    parsed = decision.parsed
+    if action not in _SEVERITY or parsed.existing_lead_id is not None:
+        return action  # an attach, an interest: a stage before knew better
+    if points >= settings.QUALITY_REJECT_POINTS:
+        return Action.REJECT
+    if not_lead is not None and action == Action.CREATE:
+        return Action.INTEREST
+    by_points = Action.QUARANTINE if points >= settings.QUALITY_QUARANTINE_POINTS else action
+    return max(action, by_points, key=_SEVERITY.__getitem__)
+
+
+class QualityStage:
+    """The stage object named in INTAKE_STAGES as ``galena.quality.stage.quality``."""
+
+    name = "quality"
+
+    def prepare(self, decisions: list[Decision]) -> QualityBatch:
+        return _prepare(decisions)
+
+    def __call__(self, decision: Decision, context: QualityBatch | None) -> Decision:
+        parsed = decision.parsed
+        if context is None:
+            context = _prepare([decision])
+        entry = context.entries.get(id(parsed))
+        if entry is None:  # a decision prepare did not see (a stage before replaced it)
+            entry = _prepare([decision]).entries[id(parsed)]
+        facts, check_context = entry
+        form = context.forms.get(parsed.form_id) if parsed.form_id else None
+
+        reasons = [r for c in context.checks if (r := c.run(facts, check_context)) is not None]
+        points = sum(r.points for r in reasons)
+        not_lead = not_a_lead(facts, lead_rule_for(parsed, form), asks_for_call=bool(parsed.tasks))
+        action = _decide(decision, points, not_lead)
+        if not_lead is not None and parsed.existing_lead_id is None:
+            reasons.append(not_lead)
+
+        normalised = replace(
+            parsed,
+            contacts=_normalised_contacts(parsed, facts),
+            person=_named_person(parsed, facts),
+        )
+        fit_value, fit_reasons = fit.evaluate_fit(
+            fit.fit_values_for_submission(normalised), context.fit_rules
+        )
+        lead_fields = {
+            **decision.lead_fields,
+            "fit": fit_value,
+            "contact_type": fit.contact_type_for(normalised, form.kind if form else ""),
+        }
+        if facts.has_name and facts.name.transliteration:
+            lead_fields["name_translit"] = facts.name.transliteration[:255]
+        submission_fields = dict(decision.submission_fields)
+        if facts.device:
+            submission_fields["device"] = facts.device
+        if facts.content_hash:
+            submission_fields["content_hash"] = facts.content_hash
+        follow_ups = list(decision.follow_ups)
+        if (
+            form is not None
+            and form.double_opt_in
+            and parsed.existing_lead_id is None
+            and action in (Action.CREATE, Action.QUARANTINE)
+            and any(e.result.valid for e in facts.emails)
+            and not any(f.task == CONFIRMATION_TASK for f in follow_ups)
+        ):
+            follow_ups.append(FollowUp(task=CONFIRMATION_TASK))
+        return decision.but(
+            parsed=normalised,
+            action=action,
+            reasons=[*decision.reasons, *reasons, *fit_reasons],
+            lead_fields=lead_fields,
+            submission_fields=submission_fields,
+            follow_ups=follow_ups,
+        )
+
+
+quality = QualityStage()
