@@ -26,7 +26,7 @@ from django.conf import settings
 from django.core import signing
 from django.core.mail import EmailMultiAlternatives
 from django.db import models, transaction
-from django.db.models import Q
+from django.db.models import BigIntegerField, CharField, Q, Value
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone, translation
@@ -456,10 +456,10 @@ class SourceMatch:
         condition = Q()
         for kind, values in wanted.items():
             condition |= Q(kind=kind, value__in=sorted(values))
-        rows = (
+        contacts = (
             ContactPoint.objects.filter(condition, lead__source__isnull=False)
             .exclude(lead__quality_status__in=_UNTRUSTED)
-            .order_by("lead_id")
+            .order_by()
             .values_list(
                 "kind",
                 "value",
@@ -469,14 +469,27 @@ class SourceMatch:
                 "lead__source__vendor",
             )
         )
+        # the batch's own sources ride along (kind "") so vendors cost no second query
+        sources = (
+            Source.objects.filter(pk__in=source_ids)
+            .order_by()
+            .values_list(
+                Value("", output_field=CharField()),
+                Value("", output_field=CharField()),
+                Value(None, output_field=BigIntegerField()),
+                "pk",
+                "name",
+                "vendor",
+            )
+        )
+        rows = contacts.union(sources, all=True).order_by()
         vendors: dict[int, str] = {}
         for kind, value, lead_id, source_id, source_name, vendor in rows:
-            known[(kind, value)].append(KnownContact(lead_id, source_id, source_name, vendor))
             vendors[source_id] = vendor
-        if known and source_ids - set(vendors):
-            vendors.update(
-                Source.objects.filter(pk__in=source_ids - set(vendors)).values_list("pk", "vendor")
-            )
+            if kind:
+                known[(kind, value)].append(KnownContact(lead_id, source_id, source_name, vendor))
+        for matches in known.values():
+            matches.sort(key=lambda match: match.lead_id)  # the earliest lead is the evidence
         return SourceMatchContext(known=known, vendors=vendors)
 
     def __call__(self, decision: Decision, context: SourceMatchContext | None) -> Decision:
