@@ -221,6 +221,7 @@ API_MAX_PAGE_SIZE = 500
 INTAKE_STAGES: list[str] = env.list(
     "INTAKE_STAGES",
     default=[
+        "galena.quality.stage.quality",
         # after the quality stage, whose normalised contacts it matches
         "galena.quality.verification.source_match",
     ],
@@ -231,6 +232,14 @@ LEAD_CARD_PANELS: list[str] = ["quality/_card_panel.html", "quality/_verificatio
 # hook(lead=…, actor=…, changed={field names}): later apps react (fit is re-evaluated)
 # without the lead importing them.
 LEAD_CHANGE_HOOKS: list[str] = ["galena.quality.fit.lead_fit_refresh"]
+# Points of the quality checks that fire add up: at these, a lead is held for review or
+# rejected as a pseudo-lead (each check's weight is set in the admin).
+QUALITY_QUARANTINE_POINTS = env.int("QUALITY_QUARANTINE_POINTS", default=100)
+QUALITY_REJECT_POINTS = env.int("QUALITY_REJECT_POINTS", default=200)
+# What a submission needs to be a lead on channels without a form (a form sets its own):
+# a caller or a chat visitor is already talking to the business, their contact is enough.
+# Every other channel needs a name and a personal contact ("name_and_contact").
+QUALITY_LEAD_RULES = {"phone_call": "contact", "chat": "contact", "sms": "contact"}
 # Days a double opt-in confirmation link works.
 QUALITY_CONFIRMATION_MAX_AGE_DAYS = env.int("QUALITY_CONFIRMATION_MAX_AGE_DAYS", default=7)
 # Channel adapters: name -> function(submission) -> ParsedSubmission.
