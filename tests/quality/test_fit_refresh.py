@@ -119,9 +119,7 @@ def test_a_changed_answer_is_re_evaluated(budget):
     assert [e.params["fields"] for e in classified(lead)] == [["attributes"]]
 
 
-def test_a_change_no_rule_reads_leaves_the_fit_and_writes_no_event(
-    regions, django_assert_num_queries
-):
+def test_a_change_no_rule_reads_leaves_the_fit_and_writes_no_event(regions):
     lead = LeadFactory(country="FI", fit=Fit.TARGET)  # stale, but nothing a rule reads moves
 
     lead_update(actor=SYSTEM, lead=lead, data={"position": "CEO"})
