@@ -7,6 +7,7 @@ import pytest
 from django.core.management import call_command
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
 
 from galena.accounts.services import api_token_create
 from galena.leads.models import ActorSource, EventType, Fit, Lead, LeadEvent
@@ -254,8 +255,6 @@ def test_the_api_sets_fit_and_contact_type_by_hand_and_the_rules_keep_them(regio
 
 
 def test_the_card_form_sets_fit_and_contact_type_by_hand(regions, admin_user, client):
-    from django.urls import reverse
-
     from tests.pages.test_card_actions import HTMX, edit_data
 
     lead = LeadFactory(country="FI", fit=Fit.NON_TARGET, contact_type="quick")
@@ -461,3 +460,19 @@ def test_preview_command_writes_nothing(regions):
         "A refit would change 1 (1 to non-target, 0 to target); 0 set by hand would be kept.",
         "  Served regions: 1 leads",
     ]
+
+
+# --- the card's timeline --------------------------------------------------------------
+
+
+def test_the_timeline_shows_why_the_fit_changed(regions, admin_user, client):
+    lead = LeadFactory(country="RO", fit=Fit.TARGET)
+    lead_update(actor=Actor(user=admin_user), lead=lead, data={"fit": Fit.NON_TARGET})
+    lead_update(actor=Actor(user=admin_user), lead=lead, data={"country": "FI"})
+    lead_update(actor=Actor(user=admin_user), lead=lead, data={"country": "RO"})
+    client.force_login(admin_user)
+
+    page = client.get(reverse("lead-detail", args=[lead.pk])).content.decode()
+
+    assert page.count("Outside the served regions") == 1  # only the event that made it so
+    assert page.count("Replaces a fit set by hand: the data the rules read changed.") == 1
