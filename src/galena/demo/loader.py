@@ -33,8 +33,9 @@ from tqdm import tqdm
 
 from galena.accounts.models import Profile, Role, Team
 from galena.demo import catalogue as cat
+from galena.demo import quality as demo_quality
 from galena.demo.models import DemoLoad
-from galena.intake.models import Form
+from galena.intake.models import DecisionReason, Form, Submission, SubmissionStatus
 from galena.leads.models import (
     ActorSource,
     Campaign,
@@ -70,6 +71,7 @@ from galena.leads.services import (
 )
 
 BATCH_SIZE = 500
+DEMO_ENDPOINT = "demo"  # the demo's submissions, so a wipe finds them
 HISTORY_DAYS = 182
 MINUTE = dt.timedelta(minutes=1)
 HOUR = dt.timedelta(hours=1)
@@ -107,6 +109,8 @@ def demo_data_wipe() -> None:
     Raises ProtectedError when something added since (e.g. another capture form) still
     uses a demo source.
     """
+    # the demo's submissions first: deleting the leads would otherwise update each one
+    Submission.objects.filter(endpoint=DEMO_ENDPOINT).delete()
     Lead.objects.all().delete()
     Form.objects.filter(slug__in=[form[0] for form in cat.DEMO_FORMS]).delete()
     sources = Source.objects.filter(name__in=[s.name for s in cat.SOURCES])
@@ -280,6 +284,11 @@ class _Plan:
     tasks: list[_Row] = field(default_factory=list)
     # (occurred_at, type, actor id, actor source, params, task or None)
     events: list[tuple] = field(default_factory=list)
+    source_key: str = ""
+    verdict: demo_quality.Verdict | None = None
+    # the submission-received event's parameters, completed with the submission's id
+    received_params: dict[str, Any] | None = None
+    interest_at: dt.datetime | None = None  # an earlier contact-less submission, if any
 
 
 @dataclass
@@ -390,6 +399,14 @@ class _Builder:
             LeadEvent, ["lead_id", "type", "occurred_at", "actor_id", "actor_source", "params"]
         )
         self.next_lead_id = (Lead.objects.aggregate(last=Max("id"))["last"] or 0) + 1
+        # the quality gate draws from its own generator: the rest of the demo stays the same
+        self.quality_rng = random.Random(seed * 7919 + 13)  # noqa: S311 - demo data
+        self.submissions = _Inserter(Submission)
+        self.reasons = _Inserter(
+            DecisionReason,
+            [f.attname for f in DecisionReason._meta.concrete_fields if not f.primary_key],
+        )
+        self.next_submission_id = (Submission.objects.aggregate(last=Max("id"))["last"] or 0) + 1
         self.next_task_id = (Task.objects.aggregate(last=Max("id"))["last"] or 0) + 1
 
     # --- people ---------------------------------------------------------------------
@@ -661,7 +678,7 @@ class _Builder:
                 bar.update(len(plans))
         # ids were given by hand: move PostgreSQL's sequences past them
         with connection.cursor() as cursor:
-            for sql in connection.ops.sequence_reset_sql(no_style(), [Lead, Task]):
+            for sql in connection.ops.sequence_reset_sql(no_style(), [Lead, Task, Submission]):
                 cursor.execute(sql)
 
     def _write(self, plans: list[_Plan]) -> None:
@@ -678,6 +695,7 @@ class _Builder:
                 self.next_task_id += 1
                 task.lead_id = plan.lead.pk
                 tasks.append(task)
+        submissions, reasons = self._submissions(plans)
         for plan in plans:
             for when, type_, actor_id, source, params, task in plan.events:
                 if task is not None:
@@ -687,6 +705,247 @@ class _Builder:
         self.points.insert_instances(points)
         self.tasks.insert_instances(tasks)
         self.events.insert(events)
+        self.submissions.insert_instances(submissions)
+        self.reasons.insert_instances(reasons)
+
+    # --- the quality gate -----------------------------------------------------------
+
+    def _quality(self, plan: _Plan) -> None:
+        """Apply the quality stage's verdict (demo/quality.py) to a planned lead: its
+        contacts as the person typed them, the reasons, and a story that fits: a held or
+        rejected lead was never worked; a released one was worked from its release on."""
+        lead, rng = plan.lead, self.quality_rng
+        verdict = demo_quality.verdict_for(
+            rng,
+            source_key=plan.source_key,
+            channel=lead.channel,
+            contacts=plan.contacts,
+            age=self.now - lead.created_at,
+        )
+        plan.verdict = verdict
+        created = plan.events[0]
+        created_contacts = created[4]["contacts"]
+        for kind, old, raw in verdict.replace:
+            point = next(p for p in plan.contacts if p.kind == kind and p.value == old)
+            normalised = normalise_contact(kind, raw, region=lead.country)
+            point.value_raw, point.value = raw, normalised.value
+            point.is_valid = normalised.is_valid
+            for contact in created_contacts:
+                if contact["kind"] == kind and contact["value"] == old:
+                    contact["value"] = normalised.value
+        if verdict.extra_phone:
+            normalised = normalise_contact(
+                ContactKind.PHONE, verdict.extra_phone, region=lead.country
+            )
+            if normalised.is_valid or any(p.value == normalised.value for p in plan.contacts):
+                verdict.reasons = []  # the dropped digit still makes a number: no typo to show
+            else:
+                plan.contacts.append(
+                    _Row.of(
+                        ContactPoint,
+                        kind=ContactKind.PHONE,
+                        value_raw=verdict.extra_phone,
+                        value=normalised.value,
+                        is_valid=False,
+                        is_primary=False,
+                        label="other",
+                        created_at=lead.created_at,
+                    )
+                )
+                created_contacts.append({"kind": ContactKind.PHONE, "value": normalised.value})
+        _refresh_search_text(lead, (p.value for p in plan.contacts))
+        lead.quality_status = verdict.status
+        lead.quality_reasons = verdict.reasons
+        if not verdict.reasons:
+            return
+
+        review_at = None
+        if verdict.review:
+            delay = dt.timedelta(seconds=rng.randrange(20 * 60, 30 * 3600))
+            latest = max(event[0] for event in plan.events)
+            if verdict.review == "released" and latest + delay > self.now - MINUTE:
+                # no time left to work it after a release: the reviewer rejected it instead
+                verdict.review, verdict.status = "rejected", QualityStatus.REJECTED
+                verdict.review_reason_code = verdict.reasons[0]["code"]
+                lead.quality_status = verdict.status
+            review_at = min(lead.created_at + delay, self.now - MINUTE).replace(microsecond=0)
+            if verdict.review == "released":
+                self._delay_story(plan, delay)
+        if lead.quality_status != QualityStatus.ACCEPTED:
+            self._hold(plan)
+
+        source = created[3]
+        action = {"created": "create", "quarantined": "quarantine", "rejected": "reject"}
+        plan.received_params = {
+            "submission_id": None,
+            "channel": lead.channel,
+            "adapter": "demo",
+            "action": action[verdict.outcome],
+            "reasons": verdict.reasons,
+        }
+        extra = [
+            (
+                lead.created_at,
+                EventType.SUBMISSION_RECEIVED,
+                None,
+                source,
+                plan.received_params,
+                None,
+            )
+        ]
+        if verdict.review:
+            head = self._team_members(lead.team.name, Role.HEAD_OF_SALES)[0]
+            params: dict[str, Any] = {
+                "decision": verdict.review,
+                "before": QualityStatus.QUARANTINED,
+                "after": verdict.status,
+                "note": "",
+                "reasons": verdict.reasons,
+            }
+            if verdict.review == "rejected":
+                params["reason_code"] = verdict.review_reason_code
+            extra.append(
+                (review_at, EventType.QUALITY_DECIDED, head.pk, ActorSource.MANUAL, params, None)
+            )
+        plan.events[1:1] = extra
+        lead.updated_at = max(event[0] for event in plan.events)
+
+    def _hold(self, plan: _Plan) -> None:
+        """A lead not sent to sales: nobody took it, called it or moved it."""
+        lead = plan.lead
+        lead.stage = self.stages["new"]
+        lead.owner_id = None
+        for name in (
+            "assigned_at",
+            "first_response_at",
+            "qualified_at",
+            "converted_at",
+            "rejected_at",
+            "recontact_at",
+            "verified_at",
+        ):
+            setattr(lead, name, None)
+        lead.verification, lead.verification_method = Verification.UNVERIFIED, ""
+        for point in plan.contacts:
+            point.verified, point.verified_at = False, None
+        plan.tasks = []
+        plan.events = plan.events[:1]
+        lead.updated_at = lead.created_at
+
+    def _delay_story(self, plan: _Plan, delay: dt.timedelta) -> None:
+        """Sales worked a released lead from its release on: move its story by the delay."""
+        lead = plan.lead
+        for name in (
+            "assigned_at",
+            "first_response_at",
+            "qualified_at",
+            "converted_at",
+            "rejected_at",
+            "recontact_at",
+            "verified_at",
+            "updated_at",
+        ):
+            value = getattr(lead, name)
+            if value is not None:
+                setattr(lead, name, value + delay)
+        for task in plan.tasks:
+            for name in ("created_at", "due_at", "done_at", "updated_at"):
+                value = getattr(task, name)
+                if value is not None:
+                    setattr(task, name, value + delay)
+        for point in plan.contacts:
+            if point.verified_at is not None:
+                point.verified_at += delay
+        events = [plan.events[0]]
+        for when, type_, actor_id, source, params, task in plan.events[1:]:
+            if type_ == EventType.TASK_CREATED and task is not None:
+                params = {**params, "due_at": task.due_at.isoformat()}
+            elif type_ == EventType.UPDATED and "recontact_at" in params.get("changes", {}):
+                params = {"changes": {"recontact_at": [None, lead.recontact_at.isoformat()]}}
+            elif type_ == EventType.CLASSIFIED and "verified_at" in params.get("changes", {}):
+                changes = dict(params["changes"])
+                changes["verified_at"] = [None, lead.verified_at.isoformat()]
+                params = {**params, "changes": changes}
+            events.append((when + delay, type_, actor_id, source, params, task))
+        plan.events = events
+
+    def _submissions(self, plans: list[_Plan]) -> tuple[list[_Row], list[_Row]]:
+        """The submission each lead came in with (and the contact-less ones kept as
+        interests), with one DecisionReason per reason: what the credibility report counts."""
+        submissions, reasons = [], []
+        for plan in plans:
+            lead, verdict = plan.lead, plan.verdict
+            if verdict is None:
+                continue
+            if lead.channel not in demo_quality.TYPED_IN and self.quality_rng.random() < 0.05:
+                submissions.append(
+                    self._submission(
+                        lead,
+                        outcome="interest",
+                        lead_id=None,
+                        reasons=[],
+                        received_at=lead.created_at
+                        - dt.timedelta(minutes=self.quality_rng.uniform(5, 3 * 24 * 60)),
+                    )
+                )
+            submission = self._submission(
+                lead,
+                outcome=verdict.outcome,
+                lead_id=lead.pk,
+                reasons=verdict.reasons,
+                received_at=lead.created_at,
+            )
+            submissions.append(submission)
+            if plan.received_params is not None:
+                plan.received_params["submission_id"] = submission.id
+            for item in verdict.reasons:
+                reasons.append(
+                    _Row.of(
+                        DecisionReason,
+                        submission_id=submission.id,
+                        lead_id=lead.pk,
+                        source_id=lead.source_id,
+                        stage=item["stage"],
+                        code=item["code"],
+                        outcome=verdict.outcome,
+                        points=item["points"],
+                        received_at=lead.created_at,
+                    )
+                )
+        return submissions, reasons
+
+    def _submission(
+        self,
+        lead: Lead,
+        *,
+        outcome: str,
+        lead_id: int | None,
+        reasons: list[dict[str, Any]],
+        received_at: dt.datetime,
+    ) -> _Row:
+        action = {
+            "created": "create",
+            "quarantined": "quarantine",
+            "rejected": "reject",
+            "interest": "interest",
+        }[outcome]
+        row = _Row.of(
+            Submission,
+            id=self.next_submission_id,
+            channel=lead.channel,
+            adapter="demo",
+            endpoint=DEMO_ENDPOINT,
+            received_at=received_at,
+            status=SubmissionStatus.PROCESSED,
+            outcome=outcome,
+            decision={"action": action, "reasons": reasons},
+            attempts=1,
+            processed_at=received_at,
+            lead_id=lead_id,
+            source_id=lead.source_id,
+        )
+        self.next_submission_id += 1
+        return row
 
     def _source_for(
         self, country: str, created: dt.datetime
@@ -905,6 +1164,8 @@ class _Builder:
 
         plan = _Plan(lead=lead, contacts=points)
         self._story(plan, data=data, team_name=team_name, product=product, channel=channel)
+        plan.source_key = source.key
+        self._quality(plan)
         return plan
 
     # --- the work on the lead -------------------------------------------------------

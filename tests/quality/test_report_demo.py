@@ -1,0 +1,96 @@
+"""`galena demo` shows the quality gate: held and rejected leads with realistic reasons,
+a review queue, and a bought list that the credibility report shows as less credible."""
+
+import datetime as dt
+import io
+from collections import Counter
+
+import pytest
+from django.core.management import call_command
+from django.utils import timezone
+
+from galena.intake.models import DecisionReason, Submission
+from galena.leads.models import EventType, Lead, LeadEvent
+from galena.leads.services import Actor
+from galena.quality.selectors import Period, source_credibility
+from galena.quality.services import lead_quality_release
+
+LEADS = 2500
+
+
+@pytest.fixture(autouse=True)
+def static_root(settings, tmp_path):
+    settings.STATIC_ROOT = tmp_path / "static"
+
+
+@pytest.fixture
+def loaded(db):
+    call_command(
+        "demo", "--no-serve", "--leads", str(LEADS), stdout=io.StringIO(), stderr=io.StringIO()
+    )
+
+
+def test_demo_leads_come_with_submissions_reasons_and_reviews(loaded):
+    leads = Submission.objects.filter(lead__isnull=False)
+    assert leads.count() == LEADS
+    assert Submission.objects.filter(outcome="interest", lead__isnull=True).exists()
+    statuses = Counter(Lead.objects.values_list("quality_status", flat=True))
+    assert statuses["quarantined"] > 0 and statuses["rejected"] > 0 and statuses["accepted"] > 0
+    for lead in Lead.objects.exclude(quality_reasons=[]):
+        codes = sorted(r["code"] for r in lead.quality_reasons)
+        stored = sorted(DecisionReason.objects.filter(lead=lead).values_list("code", flat=True))
+        assert codes == stored
+        assert all(r["message"] and r["evidence"] for r in lead.quality_reasons)
+    reasons = set(DecisionReason.objects.values_list("code", flat=True))
+    assert {"honeypot", "too_fast", "disposable_email", "test_value", "phone_invalid"} <= reasons
+
+    # held and rejected leads were never worked
+    for lead in Lead.objects.exclude(quality_status="accepted"):
+        assert lead.owner_id is None and lead.stage.code == "new"
+        assert not lead.tasks.exists()
+        types = set(lead.events.values_list("type", flat=True))
+        assert types <= {
+            EventType.CREATED,
+            EventType.SUBMISSION_RECEIVED,
+            EventType.QUALITY_DECIDED,
+        }
+
+    # reviewed leads carry the reviewer's decision
+    decisions = LeadEvent.objects.filter(type=EventType.QUALITY_DECIDED).select_related("lead")
+    assert {event.params["decision"] for event in decisions} == {"released", "rejected"}
+    for event in decisions:
+        assert event.actor.profile.role == "head_of_sales"
+        assert event.lead.quality_status == event.params["after"]
+        assert Submission.objects.get(lead=event.lead).outcome == "quarantined"
+
+
+def test_the_bought_lists_look_less_credible_and_the_queue_can_be_worked(loaded, admin_user):
+    today = timezone.localdate()
+    report = source_credibility(
+        user=admin_user, period=Period(start=today - dt.timedelta(days=200), end=today)
+    )
+
+    bought = [row for row in report.rows if row.name.startswith("Bought list")]
+    own = [row for row in report.rows if not row.name.startswith("Bought list")]
+    own_rate = sum(row.pseudo for row in own) / sum(row.leads for row in own)
+    assert len(bought) == 2
+    assert own_rate < 0.06
+    assert all(row.pseudo_rate > 4 * own_rate for row in bought)
+    assert all(row.name.startswith("Bought list") for row in report.rows[:2])
+    assert report.total.waiting > 0 and report.total.released > 0
+
+    # and the queue can be worked
+    waiting = list(Lead.objects.filter(quality_status="quarantined").values_list("pk", flat=True))
+
+    outcome = lead_quality_release(actor=Actor(user=admin_user), leads=waiting)
+
+    assert len(outcome.changed) == len(waiting)
+    assert not Lead.objects.filter(quality_status="quarantined").exists()
+
+
+def test_wiping_the_demo_removes_its_submissions(loaded):
+    call_command(
+        "demo", "--no-serve", "--reset", "--leads", "50", stdout=io.StringIO(), stderr=io.StringIO()
+    )
+
+    assert Submission.objects.filter(lead__isnull=False).count() == 50
