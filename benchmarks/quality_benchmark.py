@@ -18,7 +18,8 @@ Reports, for "caught" = quarantined or rejected:
     .venv/bin/python benchmarks/quality_benchmark.py [--count 20000] [--seed 1]
         [--batch-size 50] [--database-url postgres://postgres@127.0.0.1:5432/galena_bench_quality]
         [--mix bot_fast=0.05,...] [--examples 5] [--report /tmp/quality-report.json]
-        [--write-docs]
+        [--write-docs [--notes analysis.md]]
+    .venv/bin/python benchmarks/quality_benchmark.py --docs-from REPORT [--notes analysis.md]
 
 Without --database-url the database is a throw-away SQLite file; a PostgreSQL database named
 by --database-url is dropped and created anew.
@@ -520,24 +521,44 @@ def machine(database: str) -> str:
     )
 
 
-def write_docs(result: dict, args, database: str, stages: list[str], command: str) -> None:
+def write_docs(run: dict, notes: str = "") -> None:
+    """Rewrite this benchmark's section of docs/benchmarks.md from a run's record."""
     from benchmarks.docs import replace_section
 
+    result = run["result"]
+    stages = ", ".join(f"`{s}`" for s in run["stages"]) or "none"
     body = f"""`benchmarks/quality_benchmark.py` generates a labelled day of {result["total"]:,} web
-submissions (`benchmarks/quality_data.py`, seed {args.seed}): genuine people from Romania,
+submissions (`benchmarks/quality_data.py`, seed {run["seed"]}): genuine people from Romania,
 Moldova, Russia, Ukraine, Spain, Finland, the UK, the US and a dozen other countries (Latin
 and Cyrillic names with apostrophes, hyphens, particles and diacritics, short Asian names;
 mobile and fixed numbers in national and international shapes; providers' and company
 e-mails; honest typos; autofill speed; offices behind one address; an exhibition stand's
 tablet; people coming back on another form) and pseudo-leads of eleven kinds. It stores them
-as the capture API does and processes them in received order, {args.batch_size} at a time,
-through the configured stages ({", ".join(f"`{s}`" for s in stages) or "none"}).
+as the capture API does and processes them in received order, {run["batch_size"]} at a time,
+through the configured stages ({stages}).
 
-Run: `{command}` on {time.strftime("%Y-%m-%d")}, {machine(database)}.
+Run: `{run["command"]}` on {run["date"]} at commit {run["commit"]}, {run["machine"]}.
 
 {tables(result)}
 """
+    if notes.strip():
+        body += "\n" + notes.strip() + "\n"
     replace_section(SECTION, body)
+
+
+def git_commit() -> str:
+    import subprocess
+
+    try:
+        return subprocess.run(
+            ["git", "rev-parse", "--short", "HEAD"],
+            cwd=ROOT,
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout.strip()
+    except (OSError, subprocess.CalledProcessError):
+        return "unknown"
 
 
 def print_examples(found: dict[str, list[dict]], limit: int) -> None:
@@ -574,9 +595,23 @@ def main() -> int:
         "--report", type=Path, default=Path(tempfile.gettempdir()) / "galena-quality-report.json"
     )
     parser.add_argument("--write-docs", action="store_true")
+    parser.add_argument(
+        "--notes", type=Path, help="a Markdown file of analysis added under the figures"
+    )
+    parser.add_argument(
+        "--docs-from",
+        type=Path,
+        metavar="REPORT",
+        help="rewrite the docs section from a saved --report (with --notes) and stop",
+    )
     args = parser.parse_args()
 
     sys.path.insert(0, str(ROOT))
+    notes = args.notes.read_text() if args.notes else ""
+    if args.docs_from:
+        write_docs(json.loads(args.docs_from.read_text())["run"], notes)
+        print("updated docs/benchmarks.md")
+        return 0
     from benchmarks.quality_data import generate, parse_mix
 
     day = args.day or (dt.datetime.now(dt.UTC) - dt.timedelta(days=1)).date()
@@ -599,28 +634,38 @@ def main() -> int:
     print()
     print(tables(result))
     print_examples(found, args.examples)
+    command = "python benchmarks/quality_benchmark.py" + "".join(
+        f" {flag} {value}"
+        for flag, value, default in (
+            ("--count", args.count, 20_000),
+            ("--seed", args.seed, 1),
+            ("--batch-size", args.batch_size, 50),
+            ("--mix", args.mix, ""),
+        )
+        if value != default
+    )
+    if args.database_url:
+        command += " --database-url postgres://…"
+    record = {
+        "result": result,
+        "seed": args.seed,
+        "batch_size": args.batch_size,
+        "stages": stages,
+        "command": command + " --write-docs",
+        "date": time.strftime("%Y-%m-%d"),
+        "commit": git_commit(),
+        "machine": machine(database),
+    }
     args.report.write_text(
         json.dumps(
-            {"figures": result, "items": mistakes(outcomes, flagged=True)},
+            {"run": record, "items": mistakes(outcomes, flagged=True)},
             ensure_ascii=False,
             indent=1,
         )
     )
     print(f"\nevery misclassified (and flagged genuine) item: {args.report}")
     if args.write_docs:
-        command = "python benchmarks/quality_benchmark.py" + "".join(
-            f" {flag} {value}"
-            for flag, value, default in (
-                ("--count", args.count, 20_000),
-                ("--seed", args.seed, 1),
-                ("--batch-size", args.batch_size, 50),
-                ("--mix", args.mix, ""),
-            )
-            if value != default
-        )
-        if args.database_url:
-            command += " --database-url postgres://…"
-        write_docs(result, args, database, stages, command + " --write-docs")
+        write_docs(record, notes)
         print("updated docs/benchmarks.md")
     return 0
 
