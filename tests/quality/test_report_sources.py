@@ -11,7 +11,7 @@ from django.utils import timezone
 
 from galena.core.errors import PermissionDenied, ValidationFailed
 from galena.intake.models import Submission
-from galena.quality.selectors import Period, source_credibility
+from galena.quality.selectors import Period, reason_label, reason_labels, source_credibility
 from tests.factories import SourceFactory
 from tests.quality.review_helpers import EMAIL_TYPO, HONEYPOT, TOO_FAST, interest, submitted_lead
 
@@ -252,7 +252,9 @@ def test_the_page_shows_the_table_with_totals(client, marketer, data):
     assert text.index("Bought list") < text.index("Website")
     assert "83.3 %" in text and "20.0 %" in text and "50.0 %" in text
     assert "Total" in text and "<tfoot>" in text
-    assert "Honeypot" in text and "Too fast" in text and "Email typo" in text
+    labels = reason_labels()  # the checks' names as configured, else the code made readable
+    for code in ("honeypot", "too_fast", "email_typo"):
+        assert f'title="{code}">{reason_label(code, labels)}</th>' in text
     assert 'aria-sort="descending"' in text
 
 

@@ -186,3 +186,54 @@ def test_the_same_lead_twice_in_a_selection_is_decided_once(head, held):
 
     assert len(outcome.changed) == 1
     assert decisions().count() == 1
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_two_reviewers_deciding_at_once_decide_once(head, admin_user, team):
+    """One releases while the other rejects the same held leads: each lead gets exactly one
+    decision, and the second reviewer is told which leads were already decided."""
+    import threading
+
+    from django.db import connection
+
+    leads = [submitted_lead(team=team, reasons=[TOO_FAST]) for _ in range(3)]
+    ids = [lead.pk for lead in leads]
+    barrier = threading.Barrier(2)
+    outcomes = {}
+
+    def decide(name, user, service):
+        try:
+            barrier.wait()
+            outcomes[name] = service(actor=Actor(user=user), leads=ids)
+        finally:
+            connection.close()
+
+    threads = [
+        threading.Thread(target=decide, args=("release", head, lead_quality_release)),
+        threading.Thread(target=decide, args=("reject", admin_user, lead_quality_reject)),
+    ]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+
+    released, rejected = outcomes["release"], outcomes["reject"]
+    # whoever locked first decided all three; the other found them decided (a reject after a
+    # release is allowed: accepted leads may still be rejected as pseudo-leads)
+    assert len(released.changed) + len(released.skipped) == 3
+    statuses = {lead.quality_status for lead in type(leads[0]).objects.filter(pk__in=ids)}
+    if released.changed and rejected.changed:
+        assert statuses == {"rejected"}
+        assert decisions().count() == 6
+    else:
+        assert len(statuses) == 1
+        assert decisions().count() == 3
+    for lead_id in ids:
+        befores = list(
+            decisions()
+            .filter(lead_id=lead_id)
+            .order_by("id")
+            .values_list("params__before", flat=True)
+        )
+        assert befores in (["quarantined"], ["quarantined", "accepted"])
