@@ -723,14 +723,17 @@ def _test_phone(phone: PhoneFact) -> str:
     digits = re.sub(r"\D", "", phone.raw)
     if _test_digits(digits):
         return phone.raw
-    e164 = phone.result.e164
-    if e164:
-        number = phonenumbers.parse(e164)
-        national = str(number.national_number)
-        # the whole national number, or all of it after its first digit: +70000000000,
-        # +7 900 000 00 00, +40 123 456 789
-        if _test_digits(national) or (len(national) >= 8 and len(set(national[1:])) == 1):
-            return phone.raw
+    try:
+        number = phonenumbers.parse(phone.raw, phone.result.region or None)
+    except phonenumbers.NumberParseException:
+        return ""
+    # the digits after the country code (national_number drops leading zeros: "+7 000…")
+    code = str(number.country_code)
+    national = digits[len(code) :] if phone.raw.strip().startswith("+") else digits.lstrip("0")
+    # the whole national number, or all of it after its first digit: +70000000000,
+    # +7 900 000 00 00, +33 1 23 45 67 89 (valid or not: nobody has these)
+    if _test_digits(national) or (len(national) >= 8 and len(set(national[1:])) == 1):
+        return phone.raw
     return ""
 
 
@@ -781,7 +784,9 @@ def test_value(facts: Facts, params, context: CheckContext) -> Reason | None:
 )
 def disposable_email(facts: Facts, params, context: CheckContext) -> Reason | None:
     for email in facts.emails:
-        if not email.result.valid:
+        if not email.result.valid or email.result.suggestion:
+            # a typo of a big provider's domain (gmial.com) is on the disposable lists as a
+            # catch-all trap; the person meant the provider: email_typo says so
             continue
         domain = email.result.value.lower().rpartition("@")[2]
         listed = next((d for d in _domain_and_parents(domain) if d in DISPOSABLE_DOMAINS), "")
@@ -808,6 +813,8 @@ def gibberish_name(facts: Facts, params, context) -> Reason | None:
     score = facts.name.gibberish_score
     if not facts.name.raw.strip() or score < float(params["threshold"]):
         return None
+    if _test_name(facts.name):
+        return None  # "asdf", "Test": test_value counts it, once
     return reason(
         "gibberish_name",
         _("The name %(name)s does not read like a name.") % {"name": facts.name.raw},
