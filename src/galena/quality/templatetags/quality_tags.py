@@ -34,7 +34,8 @@ def quality_panel(lead, user) -> dict[str, Any]:
     """What the card's quality panel shows: the reasons with labels, the last review
     decision, and whether this user may decide (two queries at most)."""
     reasons = lead.quality_reasons or []
-    labels = selectors.reason_labels() if reasons else {}
+    reviewer = access.can_assign(user)
+    labels = selectors.reason_labels() if reasons or reviewer else {}
     last_decision = (
         lead.events.filter(type=EventType.QUALITY_DECIDED, actor__isnull=False)
         .select_related("actor")
@@ -43,12 +44,16 @@ def quality_panel(lead, user) -> dict[str, Any]:
         if lead.quality_status != QualityStatus.UNKNOWN
         else None
     )
-    reviewer = access.can_assign(user)
+    own_codes = {r.get("code") for r in reasons if isinstance(r, dict)}
     return {
         "reasons": selectors.present_reasons(reasons, labels),
         "last_decision": last_decision,
         "can_release": reviewer and lead.quality_status == QualityStatus.QUARANTINED,
         "can_reject": reviewer
         and lead.quality_status in (QualityStatus.QUARANTINED, QualityStatus.ACCEPTED),
-        "reject_reasons": sorted(labels.items(), key=lambda item: str(item[1]).casefold()),
+        # the lead's own reasons first: the likeliest grounds for a rejection
+        "reject_reasons": sorted(
+            labels.items(),
+            key=lambda item: (item[0] not in own_codes, str(item[1]).casefold()),
+        ),
     }
