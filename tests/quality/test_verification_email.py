@@ -236,6 +236,60 @@ def test_an_expired_link_says_so_and_writes_nothing(client, lead, monkeypatch):
     assert events(lead, EventType.VERIFIED) == []
 
 
+def test_an_expired_link_offers_a_new_one_that_works(client, lead, monkeypatch):
+    url = page_url(token_for(lead))
+    later(monkeypatch, EIGHT_DAYS)
+    assert 'name="action" value="renew"' in client.get(url).text
+
+    response = client.post(url, {"action": "renew"})
+
+    assert response.status_code == 200
+    assert "A new confirmation link is on its way" in response.text
+    (message,) = mail.outbox
+    assert message.to == ["ana@solaris.example"]
+    (sent,) = events(lead, EventType.VERIFICATION_SENT)
+    assert sent.actor_source == ActorSource.WEB_FORM
+    fresh = link_in(message.body).removeprefix("http://testserver-site")
+    assert client.post(fresh).status_code == 200
+    lead.refresh_from_db()
+    assert lead.verification == "verified"
+
+
+def test_a_new_link_is_not_sent_again_within_minutes(client, lead, monkeypatch):
+    url = page_url(token_for(lead))
+    later(monkeypatch, EIGHT_DAYS)
+    client.post(url, {"action": "renew"})
+
+    again = client.post(url, {"action": "renew"})
+
+    assert again.status_code == 429
+    assert "sent a few minutes ago" in again.text
+    assert len(mail.outbox) == 1
+
+
+@pytest.mark.parametrize(
+    ("token", "status"), [(lambda lead: token_for(lead), 200), (lambda lead: "made-up", 400)]
+)
+def test_only_an_expired_link_can_ask_for_a_new_one(client, lead, token, status):
+    response = client.post(page_url(token(lead)), {"action": "renew"})
+
+    assert response.status_code == status
+    assert mail.outbox == []
+    lead.refresh_from_db()
+    assert lead.verification == "unverified"
+
+
+def test_an_expired_link_to_a_confirmed_address_says_already_confirmed(client, lead, monkeypatch):
+    token = token_for(lead)
+    lead_email_confirm(token=token)
+    later(monkeypatch, EIGHT_DAYS)
+
+    response = client.get(page_url(token))
+
+    assert response.status_code == 200
+    assert "Already confirmed" in response.text
+
+
 def test_a_link_works_until_the_configured_age(client, lead, monkeypatch, settings):
     settings.QUALITY_CONFIRMATION_MAX_AGE_DAYS = 10
     url = page_url(token_for(lead))

@@ -105,7 +105,9 @@ class ConfirmationState(StrEnum):
     READY = "ready"  # valid: the page offers the button
     CONFIRMED = "confirmed"  # the POST just verified
     ALREADY = "already"  # this address was confirmed before
-    EXPIRED = "expired"  # signed by us, too old
+    EXPIRED = "expired"  # signed by us, too old: the page offers a new link
+    RENEWED = "renewed"  # a new link was just sent
+    RENEWED_RECENTLY = "renewed_recently"  # a link went out minutes ago: no other yet
     INVALID = "invalid"  # not signed by us: tampered, cut, made up
     GONE = "gone"  # the lead or this address is no longer on file
 
@@ -116,9 +118,14 @@ CONFIRMATION_STATUS = {
     ConfirmationState.CONFIRMED: 200,
     ConfirmationState.ALREADY: 200,
     ConfirmationState.EXPIRED: 410,
+    ConfirmationState.RENEWED: 200,
+    ConfirmationState.RENEWED_RECENTLY: 429,
     ConfirmationState.INVALID: 400,
     ConfirmationState.GONE: 410,
 }
+# Whoever holds an expired link may ask for a new one, but not more often than this: the
+# page must not become a way to flood someone's inbox.
+RENEW_INTERVAL = dt.timedelta(minutes=10)
 
 
 @dataclass(frozen=True)
@@ -157,12 +164,11 @@ def _email_point(lead: Lead, digest: str) -> ContactPoint | None:
 
 def _resolve(token: str, *, for_update: bool, max_age: dt.timedelta | None = None):
     """(state, lead, contact point) for a token; lead and point are None unless found."""
+    expired = False
     try:
         read = _read_token(token, max_age=confirmation_max_age() if max_age is None else max_age)
     except signing.SignatureExpired:
-        read = _read_token(token, max_age=None)
-        lead = Lead.objects.filter(pk=read[0]).first() if read else None
-        return ConfirmationState.EXPIRED, lead, None
+        read, expired = _read_token(token, max_age=None), True
     if read is None:
         return ConfirmationState.INVALID, None, None
     lead_id, digest = read
@@ -175,6 +181,8 @@ def _resolve(token: str, *, for_update: bool, max_age: dt.timedelta | None = Non
         return ConfirmationState.GONE, lead, None
     if point.verified:
         return ConfirmationState.ALREADY, lead, point
+    if expired:
+        return ConfirmationState.EXPIRED, lead, point
     return ConfirmationState.READY, lead, point
 
 
@@ -220,6 +228,27 @@ def lead_email_confirm(*, token: str, max_age: dt.timedelta | None = None) -> Co
         lead_verified="verification" in fields,
     )
     return _confirmation(ConfirmationState.CONFIRMED, lead)
+
+
+@transaction.atomic
+def lead_confirmation_renew(*, token: str, max_age: dt.timedelta | None = None) -> Confirmation:
+    """Send a fresh link for an expired one (the expired page's button), at most once per
+    RENEW_INTERVAL per lead; anything but an expired link is answered as it stands."""
+    state, lead, point = _resolve(token, for_update=True, max_age=max_age)
+    if state != ConfirmationState.EXPIRED:
+        return _confirmation(state, lead)
+    recently = lead.events.filter(
+        type=EventType.VERIFICATION_SENT, occurred_at__gte=timezone.now() - RENEW_INTERVAL
+    )
+    if recently.exists():
+        return _confirmation(ConfirmationState.RENEWED_RECENTLY, lead)
+    try:
+        lead_confirmation_send(
+            lead=lead, email=point.value, actor=Actor(user=None, source=ActorSource.WEB_FORM)
+        )
+    except ValidationFailed:
+        return _confirmation(ConfirmationState.GONE, lead)
+    return _confirmation(ConfirmationState.RENEWED, lead)
 
 
 def language_for(code: str) -> str:

@@ -33,7 +33,9 @@ from galena.quality.verification import CALL_NOTE_MAX, CallOutcome, Confirmation
 @csrf_protect
 @require_http_methods(["GET", "POST"])
 def verify_confirm(request: HttpRequest, token: str) -> HttpResponse:
-    if request.method == "POST":
+    if request.method == "POST" and request.POST.get("action") == "renew":
+        confirmation = verification.lead_confirmation_renew(token=token)
+    elif request.method == "POST":
         confirmation = verification.lead_email_confirm(token=token)
     else:
         confirmation = verification.confirmation_check(token=token)
