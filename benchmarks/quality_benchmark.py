@@ -628,6 +628,7 @@ def main() -> int:
     stages = list(settings.INTAKE_STAGES)
     print(f"database: {database}; stages: {', '.join(stages) or 'NONE CONFIGURED'}")
     forms = create_forms(dataset)
+    commit = git_commit()  # the code the run uses, before anyone commits more
     outcomes, timers = run(dataset, forms, args.batch_size)
     result = figures(outcomes, timers)
     found = mistakes(outcomes)
@@ -653,7 +654,7 @@ def main() -> int:
         "stages": stages,
         "command": command + " --write-docs",
         "date": time.strftime("%Y-%m-%d"),
-        "commit": git_commit(),
+        "commit": commit,
         "machine": machine(database),
     }
     args.report.write_text(
