@@ -98,3 +98,24 @@ def test_the_cards_queries_do_not_grow_with_the_history(
 
     with django_assert_max_num_queries(len(short.captured_queries)):
         client.get(url)
+
+
+def test_a_lead_verified_by_a_source_match_names_the_other_source(client, manager, lead):
+    lead.verification, lead.verification_method = "verified", "source_match"
+    lead.quality_reasons = [
+        {
+            "stage": "verification",
+            "code": "source_match",
+            "message": "The same phone came from another source: Expo 2026.",
+            "evidence": {"lead_id": 4321, "source_id": 9, "source": "Expo 2026", "kind": "phone"},
+            "points": 0,
+            "suggestion": "",
+        }
+    ]
+    lead.save()
+
+    html = panel(card(client, manager, lead))
+
+    assert "Match with another source" in html
+    assert "the same contact came from Expo 2026" in html
+    assert f'href="{reverse("lead-detail", args=[4321])}"' in html

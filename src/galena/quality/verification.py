@@ -322,16 +322,14 @@ def lead_confirmation_send(
     point = _pick_email(lead, email)
     now = timezone.now()
     expires_at = now + confirmation_max_age()
-    event = _event(
-        lead,
-        actor,
-        EventType.VERIFICATION_SENT,
-        occurred_at=now,
-        method=VerificationMethod.EMAIL.value,
-        email=point.value,
-        submission_id=submission_id,
-        expires_at=expires_at.isoformat(),
-    )
+    params: dict[str, Any] = {
+        "method": VerificationMethod.EMAIL.value,
+        "email": point.value,
+        "expires_at": expires_at.isoformat(),
+    }
+    if submission_id is not None:
+        params["submission_id"] = submission_id
+    event = _event(lead, actor, EventType.VERIFICATION_SENT, occurred_at=now, **params)
     # sent last: if the mail server refuses, the event rolls back and a retry sends again
     _send_confirmation_email(
         lead=lead,

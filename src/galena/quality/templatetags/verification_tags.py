@@ -28,8 +28,17 @@ def verification_panel(lead, contacts=None) -> dict[str, Any]:
     outcomes = dict(CallOutcome.choices)
     for event in events:
         event.outcome_label = outcomes.get(event.params.get("outcome"), "")
+    match = next(
+        (
+            reason.get("evidence") or {}
+            for reason in lead.quality_reasons or []
+            if isinstance(reason, dict) and reason.get("code") == "source_match"
+        ),
+        None,
+    )
     return {
         "events": events,
+        "match": match,
         "emails": [
             p for p in points if p.kind == ContactKind.EMAIL and p.is_valid and not p.verified
         ],
