@@ -20,6 +20,7 @@ from galena.leads.services import Actor
 REVIEW_BATCH_LIMIT = 500
 NOTE_MAX_LENGTH = 1000
 REASON_CODE = re.compile(r"^[a-z0-9][a-z0-9_.-]{0,59}$")
+NO_LEADS_CHOSEN = "Choose at least one lead."
 
 
 @dataclass
@@ -40,7 +41,7 @@ def _lead_ids(leads: Iterable[Lead | int]) -> list[int]:
         if lead_id not in ids:
             ids.append(lead_id)
     if not ids:
-        raise ValidationFailed({"lead_ids": "Choose at least one lead."})
+        raise ValidationFailed({"lead_ids": NO_LEADS_CHOSEN})
     if len(ids) > REVIEW_BATCH_LIMIT:
         raise ValidationFailed(
             {"lead_ids": f"Decide on at most {REVIEW_BATCH_LIMIT} leads at a time."}

@@ -236,7 +236,7 @@ def review_decide(request: HttpRequest) -> HttpResponse:
 
 
 def _service_message(error: ApplicationError) -> str:
-    if error.field == "lead_ids" and "at least one" in error.message:
+    if error.field == "lead_ids" and error.message == services.NO_LEADS_CHOSEN:
         return _("Choose at least one lead first.")
     if error.field == "lead_ids":
         return _("Too many leads at once: decide on one page of the queue at a time.")
