@@ -358,7 +358,7 @@ def source_report(request: HttpRequest) -> HttpResponse:
     report = selectors.source_credibility(user=request.user, period=_report_period(form), sort=sort)
     labels = selectors.reason_labels()
     if params.get("format") == "csv":
-        return _report_csv(report, labels)
+        return _report_csv(report)
     for row in [*report.rows, report.total]:
         row.reason_cells = [row.reasons.get(code, 0) for code in report.reason_codes]
     query = QueryDict(mutable=True)
@@ -385,7 +385,10 @@ class _Line:
         return text
 
 
-def _report_csv(report: selectors.CredibilityReport, labels: dict[str, str]) -> HttpResponse:
+def _report_csv(report: selectors.CredibilityReport) -> HttpResponse:
+    # translated now: the lines are written after the request's language is deactivated
+    total_label, no_source = _("Total"), _("No source")
+
     def lines() -> Iterator[str]:
         writer = csv.writer(_Line())
         yield writer.writerow(
@@ -411,7 +414,7 @@ def _report_csv(report: selectors.CredibilityReport, labels: dict[str, str]) -> 
             ]
         )
         for row in [*report.rows, report.total]:
-            name = _("Total") if row.is_total else (row.name or _("No source"))
+            name = total_label if row.is_total else (row.name or no_source)
             yield writer.writerow(
                 [
                     spreadsheet_safe(value)
