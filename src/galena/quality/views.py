@@ -356,9 +356,9 @@ def source_report(request: HttpRequest) -> HttpResponse:
     if sort.lstrip("-") not in selectors.REPORT_SORTS:
         sort = selectors.DEFAULT_REPORT_SORT
     report = selectors.source_credibility(user=request.user, period=_report_period(form), sort=sort)
-    labels = selectors.reason_labels()
     if params.get("format") == "csv":
         return _report_csv(report)
+    labels = selectors.reason_labels()
     for row in [*report.rows, report.total]:
         row.reason_cells = [row.reasons.get(code, 0) for code in report.reason_codes]
     query = QueryDict(mutable=True)
