@@ -12,6 +12,7 @@ from galena.quality.verification import (
     lead_call_log,
     lead_confirmation_send,
     lead_email_confirm,
+    lead_verify_by_source_match,
 )
 from tests.quality.verification_helpers import create_lead, manual
 
@@ -119,3 +120,13 @@ def test_a_lead_verified_by_a_source_match_names_the_other_source(client, manage
     assert "Match with another source" in html
     assert "the same contact came from Expo 2026" in html
     assert f'href="{reverse("lead-detail", args=[4321])}"' in html
+
+
+def test_an_earlier_lead_verified_by_a_later_match_links_to_it(client, manager, lead):
+    later_lead = create_lead(actor=manual(manager), phone="+40722123456", email="")
+    lead_verify_by_source_match(lead_id=later_lead.pk, matched_lead_id=lead.pk)
+
+    html = panel(card(client, manager, lead))
+
+    assert "another source brought the same contact" in html
+    assert f'href="{reverse("lead-detail", args=[later_lead.pk])}"' in html

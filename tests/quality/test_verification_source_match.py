@@ -9,13 +9,13 @@ from django.test import override_settings
 from django.utils import timezone
 
 from galena.intake import batching
-from galena.intake.contract import Action, Attribution, ParsedSubmission
+from galena.intake.contract import Action, Attribution, FollowUp, ParsedSubmission
 from galena.intake.models import DecisionReason, Form
 from galena.intake.pipeline import run_stages
 from galena.intake.services import submission_process, submission_receive
-from galena.leads.models import QualityStatus
+from galena.leads.models import ActorSource, EventType, LeadEvent, QualityStatus
 from galena.leads.services import ContactInput
-from galena.quality.verification import source_match
+from galena.quality.verification import lead_verify_by_source_match, source_match
 from tests.factories import SourceFactory
 from tests.quality.verification_helpers import create_lead
 
@@ -79,6 +79,27 @@ def test_a_phone_another_source_brought_verifies_the_new_lead(website, known):
     assert reason.evidence["lead_id"] == known.pk
     assert reason.evidence["source"] == "Expo 2026"
     assert decision.action == Action.CREATE
+
+
+def test_the_match_asks_to_verify_the_earlier_lead_too(website, known):
+    (decision,) = decide(parsed(website, phone("+40722123456")))
+
+    assert decision.follow_ups == [
+        FollowUp(
+            task="galena.quality.tasks.verify_matched_lead",
+            params={"matched_lead_id": known.pk},
+        )
+    ]
+
+
+def test_an_earlier_lead_already_verified_is_not_asked_again(website, known):
+    known.verification = "verified"
+    known.save()
+
+    (decision,) = decide(parsed(website, phone("+40722123456")))
+
+    assert decision.lead_fields["verification"] == "verified"
+    assert decision.follow_ups == []
 
 
 def test_an_email_matches_whatever_its_case(website, known):
@@ -279,3 +300,46 @@ def test_after_the_quality_stage_a_double_opt_in_form_mails_and_a_match_verifies
     assert lead.verification_method == "source_match"
     (message,) = mail.outbox
     assert message.to == ["ana.marin@gmail.com"]
+
+
+@ONLY_THIS_STAGE
+def test_after_the_commit_the_earlier_lead_is_verified_by_the_match(form, known, monkeypatch):
+    monkeypatch.setattr(
+        "galena.intake.services.transaction.on_commit", lambda callback, using=None: callback()
+    )
+    submission = receive(form, {"name": "Ana Marin", "phone": "0722 123 456"})
+
+    new = submission_process(submission_id=submission.pk).lead
+
+    known.refresh_from_db()
+    assert (known.verification, known.verification_method) == ("verified", "source_match")
+    event = LeadEvent.objects.get(lead=known, type=EventType.VERIFIED)
+    assert event.actor_source == ActorSource.SYSTEM
+    assert event.params == {
+        "method": "source_match",
+        "lead_id": new.pk,
+        "submission_id": submission.pk,
+    }
+
+
+@pytest.mark.parametrize("held", ["new", "earlier"])
+def test_a_held_or_rejected_lead_verifies_nothing_after_the_fact(website, known, held):
+    new = create_lead(phone="+40722123456", email="")
+    target = new if held == "new" else known
+    target.quality_status = QualityStatus.QUARANTINED
+    target.save()
+
+    assert lead_verify_by_source_match(lead_id=new.pk, matched_lead_id=known.pk) is False
+
+    known.refresh_from_db()
+    assert known.verification == "unverified"
+    assert not LeadEvent.objects.filter(lead=known, type=EventType.VERIFIED).exists()
+
+
+def test_verifying_the_earlier_lead_twice_writes_one_event(known):
+    new = create_lead(phone="+40722123456", email="")
+
+    assert lead_verify_by_source_match(lead_id=new.pk, matched_lead_id=known.pk) is True
+    assert lead_verify_by_source_match(lead_id=new.pk, matched_lead_id=known.pk) is False
+
+    assert LeadEvent.objects.filter(lead=known, type=EventType.VERIFIED).count() == 1

@@ -31,3 +31,14 @@ def send_confirmation(
         logger.info("quality: no confirmation e-mail for lead %s: %s", lead_id, error.message)
         return False
     return event is not None
+
+
+@shared_task(acks_late=True)
+def verify_matched_lead(
+    *, lead_id: int, matched_lead_id: int, submission_id: int | None = None, **params
+) -> bool:
+    """Verify the earlier lead a new submission from another source matched; idempotent
+    (a verified lead stays as it is)."""
+    return verification.lead_verify_by_source_match(
+        lead_id=lead_id, matched_lead_id=matched_lead_id, submission_id=submission_id
+    )

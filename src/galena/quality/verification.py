@@ -35,7 +35,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from galena.core.errors import ValidationFailed
-from galena.intake.contract import Action, Decision, Reason
+from galena.intake.contract import Action, Decision, FollowUp, Reason
 from galena.leads import access
 from galena.leads.models import (
     ActorSource,
@@ -416,8 +416,36 @@ def lead_call_log(*, actor: Actor, lead: Lead, outcome: str, note: str = "") -> 
 # --- the intake stage: a match with another, independent source -----------------------
 
 MATCHED_KINDS = (ContactKind.PHONE, ContactKind.EMAIL)
+MATCHED_LEAD_TASK = "galena.quality.tasks.verify_matched_lead"
 # a lead held or rejected by the quality gate vouches for nobody
 _UNTRUSTED = (QualityStatus.REJECTED, QualityStatus.QUARANTINED)
+
+
+@transaction.atomic
+def lead_verify_by_source_match(
+    *, lead_id: int, matched_lead_id: int, submission_id: int | None = None
+) -> bool:
+    """Verify an earlier lead that a new submission from another, independent source
+    matched (the stage checked independence); not when either lead is held or rejected.
+    True when the earlier lead became verified."""
+    written = Lead.objects.filter(pk=lead_id).values_list("quality_status", flat=True).first()
+    if written is None or written in _UNTRUSTED:
+        return False
+    lead = Lead.objects.select_for_update().filter(pk=matched_lead_id).first()
+    if lead is None or lead.verification == Verification.VERIFIED:
+        return False
+    if lead.quality_status in _UNTRUSTED:
+        return False
+    now = timezone.now()
+    lead.verification = Verification.VERIFIED
+    lead.verification_method = VerificationMethod.SOURCE_MATCH
+    lead.verified_at = now
+    lead.save(update_fields=["verification", "verification_method", "verified_at", "updated_at"])
+    params: dict[str, Any] = {"method": VerificationMethod.SOURCE_MATCH.value, "lead_id": lead_id}
+    if submission_id is not None:
+        params["submission_id"] = submission_id
+    _event(lead, Actor.system(), EventType.VERIFIED, occurred_at=now, **params)
+    return True
 
 
 @dataclass(frozen=True)
@@ -426,6 +454,7 @@ class KnownContact:
     source_id: int
     source_name: str
     vendor: str
+    verified: bool = False
 
 
 def _applies(decision: Decision) -> bool:
@@ -494,6 +523,7 @@ class SourceMatch:
                 "lead__source_id",
                 "lead__source__name",
                 "lead__source__vendor",
+                "lead__verification",
             )
         )
         # the batch's own sources ride along (kind "") so vendors cost no second query
@@ -507,14 +537,23 @@ class SourceMatch:
                 "pk",
                 "name",
                 "vendor",
+                Value("", output_field=CharField()),
             )
         )
         rows = contacts.union(sources, all=True).order_by()
         vendors: dict[int, str] = {}
-        for kind, value, lead_id, source_id, source_name, vendor in rows:
+        for kind, value, lead_id, source_id, source_name, vendor, verification in rows:
             vendors[source_id] = vendor
             if kind:
-                known[(kind, value)].append(KnownContact(lead_id, source_id, source_name, vendor))
+                known[(kind, value)].append(
+                    KnownContact(
+                        lead_id,
+                        source_id,
+                        source_name,
+                        vendor,
+                        verified=verification == Verification.VERIFIED,
+                    )
+                )
         for matches in known.values():
             matches.sort(key=lambda match: match.lead_id)  # the earliest lead is the evidence
         return SourceMatchContext(known=known, vendors=vendors)
@@ -549,7 +588,18 @@ class SourceMatch:
                     "verification_method": VerificationMethod.SOURCE_MATCH.value,
                     "verified_at": parsed.received_at,
                 }
-                return decision.but(lead_fields=lead_fields, reasons=[*decision.reasons, reason])
+                follow_ups = list(decision.follow_ups)
+                if not other.verified:
+                    # the match vouches both ways: the earlier lead is verified too, once
+                    # this one is written and accepted
+                    follow_ups.append(
+                        FollowUp(task=MATCHED_LEAD_TASK, params={"matched_lead_id": other.lead_id})
+                    )
+                return decision.but(
+                    lead_fields=lead_fields,
+                    reasons=[*decision.reasons, reason],
+                    follow_ups=follow_ups,
+                )
         return decision
 
 
