@@ -33,6 +33,7 @@ import json
 import os
 import platform
 import secrets
+import shutil
 import sys
 import tempfile
 import time
@@ -668,6 +669,10 @@ def main() -> int:
     if args.write_docs:
         write_docs(record, notes)
         print("updated docs/benchmarks.md")
+    from django.db import connections
+
+    connections.close_all()
+    shutil.rmtree(work, ignore_errors=True)  # the throw-away SQLite file, media
     return 0
 
 
