@@ -19,6 +19,7 @@ import ipaddress
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from functools import lru_cache
 from itertools import pairwise
 from typing import Any
 
@@ -220,12 +221,10 @@ class Lists:
                 ip = None
             if ip is not None:
                 for network, note in entries[ListKind.NETWORK].items():
-                    try:
-                        if ip in ipaddress.ip_network(network, strict=False):
-                            hits.append((ListKind.NETWORK, network, note))
-                            break
-                    except ValueError:
-                        continue
+                    parsed = _ip_network(network)
+                    if parsed is not None and ip in parsed:
+                        hits.append((ListKind.NETWORK, network, note))
+                        break
         return hits
 
     def allows_email(self, result: EmailResult) -> bool:
@@ -240,6 +239,15 @@ class Lists:
         """The sender's address is on the allowed list: the business's own servers or a
         partner's, which post leads through the API in bursts and with library agents."""
         return bool(self.find({ListKind.NETWORK: self.allowed.get(ListKind.NETWORK, {})}, facts))
+
+
+@lru_cache(maxsize=8192)
+def _ip_network(text: str) -> ipaddress.IPv4Network | ipaddress.IPv6Network | None:
+    # parsed once per process, not once per submission and listed network
+    try:
+        return ipaddress.ip_network(text, strict=False)
+    except ValueError:
+        return None
 
 
 def _domain_and_parents(domain: str) -> list[str]:
