@@ -6,11 +6,14 @@ source brings the same phone or e-mail.
   lead's id and a keyed digest of the address (so no address travels in URLs and logs) and
   expires after ``QUALITY_CONFIRMATION_MAX_AGE_DAYS``. ``confirmation_check`` reads a token
   without writing (the page's GET: mail scanners prefetch links); ``lead_email_confirm``
-  verifies (the page's POST).
+  verifies (the page's POST); ``lead_confirmation_renew`` sends a fresh link for an
+  expired one, at most once per ``RENEW_INTERVAL``.
 - ``lead_call_log`` records a call and its outcome; "reached — details confirmed" verifies.
   Issue 8 builds full call logging on this service.
 - ``source_match`` is an intake stage (after the quality stage): a new lead whose phone or
-  e-mail already belongs to a lead from another, independent source is verified.
+  e-mail already belongs to a lead from another, independent source is verified, and so is
+  that earlier lead once the new one is written (``lead_verify_by_source_match``, queued as
+  a follow-up).
 """
 
 from __future__ import annotations
