@@ -243,7 +243,8 @@ class DecisionReason(models.Model):
 
     class Meta:
         indexes = [
-            models.Index(fields=["source", "received_at"], name="reason_source_time"),
+            # the credibility report: a period, grouped by source and reason
+            models.Index(fields=["received_at", "source", "code"], name="reason_time_source_code"),
             models.Index(fields=["code", "received_at"], name="reason_code_time"),
         ]
 
