@@ -178,6 +178,14 @@ def test_opening_the_link_shows_a_button_and_verifies_nothing(client, lead):
     assert events(lead, EventType.VERIFIED) == []
 
 
+def test_a_link_checker_probing_with_head_verifies_nothing(client, lead):
+    assert client.head(page_url(token_for(lead))).status_code == 200
+
+    lead.refresh_from_db()
+    assert lead.verification == "unverified"
+    assert events(lead, EventType.VERIFIED) == []
+
+
 def test_pressing_confirm_verifies_the_lead_and_the_address(lead):
     client = Client(enforce_csrf_checks=True)
     url = page_url(token_for(lead))

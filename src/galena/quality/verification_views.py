@@ -31,7 +31,7 @@ from galena.quality.verification import CALL_NOTE_MAX, CallOutcome, Confirmation
 
 @never_cache
 @csrf_protect
-@require_http_methods(["GET", "POST"])
+@require_http_methods(["GET", "HEAD", "POST"])
 def verify_confirm(request: HttpRequest, token: str) -> HttpResponse:
     if request.method == "POST" and request.POST.get("action") == "renew":
         confirmation = verification.lead_confirmation_renew(token=token)
