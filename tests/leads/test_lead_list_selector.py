@@ -126,3 +126,17 @@ def test_dashboard_counts_what_the_user_may_see(manager, leads):
     per_stage = {row["stage"].code: row["n"] for row in figures["open_per_stage"]}
     assert per_stage["new"] == 2
     assert per_stage["qualified"] == 1
+
+
+def test_dashboard_and_source_counts_leave_out_what_the_quality_gate_holds(manager, team):
+    from galena.leads.selectors import sources_with_lead_counts
+
+    source = SourceFactory(name="Bought list")
+    for status in ("accepted", "unknown", "quarantined", "rejected"):
+        LeadFactory(owner=manager, team=team, source=source, quality_status=status)
+
+    figures = dashboard(user=manager, days=30)
+    counts = {s.name: s.lead_count for s in sources_with_lead_counts()}
+
+    assert figures["new_total"] == 2
+    assert counts["Bought list"] == 2

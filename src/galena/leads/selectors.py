@@ -173,8 +173,9 @@ def lead_tasks(*, lead: Lead) -> QuerySet[Task]:
 
 
 def dashboard(*, user, days: int = 30) -> dict:
-    """New leads per day and per channel over the last days, open leads per stage."""
-    leads = access.leads_visible_to(user)
+    """New leads per day and per channel over the last days, open leads per stage; leads
+    held or rejected by the quality gate are not sales' and are not counted."""
+    leads = access.leads_visible_to(user).filter(quality_status__in=SENT_TO_SALES)
     since = timezone.now() - dt.timedelta(days=days)
     recent = leads.filter(created_at__gte=since)
     per_day = list(
@@ -206,7 +207,8 @@ def marketing_overview(*, days: int = 30) -> dict:
     """New leads per day, channel and source over the last days, as counts only: for
     marketing roles, who see where leads come from but not the people in them."""
     since = timezone.now() - dt.timedelta(days=days)
-    recent = Lead.objects.filter(created_at__gte=since)
+    # pseudo-leads are counted in the quality report, not here
+    recent = Lead.objects.filter(created_at__gte=since, quality_status__in=SENT_TO_SALES)
     per_day = list(
         recent.annotate(day=TruncDate("created_at"))
         .values("day")
@@ -229,8 +231,11 @@ def marketing_overview(*, days: int = 30) -> dict:
 
 
 def sources_with_lead_counts() -> QuerySet[Source]:
-    """Every source with its channel and how many leads it brought (all time, one query)."""
-    return Source.objects.annotate(lead_count=Count("leads")).order_by("name")
+    """Every source with its channel and how many leads it brought to sales (all time, one
+    query): the count the lead list behind its link shows."""
+    return Source.objects.annotate(
+        lead_count=Count("leads", filter=Q(leads__quality_status__in=SENT_TO_SALES))
+    ).order_by("name")
 
 
 def campaigns_with_spend() -> list[Campaign]:
@@ -240,7 +245,7 @@ def campaigns_with_spend() -> list[Campaign]:
     """
     campaigns = list(
         Campaign.objects.select_related("source")
-        .annotate(lead_count=Count("leads"))
+        .annotate(lead_count=Count("leads", filter=Q(leads__quality_status__in=SENT_TO_SALES)))
         .order_by("-is_active", "-starts_on", "name")
     )
     totals: dict[int, list[tuple[str, object]]] = {}
