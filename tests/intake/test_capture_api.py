@@ -305,10 +305,12 @@ class FastRoadClient:
 
         # as Django's test client does: the test's transaction keeps its connection
         signals.request_started.disconnect(close_old_connections)
+        signals.request_finished.disconnect(close_old_connections)
         try:
             content = b"".join(CaptureFastPath(django_app)(environ, start_response))
         finally:
             signals.request_started.connect(close_old_connections)
+            signals.request_finished.connect(close_old_connections)
         if passed_on:
             return None
         return FastRoadResponse(answer["status"], answer["headers"], content)
