@@ -317,3 +317,25 @@ def test_csv_has_every_figure_and_is_safe_in_spreadsheets(client, head, team):
     )
     assert data_row["pseudo_lead_rate_percent"] == "100.0"
     assert rows[2][1] == "Total"
+
+
+def test_a_verification_reason_is_not_a_pseudo_lead_column(marketer, website, team):
+    source_match = {
+        "stage": "verification",
+        "code": "source_match",
+        "message": "The same phone came from another source.",
+        "evidence": {},
+        "points": 0,
+        "suggestion": "",
+    }
+    submitted_lead(
+        status="accepted",
+        source=website,
+        reasons=[source_match, TOO_FAST],
+        received_at=at(dt.date(2026, 11, 10)),
+        team=team,
+    )
+
+    report = source_credibility(user=marketer, period=PERIOD)
+
+    assert report.reason_codes == ["too_fast"]

@@ -320,7 +320,9 @@ def source_credibility(
 
     reason_totals: dict[str, int] = defaultdict(int)
     for source_id, code, n in (
-        DecisionReason.objects.filter(received_at__gte=start, received_at__lt=end)
+        # the quality gate's reasons: a verification's "matched another source" is good news,
+        # not a column beside the pseudo-lead checks
+        DecisionReason.objects.filter(received_at__gte=start, received_at__lt=end, stage="quality")
         .values_list("source_id", "code")
         .annotate(n=Count("submission_id", distinct=True))
         .order_by()
