@@ -187,3 +187,15 @@ def test_the_card_form_needs_a_login(client, lead):
 
     assert response.status_code == 302 and "/login" in response["Location"]
     assert events(lead, EventType.CALL) == []
+
+
+def test_the_timeline_says_how_the_call_went_in_words(client, manager, lead):
+    lead_call_log(actor=manual(manager), lead=lead, outcome="confirmed", note="Asked for an offer")
+    client.force_login(manager)
+
+    page = client.get(reverse("lead-detail", args=[lead.pk])).content.decode()
+    timeline = page[page.index('<ol class="timeline">') :]
+
+    assert "Reached — details confirmed" in timeline
+    assert "Asked for an offer" in timeline
+    assert "Outcome:" not in timeline  # no raw outcome code shown

@@ -438,6 +438,16 @@ class EventType(models.TextChoices):
     VERIFIED = "verified", _("Verified")
 
 
+class CallOutcome(models.TextChoices):
+    """How a call to the lead went (the CALL event's ``outcome``)."""
+
+    CONFIRMED = "confirmed", _("Reached — details confirmed")
+    REACHED = "reached", _("Reached")
+    NO_ANSWER = "no_answer", _("No answer")
+    WRONG_NUMBER = "wrong_number", _("Wrong number")
+    CALL_BACK = "call_back", _("Call back later")
+
+
 class ActorSource(models.TextChoices):
     WEB_FORM = "web_form", _("Web form")
     API = "api", _("API")

@@ -51,6 +51,7 @@ from galena.leads.forms import (
 )
 from galena.leads.models import (
     ActorSource,
+    CallOutcome,
     Campaign,
     Channel,
     ContactKind,
@@ -62,6 +63,7 @@ from galena.leads.models import (
     Source,
     Stage,
     StageKind,
+    VerificationMethod,
 )
 from galena.leads.selectors import LeadFilters
 from galena.leads.services import ContactInput
@@ -436,6 +438,15 @@ def present_timeline(events: list[LeadEvent]) -> list[LeadEvent]:
             event.assignee_name = users.get(params.get("assignee_id"))
         elif event.type == EventType.CREATED:
             event.contacts = params.get("contacts") or []
+        elif event.type == EventType.CALL and params.get("outcome") in CallOutcome.values:
+            event.call_outcome = CallOutcome(params["outcome"]).label
+            event.details = [
+                (key.replace("_", " ").capitalize(), value)
+                for key, value in params.items()
+                if key not in ("outcome", "note")
+            ]
+        elif event.type == EventType.VERIFIED and params.get("method") in VerificationMethod.values:
+            event.verified_by = VerificationMethod(params["method"]).label
         elif event.type not in (
             EventType.NOTE_ADDED,
             EventType.TASK_COMPLETED,

@@ -28,20 +28,20 @@ from typing import Any
 from django.conf import settings
 from django.core import signing
 from django.core.mail import EmailMultiAlternatives
-from django.db import models, transaction
+from django.db import transaction
 from django.db.models import BigIntegerField, CharField, Q, Value
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.crypto import salted_hmac
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 
 from galena.core.errors import ValidationFailed
 from galena.intake.contract import Action, Decision, FollowUp, Reason
 from galena.leads import access
 from galena.leads.models import (
     ActorSource,
+    CallOutcome,
     ContactKind,
     ContactPoint,
     ContactStatus,
@@ -344,14 +344,6 @@ def lead_confirmation_send(
 
 
 # --- calls ----------------------------------------------------------------------------
-
-
-class CallOutcome(models.TextChoices):
-    CONFIRMED = "confirmed", gettext_lazy("Reached — details confirmed")
-    REACHED = "reached", gettext_lazy("Reached")
-    NO_ANSWER = "no_answer", gettext_lazy("No answer")
-    WRONG_NUMBER = "wrong_number", gettext_lazy("Wrong number")
-    CALL_BACK = "call_back", gettext_lazy("Call back later")
 
 
 CALL_NOTE_MAX = 2000
