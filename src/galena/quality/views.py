@@ -358,6 +358,9 @@ def source_report(request: HttpRequest) -> HttpResponse:
     report = selectors.source_credibility(user=request.user, period=_report_period(form), sort=sort)
     if params.get("format") == "csv":
         return _report_csv(report)
+    if not form.is_bound:
+        # show the period the figures are for in the date fields
+        form = PeriodForm(initial={"date_from": report.period.start, "date_to": report.period.end})
     labels = selectors.reason_labels()
     for row in [*report.rows, report.total]:
         row.reason_cells = [row.reasons.get(code, 0) for code in report.reason_codes]
