@@ -155,7 +155,7 @@ def test_a_bot_is_rejected_but_kept_with_its_reasons(form):
     lead = submission.lead
     assert lead.quality_status == "rejected"
     assert codes(submission) == ["bot_user_agent", "honeypot", "too_fast"]
-    assert sum(r["points"] for r in lead.quality_reasons) == 60 + 150 + 100
+    assert sum(r["points"] for r in lead.quality_reasons) == 40 + 150 + 100
     assert set(
         DecisionReason.objects.filter(submission=submission).values_list("outcome", flat=True)
     ) == {"rejected"}
@@ -215,6 +215,20 @@ def test_no_usable_contact_is_an_interest(form):
 
     assert submission.outcome == "interest"
     assert "no_contact" in codes(submission)
+
+
+def test_a_pseudo_lead_is_held_for_review_even_when_it_is_not_a_lead(form):
+    submission = process(form, {"name": "Ana Popescu", "phone": "1234567", "_ts": 9000})
+
+    assert submission.outcome == "quarantined"
+    assert codes(submission) == ["no_contact", "phone_invalid", "test_value"]
+
+
+def test_a_pseudo_lead_without_any_contact_is_an_interest(form):
+    submission = process(form, {"name": "asdf", "comment": "hi", "_ts": 300})
+
+    assert (submission.outcome, submission.lead) == ("interest", None)
+    assert codes(submission) == ["no_contact", "test_value", "too_fast"]
 
 
 def test_a_typo_with_a_fix_still_counts_as_a_lead(form):
@@ -349,14 +363,16 @@ def test_a_burst_from_one_device_across_addresses(form):
     assert ["burst_device" in codes(s) for s in outcomes] == [False, False, False, True, True]
 
 
-def test_the_same_payload_on_two_forms_is_flagged(form, source):
+def test_the_same_payload_on_three_forms_is_quarantined(form, source):
     quiz = Form.objects.create(name="Quiz", slug="quiz", source=source)
+    callback = Form.objects.create(name="Call", slug="call", source=source)
 
     first = process(form, GENUINE)
     second = process(quiz, {**GENUINE, "_fp": "other"}, address="198.51.100.3")
+    third = process(callback, {**GENUINE, "_fp": "third"}, address="192.0.2.44")
 
-    assert "repeated_payload" not in codes(first)
-    assert "repeated_payload" in codes(second)
+    assert [codes(s) for s in (first, second)] == [[], []]  # a person may use two forms
+    assert (third.outcome, codes(third)) == ("quarantined", ["repeated_payload"])
 
 
 def test_a_phone_already_on_leads_under_two_other_names(form):

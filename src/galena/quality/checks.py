@@ -88,6 +88,13 @@ class Facts:
     source_id: int | None = None
     received_at: dt.datetime | None = None
     channel: str = ""
+    form_kind: str = ""
+
+    @property
+    def one_device_by_design(self) -> bool:
+        """Staff typing leads at a stand (a quick-entry form): one device, one address,
+        many people, on purpose."""
+        return self.form_kind == "quick_entry"
 
     @property
     def has_name(self) -> bool:
@@ -138,7 +145,9 @@ def content_hash(name: NameResult, contact_values: list[str]) -> str:
     return _sha256("\n".join([name.transliteration, *values]))
 
 
-def facts_of(parsed: ParsedSubmission, *, region: str, accept_language: str = "") -> Facts:
+def facts_of(
+    parsed: ParsedSubmission, *, region: str, accept_language: str = "", form_kind: str = ""
+) -> Facts:
     """The facts of a parsed submission, its phones read with ``region`` for national forms."""
     person = parsed.person
     locale_hint = person.language or person.country
@@ -179,6 +188,7 @@ def facts_of(parsed: ParsedSubmission, *, region: str, accept_language: str = ""
         source_id=parsed.attribution.source_id if parsed.attribution else None,
         received_at=parsed.received_at,
         channel=parsed.channel,
+        form_kind=form_kind,
     )
 
 
@@ -548,16 +558,19 @@ _HEADLESS = re.compile(
     r"headlesschrome|phantomjs|slimerjs|selenium|webdriver|puppeteer|playwright|htmlunit",
     re.IGNORECASE,
 )
+# HTTP libraries a site's own back end may post leads with: by default they only flag.
 _LIBRARY = re.compile(
-    r"^(curl|wget|python-requests|python-urllib|python-httpx|aiohttp|httpx|go-http-client"
+    r"^(curl|python-requests|python-urllib|python-httpx|aiohttp|httpx|go-http-client"
     r"|java|okhttp|apache-httpclient|libwww-perl|node-fetch|axios|undici|ruby|guzzlehttp"
-    r"|php|postmanruntime|insomnia|httpie)\b|\bscrapy\b",
+    r"|php|postmanruntime|insomnia|httpie)\b",
     re.IGNORECASE,
 )
 # "Googlebot/2.1", "AhrefsBot/7.0", "a bot", "(+http://…/bot.html)"; but not "CUBOT X30"
-# (a phone brand in Android agents), so "bot" must stand alone or carry a version.
+# (a phone brand in Android agents), so "bot" must stand alone or carry a version. Scrapers
+# and downloaders (Scrapy, Wget) never relay a form for a site: they count as crawlers.
 _CRAWLER = re.compile(
-    r"\b(bot|spider|crawler|crawl)\b|(bot|spider|crawler)/\d|\+https?://", re.IGNORECASE
+    r"\b(bot|spider|crawler|crawl|scrapy)\b|(bot|spider|crawler)/\d|\+https?://|^wget\b",
+    re.IGNORECASE,
 )
 
 
@@ -579,11 +592,13 @@ def bot_kind(user_agent: str) -> str:
     CheckGroup.BOT,
     gettext_lazy("Bot or script user agent"),
     gettext_lazy(
-        "Sent by a headless browser, a crawler or an HTTP library. A site's own back end "
-        "posting leads through the API looks the same, so this only flags by default; add "
-        "the back end's address to the allowed list to silence it."
+        "Sent by a headless browser, a crawler or a scraper (the weight), or by an HTTP "
+        "library (library_points: a site's own back end posting leads through the API "
+        "looks the same, so by default that only flags; put the back end's address on the "
+        "allowed list, then library_points may be raised for everyone else)."
     ),
-    weight=60,
+    weight=100,
+    params={"library_points": 40},
 )
 def bot_user_agent(facts: Facts, params, context: CheckContext) -> Reason | None:
     kind = bot_kind(facts.signals.user_agent)
@@ -594,7 +609,7 @@ def bot_user_agent(facts: Facts, params, context: CheckContext) -> Reason | None
         _("Sent by a program, not a person's browser: %(agent)s.")
         % {"agent": facts.signals.user_agent[:120]},
         {"user_agent": facts.signals.user_agent[:300], "kind": kind},
-        _weight(params),
+        int(params["library_points"]) if kind == "library" else _weight(params),
     )
 
 
@@ -603,13 +618,13 @@ def bot_user_agent(facts: Facts, params, context: CheckContext) -> Reason | None
     CheckGroup.BOT,
     gettext_lazy("Burst from one address"),
     gettext_lazy("Many submissions from one IP address within a few minutes."),
-    weight=60,
+    weight=100,
     params={"count": 5, "minutes": 10},
 )
 def burst_address(facts: Facts, params, context: CheckContext) -> Reason | None:
     if not facts.signals.remote_addr or context.address_count < int(params["count"]):
         return None
-    if context.lists.allows_sender(facts):
+    if facts.one_device_by_design or context.lists.allows_sender(facts):
         return None
     return reason(
         "burst_address",
@@ -639,7 +654,7 @@ def burst_address(facts: Facts, params, context: CheckContext) -> Reason | None:
 def burst_device(facts: Facts, params, context: CheckContext) -> Reason | None:
     if not facts.device or context.device_count < int(params["count"]):
         return None
-    if context.lists.allows_sender(facts):
+    if facts.one_device_by_design or context.lists.allows_sender(facts):
         return None
     return reason(
         "burst_device",
@@ -655,11 +670,12 @@ def burst_device(facts: Facts, params, context: CheckContext) -> Reason | None:
     CheckGroup.BOT,
     gettext_lazy("Same payload on several forms"),
     gettext_lazy(
-        "The same name and contacts sent through different forms within hours. A person "
-        "may use two forms of one site, so this weighs little on its own."
+        "The same name and contacts sent through several different forms within hours. A "
+        "person may well use two forms of one site (a quiz, then a callback), so it takes "
+        "three by default."
     ),
-    weight=40,
-    params={"forms": 2, "hours": 24},
+    weight=100,
+    params={"forms": 3, "hours": 24},
 )
 def repeated_payload(facts: Facts, params, context: CheckContext) -> Reason | None:
     if not facts.content_hash or facts.form_id is None:
@@ -685,13 +701,13 @@ def _words(text: str) -> frozenset[str]:
 
 _TEST_NAME_WORDS = _words(
     """
-    test testing тест тестовый тестовая проверка asdf asdfg asdfgh qwerty qwert qwe asd zxc
+    test testing testi testaus proba prueba тест тестовый тестовая проверка asdf asdfg asdfgh qwerty qwert qwe asd zxc
     йцукен фыва ячсм lorem ipsum foo foobar dummy noname nobody xxx xxxx zzz aaa aaaa abc abcd
     """
 )
 _TEST_LOCAL_PARTS = _words(
     """
-    test testing tester tests asdf asd qwerty qwe example sample dummy foo foobar noreply
+    test testing tester tests testi proba prueba asdf asd qwerty qwe example sample dummy foo foobar noreply
     no-reply noemail nomail none null nobody aaa xxx abc abcd
     """
 )
@@ -788,7 +804,7 @@ def test_value(facts: Facts, params, context: CheckContext) -> Reason | None:
         "An address at a throw-away mailbox service (the disposable-email-domains list; "
         "upgrade the package to update it). Domains on the allowed list are never flagged."
     ),
-    weight=60,
+    weight=100,
 )
 def disposable_email(facts: Facts, params, context: CheckContext) -> Reason | None:
     for email in facts.emails:
@@ -814,7 +830,7 @@ def disposable_email(facts: Facts, params, context: CheckContext) -> Reason | No
     CheckGroup.FAKE,
     gettext_lazy("Gibberish name"),
     gettext_lazy("A name that reads like keyboard mashing rather than a name."),
-    weight=60,
+    weight=100,
     params={"threshold": 0.8},
 )
 def gibberish_name(facts: Facts, params, context) -> Reason | None:
@@ -920,10 +936,12 @@ def competitor(facts: Facts, params, context: CheckContext) -> Reason | None:
         "short time: leads a vendor or a click farm made up."
     ),
     weight=100,
-    params={"count": 20, "minutes": 60},
+    params={"count": 10, "minutes": 60},
 )
 def farmed_network(facts: Facts, params, context: CheckContext) -> Reason | None:
-    if facts.source_id is None or context.lists.allows_sender(facts):
+    if facts.source_id is None or facts.one_device_by_design:
+        return None
+    if context.lists.allows_sender(facts):
         return None
     threshold = int(params["count"])
     if facts.network and context.network_source_count >= threshold:

@@ -13,9 +13,10 @@ For each submission it
 - sets the fit and the contact type (``quality.fit``), the submission's device and content
   hashes, and asks for the double opt-in e-mail when the form wants it.
 
-Precedence: a rejection beats "not a lead" (a pseudo-lead must be counted as one, against
-its source), "not a lead" beats a quarantine (there is nothing for a reviewer to release
-to sales). None of these decisions is ``final``: later stages still see the submission —
+Precedence: a pseudo-lead verdict beats "not a lead" — a rejected or quarantined
+submission is kept as a lead with its reasons, counted against its source, and a reviewer
+rejects it (or releases it, when a person meant well) — unless it gave no contact at all:
+then there is nothing to hold and it is an interest with its reasons. None of these decisions is ``final``: later stages still see the submission —
 matching may find the known lead a quarantined repeat belongs to, and every stage's
 reasons end up on the same record. A submission that belongs to a known lead (an e-mail
 reply, a caller the adapter recognised) is never turned into an interest, a quarantine or
@@ -166,7 +167,15 @@ def _prepare(decisions: list[Decision]) -> QualityBatch:
     for parsed in parsed_all:
         language = (headers.get(parsed.submission_id) or {}).get("Accept-Language", "")
         region = _region(parsed, batch.forms.get(parsed.form_id), source_regions)
-        facts.append(facts_of(parsed, region=region, accept_language=language))
+        form = batch.forms.get(parsed.form_id)
+        facts.append(
+            facts_of(
+                parsed,
+                region=region,
+                accept_language=language,
+                form_kind=form.kind if form else "",
+            )
+        )
 
     lists = _lists()
     counts = _history(facts, [p.submission_id for p in parsed_all if p.submission_id], checks)
@@ -501,12 +510,15 @@ def _decide(decision: Decision, points: int, not_lead: Reason | None) -> Action:
     parsed = decision.parsed
     if action not in _SEVERITY or parsed.existing_lead_id is not None:
         return action  # an attach, an interest: a stage before knew better
+    if action == Action.REJECT:
+        return action
     if points >= settings.QUALITY_REJECT_POINTS:
         return Action.REJECT
+    if points >= settings.QUALITY_QUARANTINE_POINTS and parsed.contacts:
+        return Action.QUARANTINE
     if not_lead is not None and action == Action.CREATE:
         return Action.INTEREST
-    by_points = Action.QUARANTINE if points >= settings.QUALITY_QUARANTINE_POINTS else action
-    return max(action, by_points, key=_SEVERITY.__getitem__)
+    return action
 
 
 class QualityStage:
