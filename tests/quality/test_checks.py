@@ -490,6 +490,15 @@ def test_a_disposable_mailbox_is_flagged_unless_allowed():
     assert run("disposable_email", the_facts, allowed) is None
 
 
+def test_a_one_letter_typo_of_a_provider_is_a_typo_not_a_disposable_mailbox():
+    typo = facts("Ana", emails=["ana.popescu@gmial.com"])
+    disposable = facts("Ana", emails=["nitap@yopmail.com"])
+
+    assert run("disposable_email", typo) is None
+    assert run("email_typo", typo).suggestion == "ana.popescu@gmail.com"
+    assert run("disposable_email", disposable).evidence["domain"] == "yopmail.com"
+
+
 @pytest.mark.parametrize("name", ["Xzkvbq Wrtpl", "fghjkl", "ааааа"])
 def test_gibberish_names_are_flagged(name):
     reason = run("gibberish_name", facts(name))

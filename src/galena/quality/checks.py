@@ -27,6 +27,7 @@ import phonenumbers
 from disposable_email_domains import blocklist as DISPOSABLE_DOMAINS
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
+from rapidfuzz.distance import OSA
 
 from galena.intake.contract import ParsedSubmission, Reason, Signals
 from galena.leads.models import ContactKind
@@ -808,11 +809,15 @@ def test_value(facts: Facts, params, context: CheckContext) -> Reason | None:
 )
 def disposable_email(facts: Facts, params, context: CheckContext) -> Reason | None:
     for email in facts.emails:
-        if not email.result.valid or email.result.suggestion:
-            # a typo of a big provider's domain (gmial.com) is on the disposable lists as a
-            # catch-all trap; the person meant the provider: email_typo says so
+        if not email.result.valid:
             continue
         domain = email.result.value.lower().rpartition("@")[2]
+        suggested = email.result.suggestion.lower().rpartition("@")[2]
+        if suggested and OSA.distance(domain, suggested) <= 1:
+            # a one-letter typo of a big provider (gmial.com) is on the disposable lists as
+            # a catch-all trap; the person meant the provider: email_typo says so. A real
+            # disposable service two letters from one (yopmail.com) is still disposable.
+            continue
         listed = next((d for d in _domain_and_parents(domain) if d in DISPOSABLE_DOMAINS), "")
         if listed and not context.lists.allows_email(email.result):
             return reason(
