@@ -170,6 +170,21 @@ def test_a_blocked_domain_is_rejected(form):
     assert codes(submission) == ["blocked_value"]
 
 
+def test_the_lists_are_read_for_phones_subdomains_networks_and_allowed_senders(form):
+    ListedValue.objects.create(purpose="blocked", kind="phone", value="+40744518203")
+    ListedValue.objects.create(purpose="blocked", kind="email_domain", value="rival.ro")
+    ListedValue.objects.create(purpose="blocked", kind="network", value="192.0.2.0/24")
+    ListedValue.objects.create(purpose="allowed", kind="network", value="198.51.100.0/24")
+
+    by_phone = process(form, GENUINE)
+    by_subdomain = process(form, {**person(1), "email": "ion@sales.rival.ro"})
+    by_network = process(form, person(2), address="192.0.2.15")
+    back_end = process(form, person(3), address="198.51.100.8", agent="python-requests/2.32")
+
+    assert [codes(s) for s in (by_phone, by_subdomain, by_network)] == [["blocked_value"]] * 3
+    assert (back_end.outcome, codes(back_end)) == ("created", [])
+
+
 def test_a_competitor_is_quarantined_with_its_name(form):
     ListedValue.objects.create(
         purpose="competitor", kind="email_domain", value="solarix.ro", note="Solarix"

@@ -23,7 +23,7 @@ reply, a caller the adapter recognised) is never turned into an interest, a quar
 a rejection: the checks' reasons are kept on it as flags.
 
 All database reads happen in ``prepare``, once per batch: the check settings, the lists,
-the forms, the recent submissions from the same address, network, device or payload (one
+the listed values the batch could hit, the forms, the recent submissions from the same address, network, device or payload (one
 query per kind, windows anchored at the batch's first submission) and the names the
 batch's phones already carry. Counts inside the batch are added in received order, so a
 burst caught in one batch is counted as it would have been one by one.
@@ -57,7 +57,7 @@ from galena.quality.checks import (
     facts_of,
     swapped_contacts,
 )
-from galena.quality.models import ListedValue, ListPurpose, QualityCheck
+from galena.quality.models import ListedValue, ListKind, ListPurpose, QualityCheck
 from galena.quality.normalise import normalise_phone, transliterate
 
 CONFIRMATION_TASK = "galena.quality.tasks.send_confirmation"
@@ -96,12 +96,25 @@ def _region(parsed: ParsedSubmission, form: FormInfo | None, source_regions: dic
     )
 
 
-def _lists() -> Lists:
-    """The business's lists; a blocked list of thousands is still one small read."""
+def _lists(facts: list[Facts]) -> Lists:
+    """The listed values the batch could hit: its e-mails, their domains and parent
+    domains, its phones, and every listed network (containment is tested in Python)."""
+    values: set[str] = set()
+    for fact in facts:
+        for email in fact.emails:
+            if email.result.valid:
+                address = email.result.value.lower()
+                domain = address.rpartition("@")[2]
+                parts = domain.split(".")
+                values.add(address)
+                values.update(".".join(parts[i:]) for i in range(len(parts) - 1))
+        values.update(p.result.e164 for p in fact.phones if p.result.e164)
     tables: dict[str, dict[str, dict[str, str]]] = {p: defaultdict(dict) for p in ListPurpose}
-    for purpose, kind, value, note in ListedValue.objects.values_list(
-        "purpose", "kind", "value", "note"
-    ):
+    rows = ListedValue.objects.filter(
+        Q(kind=ListKind.NETWORK)
+        | Q(kind__in=[ListKind.EMAIL, ListKind.EMAIL_DOMAIN, ListKind.PHONE], value__in=values)
+    ).values_list("purpose", "kind", "value", "note")
+    for purpose, kind, value, note in rows:
         if purpose in tables:
             tables[purpose][kind][value] = note
     return Lists(
@@ -177,7 +190,7 @@ def _prepare(decisions: list[Decision]) -> QualityBatch:
             )
         )
 
-    lists = _lists()
+    lists = _lists(facts)
     counts = _history(facts, [p.submission_id for p in parsed_all if p.submission_id], checks)
     phone_names = _phone_names(facts) if _params(checks, "phone_many_names") else {}
 
