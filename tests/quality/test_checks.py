@@ -579,14 +579,14 @@ def test_a_competitor_is_named_in_the_evidence():
 def test_many_from_one_network_for_one_source_are_farmed():
     the_facts = facts("Ana", signals=Signals(remote_addr="203.0.113.7"), source_id=3)
 
-    assert run("farmed_network", the_facts, CheckContext(network_source_count=9)) is None
-    reason = run("farmed_network", the_facts, CheckContext(network_source_count=10))
+    assert run("farmed_network", the_facts, CheckContext(network_source_count=7)) is None
+    reason = run("farmed_network", the_facts, CheckContext(network_source_count=8))
     assert reason.evidence == {
         "by": "network",
         "value": "203.0.113.0/24",
-        "count": 10,
+        "count": 8,
         "source_id": 3,
-        "minutes": 60,
+        "minutes": 120,
     }
 
 

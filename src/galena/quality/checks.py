@@ -941,7 +941,7 @@ def competitor(facts: Facts, params, context: CheckContext) -> Reason | None:
         "short time: leads a vendor or a click farm made up."
     ),
     weight=100,
-    params={"count": 10, "minutes": 60},
+    params={"count": 8, "minutes": 120},
 )
 def farmed_network(facts: Facts, params, context: CheckContext) -> Reason | None:
     if facts.source_id is None or facts.one_device_by_design:
