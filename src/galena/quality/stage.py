@@ -19,16 +19,17 @@ rejects it (or releases it, when a person meant well) — unless it gave no cont
 then there is nothing to hold and it is an interest with its reasons.
 
 None of these decisions is ``final``: later stages still see the submission — matching may
-find the known lead a quarantined repeat belongs to, and every stage's
-reasons end up on the same record. A submission that belongs to a known lead (an e-mail
+find the known lead a quarantined repeat belongs to, and every stage's reasons end up on
+the same record. A submission that belongs to a known lead (an e-mail
 reply, a caller the adapter recognised) is never turned into an interest, a quarantine or
 a rejection: the checks' reasons are kept on it as flags.
 
 All database reads happen in ``prepare``, once per batch: the check settings, the listed
 values the batch could hit, the forms, the recent submissions from the same address,
 network, device or payload (one query per kind, windows anchored at the batch's first
-submission) and the names the batch's phones already carry. Counts inside the batch are added in received order, so a
-burst caught in one batch is counted as it would have been one by one.
+submission) and the names the batch's phones already carry. Counts inside the batch are
+added in received order, so a burst caught in one batch is counted as it would have been
+one by one.
 """
 
 from __future__ import annotations
