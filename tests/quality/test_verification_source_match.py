@@ -343,3 +343,22 @@ def test_verifying_the_earlier_lead_twice_writes_one_event(known):
     assert lead_verify_by_source_match(lead_id=new.pk, matched_lead_id=known.pk) is False
 
     assert LeadEvent.objects.filter(lead=known, type=EventType.VERIFIED).count() == 1
+
+
+@pytest.mark.parametrize(
+    ("code", "points", "verified"),
+    [("repeated_payload", 40, False), ("bot_user_agent", 40, False), ("email_typo", 5, True)],
+)
+def test_a_suspected_bot_or_fake_is_not_vouched_for_an_honest_mistake_is(
+    website, known, code, points, verified
+):
+    from galena.intake.contract import Reason
+
+    def flagged(decision, context):
+        reason = Reason(stage="quality", code=code, message="", points=points)
+        return decision.but(reasons=[reason])
+
+    (decision,) = decide(parsed(website, phone("+40722123456")), before=[flagged])
+
+    assert decision.action == Action.CREATE
+    assert (decision.lead_fields.get("verification") == "verified") is verified
