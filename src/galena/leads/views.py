@@ -388,6 +388,16 @@ def _diff_value(name: str, value: Any, names: dict[str, dict[Any, str]]) -> Any:
     return value
 
 
+# What intake decided about a submission (the SUBMISSION_RECEIVED event's "action").
+SUBMISSION_ACTIONS = {
+    "create": gettext_lazy("a new lead"),
+    "attach": gettext_lazy("added to this lead"),
+    "interest": gettext_lazy("an interest, not a lead"),
+    "quarantine": gettext_lazy("held for review"),
+    "reject": gettext_lazy("rejected as a pseudo-lead"),
+}
+
+
 def present_timeline(events: list[LeadEvent]) -> list[LeadEvent]:
     """Give each event what its line on the card needs, with names looked up in bulk
     (one query per kind of thing named, whatever the number of events)."""
@@ -438,6 +448,15 @@ def present_timeline(events: list[LeadEvent]) -> list[LeadEvent]:
             event.assignee_name = users.get(params.get("assignee_id"))
         elif event.type == EventType.CREATED:
             event.contacts = params.get("contacts") or []
+        elif event.type == EventType.SUBMISSION_RECEIVED:
+            channel = params.get("channel")
+            event.channel_label = Channel(channel).label if channel in Channel.values else ""
+            event.action_label = SUBMISSION_ACTIONS.get(params.get("action"), "")
+            event.reason_messages = [
+                reason.get("message") or reason.get("code")
+                for reason in params.get("reasons") or []
+                if isinstance(reason, dict)
+            ]
         elif event.type == EventType.CALL and params.get("outcome") in CallOutcome.values:
             event.call_outcome = CallOutcome(params["outcome"]).label
             event.details = [
