@@ -212,3 +212,28 @@ def test_lead_created_without_owner_by_intake_is_shown_as_nobody(head_client, te
     response = card(head_client, lead)
 
     assert "nobody yet" in response.text
+
+
+def test_a_submission_on_the_timeline_says_what_intake_decided_in_words(manager_client, lead):
+    from galena.leads.models import EventType, LeadEvent
+
+    LeadEvent.objects.create(
+        lead=lead,
+        type=EventType.SUBMISSION_RECEIVED,
+        actor_source="web_form",
+        params={
+            "submission_id": 41,
+            "channel": "landing_page",
+            "adapter": "capture",
+            "action": "quarantine",
+            "reasons": [{"stage": "quality", "code": "too_fast", "message": "Sent in 0.4 s."}],
+        },
+    )
+
+    page = card(manager_client, lead).content.decode()
+    timeline = page[page.index('<ol class="timeline">') :]
+
+    assert "Landing page / web form · held for review" in timeline
+    assert "Sent in 0.4 s." in timeline
+    assert "too_fast" not in timeline
+    assert "Adapter" not in timeline
