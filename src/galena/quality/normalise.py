@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from dataclasses import dataclass
+from itertools import pairwise
 from urllib.parse import parse_qsl, quote, unquote, urlencode, urlsplit
 
 import phonenumbers
@@ -348,6 +349,9 @@ class NameResult:
 
 
 def _base_letter(char: str) -> str:
+    lower = char.lower()
+    if lower in "йё":  # letters of their own in Cyrillic, not и and е with a mark
+        return lower
     return unicodedata.normalize("NFKD", char)[:1].lower()
 
 
@@ -498,6 +502,73 @@ def _clean_part(text: str) -> str:
     return " ".join(cased)
 
 
+# Sounds written with two or more Latin letters (in the seeds' languages and in the common
+# romanisations of Slavic, Georgian, Armenian and Asian names): one consonant each when
+# consonant runs are measured, so "Mkrtchyan" (m-k-r-t-ch), "Shcherbakov" (shch) or
+# "Szczepański" (sz-cz) read as what they are.
+_LATIN_DIGRAPHS = re.compile(r"tsch|sch|tch|shch|ch|sh|zh|kh|th|ph|gh|ts|tz|dz|dzh|sz|cz|rz|ck|ng")
+# Russian and Ukrainian letters that never begin a word, and the pairs no word begins with.
+_CYRILLIC_NEVER_FIRST = frozenset("ь")
+_CYRILLIC_SONORANTS = frozenset("рлнй")
+_CYRILLIC_CONSONANTS = frozenset("бвгджзйклмнпрстфхцчшщ")
+_CYRILLIC_VOWELS = frozenset("аеёиоуыэюяіїє")
+_LATIN_VOWELS = frozenset("aeiouy")
+
+
+def _keyboard_cluster(letters: str) -> bool:
+    """All the letters are a run of neighbouring keys on one row, typed in any order: at
+    least four different keys side by side ("werty" typed as "Reytw", "олдж" as "Жолд")."""
+    keys = set(letters)
+    if len(keys) < 4:
+        return False
+    for row in _KEYBOARD_ROWS:
+        if keys <= set(row):
+            positions = sorted(row.index(key) for key in keys)
+            return positions[-1] - positions[0] + 1 == len(keys)
+    return False
+
+
+def _cyrillic_impossible(letters: str) -> bool:
+    """Sequences no Russian, Ukrainian or Bulgarian word has: a soft sign first or after a
+    vowel or a sign, й before a consonant at the start, a word starting with two sonorants
+    (рл, лр, нр…). The hard sign is a vowel in Bulgarian ("Ърнест"), so it may start one."""
+    if letters[0] in _CYRILLIC_NEVER_FIRST:
+        return True
+    if letters[0] == "й" and len(letters) > 1 and letters[1] in _CYRILLIC_CONSONANTS:
+        return True
+    if len(letters) > 1 and letters[0] in "рлн" and letters[1] in _CYRILLIC_SONORANTS:
+        return True
+    return any(
+        sign == "ь" and (before in _CYRILLIC_VOWELS or before in "ьъ")
+        for before, sign in pairwise(letters)
+    )
+
+
+def _pronounceable(letters: str, cyrillic: bool) -> bool:
+    """A short word reads as a word: no three vowels in a row, and in Cyrillic no word
+    ending in two consonants after a single syllable's vowel ("Жолд")."""
+    vowels = _CYRILLIC_VOWELS if cyrillic else _LATIN_VOWELS
+    pattern = "".join("v" if c in vowels else "c" for c in letters)
+    if "vvv" in pattern or "v" not in pattern:
+        return False
+    if cyrillic and pattern.endswith("cc") and pattern.count("v") == 1:
+        return letters[-1] in "ь"
+    return True
+
+
+def _consonant_run(letters: str, cyrillic: bool) -> int:
+    if not cyrillic:
+        letters = _LATIN_DIGRAPHS.sub("C", letters)
+    run = longest = 0
+    for char in letters:
+        if char in _VOWELS or char in _NOT_CONSONANTS:
+            run = 0
+        else:
+            run += 1
+            longest = max(longest, run)
+    return longest
+
+
 def _token_gibberish(token: str) -> float:
     letters = "".join(_base_letter(c) for c in token if c.isalpha())
     if not letters:
@@ -512,23 +583,26 @@ def _token_gibberish(token: str) -> float:
                 return 0.9
             if any(line[i : i + 5] in letters for i in range(len(line) - 4)):
                 return 0.9
-    alphabet = [c for c in letters if "a" <= c <= "z" or "а" <= c <= "я" or c == "ё"]
+    alphabet = [c for c in letters if "a" <= c <= "z" or "а" <= c <= "я" or c in "ёй"]
     if len(alphabet) != len(letters):
         return 0.0  # other scripts: no vowel model for them here
     scripts = {_is_cyrillic(c) for c in letters}
     if len(scripts) > 1:
         return 0.6  # Latin look-alikes inside a Cyrillic word, or the other way round
-    if len(letters) >= 4 and not any(c in _VOWELS for c in letters):
+    cyrillic = scripts == {True}
+    if cyrillic and _cyrillic_impossible(letters):
+        return 0.9
+    if _keyboard_cluster(letters) and (
+        len(set(letters)) >= 5 or not _pronounceable(letters, cyrillic)
+    ):
+        return 0.9
+    # Czech, Slovak and Croatian short names make r or l the vowel: Vlk, Plch, Krk
+    syllabic = len(letters) <= 4 and re.search(r"[^aeiouy][rl][^aeiouy]", letters)
+    if len(letters) >= 4 and not syllabic and not any(c in _VOWELS or c == "ъ" for c in letters):
         return 0.8
-    run = longest = 0
-    for char in letters:
-        if char in _VOWELS or char in _NOT_CONSONANTS:
-            run = 0
-        else:
-            run += 1
-            longest = max(longest, run)
-    # Five in a row happen in real names ("Nietzsche"); six do not.
-    return 0.8 if longest >= 6 else 0.0
+    # Five consonant sounds in a row happen in real names ("Mkrtchyan", "Мкртчян"); six
+    # do not.
+    return 0.8 if _consonant_run(letters, cyrillic) >= 6 else 0.0
 
 
 def gibberish_score(text: str) -> float:
