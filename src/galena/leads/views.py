@@ -11,16 +11,13 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable, Iterable
-from functools import wraps
 from typing import Any
 from urllib.parse import parse_qsl
 
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import get_user_model
-from django.contrib.auth.decorators import login_required
 from django.core.exceptions import FieldDoesNotExist
-from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import redirect, render
@@ -35,6 +32,7 @@ from django_htmx.http import HttpResponseClientRedirect, push_url, reswap, retar
 
 from galena.accounts.roles import can_see_marketing, can_work_leads
 from galena.core.errors import ApplicationError, NotFound, PermissionDenied
+from galena.core.views import page
 from galena.leads import access, selectors, services
 from galena.leads.forms import (
     AssignForm,
@@ -72,21 +70,6 @@ PAGE_SIZE = 50
 
 
 # --- plumbing -------------------------------------------------------------------------
-
-
-def page(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
-    """A logged-in page; a domain NotFound is a 404 page, a domain PermissionDenied a 403."""
-
-    @wraps(view)
-    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-        try:
-            return view(request, *args, **kwargs)
-        except NotFound as error:
-            raise Http404(error.message) from error
-        except PermissionDenied as error:
-            raise DjangoPermissionDenied(error.message) from error
-
-    return login_required(wrapper)
 
 
 def _actor(request: HttpRequest) -> services.Actor:

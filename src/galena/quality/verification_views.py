@@ -21,10 +21,10 @@ from django.views.decorators.csrf import csrf_protect
 from django.views.decorators.http import require_http_methods, require_POST
 
 from galena.core.errors import ApplicationError
+from galena.core.views import page
 from galena.leads import selectors
 from galena.leads.models import ActorSource
 from galena.leads.services import Actor
-from galena.leads.views import page
 from galena.quality import verification
 from galena.quality.verification import CALL_NOTE_MAX, CallOutcome, ConfirmationState
 

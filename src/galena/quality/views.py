@@ -8,14 +8,11 @@ actions answer with the re-rendered queue; without JavaScript the same URLs redi
 from __future__ import annotations
 
 import csv
-from collections.abc import Callable, Iterator
-from functools import wraps
+from collections.abc import Iterator
 from typing import Any
 
 from django import forms
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.paginator import Paginator
 from django.http import (
     Http404,
@@ -35,27 +32,13 @@ from django.views.decorators.http import require_GET, require_POST
 from galena.accounts.roles import can_see_marketing
 from galena.core.errors import ApplicationError, NotFound, PermissionDenied
 from galena.core.spreadsheets import spreadsheet_safe
+from galena.core.views import page
 from galena.leads import access
 from galena.leads.models import ActorSource, Source
 from galena.leads.services import Actor
 from galena.quality import selectors, services
 
 QUEUE_PAGE_SIZE = 25
-
-
-def page(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
-    """A logged-in page; a domain NotFound is a 404 page, a domain PermissionDenied a 403."""
-
-    @wraps(view)
-    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-        try:
-            return view(request, *args, **kwargs)
-        except NotFound as error:
-            raise Http404(error.message) from error
-        except PermissionDenied as error:
-            raise DjangoPermissionDenied(error.message) from error
-
-    return login_required(wrapper)
 
 
 def _is_partial(request: HttpRequest) -> bool:
