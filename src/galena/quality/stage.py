@@ -91,8 +91,12 @@ def _params(checks: list[ActiveCheck], code: str) -> dict[str, Any] | None:
 
 
 def _region(parsed: ParsedSubmission, form: FormInfo | None, source_regions: dict) -> str:
+    # the person's own country, when the channel gave it (an import row, an ad form),
+    # says how their national number is written better than any default
+    country = (parsed.person.country or "").strip().upper()
     return (
         parsed.default_region
+        or (country if len(country) == 2 and country.isalpha() else "")
         or (form.region if form else "")
         or source_regions.get(parsed.attribution.source_id, "")
         or settings.DEFAULT_REGION
