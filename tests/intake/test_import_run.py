@@ -131,7 +131,9 @@ def test_each_problem_names_its_row_and_column(fair):
 def test_import_creates_leads_with_contacts_attribution_and_events(fair):
     campaign = CampaignFactory(source=fair, name="Spring fair")
     job = job_for(
-        fair, HEADER + "Popescu;Ana;0722 123 456;Ana.Popescu@Gmail.com;Cluj;RO;5000\n", campaign=campaign
+        fair,
+        HEADER + "Popescu;Ana;0722 123 456;Ana.Popescu@Gmail.com;Cluj;RO;5000\n",
+        campaign=campaign,
     )
 
     job = import_job_run(job_id=job.pk)
