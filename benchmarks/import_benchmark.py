@@ -78,9 +78,17 @@ def pools(size: int = 3000) -> dict[str, dict[str, list]]:
     return result
 
 
-def phone(shape: str, rng: random.Random) -> str:
-    digits = iter(f"{rng.randrange(10**12):012d}")
-    return "".join(next(digits) if c == "#" else c for c in shape)
+def phone(shape: str, country: str, rng: random.Random) -> str:
+    """A number in the country's national shape that can exist (people's lists hold real
+    numbers; the quality stage takes an impossible one for no way to reach the person)."""
+    import phonenumbers
+
+    for _ in range(50):
+        digits = iter(f"{rng.randrange(10**12):012d}")
+        number = "".join(next(digits) if c == "#" else c for c in shape)
+        if phonenumbers.is_valid_number(phonenumbers.parse(number, country)):
+            return number
+    raise ValueError(f"no valid number in the shape {shape!r} for {country}")
 
 
 def generate(path: Path, rows: int, seed: int = 1) -> dict[str, int]:
@@ -100,7 +108,7 @@ def generate(path: Path, rows: int, seed: int = 1) -> dict[str, int]:
             i = rng.randrange(len(pool["first"]))
             first, last = pool["first"][i], pool["last"][i]
             roll = rng.random()
-            number = phone(shape, rng) if roll >= NO_PHONE_SHARE else ""
+            number = phone(shape, country, rng) if roll >= NO_PHONE_SHARE else ""
             a_first, a_last = pool["ascii"][i]
             email = (
                 f"{a_first}.{a_last}{n}@{rng.choice(DOMAINS)}" if roll < 1 - NO_EMAIL_SHARE else ""
