@@ -2,6 +2,7 @@
 seeds' countries, real numbers, real addresses)."""
 
 import datetime as dt
+from dataclasses import replace
 from types import SimpleNamespace
 
 import pytest
@@ -364,10 +365,87 @@ def test_too_fast_needs_the_channel_to_record_the_time():
     ],
 )
 def test_programs_are_told_by_their_agent(agent, kind):
+    # Given a post that carries the form page's signals (time to submit, hidden field)
+    the_facts = replace(
+        facts("Ana", signals=Signals(user_agent=agent, time_to_submit_ms=9000)),
+        honeypot_field=True,
+    )
+
+    reason = run("bot_user_agent", the_facts)
+
     assert bot_kind(agent) == kind
-    reason = run("bot_user_agent", facts("Ana", signals=Signals(user_agent=agent)))
-    points = 40 if kind == "library" else 100  # a site's back end uses libraries too
+    points = 40 if kind == "library" else 100  # a site's back end relaying posts, or a bot
     assert (reason.code, reason.evidence["kind"], reason.points) == ("bot_user_agent", kind, points)
+
+
+@pytest.mark.parametrize(
+    ("time_to_submit_ms", "honeypot_field", "points", "page_signals"),
+    [
+        (9000, True, 40, True),  # the page's signals: maybe a back end relaying a visitor
+        (9000, None, 40, True),  # the body was not read: the time alone speaks for it
+        (None, True, 100, False),  # no time to submit: no page sent it
+        (9000, False, 100, False),  # no hidden field: no page sent it
+        (None, False, 100, False),
+    ],
+)
+def test_an_http_library_is_held_when_the_page_signals_are_missing_too(
+    time_to_submit_ms, honeypot_field, points, page_signals
+):
+    the_facts = replace(
+        facts(
+            "Ana",
+            signals=Signals(user_agent="python-requests/2.32", time_to_submit_ms=time_to_submit_ms),
+        ),
+        honeypot_field=honeypot_field,
+    )
+
+    reason = run("bot_user_agent", the_facts)
+
+    assert (reason.points, reason.evidence["page_signals"]) == (points, page_signals)
+    assert reason.evidence["honeypot_field"] is honeypot_field
+
+
+def test_no_user_agent_on_a_form_is_treated_like_a_library():
+    bare = replace(facts("Ana", form_id=7, signals=Signals(user_agent="")), over_http=True)
+    with_page = replace(
+        facts("Ana", form_id=7, signals=Signals(user_agent="  ", time_to_submit_ms=8000)),
+        honeypot_field=True,
+        over_http=True,
+    )
+
+    held, flagged = run("bot_user_agent", bare), run("bot_user_agent", with_page)
+
+    assert (held.evidence["kind"], held.points) == ("none", 100)
+    assert (flagged.evidence["kind"], flagged.points) == ("none", 40)
+
+
+def test_no_user_agent_outside_a_form_is_not_a_bot():
+    # an e-mail, a call, an API integration: no browser was ever involved
+    no_form = replace(facts("Ana", signals=Signals(user_agent="")), over_http=True)
+
+    assert run("bot_user_agent", no_form) is None
+
+
+def test_no_user_agent_is_no_evidence_when_no_request_headers_were_kept():
+    # an internal call or a re-processed old submission: nobody knows what was sent
+    assert run("bot_user_agent", facts("Ana", form_id=7, signals=Signals(user_agent=""))) is None
+
+
+def test_a_library_from_an_allowed_network_is_never_flagged_even_without_page_signals():
+    the_facts = replace(
+        facts("Ana", form_id=7, signals=Signals(user_agent="curl/8.5.0", remote_addr="10.1.2.3")),
+        honeypot_field=False,
+    )
+    no_agent = replace(the_facts, signals=Signals(user_agent="", remote_addr="10.1.2.3"))
+    allowed = CheckContext(lists=lists("allowed", network={"10.1.0.0/16": "our site"}))
+
+    assert (
+        run("bot_user_agent", the_facts, allowed),
+        run("bot_user_agent", no_agent, allowed),
+    ) == (
+        None,
+        None,
+    )
 
 
 @pytest.mark.parametrize(

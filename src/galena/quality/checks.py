@@ -90,6 +90,12 @@ class Facts:
     received_at: dt.datetime | None = None
     channel: str = ""
     form_kind: str = ""
+    # whether the body carried the hidden field (``_hp``) the embed script and the hosted
+    # page always send, empty or not; None when not known (no stored submission, not read)
+    honeypot_field: bool | None = None
+    # it came as an HTTP request whose headers were kept (a Content-Type at least): only
+    # then does a missing User-Agent say anything
+    over_http: bool = False
 
     @property
     def one_device_by_design(self) -> bool:
@@ -107,7 +113,7 @@ class Facts:
         )
 
 
-def _network_of(address: str | None) -> str:
+def network_of(address: str | None) -> str:
     # the same /24 (IPv4) or /48 (IPv6) as intake stores in Submission.network
     if not address:
         return ""
@@ -147,7 +153,13 @@ def content_hash(name: NameResult, contact_values: list[str]) -> str:
 
 
 def facts_of(
-    parsed: ParsedSubmission, *, region: str, accept_language: str = "", form_kind: str = ""
+    parsed: ParsedSubmission,
+    *,
+    region: str,
+    accept_language: str = "",
+    form_kind: str = "",
+    honeypot_field: bool | None = None,
+    over_http: bool = False,
 ) -> Facts:
     """The facts of a parsed submission, its phones read with ``region`` for national forms."""
     person = parsed.person
@@ -170,7 +182,7 @@ def facts_of(
             profiles.append(
                 ProfileFact(raw, contact.kind, contact.label, normalise_profile(raw, contact.label))
             )
-    network = _network_of(parsed.signals.remote_addr)
+    network = network_of(parsed.signals.remote_addr)
     values = [p.result.e164 for p in phones]
     values += [e.result.value.lower() for e in emails if e.result.valid]
     values += [p.result.url for p in profiles if p.result.valid]
@@ -190,6 +202,8 @@ def facts_of(
         received_at=parsed.received_at,
         channel=parsed.channel,
         form_kind=form_kind,
+        honeypot_field=honeypot_field,
+        over_http=over_http,
     )
 
 
@@ -588,30 +602,56 @@ def bot_kind(user_agent: str) -> str:
     return ""
 
 
+def sent_without_page_signals(facts: Facts) -> bool:
+    """The body lacks what the embed script and the hosted page always send: the time to
+    submit (``_ts``) and the hidden honeypot field (``_hp``, sent empty by a person)."""
+    return facts.signals.time_to_submit_ms is None or facts.honeypot_field is False
+
+
 @check(
     "bot_user_agent",
     CheckGroup.BOT,
     gettext_lazy("Bot or script user agent"),
     gettext_lazy(
-        "Sent by a headless browser, a crawler or a scraper (the weight), or by an HTTP "
-        "library (library_points: a site's own back end posting leads through the API "
-        "looks the same, so by default that only flags; put the back end's address on the "
-        "allowed list, then library_points may be raised for everyone else)."
+        "Sent by a headless browser, a crawler or a scraper (the weight). An HTTP library "
+        "(curl, python-requests, axios…) or no User-Agent at all on a form: the weight when "
+        "the body also lacks what the form page always sends (the time to submit and the "
+        "hidden field), only library_points when it has them (a site's back end relaying "
+        "its visitors' posts looks like that). Addresses on the allowed list are never "
+        "flagged."
     ),
     weight=100,
     params={"library_points": 40},
 )
 def bot_user_agent(facts: Facts, params, context: CheckContext) -> Reason | None:
-    kind = bot_kind(facts.signals.user_agent)
+    agent = facts.signals.user_agent.strip()
+    kind = bot_kind(agent)
+    if not agent and facts.form_id is not None and facts.over_http:
+        kind = "none"  # every browser sends one; a script may not
     if not kind or context.lists.allows_sender(facts):
         return None
-    return reason(
-        "bot_user_agent",
-        _("Sent by a program, not a person's browser: %(agent)s.")
-        % {"agent": facts.signals.user_agent[:120]},
-        {"user_agent": facts.signals.user_agent[:300], "kind": kind},
-        int(params["library_points"]) if kind == "library" else _weight(params),
-    )
+    evidence: dict[str, Any] = {"user_agent": agent[:300], "kind": kind}
+    points = _weight(params)
+    if kind in ("library", "none"):
+        bare = sent_without_page_signals(facts)
+        evidence.update(
+            time_to_submit_ms=facts.signals.time_to_submit_ms,
+            honeypot_field=facts.honeypot_field,
+            page_signals=not bare,
+        )
+        if not bare:
+            points = int(params["library_points"])
+    if kind == "none":
+        message = _("Sent without a User-Agent header, which every browser sends.")
+    else:
+        message = _("Sent by a program, not a person's browser: %(agent)s.") % {
+            "agent": agent[:120]
+        }
+    if kind in ("library", "none") and evidence["page_signals"] is False:
+        message += " " + _(
+            "The form page's signals (time to submit, hidden field) are missing too."
+        )
+    return reason("bot_user_agent", message, evidence, points)
 
 
 @check(
@@ -703,12 +743,14 @@ def _words(text: str) -> frozenset[str]:
 _TEST_NAME_WORDS = _words(
     """
     test testing testi testaus proba prueba тест тестовый тестовая проверка asdf asdfg asdfgh qwerty qwert qwe asd zxc
+    ejemplo exemplu esimerkki kokeilu пример образец
     йцукен фыва ячсм lorem ipsum foo foobar dummy noname nobody xxx xxxx zzz aaa aaaa abc abcd
     """
 )
 _TEST_LOCAL_PARTS = _words(
     """
     test testing tester tests testi proba prueba asdf asd qwerty qwe example sample dummy foo foobar noreply
+    ejemplo exemplu esimerkki kokeilu
     no-reply noemail nomail none null nobody aaa xxx abc abcd
     """
 )
@@ -729,6 +771,11 @@ def _test_email(result: EmailResult) -> str:
     if domain in _TEST_DOMAINS or domain.endswith(_RESERVED_SUFFIXES):
         return result.value
     if local in _TEST_LOCAL_PARTS or bare in _TEST_LOCAL_PARTS:
+        return result.value
+    label = domain.partition(".")[0]
+    # a@a.ru, 123@123.com, 1@2.ru: one letter or only digits, and a domain just as empty
+    placeholder = len(local) == 1 or local.isdigit()
+    if placeholder and (label == local or label.isdigit() or len(label) == 1):
         return result.value
     return ""
 
@@ -759,10 +806,25 @@ def _test_phone(phone: PhoneFact) -> str:
     # +7 900 000 00 00, +33 1 23 45 67 89 (valid or not: nobody has these)
     if _test_digits(national) or (len(national) >= 8 and len(set(national[1:])) == 1):
         return phone.raw
+    # the subscriber's part after the operator's or area code: 0722 000 000, (415) 123-4567
+    significant = phonenumbers.national_significant_number(number)
+    subscriber = significant[phonenumbers.length_of_national_destination_code(number) :]
+    if len(subscriber) >= 5 and len(set(subscriber)) == 1:
+        return phone.raw
+    if len(subscriber) >= 7 and _sequential(subscriber):
+        return phone.raw
     return ""
 
 
 def _test_name(name: NameResult) -> str:
+    raw = name.raw.strip()
+    if (
+        raw
+        and not name.looks_like_phone
+        and re.fullmatch(r"[\d\W_]+", raw)
+        and re.search(r"\d", raw)
+    ):
+        return raw  # "123", "1", "00": digits where a name goes (a phone number is another check)
     words = re.findall(r"[^\W\d_]+", name.raw.lower())
     if words and any(word in _TEST_NAME_WORDS for word in words):
         return name.raw

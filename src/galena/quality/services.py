@@ -4,17 +4,22 @@ rights, locks the leads and records a QUALITY_DECIDED event per lead."""
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from django.db import transaction
+from django.db.models import Q
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from galena.core.errors import NotFound, PermissionDenied, ValidationFailed
+from galena.intake.models import DecisionReason, Submission, SubmissionOutcome, SubmissionStatus
 from galena.leads import access
-from galena.leads.models import EventType, Lead, LeadEvent, QualityStatus
+from galena.leads.models import ActorSource, EventType, Lead, LeadEvent, QualityStatus
 from galena.leads.services import Actor
+from galena.quality.checks import network_of
 
 # A review may decide on a page of the queue at once, not on an unbounded selection.
 REVIEW_BATCH_LIMIT = 500
@@ -192,3 +197,197 @@ def quality_checks_sync(*, model: type | None = None) -> list[str]:
             ignore_conflicts=True,  # a concurrent sync created it first: that row stands
         )
     return [check.code for check in missing]
+
+
+# --------------------------------------------------------------------------- bursts found late
+
+BURST_CODES = ("burst_address", "burst_device", "farmed_network")
+BURST_KEY_KINDS = ("address", "device", "network")
+# What a person on the sales side does to a lead. A lead with any of these, or with any
+# event made by hand, has been worked: a burst found afterwards only flags it.
+WORKED_EVENT_TYPES = (
+    EventType.STAGE_CHANGED,
+    EventType.NOTE_ADDED,
+    EventType.CALL,
+    EventType.CHAT,
+    EventType.TASK_COMPLETED,
+)
+
+
+@dataclass
+class BurstOutcome:
+    """What a late burst catch did: leads moved to quarantine, and leads already worked by
+    sales that were only flagged."""
+
+    quarantined: list[int] = field(default_factory=list)
+    flagged: list[int] = field(default_factory=list)
+
+
+def leads_worked(lead_ids: Iterable[int]) -> set[int]:
+    """The leads sales has touched: a stage change, a note, a call or chat logged, a task
+    done, or anything a person did by hand (an edit, an assignment, a review's release)."""
+    return set(
+        LeadEvent.objects.filter(lead_id__in=list(lead_ids))
+        .filter(Q(type__in=WORKED_EVENT_TYPES) | Q(actor_source=ActorSource.MANUAL))
+        .values_list("lead_id", flat=True)
+        .distinct()
+    )
+
+
+def _burst_submissions(
+    *, key_kind: str, key: str, since, until, source_id: int | None, exclude_submission_id
+):
+    submissions = Submission.objects.filter(
+        received_at__gte=since,
+        received_at__lte=until,
+        status=SubmissionStatus.PROCESSED,
+        lead__isnull=False,
+    )
+    if key_kind == "address":
+        # through the (network, received_at) index, then the address itself
+        submissions = submissions.filter(network=network_of(key), remote_addr=key)
+    elif key_kind == "device":
+        submissions = submissions.filter(device=key)
+    else:
+        submissions = submissions.filter(network=key)
+    if source_id is not None:
+        submissions = submissions.annotate(group_source=Coalesce("source_id", "form__source_id"))
+        submissions = submissions.filter(group_source=source_id)
+    if exclude_submission_id is not None:
+        submissions = submissions.exclude(pk=exclude_submission_id)
+    return list(
+        submissions.order_by("received_at", "pk").values_list(
+            "pk", "lead_id", "source_id", "form__source_id", "received_at"
+        )
+    )
+
+
+def _same_burst(reasons: list, code: str, key_kind: str, key: str) -> bool:
+    return any(
+        isinstance(r, dict)
+        and r.get("code") == code
+        and (r.get("evidence") or {}).get("found_after_accepted")
+        and (r.get("evidence") or {}).get("key") == key
+        and (r.get("evidence") or {}).get("key_kind") == key_kind
+        for r in reasons or []
+    )
+
+
+@transaction.atomic
+def leads_quarantine_burst(
+    *,
+    key_kind: str,
+    key: str,
+    since: dt.datetime,
+    until: dt.datetime,
+    reason: dict,
+    source_id: int | None = None,
+    exclude_submission_id: int | None = None,
+) -> BurstOutcome:
+    """Quarantine the earlier leads of a burst (one address, device or network — for one
+    source when ``source_id`` is given — between ``since`` and ``until``) that were accepted
+    before the burst reached its threshold and that sales has not touched; worked leads are
+    only flagged. Idempotent: a lead already held, or already flagged for the same burst,
+    is left as it is."""
+    if key_kind not in BURST_KEY_KINDS or not key:
+        raise ValidationFailed({"key_kind": f"Give one of {', '.join(BURST_KEY_KINDS)} and a key."})
+    code = str(reason.get("code") or "")
+    if code not in BURST_CODES:
+        raise ValidationFailed({"reason": f"A burst reason is one of {', '.join(BURST_CODES)}."})
+    outcome = BurstOutcome()
+    rows = _burst_submissions(
+        key_kind=key_kind,
+        key=key,
+        since=since,
+        until=until,
+        source_id=source_id,
+        exclude_submission_id=exclude_submission_id,
+    )
+    if not rows:
+        return outcome
+    count = len(rows) + (1 if exclude_submission_id is not None else 0)
+    by_lead: dict[int, list[tuple]] = {}
+    for row in rows:
+        by_lead.setdefault(row[1], []).append(row)
+    # locked in id order, so two workers catching the same burst cannot deadlock; the
+    # second one finds the leads already held and leaves them
+    leads = list(
+        Lead.objects.select_for_update()
+        .filter(pk__in=list(by_lead), quality_status=QualityStatus.ACCEPTED)
+        .order_by("pk")
+    )
+    if not leads:
+        return outcome
+    worked = leads_worked(lead.pk for lead in leads)
+    now = timezone.now()
+    message = (
+        f"Part of a burst of {count} submissions from one {key_kind} "
+        f"({key if key_kind != 'device' else key[:12] + '…'}) between "
+        f"{since:%Y-%m-%d %H:%M} and {until:%H:%M} UTC, found after it was accepted."
+    )
+    events, decision_rows, changed = [], [], []
+    for lead in leads:
+        left_alone = lead.pk in worked
+        if _same_burst(lead.quality_reasons, code, key_kind, key):
+            continue
+        late = {
+            **reason,
+            "message": message + (" Already worked by sales: left as it is." if left_alone else ""),
+            "points": 0 if left_alone else int(reason.get("points") or 0),
+            "evidence": {
+                **(reason.get("evidence") or {}),
+                "key_kind": key_kind,
+                "key": key,
+                "count": count,
+                "since": since.isoformat(),
+                "until": until.isoformat(),
+                "found_after_accepted": True,
+                "left_alone": left_alone,
+            },
+        }
+        lead.quality_reasons = [*(lead.quality_reasons or []), late]
+        before = lead.quality_status
+        if not left_alone:
+            lead.quality_status = QualityStatus.QUARANTINED
+            outcome.quarantined.append(lead.pk)
+        else:
+            outcome.flagged.append(lead.pk)
+        lead.updated_at = now
+        changed.append(lead)
+        events.append(
+            LeadEvent(
+                lead=lead,
+                type=EventType.QUALITY_DECIDED,
+                occurred_at=now,
+                actor=None,
+                actor_source=ActorSource.RULE,
+                params={
+                    "decision": "flagged" if left_alone else "quarantined",
+                    "before": before,
+                    "after": lead.quality_status,
+                    "found_after_accepted": True,
+                    "worked_by_sales": left_alone,
+                    "reasons": [late],
+                },
+            )
+        )
+        if left_alone:
+            continue
+        for submission_id, _lead_id, own_source, form_source, received_at in by_lead[lead.pk]:
+            decision_rows.append(
+                DecisionReason(
+                    submission_id=submission_id,
+                    lead_id=lead.pk,
+                    source_id=own_source or form_source,
+                    stage=str(reason.get("stage") or "quality"),
+                    code=code,
+                    outcome=SubmissionOutcome.QUARANTINED,
+                    points=int(reason.get("points") or 0),
+                    received_at=received_at,
+                )
+            )
+    if changed:
+        Lead.objects.bulk_update(changed, ["quality_status", "quality_reasons", "updated_at"])
+        LeadEvent.objects.bulk_create(events)
+        DecisionReason.objects.bulk_create(decision_rows)
+    return outcome

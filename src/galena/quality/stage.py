@@ -37,7 +37,7 @@ from __future__ import annotations
 import datetime as dt
 from bisect import bisect_left
 from collections import defaultdict
-from dataclasses import dataclass, field, replace
+from dataclasses import asdict, dataclass, field, replace
 from typing import Any
 
 from django.conf import settings
@@ -57,6 +57,7 @@ from galena.quality.checks import (
     Facts,
     Lists,
     active_checks,
+    bot_kind,
     facts_of,
     swapped_contacts,
 )
@@ -64,6 +65,7 @@ from galena.quality.models import ListedValue, ListKind, ListPurpose, QualityChe
 from galena.quality.normalise import normalise_phone, transliterate
 
 CONFIRMATION_TASK = "galena.quality.tasks.send_confirmation"
+BURST_TASK = "galena.quality.tasks.quarantine_burst"
 # Numbers that never reach a person: a toll-free or premium line is a company's.
 COMPANY_LINES = frozenset({"toll_free", "premium", "shared_cost", "uan"})
 
@@ -183,6 +185,22 @@ def _prepare(decisions: list[Decision]) -> QualityBatch:
         if need_headers
         else {}
     )
+    # A script's user agent, or none: did the body carry the form page's hidden field?
+    need_fields = [
+        p.submission_id
+        for p in parsed_all
+        if p.submission_id
+        and (not p.signals.user_agent.strip() or bot_kind(p.signals.user_agent) == "library")
+    ]
+    page_fields: dict[int, tuple[bool, bool]] = {}  # id -> (hidden field sent, over HTTP)
+    if need_fields:
+        for pk, payload, content_type, kept in Submission.objects.filter(
+            pk__in=need_fields
+        ).values_list("pk", "payload", "content_type", "headers"):
+            page_fields[pk] = (
+                isinstance(payload, dict) and "_hp" in payload,
+                bool(content_type or kept),
+            )
     facts: list[Facts] = []
     for parsed in parsed_all:
         language = (headers.get(parsed.submission_id) or {}).get("Accept-Language", "")
@@ -194,6 +212,10 @@ def _prepare(decisions: list[Decision]) -> QualityBatch:
                 region=region,
                 accept_language=language,
                 form_kind=form.kind if form else "",
+                honeypot_field=page_fields[parsed.submission_id][0]
+                if parsed.submission_id in page_fields
+                else None,
+                over_http=page_fields.get(parsed.submission_id, (None, False))[1],
             )
         )
 
@@ -541,6 +563,40 @@ def _decide(decision: Decision, points: int, not_lead: Reason | None) -> Action:
     return action
 
 
+def _burst_follow_ups(facts: Facts, reasons: list[Reason]) -> list[FollowUp]:
+    """A burst is only known once it reaches its threshold: its first submissions were
+    judged alone and may have been accepted. Ask for them to be caught after the fact."""
+    if facts.received_at is None:
+        return []
+    follow_ups = []
+    for found in reasons:
+        if found.code not in ("burst_address", "burst_device", "farmed_network"):
+            continue
+        evidence = found.evidence
+        source_id = None
+        if found.code == "burst_address":
+            key_kind, key = "address", facts.signals.remote_addr or ""
+        elif found.code == "burst_device":
+            key_kind, key = "device", facts.device
+        else:
+            key_kind = "network" if evidence.get("by") == "network" else "device"
+            key = facts.network if key_kind == "network" else facts.device
+            source_id = facts.source_id
+        if not key:
+            continue
+        since = facts.received_at - dt.timedelta(minutes=float(evidence.get("minutes") or 0))
+        params = {
+            "key_kind": key_kind,
+            "key": key,
+            "since": since.isoformat(),
+            "until": facts.received_at.isoformat(),
+            "reason": asdict(found),
+            "source_id": source_id,
+        }
+        follow_ups.append(FollowUp(task=BURST_TASK, params=params))
+    return follow_ups
+
+
 class QualityStage:
     """The stage object named in INTAKE_STAGES as ``galena.quality.stage.quality``."""
 
@@ -596,6 +652,8 @@ class QualityStage:
             and not any(f.task == CONFIRMATION_TASK for f in follow_ups)
         ):
             follow_ups.append(FollowUp(task=CONFIRMATION_TASK))
+        if parsed.existing_lead_id is None:
+            follow_ups += _burst_follow_ups(facts, reasons)
         return decision.but(
             parsed=normalised,
             action=action,

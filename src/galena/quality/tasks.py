@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 
 from celery import shared_task
@@ -9,7 +10,7 @@ from celery import shared_task
 from galena.core.errors import ApplicationError
 from galena.leads.models import Lead
 from galena.leads.services import Actor
-from galena.quality import verification
+from galena.quality import services, verification
 
 logger = logging.getLogger(__name__)
 
@@ -42,3 +43,31 @@ def verify_matched_lead(
     return verification.lead_verify_by_source_match(
         lead_id=lead_id, matched_lead_id=matched_lead_id, submission_id=submission_id
     )
+
+
+@shared_task(acks_late=True)
+def quarantine_burst(
+    *,
+    lead_id: int,
+    key_kind: str,
+    key: str,
+    since: str,
+    until: str,
+    reason: dict,
+    submission_id: int | None = None,
+    source_id: int | None = None,
+    **params,
+) -> dict:
+    """A burst was recognised on a submission: hold the burst's earlier leads that were
+    accepted before it reached its threshold (the quality stage queues this after commit).
+    Idempotent: run twice, the second run finds them held."""
+    outcome = services.leads_quarantine_burst(
+        key_kind=key_kind,
+        key=key,
+        since=dt.datetime.fromisoformat(since),
+        until=dt.datetime.fromisoformat(until),
+        reason=reason,
+        source_id=source_id,
+        exclude_submission_id=submission_id,
+    )
+    return {"quarantined": outcome.quarantined, "flagged": outcome.flagged}
