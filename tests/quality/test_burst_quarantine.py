@@ -227,3 +227,43 @@ def test_the_follow_up_is_asked_for_only_when_a_burst_fires_with_its_window(form
     )
     assert params["reason"]["code"] == "burst_address"
     assert statuses(submissions) == ["accepted"] * 4 + ["quarantined"]  # nothing ran yet
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_two_workers_catching_the_same_burst_at_once_hold_each_lead_once(form):
+    """Two submissions of one burst fire at once and both follow-ups run together: the
+    leads are locked, so each is held by one of them, with one event and one reason row."""
+    import threading
+
+    from django.db import connection
+
+    submissions = burst(form, 4)  # below the threshold: nothing held yet
+    window = {
+        "key_kind": "address",
+        "key": ADDRESS,
+        "since": submissions[0].received_at,
+        "until": submissions[-1].received_at,
+        "reason": {"stage": "quality", "code": "burst_address", "points": 100, "evidence": {}},
+    }
+    barrier = threading.Barrier(2)
+    outcomes = []
+
+    def catch():
+        try:
+            barrier.wait()
+            outcomes.append(services.leads_quarantine_burst(**window))
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=catch) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+
+    held = sorted(lead_id for outcome in outcomes for lead_id in outcome.quarantined)
+    assert held == sorted(s.lead_id for s in submissions)
+    assert statuses(submissions) == ["quarantined"] * 4
+    assert LeadEvent.objects.filter(type=EventType.QUALITY_DECIDED).count() == 4
+    assert DecisionReason.objects.filter(code="burst_address").count() == 4
