@@ -13,6 +13,7 @@ from django.db import transaction
 from django.db.models import Q
 from django.db.models.functions import Coalesce
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from galena.core.errors import NotFound, PermissionDenied, ValidationFailed
 from galena.intake.models import DecisionReason, Submission, SubmissionOutcome, SubmissionStatus
@@ -320,11 +321,18 @@ def leads_quarantine_burst(
         return outcome
     worked = leads_worked(lead.pk for lead in leads)
     now = timezone.now()
-    message = (
-        f"Part of a burst of {count} submissions from one {key_kind} "
-        f"({key if key_kind != 'device' else key[:12] + '…'}) between "
-        f"{since:%Y-%m-%d %H:%M} and {until:%H:%M} UTC, found after it was accepted."
-    )
+    shown = key if key_kind != "device" else key[:12] + "…"
+    message = _(
+        "Part of a burst of %(count)s submissions from one %(kind)s (%(key)s) between "
+        "%(since)s and %(until)s UTC, found after it was accepted."
+    ) % {
+        "count": count,
+        "kind": {"address": _("address"), "device": _("device"), "network": _("network")}[key_kind],
+        "key": shown,
+        "since": f"{since:%Y-%m-%d %H:%M}",
+        "until": f"{until:%H:%M}",
+    }
+    worked_note = _("Already worked by sales: left as it is.")
     events, decision_rows, changed = [], [], []
     for lead in leads:
         left_alone = lead.pk in worked
@@ -332,7 +340,7 @@ def leads_quarantine_burst(
             continue
         late = {
             **reason,
-            "message": message + (" Already worked by sales: left as it is." if left_alone else ""),
+            "message": f"{message} {worked_note}" if left_alone else message,
             "points": 0 if left_alone else int(reason.get("points") or 0),
             "evidence": {
                 **(reason.get("evidence") or {}),
