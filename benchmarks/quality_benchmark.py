@@ -6,7 +6,9 @@ API stores it, then processed in received order, batch after batch, through the 
 pipeline (``intake.batching.submissions_process_pending`` with the configured
 ``INTAKE_STAGES``), so checks that look back in time see the history a live system has.
 
-Reports, for "caught" = quarantined or rejected:
+Reports, for "caught" = quarantined or rejected — the lead's final quality status, what a
+reviewer sees after the day (bursts found late hold their earlier leads afterwards), or the
+submission's outcome when it made no lead:
 - the confusion of genuine vs pseudo; genuine people wrongly caught (target ≤ 1 %); bots and
   test values caught (target ≥ 99 %);
 - recall per pseudo category and the wrongly caught share per genuine trait;
@@ -234,7 +236,10 @@ def run(dataset, forms: dict, batch_size: int) -> tuple[list[Outcome], Timers]:
                     content_type="application/json",
                     raw_body=json.dumps(item.payload, ensure_ascii=False),
                     payload=item.payload,
-                    headers={"User-Agent": item.user_agent} if item.user_agent else {},
+                    # what capture_submit keeps of a real request: its Content-Type, and
+                    # the User-Agent when the sender gave one
+                    headers={"Content-Type": "application/json"}
+                    | ({"User-Agent": item.user_agent} if item.user_agent else {}),
                     remote_addr=item.remote_addr,
                 )
                 Submission.objects.filter(pk=submission.pk).update(received_at=item.received_at)
@@ -251,15 +256,24 @@ def run(dataset, forms: dict, batch_size: int) -> tuple[list[Outcome], Timers]:
 
 
 def read_back(outcomes: list[Outcome]) -> None:
-    """Each submission's outcome, its reasons' codes (DecisionReason rows) and suggestions."""
+    """Each submission's outcome as a reviewer sees it once the day is processed, its
+    reasons' codes (DecisionReason rows, the late ones too) and suggestions.
+
+    The outcome is the lead's final ``quality_status`` when it was held or rejected, else
+    ``Submission.outcome``: a burst is only known once it reaches its threshold, and its
+    earlier leads, accepted when they arrived, are quarantined afterwards by the follow-up
+    the quality stage queues (``quality.tasks.quarantine_burst``, run in-process here);
+    ``Submission.outcome`` keeps what the pipeline decided at the time."""
     from galena.intake.models import DecisionReason, Submission
 
     by_id = {o.submission_id: o for o in outcomes if o.submission_id}
     for row in Submission.objects.filter(pk__in=by_id).values(
-        "pk", "status", "outcome", "decision"
+        "pk", "status", "outcome", "decision", "lead__quality_status"
     ):
         outcome = by_id[row["pk"]]
         outcome.outcome = row["outcome"] if row["status"] == "processed" else row["status"]
+        if row["status"] == "processed" and row["lead__quality_status"] in CAUGHT:
+            outcome.outcome = row["lead__quality_status"]
         outcome.suggestions = [
             reason.get("suggestion")
             for reason in (row["decision"] or {}).get("reasons", [])

@@ -44,6 +44,8 @@ def test_a_subscriber_part_of_one_digit_or_a_run_is_a_test_value(phone, region):
     [
         ("Ana 2", ["ana.marin@gmail.com"], ["0744 518 203"]),
         ("Li Na", ["123456789@qq.com"], []),  # QQ mailboxes are numbers
+        ("Ito Yu", ["itoyu@gmail.com"], []),  # keys of one row, but not in order
+        ("Ana Marin", [], ["+7 495 100 00 00"]),  # a company's round number
         ("Ana Marin", ["a@marin.ro"], []),  # one letter at a real domain
         ("Ana Marin", ["ana@ana.ro"], []),  # a personal domain
         ("Ana Marin", [], ["0722 123 456"]),  # six digits in a row happen

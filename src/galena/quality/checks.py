@@ -772,12 +772,18 @@ def _test_email(result: EmailResult) -> str:
         return result.value
     if local in _TEST_LOCAL_PARTS or bare in _TEST_LOCAL_PARTS:
         return result.value
+    letters = re.sub(r"[^a-z]", "", local)
+    if len(letters) >= 5 and any(letters in row for row in _KEYBOARD_LINES):
+        return result.value  # asdfghj@, qwerty12@, ytrewq@: keys in a row, in order
     label = domain.partition(".")[0]
     # a@a.ru, 123@123.com, 1@2.ru: one letter or only digits, and a domain just as empty
     placeholder = len(local) == 1 or local.isdigit()
     if placeholder and (label == local or label.isdigit() or len(label) == 1):
         return result.value
     return ""
+
+
+_KEYBOARD_LINES = ("qwertyuiop", "asdfghjkl", "zxcvbnm", "poiuytrewq", "lkjhgfdsa", "mnbvcxz")
 
 
 def _sequential(digits: str) -> bool:
@@ -808,7 +814,10 @@ def _test_phone(phone: PhoneFact) -> str:
         return phone.raw
     # the subscriber's part after the operator's or area code: 0722 000 000, (415) 123-4567
     significant = phonenumbers.national_significant_number(number)
-    subscriber = significant[phonenumbers.length_of_national_destination_code(number) :]
+    # a number read in the wrong country has no known operator's code: its last six
+    # digits stand for the subscriber's part then
+    code_length = phonenumbers.length_of_national_destination_code(number)
+    subscriber = significant[code_length:] if code_length else significant[-6:]
     if len(subscriber) >= 5 and len(set(subscriber)) == 1:
         return phone.raw
     if len(subscriber) >= 7 and _sequential(subscriber):
