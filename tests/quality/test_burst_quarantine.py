@@ -9,7 +9,7 @@ import pytest
 from django.utils import timezone
 
 from galena.core.errors import ValidationFailed
-from galena.intake.models import DecisionReason
+from galena.intake.models import DecisionReason, Submission
 from galena.leads.models import EventType, Lead, LeadEvent
 from galena.leads.services import Actor, note_add
 from galena.quality import services
@@ -267,3 +267,13 @@ def test_two_workers_catching_the_same_burst_at_once_hold_each_lead_once(form):
     assert statuses(submissions) == ["quarantined"] * 4
     assert LeadEvent.objects.filter(type=EventType.QUALITY_DECIDED).count() == 4
     assert DecisionReason.objects.filter(code="burst_address").count() == 4
+
+
+def test_a_known_lead_a_burst_submission_was_attached_to_is_not_held(form):
+    submissions = burst(form, 4)
+    # the second one turned out to be a known customer's: it was attached, not created
+    Submission.objects.filter(pk=submissions[1].pk).update(outcome="attached")
+
+    burst(form, 1, start=submissions[-1].received_at + dt.timedelta(seconds=30))
+
+    assert statuses(submissions) == ["quarantined", "accepted", "quarantined", "quarantined"]

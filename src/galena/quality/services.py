@@ -242,6 +242,9 @@ def _burst_submissions(
         received_at__gte=since,
         received_at__lte=until,
         status=SubmissionStatus.PROCESSED,
+        # the leads the burst made: a submission attached to a known lead (a bot replaying
+        # a real customer's details) does not make that customer's lead a pseudo-lead
+        outcome=SubmissionOutcome.CREATED,
         lead__isnull=False,
     )
     if key_kind == "address":
