@@ -820,6 +820,11 @@ def _test_phone(phone: PhoneFact) -> str:
     subscriber = significant[code_length:] if code_length else significant[-6:]
     if len(subscriber) >= 5 and len(set(subscriber)) == 1:
         return phone.raw
+    # a mobile ending in six digits alike (Ukraine's 072 2 000000): nobody's own phone;
+    # a company's landline may be a round number (+7 495 100-00-00), so only mobiles
+    tail = significant[-6:]
+    if phone.result.line_type == "mobile" and len(tail) == 6 and len(set(tail)) == 1:
+        return phone.raw
     if len(subscriber) >= 7 and _sequential(subscriber):
         return phone.raw
     return ""
