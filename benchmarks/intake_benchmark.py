@@ -66,7 +66,23 @@ def pg_insert_commit_rate(dsn: str, rows: int = 3000) -> float:
 # --- realistic submissions ------------------------------------------------------------
 
 
-def make_bodies(count: int, seed: int = 7) -> list[bytes]:
+# Browsers the visitors use; what the embed script posts from (its User-Agent is the browser's).
+USER_AGENTS = [
+    "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) "
+    "Chrome/131.0.0.0 Safari/537.36",
+    "Mozilla/5.0 (iPhone; CPU iPhone OS 18_1 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like "
+    "Gecko) Version/18.1 Mobile/15E148 Safari/604.1",
+    "Mozilla/5.0 (Linux; Android 14; SM-A546B) AppleWebKit/537.36 (KHTML, like Gecko) "
+    "Chrome/131.0.0.0 Mobile Safari/537.36",
+    "Mozilla/5.0 (X11; Linux x86_64; rv:133.0) Gecko/20100101 Firefox/133.0",
+]
+PROVIDERS = ["gmail.com", "yahoo.com", "outlook.com", "mail.ru", "yandex.ru", "hotmail.es"]
+
+
+def make_bodies(count: int, seed: int = 7) -> list[tuple[bytes, bytes]]:
+    """Different people from different addresses (behind one trusted proxy, as a
+    production server sits behind its TLS proxy), posting what the embed script posts:
+    the fields, the honeypot left empty and the time they took, from a real browser."""
     from faker import Faker
 
     locales = ["ro_RO", "ru_RU", "es_ES", "fi_FI", "en_GB"]
@@ -84,7 +100,9 @@ def make_bodies(count: int, seed: int = 7) -> list[bytes]:
         body = {
             "first_name": first,
             "last_name": last,
-            "email": f"{first}.{last}{rng.randint(1, 9999)}@example.com".lower().replace(" ", ""),
+            "email": f"{first}.{last}{rng.randint(1, 9999)}@{rng.choice(PROVIDERS)}".lower().replace(
+                " ", ""
+            ),
             "phone": fake.phone_number(),
             "company": fake.company() if rng.random() < 0.6 else "",
             "interest": rng.choice(products),
@@ -95,9 +113,12 @@ def make_bodies(count: int, seed: int = 7) -> list[bytes]:
             "landing_page": f"https://example.com/{rng.choice(['solar', 'offer', 'pricing'])}",
             "consent": True,
             "_ts": rng.randint(8000, 90000),
+            "_hp": "",
             "roof_area_m2": rng.randint(20, 300),
         }
-        bodies.append(json.dumps(body, ensure_ascii=False).encode())
+        address = f"{rng.randint(11, 223)}.{rng.randint(0, 255)}.{rng.randint(0, 255)}.{rng.randint(1, 254)}"
+        headers = f"User-Agent: {rng.choice(USER_AGENTS)}\r\nX-Forwarded-For: {address}\r\n"
+        bodies.append((json.dumps(body, ensure_ascii=False).encode(), headers.encode()))
     return bodies
 
 
@@ -125,6 +146,7 @@ def server_env(dsn: str, celery: bool) -> dict[str, str]:
         GALENA_DATA_DIR="/tmp/galena-bench-intake",
         INTAKE_RATE_PER_ADDRESS="0",
         INTAKE_RATE_PER_FORM="0",
+        TRUSTED_PROXY_COUNT="1",  # the visitors' addresses come in X-Forwarded-For
         LOG_LEVEL="WARNING",
         SESSION_COOKIE_SECURE="off",
         CSRF_COOKIE_SECURE="off",
@@ -221,14 +243,16 @@ def start_server(
 # --- the load generator ---------------------------------------------------------------
 
 
-async def request(port: int, method: str, path: str, body: bytes) -> tuple[int, bytes, float]:
+async def request(
+    port: int, method: str, path: str, body: bytes, headers: bytes = b""
+) -> tuple[int, bytes, float]:
     started = time.perf_counter()
     reader, writer = await asyncio.open_connection("127.0.0.1", port)
     head = (
         f"{method} {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
-        f"Content-Length: {len(body)}\r\nConnection: close\r\n\r\n"
+        f"Content-Length: {len(body)}\r\nConnection: close\r\n"
     ).encode()
-    writer.write(head + body)
+    writer.write(head + headers + b"\r\n" + body)
     await writer.drain()
     data = await reader.read()
     writer.close()
@@ -247,16 +271,16 @@ class KeepAliveClient:
         self.reader: asyncio.StreamReader | None = None
         self.writer: asyncio.StreamWriter | None = None
 
-    async def post(self, path: str, body: bytes) -> tuple[int, bytes, float]:
+    async def post(self, path: str, body: bytes, headers: bytes = b"") -> tuple[int, bytes, float]:
         started = time.perf_counter()
         if self.writer is None:
             self.reader, self.writer = await asyncio.open_connection("127.0.0.1", self.port)
         head = (
             f"POST {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
-            f"Content-Length: {len(body)}\r\n\r\n"
+            f"Content-Length: {len(body)}\r\n"
         ).encode()
         try:
-            self.writer.write(head + body)
+            self.writer.write(head + headers + b"\r\n" + body)
             await self.writer.drain()
             header = await self.reader.readuntil(b"\r\n\r\n")
         except (OSError, asyncio.IncompleteReadError):
@@ -317,7 +341,7 @@ class Phase:
 
 
 async def max_phase(
-    port: int, path: str, bodies: list[bytes], seconds: float, clients: int
+    port: int, path: str, bodies: list[tuple[bytes, bytes]], seconds: float, clients: int
 ) -> Phase:
     phase = Phase("max")
     deadline = time.perf_counter() + seconds
@@ -326,9 +350,9 @@ async def max_phase(
     async def client() -> None:
         connection = KeepAliveClient(port)
         while time.perf_counter() < deadline:
-            body = bodies[next(counter) % len(bodies)]
+            body, headers = bodies[next(counter) % len(bodies)]
             try:
-                phase.record(*await connection.post(path, body))
+                phase.record(*await connection.post(path, body, headers))
             except OSError:
                 phase.record(0, b"", 0.0)
         connection.close()
@@ -339,7 +363,9 @@ async def max_phase(
     return phase
 
 
-async def rate_phase(port: int, path: str, bodies: list[bytes], seconds: float, rate: int) -> Phase:
+async def rate_phase(
+    port: int, path: str, bodies: list[tuple[bytes, bytes]], seconds: float, rate: int
+) -> Phase:
     phase = Phase(f"rate {rate}/s")
     total = int(seconds * rate)
     started = time.perf_counter()
@@ -348,7 +374,8 @@ async def rate_phase(port: int, path: str, bodies: list[bytes], seconds: float, 
         # open-loop: each request starts at its scheduled time, whatever the others do
         await asyncio.sleep(max(0.0, started + n / rate - time.perf_counter()))
         try:
-            phase.record(*await request(port, "POST", path, bodies[n % len(bodies)]))
+            body, headers = bodies[n % len(bodies)]
+            phase.record(*await request(port, "POST", path, body, headers))
         except OSError:
             phase.record(0, b"", 0.0)
 
@@ -375,12 +402,19 @@ def drain(dsn: str, references: list[int], timeout: float) -> dict:
             "SELECT count(*) FROM intake_submission WHERE id = ANY(%s)", (references,)
         ).fetchone()[0]
         leads = conn.execute("SELECT count(*) FROM leads_lead").fetchone()[0]
+        # the quality gate's verdicts: these are genuine visitors, so nearly all accepted
+        quality = dict(
+            conn.execute(
+                "SELECT quality_status, count(*) FROM leads_lead GROUP BY quality_status"
+            ).fetchall()
+        )
     return {
         "lost": len(references) - stored,
         "processed": rows.get("processed", 0),
         "failed": rows.get("failed", 0),
         "pending": rows.get("received", 0) + rows.get("processing", 0),
         "leads": leads,
+        "quality": quality,
         "drain_seconds": round(time.perf_counter() - started, 1),
     }
 
@@ -419,7 +453,8 @@ def main() -> None:
     print("machine:", machine())
     reference = pg_insert_commit_rate(PG_ADMIN_DSN)
     print(f"reference: {reference:,.0f} single-row INSERT commits/s")
-    bodies = make_bodies(5000)
+    # enough different people that none posts twice in a run (a repeat is a burst signal)
+    bodies = make_bodies(20000)
     dsn = recreate_database()
     env = server_env(dsn, args.celery)
     run([GALENA, "migrate", "--noinput"], env)
