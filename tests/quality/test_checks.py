@@ -371,7 +371,8 @@ def test_programs_are_told_by_their_agent(agent, kind):
         honeypot_field=True,
     )
 
-    reason = run("bot_user_agent", the_facts)
+    # a business that lets unlisted programs with the page's signals through, only flagged
+    reason = run("bot_user_agent", the_facts, library_points=40)
 
     assert bot_kind(agent) == kind
     points = 40 if kind == "library" else 100  # a site's back end relaying posts, or a bot
@@ -399,7 +400,7 @@ def test_an_http_library_is_held_when_the_page_signals_are_missing_too(
         honeypot_field=honeypot_field,
     )
 
-    reason = run("bot_user_agent", the_facts)
+    reason = run("bot_user_agent", the_facts, library_points=40)
 
     assert (reason.points, reason.evidence["page_signals"]) == (points, page_signals)
     assert reason.evidence["honeypot_field"] is honeypot_field
@@ -413,10 +414,24 @@ def test_no_user_agent_on_a_form_is_treated_like_a_library():
         over_http=True,
     )
 
-    held, flagged = run("bot_user_agent", bare), run("bot_user_agent", with_page)
+    held = run("bot_user_agent", bare, library_points=40)
+    flagged = run("bot_user_agent", with_page, library_points=40)
 
     assert (held.evidence["kind"], held.points) == ("none", 100)
     assert (flagged.evidence["kind"], flagged.points) == ("none", 40)
+
+
+def test_by_default_an_unlisted_program_is_held_even_with_the_page_signals():
+    # a relaying back end must be on the allowed list anyway (its posts come in bursts)
+    the_facts = replace(
+        facts("Ana", signals=Signals(user_agent="axios/1.7.7", time_to_submit_ms=9000)),
+        honeypot_field=True,
+    )
+
+    reason = run("bot_user_agent", the_facts)
+
+    assert reason.points == 100
+    assert "allowed list" in reason.message
 
 
 def test_no_user_agent_outside_a_form_is_not_a_bot():

@@ -162,7 +162,7 @@ def test_a_bot_is_rejected_but_kept_with_its_reasons(form):
     lead = submission.lead
     assert lead.quality_status == "rejected"
     assert codes(submission) == ["bot_user_agent", "honeypot", "too_fast"]
-    assert sum(r["points"] for r in lead.quality_reasons) == 40 + 150 + 100
+    assert sum(r["points"] for r in lead.quality_reasons) == 100 + 150 + 100
     assert set(
         DecisionReason.objects.filter(submission=submission).values_list("outcome", flat=True)
     ) == {"rejected"}

@@ -6,7 +6,7 @@ import pytest
 
 from galena.intake.models import DecisionReason, Submission
 from galena.intake.services import submission_process
-from galena.quality.models import ListedValue
+from galena.quality.models import ListedValue, QualityCheck
 from tests.intake.conftest import commit_callbacks_run, form, source  # noqa: F401
 from tests.quality.test_stage import process, receive
 
@@ -38,14 +38,26 @@ def test_a_library_post_with_the_time_but_no_hidden_field_is_quarantined(form):
     assert reason_of(submission)["evidence"]["honeypot_field"] is False
 
 
-def test_a_library_post_with_the_page_signals_is_only_flagged(form):
-    # Given a site's back end relaying what its visitor's browser sent
+def test_a_library_post_with_the_page_signals_is_held_until_its_address_is_listed(form):
+    # Given a site's back end relaying what its visitor's browser sent, not yet listed
     submission = process(form, {**PERSON, **PAGE}, agent="axios/1.7.7")
 
-    assert submission.outcome == "created"
-    assert submission.lead.quality_status == "accepted"
+    assert submission.lead.quality_status == "quarantined"
     reason = reason_of(submission)
-    assert (reason["points"], reason["evidence"]["honeypot_field"]) == (40, True)
+    assert (reason["points"], reason["evidence"]["honeypot_field"]) == (100, True)
+    assert "allowed list" in reason["message"]
+
+
+def test_a_business_can_only_flag_such_posts(form):
+    QualityCheck.objects.update_or_create(
+        code="bot_user_agent",
+        defaults={"group": "bot", "name": "Bot", "params": {"library_points": 40}},
+    )
+
+    submission = process(form, {**PERSON, **PAGE}, agent="axios/1.7.7")
+
+    assert submission.lead.quality_status == "accepted"
+    assert reason_of(submission)["points"] == 40
 
 
 def test_no_user_agent_without_the_page_signals_is_quarantined(form):

@@ -616,12 +616,15 @@ def sent_without_page_signals(facts: Facts) -> bool:
         "Sent by a headless browser, a crawler or a scraper (the weight). An HTTP library "
         "(curl, python-requests, axios…) or no User-Agent at all on a form: the weight when "
         "the body also lacks what the form page always sends (the time to submit and the "
-        "hidden field), only library_points when it has them (a site's back end relaying "
-        "its visitors' posts looks like that). Addresses on the allowed list are never "
-        "flagged."
+        "hidden field), library_points when it has them. A site's back end relaying its "
+        "visitors' posts looks like that: put its address on the allowed list (it needs to "
+        "be there anyway, or its posts look like a burst from one address) and it is never "
+        "flagged; lower library_points to only flag unlisted ones."
     ),
     weight=100,
-    params={"library_points": 40},
+    # a relaying back end must be on the allowed list in any case (bursts), so an unlisted
+    # program is held for a reviewer, who can list it with one entry: held, never lost
+    params={"library_points": 100},
 )
 def bot_user_agent(facts: Facts, params, context: CheckContext) -> Reason | None:
     agent = facts.signals.user_agent.strip()
@@ -650,6 +653,11 @@ def bot_user_agent(facts: Facts, params, context: CheckContext) -> Reason | None
     if kind in ("library", "none") and evidence["page_signals"] is False:
         message += " " + _(
             "The form page's signals (time to submit, hidden field) are missing too."
+        )
+    elif kind in ("library", "none"):
+        message += " " + _(
+            "If it is your site's own server relaying its visitors' posts, add its address "
+            "to the allowed list."
         )
     return reason("bot_user_agent", message, evidence, points)
 
