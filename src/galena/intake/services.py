@@ -5,7 +5,6 @@ retryable; nothing is dropped."""
 from __future__ import annotations
 
 import datetime as dt
-import ipaddress
 import json
 import logging
 import time
@@ -22,6 +21,7 @@ from django.utils import timezone
 from django.utils.module_loading import import_string
 
 from galena.core.errors import Gone, NotFound, PayloadTooLarge, ValidationFailed
+from galena.core.net import network_of
 from galena.intake.adapters import capture
 from galena.intake.contract import Action, Decision, ParsedSubmission
 from galena.intake.group_commit import group_commit_wanted, submission_store
@@ -112,19 +112,6 @@ def submission_receive(
             raise
         # the same key raced us and won: answer with its submission
         return Submission.objects.get(endpoint=endpoint, idempotency_key=idempotency_key), False
-
-
-def network_of(address: str | None) -> str:
-    """The sender's network, for spotting many submissions from one range: the /24 of an
-    IPv4 address, the /48 of an IPv6 one."""
-    if not address:
-        return ""
-    try:
-        ip = ipaddress.ip_address(address)
-    except ValueError:
-        return ""
-    prefix = 24 if ip.version == 4 else 48
-    return str(ipaddress.ip_network(f"{ip}/{prefix}", strict=False))
 
 
 def _processed_one_by_one(submission: Submission) -> bool:

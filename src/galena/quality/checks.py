@@ -29,6 +29,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from rapidfuzz.distance import OSA
 
+from galena.core.net import network_of
 from galena.intake.contract import ParsedSubmission, Reason, Signals
 from galena.leads.models import ContactKind
 from galena.quality.models import CheckGroup, ListKind
@@ -111,18 +112,6 @@ class Facts:
             and not self.name.looks_like_phone
             and not self.name.looks_like_email
         )
-
-
-def network_of(address: str | None) -> str:
-    # the same /24 (IPv4) or /48 (IPv6) as intake stores in Submission.network
-    if not address:
-        return ""
-    try:
-        ip = ipaddress.ip_address(address)
-    except ValueError:
-        return ""
-    prefix = 24 if ip.version == 4 else 48
-    return str(ipaddress.ip_network(f"{ip}/{prefix}", strict=False))
 
 
 def _sha256(text: str) -> str:

@@ -16,11 +16,11 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from galena.core.errors import NotFound, PermissionDenied, ValidationFailed
+from galena.core.net import network_of
 from galena.intake.models import DecisionReason, Submission, SubmissionOutcome, SubmissionStatus
 from galena.leads import access
 from galena.leads.models import ActorSource, EventType, Lead, LeadEvent, QualityStatus
 from galena.leads.services import Actor
-from galena.quality.checks import network_of
 
 # A review may decide on a page of the queue at once, not on an unbounded selection.
 REVIEW_BATCH_LIMIT = 500
