@@ -16,6 +16,7 @@ from typing import Any
 
 from django.db.models import Count, Prefetch, QuerySet
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from galena.accounts.roles import can_see_marketing
 from galena.core.errors import PermissionDenied, ValidationFailed
@@ -98,8 +99,9 @@ def queue_reason_codes(*, user) -> list[str]:
 
 
 def reason_labels() -> dict[str, str]:
-    """Each check's code with its name as configured in the admin."""
-    return dict(QualityCheck.objects.values_list("code", "name"))
+    """Each check's code with its name as configured in the admin, in the reader's language
+    when it is still the seeded name (a business's own wording is shown as written)."""
+    return {code: gettext(name) for code, name in QualityCheck.objects.values_list("code", "name")}
 
 
 def reason_label(code: str, labels: dict[str, str]) -> str:
