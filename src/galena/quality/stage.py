@@ -326,64 +326,39 @@ def _history(
     def since(minutes: float) -> dt.datetime:
         return first - dt.timedelta(minutes=float(minutes))
 
-    networks = {f.network for f in facts if f.network}
-    if networks and (address_params or farm_params):
-        windows = [float(p["minutes"]) for p in (address_params, farm_params) if p]
-        rows = (
+    def windowed(column: str, group_by: tuple[str, ...], windows: dict[str, Any]):
+        """Stored submissions whose ``column`` is one of the batch's values, grouped, with a
+        count per check window (``in_<name>``; a switched-off check's window is absent)."""
+        minutes = {name: float(p["minutes"]) for name, p in windows.items() if p}
+        values = {getattr(f, column) for f in facts if getattr(f, column)}
+        if not values or not minutes:
+            return []
+        return (
             stored.filter(
-                network__in=networks, received_at__gte=since(max(windows)), received_at__lte=last
+                **{f"{column}__in": values},
+                received_at__gte=since(max(minutes.values())),
+                received_at__lte=last,
             )
-            .values("network", "remote_addr")
+            .values(*group_by)
             .annotate(
                 group_source=source,
-                in_address=Count(
-                    "id",
-                    filter=Q(received_at__gte=since(address_params["minutes"]))
-                    if address_params
-                    else Q(pk__in=[]),
-                ),
-                in_farm=Count(
-                    "id",
-                    filter=Q(received_at__gte=since(farm_params["minutes"]))
-                    if farm_params
-                    else Q(pk__in=[]),
-                ),
+                **{
+                    f"in_{name}": Count("id", filter=Q(received_at__gte=since(window)))
+                    for name, window in minutes.items()
+                },
             )
         )
-        for row in rows:
-            address = row["remote_addr"]
-            counts["address"][address] = counts["address"].get(address, 0) + row["in_address"]
-            key = (row["network"], row["group_source"])
-            counts["network_farm"][key] = counts["network_farm"].get(key, 0) + row["in_farm"]
-    devices = {f.device for f in facts if f.device}
-    if devices and (device_params or farm_params):
-        windows = [float(p["minutes"]) for p in (device_params, farm_params) if p]
-        rows = (
-            stored.filter(
-                device__in=devices, received_at__gte=since(max(windows)), received_at__lte=last
-            )
-            .values("device")
-            .annotate(
-                group_source=source,
-                in_device=Count(
-                    "id",
-                    filter=Q(received_at__gte=since(device_params["minutes"]))
-                    if device_params
-                    else Q(pk__in=[]),
-                ),
-                in_farm=Count(
-                    "id",
-                    filter=Q(received_at__gte=since(farm_params["minutes"]))
-                    if farm_params
-                    else Q(pk__in=[]),
-                ),
-            )
-        )
-        for row in rows:
-            device = row["device"]
-            counts["device"][device] = counts["device"].get(device, 0) + row["in_device"]
-            key = (device, row["group_source"])
-            counts["device_farm"][key] = counts["device_farm"].get(key, 0) + row["in_farm"]
+
+    def add(table: dict, key: Any, row: dict, name: str) -> None:
+        table[key] = table.get(key, 0) + row.get(f"in_{name}", 0)
+
+    farm = {"farm": farm_params}
+    for row in windowed("network", ("network", "remote_addr"), {"address": address_params, **farm}):
+        add(counts["address"], row["remote_addr"], row, "address")
+        add(counts["network_farm"], (row["network"], row["group_source"]), row, "farm")
+    for row in windowed("device", ("device",), {"device": device_params, **farm}):
+        add(counts["device"], row["device"], row, "device")
+        add(counts["device_farm"], (row["device"], row["group_source"]), row, "farm")
     hashes = {f.content_hash for f in facts if f.content_hash and f.form_id}
     if hashes and payload_params:
         rows = (
