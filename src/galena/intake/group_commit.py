@@ -15,6 +15,7 @@ written again one row at a time, so each request gets its own answer or error.
 from __future__ import annotations
 
 import logging
+import os
 import queue
 import threading
 from collections.abc import Callable
@@ -49,8 +50,6 @@ class GroupCommitWriter:
         self._pid: int | None = None
 
     def _ensure_started(self) -> None:
-        import os
-
         if self._thread is not None and self._thread.is_alive() and self._pid == os.getpid():
             return
         with self._lock:

@@ -55,6 +55,7 @@ from galena.leads.models import (
 )
 from galena.leads.normalise import normalise_contact
 from galena.leads.services import Actor
+from galena.quality.checks import REGISTRY
 from galena.quality.models import CheckGroup
 
 CONFIRMATION_SALT = "galena.quality.confirm"
@@ -457,8 +458,6 @@ def _suspicious(reason: Reason) -> bool:
     """A quality check that suspects a bot, a fake, a competitor or a farm fired (honest
     mistakes do not count): a bot replaying one payload to two sources is not a person
     confirmed by two independent sources."""
-    from galena.quality.checks import REGISTRY
-
     check = REGISTRY.get(reason.code) if reason.stage == "quality" else None
     return check is not None and check.group != CheckGroup.MISTAKE and reason.points > 0
 
