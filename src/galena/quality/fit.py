@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import asdict, dataclass
 from decimal import Decimal, InvalidOperation
 from typing import Any
@@ -597,23 +597,6 @@ def lead_fit_refresh(
         lead.save(update_fields=["fit", "quality_reasons", "updated_at"])
         event.save()
     return lead
-
-
-def _lead_chunks(
-    chunk_size: int, *, for_update: bool = False, fields: Sequence[str] = ()
-) -> Iterator[list[Lead]]:
-    """All leads in primary-key order, a chunk at a time; with ``for_update`` each chunk is
-    read locked inside the caller's transaction (the caller opens one per chunk)."""
-    last = 0
-    while True:
-        query = Lead.objects.filter(pk__gt=last).order_by("pk").only(*fields)
-        if for_update:
-            query = query.select_for_update(of=("self",))
-        chunk = list(query[:chunk_size])
-        if not chunk:
-            return
-        yield chunk
-        last = chunk[-1].pk
 
 
 _LOAD_FIELDS = ("id", "fit", "quality_reasons", "updated_at", ATTRIBUTES, *FIT_FIELDS)
