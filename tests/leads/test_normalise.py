@@ -75,11 +75,27 @@ def test_malformed_email_is_marked_invalid(raw):
 @pytest.mark.parametrize(
     ("raw", "expected"),
     [
-        ("https://www.facebook.com/ivan.petrov/", "facebook.com/ivan.petrov"),
-        ("http://m.facebook.com/Ivan.Petrov", "facebook.com/ivan.petrov"),
-        ("vk.com/id12345", "vk.com/id12345"),
-        ("@Ivan_Petrov", "@ivan_petrov"),
+        # the same canonical link the quality stage stores for a submission
+        ("https://www.facebook.com/ivan.petrov/", "https://www.facebook.com/ivan.petrov"),
+        ("http://m.facebook.com/Ivan.Petrov", "https://www.facebook.com/ivan.petrov"),
+        ("vk.com/id12345", "https://vk.com/id12345"),
+        ("@Ivan_Petrov", "https://t.me/ivan_petrov"),
     ],
 )
 def test_profile_links_are_canonical(raw, expected):
     assert normalise_contact("social", raw, region="RU").value == expected
+
+
+def test_a_contact_entered_by_hand_is_stored_as_intake_stores_it():
+    # one mapping for every path: the status and line type come with the value
+    phone = normalise_contact("phone", "0721 234 567", region="RO")
+    messenger = normalise_contact("messenger", "Viber: +40 721 234 567", region="RO")
+    unknown = normalise_contact("social", "https://example.org/people/ana", region="RO")
+
+    assert (phone.value, phone.status, phone.line_type) == ("+40721234567", "valid", "mobile")
+    assert (messenger.value, messenger.status) == ("+40721234567", "valid")
+    assert (unknown.value, unknown.is_valid, unknown.status) == (
+        "https://example.org/people/ana",
+        True,
+        "possible",
+    )

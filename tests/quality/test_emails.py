@@ -2,7 +2,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from galena.quality.normalise import EMAIL_PROVIDERS, EmailResult, normalise_email
+from galena.leads.contact_values import EMAIL_PROVIDERS, EmailResult, normalise_email
 
 
 @pytest.mark.parametrize(

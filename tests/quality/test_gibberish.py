@@ -2,7 +2,7 @@
 
 import pytest
 
-from galena.quality.normalise import gibberish_score
+from galena.leads.contact_values import gibberish_score
 
 REAL_NAMES = {
     "RO": """Ion Popescu Andreea Ionescu Mihai Dumitrescu Ioana Stănescu Gheorghe Constantinescu

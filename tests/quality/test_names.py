@@ -2,7 +2,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from galena.quality.normalise import parse_name, transliterate
+from galena.leads.contact_values import parse_name, transliterate
 
 
 @pytest.mark.parametrize(

@@ -3,7 +3,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from galena.quality.normalise import PhoneResult, normalise_phone
+from galena.leads.contact_values import PhoneResult, normalise_phone
 
 REGIONS = ["RO", "RU", "ES", "FI", "GB", "US"]
 

@@ -2,7 +2,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from galena.quality.normalise import ProfileResult, normalise_profile
+from galena.leads.contact_values import ProfileResult, normalise_profile
 
 
 @pytest.mark.parametrize(

@@ -4,17 +4,20 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from urllib.parse import urlsplit
 
 import phonenumbers
 
-from galena.leads.models import ContactKind
+from galena.leads import contact_values
+from galena.leads.contact_values import EmailResult, PhoneResult, ProfileResult
+from galena.leads.models import ContactKind, ContactStatus
 
 
 @dataclass(frozen=True)
 class NormalisedContact:
     value: str
     is_valid: bool
+    status: str = ""  # ContactStatus; "" from the quick checks below
+    line_type: str = ""
 
 
 _SPACES = re.compile(r"\s+")
@@ -40,25 +43,50 @@ def normalise_email(raw: str) -> NormalisedContact:
     return NormalisedContact(f"{local.lower()}@{domain.lower().rstrip('.')}", True)
 
 
-def normalise_profile_link(raw: str) -> NormalisedContact:
+def phone_value(raw: str, result: PhoneResult) -> NormalisedContact:
+    """What a contact point stores for a phone: E.164 when the number can exist, else its
+    digits (kept for matching a number typed the same way again)."""
     text = raw.strip()
-    if not text:
-        return NormalisedContact("", False)
-    if "://" not in text and "/" in text:
-        text = "https://" + text
-    if "://" in text:
-        parts = urlsplit(text)
-        host = parts.netloc.lower().removeprefix("www.").removeprefix("m.")
-        path = parts.path.rstrip("/")
-        return NormalisedContact(f"{host}{path}".lower(), bool(host))
-    # a bare handle such as "@ivan_petrov"
-    return NormalisedContact(_SPACES.sub("", text).lower(), True)
+    digits = "".join(char for char in text if char.isdigit())
+    fallback = ("+" + digits if text.startswith("+") else digits) or text.lower()
+    return NormalisedContact(
+        value=result.e164 or fallback,
+        is_valid=result.status != ContactStatus.INVALID,
+        status=result.status,
+        line_type=result.line_type if result.e164 else "",
+    )
+
+
+def email_value(raw: str, result: EmailResult) -> NormalisedContact:
+    """What a contact point stores for an e-mail: the normalised address in lower case."""
+    valid = result.valid
+    return NormalisedContact(
+        value=(result.value if valid else raw.strip()).lower(),
+        is_valid=valid,
+        status=ContactStatus.VALID if valid else ContactStatus.INVALID,
+    )
+
+
+def profile_value(raw: str, result: ProfileResult, region: str) -> NormalisedContact:
+    """What a contact point stores for a social profile or messenger: the canonical link."""
+    if result.valid:
+        return NormalisedContact(result.url, True, ContactStatus.VALID)
+    if result.url:
+        # a link on a network we do not know: kept as given, maybe reachable
+        return NormalisedContact(result.url, True, ContactStatus.POSSIBLE)
+    phone = contact_values.normalise_phone(raw, region)
+    if phone.e164:
+        # "Viber: +40 721 …": a messenger account named by its phone number
+        return NormalisedContact(phone.e164, True, phone.status)
+    return NormalisedContact(raw.strip().lower(), False, ContactStatus.INVALID)
 
 
 def normalise_contact(kind: str, raw: str, *, region: str) -> NormalisedContact:
-    """The normalised value of a contact as given, and whether it looks usable."""
+    """The normalised value of a contact as given, its status and line type: the one
+    mapping every path that stores a contact point uses (intake's quality stage computes
+    the details once and calls the *_value functions itself)."""
     if kind == ContactKind.PHONE:
-        return normalise_phone(raw, region)
+        return phone_value(raw, contact_values.normalise_phone(raw, region))
     if kind == ContactKind.EMAIL:
-        return normalise_email(raw)
-    return normalise_profile_link(raw)
+        return email_value(raw, contact_values.normalise_email(raw))
+    return profile_value(raw, contact_values.normalise_profile(raw, kind_hint=""), region)

@@ -217,10 +217,10 @@ def _build_contacts(contacts: Iterable[ContactInput], *, region: str) -> list[Co
             raise ValidationFailed({f"{field_name}.value": "Use at most 320 characters."})
         if contact.normalised:
             value, status = contact.normalised, contact.status or ContactStatus.VALID
+            line_type = contact.line_type
         else:
             normalised = normalise_contact(contact.kind, raw, region=region)
-            value = normalised.value
-            status = ContactStatus.VALID if normalised.is_valid else ContactStatus.INVALID
+            value, status, line_type = normalised.value, normalised.status, normalised.line_type
         if (contact.kind, value) in seen:
             continue
         seen.add((contact.kind, value))
@@ -231,7 +231,7 @@ def _build_contacts(contacts: Iterable[ContactInput], *, region: str) -> list[Co
                 value=value[:320],
                 is_valid=status != ContactStatus.INVALID,
                 status=status,
-                line_type=contact.line_type[:24],
+                line_type=line_type[:24],
                 label=contact.label[:40],
                 is_primary=contact.is_primary,
                 verified=contact.verified,

@@ -31,9 +31,7 @@ from rapidfuzz.distance import OSA
 
 from galena.core.net import network_of
 from galena.intake.contract import ParsedSubmission, Reason, Signals
-from galena.leads.models import ContactKind
-from galena.quality.models import CheckGroup, ListKind
-from galena.quality.normalise import (
+from galena.leads.contact_values import (
     EmailResult,
     NameResult,
     PhoneResult,
@@ -43,6 +41,8 @@ from galena.quality.normalise import (
     normalise_profile,
     parse_name,
 )
+from galena.leads.models import ContactKind
+from galena.quality.models import CheckGroup, ListKind
 
 STAGE = "quality"
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import ipaddress
 
-from galena.quality.normalise import normalise_email, normalise_phone
+from galena.leads.contact_values import normalise_email, normalise_phone
 
 
 def normalise_listed_value(kind: str, value: str) -> str:

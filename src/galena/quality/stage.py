@@ -47,7 +47,9 @@ from django.utils.translation import gettext as _
 
 from galena.intake.contract import Action, Decision, FollowUp, ParsedSubmission, Reason
 from galena.intake.models import Form, LeadRule, Submission
+from galena.leads.contact_values import transliterate
 from galena.leads.models import ContactKind, ContactPoint, ContactStatus, Source
+from galena.leads.normalise import email_value, phone_value, profile_value
 from galena.leads.services import ContactInput
 from galena.quality import fit
 from galena.quality.checks import (
@@ -62,7 +64,6 @@ from galena.quality.checks import (
     swapped_contacts,
 )
 from galena.quality.models import ListedValue, ListKind, ListPurpose, QualityCheck
-from galena.quality.normalise import normalise_phone, transliterate
 
 CONFIRMATION_TASK = "galena.quality.tasks.send_confirmation"
 BURST_TASK = "galena.quality.tasks.quarantine_burst"
@@ -399,45 +400,21 @@ def _phone_names(facts: list[Facts]) -> dict[str, set[str]]:
 
 
 def _normalised_contacts(parsed: ParsedSubmission, facts: Facts) -> list[ContactInput]:
-    """The contacts with their normalised value, status and line type; raw values kept."""
+    """The contacts with their normalised value, status and line type, as the lead stores
+    them (``leads.normalise``) from the details the checks already computed; raw values kept."""
     phones, emails, profiles = iter(facts.phones), iter(facts.emails), iter(facts.profiles)
     contacts = []
     for contact in parsed.contacts:
-        raw = (contact.value or "").strip()
+        raw = contact.value or ""
         if contact.kind == ContactKind.PHONE:
-            result = next(phones).result
-            digits = "".join(char for char in raw if char.isdigit())
-            fallback = ("+" + digits if raw.startswith("+") else digits) or raw.lower()
-            contacts.append(
-                replace(
-                    contact,
-                    normalised=result.e164 or fallback,
-                    status=result.status,
-                    line_type=result.line_type if result.e164 else "",
-                )
-            )
+            value = phone_value(raw, next(phones).result)
         elif contact.kind == ContactKind.EMAIL:
-            result = next(emails).result
-            contacts.append(
-                replace(
-                    contact,
-                    normalised=(result.value if result.valid else raw).lower(),
-                    status=ContactStatus.VALID if result.valid else ContactStatus.INVALID,
-                )
-            )
+            value = email_value(raw, next(emails).result)
         else:
-            result = next(profiles).result
-            if result.valid:
-                normalised, status = result.url, ContactStatus.VALID
-            elif result.url:
-                # a link on a network we do not know: kept as given, maybe reachable
-                normalised, status = result.url, ContactStatus.POSSIBLE
-            elif (phone := normalise_phone(raw, facts.region)).e164:
-                # "Viber: +40 721 …": a messenger account named by its phone number
-                normalised, status = phone.e164, phone.status
-            else:
-                normalised, status = raw.lower(), ContactStatus.INVALID
-            contacts.append(replace(contact, normalised=normalised, status=status))
+            value = profile_value(raw, next(profiles).result, facts.region)
+        contacts.append(
+            replace(contact, normalised=value.value, status=value.status, line_type=value.line_type)
+        )
     return contacts
 
 

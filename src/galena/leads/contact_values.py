@@ -1,6 +1,7 @@
 """Pure normalisation of what a person typed: phones, e-mails, names, profile links.
 
-No database access: the quality stage feeds these functions and stores what they return.
+No database access. The lead stores what they return (``leads.normalise.normalise_contact``);
+the quality stage reads their details (line type, suggested fixes, gibberish) for its checks.
 Every function accepts any string and never raises; a value it cannot make sense of comes
 back marked invalid, with the raw input kept.
 """
