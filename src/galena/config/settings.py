@@ -51,6 +51,7 @@ INSTALLED_APPS = [
     "galena.leads",
     "galena.intake",
     "galena.quality",
+    "galena.matching",
     "galena.demo",
 ]
 

@@ -349,6 +349,11 @@ class Lead(models.Model):
     search_text = models.TextField(blank=True, editable=False)
     # the name in Latin letters, lower case, without accents: for matching across scripts
     name_translit = models.CharField(max_length=255, blank=True, editable=False)
+    # set when this lead was merged into another: it is kept (so the merge can be undone)
+    # but leaves every list, count and search
+    merged_into = models.ForeignKey(
+        "self", on_delete=models.PROTECT, null=True, blank=True, related_name="+", editable=False
+    )
 
     class Meta:
         ordering = ["-created_at", "-id"]
@@ -436,6 +441,9 @@ class EventType(models.TextChoices):
     QUALITY_DECIDED = "quality_decided", _("Quality decision")
     VERIFICATION_SENT = "verification_sent", _("Confirmation requested")
     VERIFIED = "verified", _("Verified")
+    REPEAT_INQUIRY = "repeat_inquiry", _("Repeat inquiry")
+    MERGED = "merged", _("Merged")
+    UNMERGED = "unmerged", _("Merge undone")
 
 
 class CallOutcome(models.TextChoices):
