@@ -23,12 +23,16 @@ pytestmark = pytest.mark.usefixtures("commit_callbacks_run")
 ADDRESS = "198.51.100.23"
 
 
-def burst(form, count, *, start=None, address=ADDRESS, minutes_apart=1.0):
-    """``count`` different people from one address, a minute apart."""
+def burst(form, count, *, start=None, address=ADDRESS, minutes_apart=1.0, first=0):
+    """``count`` different people (person(first), person(first + 1)…) from one address, a
+    minute apart."""
     start = start or timezone.now() - dt.timedelta(hours=1)
     return [
         process(
-            form, person(n), address=address, at=start + dt.timedelta(minutes=n * minutes_apart)
+            form,
+            person(first + n),
+            address=address,
+            at=start + dt.timedelta(minutes=n * minutes_apart),
         )
         for n in range(count)
     ]
@@ -146,8 +150,9 @@ def test_a_worked_lead_is_flagged_once_however_often_it_runs(form):
 
 
 def test_leads_outside_the_window_or_from_another_address_are_untouched(form):
-    early = burst(form, 1, start=timezone.now() - dt.timedelta(hours=3))
-    elsewhere = burst(form, 1, address="198.51.100.77")
+    # other people than the burst's: the same person again would be a repeat inquiry
+    early = burst(form, 1, start=timezone.now() - dt.timedelta(hours=3), first=20)
+    elsewhere = burst(form, 1, address="198.51.100.77", first=21)
     submissions = burst(form, 5)
 
     assert statuses(early + elsewhere) == ["accepted", "accepted"]

@@ -223,6 +223,9 @@ INTAKE_STAGES: list[str] = env.list(
     "INTAKE_STAGES",
     default=[
         "galena.quality.stage.quality",
+        # after quality, whose normalised names and contacts it compares; before source_match,
+        # which only vouches for new leads, not repeat inquiries
+        "galena.matching.stage.matching",
         # after the quality stage, whose normalised contacts it matches
         "galena.quality.verification.source_match",
     ],
@@ -232,7 +235,13 @@ LEAD_CARD_PANELS: list[str] = ["quality/_card_panel.html", "quality/_verificatio
 # Called by leads.services.lead_update after it saves a change, inside its transaction, as
 # hook(lead=…, actor=…, changed={field names}): later apps react (fit is re-evaluated)
 # without the lead importing them.
-LEAD_CHANGE_HOOKS: list[str] = ["galena.quality.fit.lead_fit_refresh"]
+LEAD_CHANGE_HOOKS: list[str] = [
+    "galena.quality.fit.lead_fit_refresh",
+    "galena.matching.keys.lead_keys_refresh",
+]
+# Called by leads.services after it creates leads (one or many), inside its transaction, as
+# hook(leads=[…]): matching writes their blocking keys.
+LEADS_CREATED_HOOKS: list[str] = ["galena.matching.keys.leads_keys_write"]
 # Points of the quality checks that fire add up: at these, a lead is held for review or
 # rejected as a pseudo-lead (each check's weight is set in the admin).
 QUALITY_QUARANTINE_POINTS = env.int("QUALITY_QUARANTINE_POINTS", default=100)

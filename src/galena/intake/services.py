@@ -37,7 +37,9 @@ from galena.leads.models import ActorSource, Channel, EventType, Lead, LeadEvent
 from galena.leads.services import (
     STAGE_FIELDS,
     Actor,
+    ContactInput,
     LeadDraft,
+    contact_point_add,
     lead_create,
     lead_set_stage_fields,
     task_create,
@@ -337,6 +339,7 @@ def _write(submission: Submission, decision: Decision) -> None:
     lead: Lead | None = None
     if decision.action == Action.ATTACH:
         lead = Lead.objects.get(pk=parsed.existing_lead_id)
+        _contacts_add_new(actor, lead, parsed.contacts)
     elif decision.action != Action.INTEREST:
         if not parsed.contacts:
             submission.outcome = SubmissionOutcome.INTEREST
@@ -392,6 +395,21 @@ def _write(submission: Submission, decision: Decision) -> None:
             description=request.description,
             due_at=request.due_at,
         )
+
+
+def _contacts_add_new(actor: Actor, lead: Lead, contacts: list[ContactInput]) -> None:
+    """A repeat inquiry or a reply may bring a new phone or address: the lead gains it."""
+    known = set(lead.contact_points.values_list("kind", "value"))
+    for contact in contacts:
+        value = contact.normalised or contact.value
+        if (contact.kind, value) in known:
+            continue
+        try:
+            with transaction.atomic():
+                contact_point_add(actor=actor, lead=lead, contact=contact)
+        except ValidationFailed:
+            continue  # a value the lead has under another spelling, or one not worth keeping
+        known.add((contact.kind, value))
 
 
 def submission_record_decision(submission: Submission, decision: Decision) -> None:

@@ -333,6 +333,7 @@ def lead_create(
             actor_source=actor.source,
             params={"from": None, "to": owner.pk, "to_name": owner.get_username()},
         )
+    _created_hooks([lead])
     return lead
 
 
@@ -360,9 +361,21 @@ def lead_update(*, actor: Actor, lead: Lead, data: Mapping[str, Any]) -> Lead:
         raise _validation_failed(error) from error
     lead.save()
     _event(lead, actor, EventType.UPDATED, changes=changes)
+    return _change_hooks(lead, actor, set(changes))
+
+
+def _change_hooks(lead: Lead, actor: Actor, changed: set[str]) -> Lead:
+    """Tell later apps what changed (settings.LEAD_CHANGE_HOOKS), in this transaction."""
     for hook in settings.LEAD_CHANGE_HOOKS:
-        lead = import_string(hook)(lead=lead, actor=actor, changed=set(changes)) or lead
+        lead = import_string(hook)(lead=lead, actor=actor, changed=changed) or lead
     return lead
+
+
+def _created_hooks(leads: list[Lead]) -> None:
+    """Tell later apps of new leads (settings.LEADS_CREATED_HOOKS), in this transaction."""
+    if leads:
+        for hook in settings.LEADS_CREATED_HOOKS:
+            import_string(hook)(leads=leads)
 
 
 @transaction.atomic
@@ -442,6 +455,7 @@ def contact_point_add(*, actor: Actor, lead: Lead, contact: ContactInput) -> Con
     _refresh_search_text(lead, lead.contact_points.values_list("value", flat=True))
     lead.save(update_fields=["search_text", "updated_at"])
     _event(lead, actor, EventType.CONTACT_ADDED, kind=point.kind, value=point.value)
+    _change_hooks(lead, actor, {"contacts"})
     return point
 
 
@@ -723,4 +737,5 @@ def leads_create_bulk(
         )
     insert_many(ContactPoint, points, batch_size=batch_size)
     insert_many(LeadEvent, events, batch_size=batch_size)
+    _created_hooks(leads)
     return leads

@@ -56,8 +56,8 @@ class MatchSettings(models.Model):
     """The thresholds that turn a match probability into a decision (one row)."""
 
     prior = models.FloatField(
-        default=0.0001,
-        help_text=_("P(same person) for two leads taken at random from one block."),
+        default=0.02,
+        help_text=_("P(same person) for a candidate pair: two leads that share a blocking key."),
     )
     same_threshold = models.FloatField(
         default=0.99,

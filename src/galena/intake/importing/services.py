@@ -396,6 +396,16 @@ def decide_rows(
     parsed = [r for r in results if r.parsed is not None]
     for result, decision in zip(parsed, run_stages([r.parsed for r in parsed]), strict=True):
         result.decision = decision
+    for result in parsed:
+        if result.decision.action == Action.ATTACH and not result.decision.error:
+            # the same person as a lead that exists: a row of this very file is reported
+            # as its duplicate, an earlier lead gets the row as a repeat inquiry
+            points = [
+                ContactPoint(kind=c.kind, value=c.normalised or c.value)
+                for c in result.decision.parsed.contacts
+            ]
+            if (repeat := seen.claim(result.number, points)) is not None:
+                _mark_duplicate(result, *repeat)
     to_build = [r for r in parsed if not r.decision.error and r.decision.action in LEAD_ACTIONS]
     drafts = [lead_draft(r.decision) for r in to_build]
     contact_column = contact_columns(plan)
@@ -407,16 +417,17 @@ def decide_rows(
             ]
             continue
         if (repeat := seen.claim(result.number, built.contact_points)) is not None:
-            row, value = repeat
-            result.duplicate_of = row
-            result.problems = [
-                RowProblem(
-                    result.number, "", f"Duplicate of row {row} in this file (same {value}).", value
-                )
-            ]
+            _mark_duplicate(result, *repeat)
             continue
         result.built = built
     return results
+
+
+def _mark_duplicate(result: RowResult, row: int, value: str) -> None:
+    result.duplicate_of = row
+    result.problems = [
+        RowProblem(result.number, "", f"Duplicate of row {row} in this file (same {value}).", value)
+    ]
 
 
 def _column_of(name: str, plan: ImportPlan, contact_column: dict[str, str]) -> str:

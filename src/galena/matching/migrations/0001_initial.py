@@ -19,7 +19,7 @@ class Migration(migrations.Migration):
             name='MatchSettings',
             fields=[
                 ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('prior', models.FloatField(default=0.0001, help_text='P(same person) for two leads taken at random from one block.')),
+                ('prior', models.FloatField(default=0.02, help_text='P(same person) for a candidate pair: two leads that share a blocking key.')),
                 ('same_threshold', models.FloatField(default=0.99, help_text='At or above: the same person, attached as a repeat inquiry.')),
                 ('possible_threshold', models.FloatField(default=0.5, help_text='At or above (and below the first): a possible duplicate for review.')),
                 ('unmerge_days', models.PositiveSmallIntegerField(default=30, help_text='How long a merge can be undone.')),

@@ -1,0 +1,438 @@
+"""The comparisons: for a pair of records, how well each field agrees, as a *level*.
+
+Each comparison has ordered levels, strongest agreement first; a pair gets the first level
+whose condition holds, or ``MISSING`` (-1) when either record lacks the field, which then
+counts for nothing. The levels' m and u probabilities (and so their weights) live in the
+``ComparisonWeight`` rows; the defaults here seed them.
+
+Everything runs column-wise over many pairs at once (``rapidfuzz.process.cpdist`` computes
+the similarities of element-wise pairs in C, numpy picks the levels), so the same code
+compares one submission with its twenty candidates and a million records with their
+millions of candidate pairs.
+
+The default m and u are probabilities *among candidate pairs* (pairs that share a blocking
+key), which is also where EM estimates them: u of "last name exact" is high because many
+candidates were found by their name.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+from django.utils.translation import gettext_lazy as _
+from rapidfuzz import fuzz
+from rapidfuzz.distance import JaroWinkler, Levenshtein
+from rapidfuzz.process import cpdist
+
+from galena.matching.records import FREE_EMAIL_DOMAINS, Prepared
+
+MISSING = -1
+
+
+@dataclass(frozen=True)
+class Level:
+    code: str
+    label: str
+    m: float  # default P(level | same person)
+    u: float  # default P(level | different people), among candidate pairs
+
+
+@dataclass(frozen=True)
+class Comparison:
+    code: str
+    label: str
+    levels: tuple[Level, ...]
+
+    def level_codes(self) -> list[str]:
+        return [level.code for level in self.levels]
+
+
+def _levels(*levels: tuple[str, str, float, float]) -> tuple[Level, ...]:
+    return tuple(Level(*level) for level in levels)
+
+
+COMPARISONS: tuple[Comparison, ...] = (
+    Comparison(
+        "first_name",
+        _("First name"),
+        _levels(
+            ("exact", _("the same"), 0.74, 0.05),
+            ("nickname", _("a nickname or another language's form"), 0.10, 0.004),
+            ("close", _("spelt almost the same"), 0.09, 0.02),
+            ("initial", _("an initial that fits"), 0.04, 0.06),
+            ("different", _("different"), 0.03, 0.866),
+        ),
+    ),
+    Comparison(
+        "last_name",
+        _("Last name"),
+        _levels(
+            ("exact", _("the same"), 0.80, 0.06),
+            ("close", _("spelt almost the same"), 0.12, 0.02),
+            ("similar", _("similar"), 0.04, 0.04),
+            ("different", _("different"), 0.04, 0.88),
+        ),
+    ),
+    Comparison(
+        "middle_name",
+        _("Middle name"),
+        _levels(
+            ("exact", _("the same"), 0.80, 0.05),
+            ("close", _("close or an initial that fits"), 0.12, 0.05),
+            ("different", _("different"), 0.08, 0.90),
+        ),
+    ),
+    Comparison(
+        "email_local",
+        _("E-mail, before the @"),
+        _levels(
+            ("exact", _("the same"), 0.80, 0.01),
+            ("close", _("spelt almost the same"), 0.05, 0.005),
+            ("different", _("different"), 0.15, 0.985),
+        ),
+    ),
+    Comparison(
+        "email_domain",
+        _("E-mail, after the @"),
+        _levels(
+            ("exact_rare", _("the same, not a public mail provider"), 0.20, 0.01),
+            ("exact", _("the same public mail provider"), 0.55, 0.30),
+            ("different", _("different"), 0.25, 0.69),
+        ),
+    ),
+    Comparison(
+        "phone",
+        _("Phone"),
+        _levels(
+            ("exact", _("the same number"), 0.82, 0.01),
+            ("last7", _("the same last seven digits"), 0.03, 0.002),
+            ("one_digit", _("one digit apart"), 0.03, 0.003),
+            ("different", _("different"), 0.12, 0.985),
+        ),
+    ),
+    Comparison(
+        "profile",
+        _("Social profile"),
+        _levels(
+            ("exact", _("the same"), 0.90, 0.001),
+            ("different", _("different"), 0.10, 0.999),
+        ),
+    ),
+    Comparison(
+        "company",
+        _("Company"),
+        _levels(
+            ("exact", _("the same"), 0.70, 0.05),
+            ("close", _("almost the same"), 0.12, 0.03),
+            ("different", _("different"), 0.18, 0.92),
+        ),
+    ),
+    Comparison(
+        "street",
+        _("Street address"),
+        _levels(
+            ("exact", _("the same"), 0.70, 0.005),
+            ("close", _("almost the same, same numbers"), 0.15, 0.005),
+            ("different", _("different"), 0.15, 0.99),
+        ),
+    ),
+    Comparison(
+        "city",
+        _("City"),
+        _levels(
+            ("exact", _("the same"), 0.85, 0.30),
+            ("close", _("spelt almost the same"), 0.05, 0.02),
+            ("different", _("different"), 0.10, 0.68),
+        ),
+    ),
+    Comparison(
+        "region",
+        _("Region"),
+        _levels(
+            ("exact", _("the same"), 0.85, 0.35),
+            ("different", _("different"), 0.15, 0.65),
+        ),
+    ),
+    Comparison(
+        "postcode",
+        _("Postcode"),
+        _levels(
+            ("exact", _("the same"), 0.85, 0.02),
+            ("area", _("the same area"), 0.05, 0.05),
+            ("different", _("different"), 0.10, 0.93),
+        ),
+    ),
+    Comparison(
+        "birth_date",
+        _("Birth date"),
+        _levels(
+            ("exact", _("the same"), 0.90, 0.003),
+            ("close", _("one part differs, or day and month swapped"), 0.07, 0.01),
+            ("different", _("different"), 0.03, 0.987),
+        ),
+    ),
+    Comparison(
+        "national_id",
+        _("National id"),
+        _levels(
+            ("exact", _("the same"), 0.95, 0.0005),
+            ("different", _("different"), 0.05, 0.9995),
+        ),
+    ),
+)
+COMPARISON_CODES: tuple[str, ...] = tuple(c.code for c in COMPARISONS)
+BY_CODE: dict[str, Comparison] = {c.code: c for c in COMPARISONS}
+
+
+# --- column-wise helpers ----------------------------------------------------------------
+
+
+def _take(column: Sequence, index: np.ndarray) -> list:
+    return [column[i] for i in index.tolist()]
+
+
+def _objects(values: list) -> np.ndarray:
+    array = np.empty(len(values), dtype=object)
+    array[:] = values
+    return array
+
+
+def _similarity(a: list[str], b: list[str], scorer=JaroWinkler.normalized_similarity) -> np.ndarray:
+    if not a:
+        return np.zeros(0, dtype=np.float32)
+    return cpdist(a, b, scorer=scorer, workers=1)
+
+
+def _present(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    return (a != "") & (b != "")
+
+
+def _pick(present: np.ndarray, conditions: list[np.ndarray]) -> np.ndarray:
+    """The index of the first condition that holds (the last level when none), -1 when
+    missing."""
+    levels = np.full(len(present), len(conditions), dtype=np.int8)
+    for level in range(len(conditions) - 1, -1, -1):
+        levels[conditions[level]] = level
+    levels[~present] = MISSING
+    return levels
+
+
+def _best_over_values(
+    values_a: list[tuple[str, ...]],
+    values_b: list[tuple[str, ...]],
+    levels_of: Callable[[list[str], list[str]], np.ndarray],
+) -> np.ndarray:
+    """For fields with several values (a lead's phones, e-mails): the best level over every
+    pair of values, -1 when either side has none."""
+    n = len(values_a)
+    if all(len(a) <= 1 and len(b) <= 1 for a, b in zip(values_a, values_b, strict=True)):
+        flat_a = [a[0] if a and b else "" for a, b in zip(values_a, values_b, strict=True)]
+        flat_b = [b[0] if a and b else "" for a, b in zip(values_a, values_b, strict=True)]
+        return levels_of(flat_a, flat_b)
+    owners, flat_a, flat_b = [], [], []
+    for k, (many_a, many_b) in enumerate(zip(values_a, values_b, strict=True)):
+        for a in many_a:
+            for b in many_b:
+                owners.append(k)
+                flat_a.append(a)
+                flat_b.append(b)
+    best = np.full(n, np.iinfo(np.int8).max, dtype=np.int8)
+    if owners:
+        levels = levels_of(flat_a, flat_b)
+        levels[levels == MISSING] = np.iinfo(np.int8).max
+        np.minimum.at(best, np.asarray(owners), levels)
+    best[best == np.iinfo(np.int8).max] = MISSING
+    return best
+
+
+# --- the comparisons, column-wise ---------------------------------------------------------
+
+
+def _names(prepared: Prepared, a: np.ndarray, b: np.ndarray) -> tuple[np.ndarray, ...]:
+    first_a, first_b = _take(prepared.first, a), _take(prepared.first, b)
+    last_a, last_b = _take(prepared.last, a), _take(prepared.last, b)
+    sim_first = _similarity(first_a, first_b)
+    sim_last = _similarity(last_a, last_b)
+    sim_cross_1 = _similarity(first_a, last_b)
+    sim_cross_2 = _similarity(last_a, first_b)
+    fa, fb, la, lb = map(_objects, (first_a, first_b, last_a, last_b))
+    all_present = _present(fa, fb) & _present(la, lb)
+    # "Ivanov Sergei" against "Sergei Ivanov" (or "Ivanov Sasha"): compare across when the
+    # surname sits in the other field and the given names fit across too
+    swapped = all_present & (sim_cross_2 >= 0.92) & (sim_last < 0.92) & (sim_cross_1 >= 0.88)
+    maybe = np.flatnonzero(all_present & (sim_cross_2 >= 0.92) & (sim_last < 0.92) & ~swapped)
+    groups_a = _take(prepared.first_groups, a)
+    for k in maybe.tolist():
+        if groups_a[k] & prepared.last_groups[b[k]]:
+            swapped[k] = True
+    fb_aligned = np.where(swapped, lb, fb)
+    lb_aligned = np.where(swapped, fb, lb)
+    sim_first = np.where(swapped, sim_cross_1, sim_first)
+    sim_last = np.where(swapped, sim_cross_2, sim_last)
+
+    first_exact = fa == fb_aligned
+    candidates = np.flatnonzero(_present(fa, fb_aligned) & ~first_exact & (sim_first < 0.88))
+    nickname = np.zeros(len(fa), dtype=bool)
+    for k in candidates.tolist():
+        groups_b = prepared.first_groups[b[k]] if not swapped[k] else prepared.last_groups[b[k]]
+        if groups_a[k] & groups_b:
+            nickname[k] = True
+    initials = _initial_fits(fa, fb_aligned)
+    first = _pick(
+        _present(fa, fb_aligned),
+        [first_exact, nickname, sim_first >= 0.88, initials],
+    )
+    last = _pick(
+        _present(la, lb_aligned),
+        [la == lb_aligned, sim_last >= 0.92, sim_last >= 0.84],
+    )
+    return first, last, swapped
+
+
+def _initial_fits(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    return np.fromiter(
+        (
+            bool(x) and bool(y) and (len(x) == 1 or len(y) == 1) and x[0] == y[0]
+            for x, y in zip(a.tolist(), b.tolist(), strict=True)
+        ),
+        dtype=bool,
+        count=len(a),
+    )
+
+
+def _middle(prepared: Prepared, a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    ma, mb = _take(prepared.middle, a), _take(prepared.middle, b)
+    sim = _similarity(ma, mb)
+    oa, ob = _objects(ma), _objects(mb)
+    return _pick(_present(oa, ob), [oa == ob, (sim >= 0.88) | _initial_fits(oa, ob)])
+
+
+def _email_levels(a: list[str], b: list[str]) -> np.ndarray:
+    """Local part and domain in one code (local level × 3 + domain level), so that the best
+    pair of addresses is chosen on both at once."""
+    local_a = [x.split("@", 1)[0] for x in a]
+    local_b = [x.split("@", 1)[0] for x in b]
+    domain_a = _objects([x.split("@", 1)[1] if x else "" for x in a])
+    domain_b = _objects([x.split("@", 1)[1] if x else "" for x in b])
+    oa, ob = _objects(local_a), _objects(local_b)
+    sim = _similarity(local_a, local_b)
+    present = _present(oa, ob)
+    local = _pick(present, [oa == ob, (sim >= 0.9) & (np.vectorize(len)(oa) >= 4)])
+    same_domain = domain_a == domain_b
+    rare = np.fromiter((d not in FREE_EMAIL_DOMAINS for d in domain_a.tolist()), bool, len(a))
+    domain = _pick(present, [same_domain & rare, same_domain])
+    combined = (local * 3 + domain).astype(np.int8)
+    combined[~present] = MISSING
+    return combined
+
+
+def _emails(prepared: Prepared, a: np.ndarray, b: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    combined = _best_over_values(
+        _take(prepared.emails, a), _take(prepared.emails, b), _email_levels
+    )
+    local = np.where(combined == MISSING, MISSING, combined // 3).astype(np.int8)
+    domain = np.where(combined == MISSING, MISSING, combined % 3).astype(np.int8)
+    return local, domain
+
+
+def _phone_levels(a: list[str], b: list[str]) -> np.ndarray:
+    oa, ob = _objects(a), _objects(b)
+    last7_a = _objects([x[-7:] for x in a])
+    last7_b = _objects([x[-7:] for x in b])
+    edits = _similarity(a, b, scorer=Levenshtein.distance)
+    long_enough = np.fromiter((len(x) >= 9 for x in a), bool, len(a)) & np.fromiter(
+        (len(x) >= 9 for x in b), bool, len(b)
+    )
+    return _pick(_present(oa, ob), [oa == ob, last7_a == last7_b, long_enough & (edits <= 1)])
+
+
+def _exact_levels(a: list[str], b: list[str]) -> np.ndarray:
+    oa, ob = _objects(a), _objects(b)
+    return _pick(_present(oa, ob), [oa == ob])
+
+
+def _text(column: list[str], a: np.ndarray, b: np.ndarray, scorer, threshold: float) -> np.ndarray:
+    va, vb = _take(column, a), _take(column, b)
+    oa, ob = _objects(va), _objects(vb)
+    sim = _similarity(va, vb, scorer=scorer)
+    return _pick(_present(oa, ob), [oa == ob, sim >= threshold])
+
+
+def _numbers(text: str) -> str:
+    return " ".join("".join(c if c.isdigit() else " " for c in text).split())
+
+
+def _street(prepared: Prepared, a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    va, vb = _take(prepared.street, a), _take(prepared.street, b)
+    oa, ob = _objects(va), _objects(vb)
+    sim = _similarity(va, vb, scorer=fuzz.token_set_ratio)
+    same_numbers = _objects([_numbers(x) for x in va]) == _objects([_numbers(x) for x in vb])
+    return _pick(_present(oa, ob), [oa == ob, (sim >= 85) & same_numbers])
+
+
+def _postcode(prepared: Prepared, a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    va, vb = _take(prepared.postcode, a), _take(prepared.postcode, b)
+    oa, ob = _objects(va), _objects(vb)
+    area = _objects([x[:3] for x in va]) == _objects([x[:3] for x in vb])
+    return _pick(_present(oa, ob), [oa == ob, area])
+
+
+def _date_close(x: str, y: str) -> bool:
+    """One of year, month and day differs, or day and month are swapped."""
+    px, py = x.split("-"), y.split("-")
+    if len(px) != 3 or len(py) != 3:
+        return False
+    if px[0] == py[0] and px[1] == py[2] and px[2] == py[1]:
+        return True
+    return sum(p != q for p, q in zip(px, py, strict=True)) == 1
+
+
+def _birth_date(prepared: Prepared, a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    va, vb = _take(prepared.birth_date, a), _take(prepared.birth_date, b)
+    oa, ob = _objects(va), _objects(vb)
+    close = np.fromiter((_date_close(x, y) for x, y in zip(va, vb, strict=True)), bool, len(va))
+    return _pick(_present(oa, ob), [oa == ob, close])
+
+
+@dataclass
+class Compared:
+    """The levels of many pairs: ``levels[k, j]`` is pair k's level on comparison j."""
+
+    a: np.ndarray
+    b: np.ndarray
+    levels: np.ndarray
+    swapped: np.ndarray
+
+
+def compare(prepared: Prepared, a: np.ndarray, b: np.ndarray) -> Compared:
+    """Compare record a[k] with record b[k] for every k, on every comparison."""
+    a = np.asarray(a, dtype=np.int64)
+    b = np.asarray(b, dtype=np.int64)
+    first, last, swapped = _names(prepared, a, b)
+    email_local, email_domain = _emails(prepared, a, b)
+    columns = {
+        "first_name": first,
+        "last_name": last,
+        "middle_name": _middle(prepared, a, b),
+        "email_local": email_local,
+        "email_domain": email_domain,
+        "phone": _best_over_values(
+            _take(prepared.phones, a), _take(prepared.phones, b), _phone_levels
+        ),
+        "profile": _best_over_values(
+            _take(prepared.profiles, a), _take(prepared.profiles, b), _exact_levels
+        ),
+        "company": _text(prepared.company, a, b, fuzz.token_set_ratio, 90),
+        "street": _street(prepared, a, b),
+        "city": _text(prepared.city, a, b, JaroWinkler.normalized_similarity, 0.9),
+        "region": _exact_levels(_take(prepared.region, a), _take(prepared.region, b)),
+        "postcode": _postcode(prepared, a, b),
+        "birth_date": _birth_date(prepared, a, b),
+        "national_id": _exact_levels(
+            _take(prepared.national_id, a), _take(prepared.national_id, b)
+        ),
+    }
+    levels = np.stack([columns[code] for code in COMPARISON_CODES], axis=1).astype(np.int8)
+    return Compared(a=a, b=b, levels=levels, swapped=swapped)

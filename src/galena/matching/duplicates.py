@@ -1,0 +1,244 @@
+"""Possible duplicates: records of leads for matching, the candidate search that uses the
+database's indexes, and the review queue's writes (found, dismissed)."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from typing import Any
+
+import numpy as np
+from django.db import transaction
+from django.db.models import F, Q, Window
+from django.db.models.functions import RowNumber
+from django.utils import timezone
+
+from galena.core.errors import ValidationFailed
+from galena.leads.models import ContactKind, ContactPoint, Lead, QualityStatus
+from galena.matching.comparisons import compare
+from galena.matching.model import MatchModel, explain
+from galena.matching.models import DuplicateCandidate, DuplicateStatus, MatchKey
+from galena.matching.records import EXACT_KEY_KINDS, Prepared, Record, prepare, record_keys
+
+# leads that are never candidates: merged away, or rejected as pseudo-leads
+CANDIDATE_EXCLUDE = Q(merged_into__isnull=False) | Q(quality_status=QualityStatus.REJECTED)
+KEY_LIMIT = 50  # the most recent leads per blocking key: a huge block cannot slow intake
+LEAD_FIELDS = (
+    "id",
+    "first_name",
+    "last_name",
+    "middle_name",
+    "company_name",
+    "city",
+    "region",
+    "attributes",
+)
+_ATTRIBUTE_FIELDS = {
+    "birth_date": ("birth_date", "date_of_birth", "birthday"),
+    "street": ("street", "address"),
+    "postcode": ("postcode", "postal_code", "zip"),
+    "national_id": ("national_id", "tax_id"),
+}
+
+
+def _attribute(attributes: dict[str, Any] | None, names: Sequence[str]) -> str:
+    for name in names:
+        value = (attributes or {}).get(name)
+        if value and isinstance(value, str | int):
+            return str(value)
+    return ""
+
+
+def lead_record(values: dict[str, Any], contacts: Iterable[tuple[str, str]]) -> Record:
+    """A lead (its LEAD_FIELDS values) and its contact points (kind, value) as a Record."""
+    by_kind: dict[str, list[str]] = defaultdict(list)
+    for kind, value in contacts:
+        by_kind[kind].append(value)
+    attributes = values.get("attributes") or {}
+    return Record(
+        id=values["id"],
+        first_name=values.get("first_name") or "",
+        last_name=values.get("last_name") or "",
+        middle_name=values.get("middle_name") or "",
+        emails=by_kind[ContactKind.EMAIL],
+        phones=by_kind[ContactKind.PHONE],
+        profiles=[v for k, vs in by_kind.items() if k not in ("email", "phone") for v in vs],
+        company=values.get("company_name") or "",
+        city=values.get("city") or "",
+        region=values.get("region") or "",
+        **{name: _attribute(attributes, keys) for name, keys in _ATTRIBUTE_FIELDS.items()},
+    )
+
+
+def leads_records(lead_ids: Sequence[int]) -> dict[int, Record]:
+    """Records of these leads: two queries whatever their number."""
+    contacts: dict[int, list[tuple[str, str]]] = defaultdict(list)
+    for lead_id, kind, value in ContactPoint.objects.filter(lead_id__in=lead_ids).values_list(
+        "lead_id", "kind", "value"
+    ):
+        contacts[lead_id].append((kind, value))
+    return {
+        values["id"]: lead_record(values, contacts[values["id"]])
+        for values in Lead.objects.filter(pk__in=lead_ids).values(*LEAD_FIELDS)
+    }
+
+
+def stored_keys(record: Record) -> set[str]:
+    """The blocking keys kept in MatchKey rows: all but exact contact values, which
+    ContactPoint's own index finds."""
+    prepared = prepare([record])
+    return {k for k in record_keys(prepared, 0) if k.split(":", 1)[0] not in EXACT_KEY_KINDS}
+
+
+def candidate_ids(records: Sequence[Record], *, exclude: Iterable[int] = ()) -> list[set[int]]:
+    """For each record, the ids of the leads that share a blocking key with it: one query
+    on ContactPoint's (kind, value) index for exact contact values, one on MatchKey's key
+    index for the fuzzy keys, whatever the number of records."""
+    prepared = prepare(records)
+    exact: dict[tuple[str, str], set[int]] = defaultdict(set)
+    fuzzy: dict[str, set[int]] = defaultdict(set)
+    for i, record in enumerate(records):
+        for email in record.emails:
+            exact[(ContactKind.EMAIL, email.strip().lower())].add(i)
+        for phone in record.phones:
+            exact[(ContactKind.PHONE, phone.strip())].add(i)
+        for profile in record.profiles:
+            exact[("profile", profile.strip())].add(i)
+        for key in record_keys(prepared, i):
+            if key.split(":", 1)[0] not in EXACT_KEY_KINDS:
+                fuzzy[key].add(i)
+    found: list[set[int]] = [set() for _ in records]
+    if exact:
+        condition = Q()
+        for kind, value in exact:
+            if kind == "profile":
+                condition |= Q(value=value) & ~Q(kind__in=(ContactKind.EMAIL, ContactKind.PHONE))
+            else:
+                condition |= Q(kind=kind, value=value)
+        rows = ContactPoint.objects.filter(condition).values_list("lead_id", "kind", "value")
+        for lead_id, kind, value in rows[: KEY_LIMIT * len(exact)]:
+            kind = kind if kind in (ContactKind.EMAIL, ContactKind.PHONE) else "profile"
+            for i in exact.get((kind, value), ()):
+                found[i].add(lead_id)
+    if fuzzy:
+        rows = (
+            MatchKey.objects.filter(key__in=list(fuzzy))
+            .annotate(rank=Window(RowNumber(), partition_by=F("key"), order_by=F("lead_id").desc()))
+            .filter(rank__lte=KEY_LIMIT)
+            .values_list("lead_id", "key")
+        )
+        for lead_id, key in rows:
+            for i in fuzzy[key]:
+                found[i].add(lead_id)
+    every = set().union(*found) - set(exclude)
+    live = (
+        set(
+            Lead.objects.filter(pk__in=every)
+            .exclude(CANDIDATE_EXCLUDE)
+            .values_list("pk", flat=True)
+        )
+        if every
+        else set()
+    )
+    return [ids & live for ids in found]
+
+
+def score_against(
+    record: Record, candidates: Sequence[Record], model: MatchModel
+) -> list[tuple[int, float, dict]]:
+    """Each candidate's probability of being the same person as ``record``, with the
+    explanation, best first."""
+    if not candidates:
+        return []
+    prepared = prepare([record, *candidates])
+    n = len(candidates)
+    compared = compare(prepared, np.zeros(n, dtype=np.int64), np.arange(1, n + 1))
+    probability = model.probability(compared.levels)
+    scored = [
+        (
+            int(candidate.id),
+            float(probability[k]),
+            explain(model, compared.levels[k], bool(compared.swapped[k])),
+        )
+        for k, candidate in enumerate(candidates)
+    ]
+    return sorted(scored, key=lambda item: -item[1])
+
+
+# --- writes --------------------------------------------------------------------------------
+
+
+def _pair(lead_id: int, other_id: int) -> tuple[int, int]:
+    return (max(lead_id, other_id), min(lead_id, other_id))
+
+
+def duplicates_record(*, pairs: Iterable[tuple[int, int, float, dict]], found_by: str) -> int:
+    """Put pairs (lead id, other id, probability, explanation) in the review queue; a pair
+    already there keeps its status (a dismissed pair is not asked again). Returns how many
+    were new."""
+    rows = {}
+    for lead_id, other_id, probability, explanation in pairs:
+        if lead_id == other_id:
+            continue
+        newer, older = _pair(lead_id, other_id)
+        rows[(newer, older)] = DuplicateCandidate(
+            lead_id=newer,
+            other_id=older,
+            probability=probability,
+            weight=explanation.get("match_weight", 0.0),
+            explanation=explanation,
+            found_by=found_by,
+        )
+    if not rows:
+        return 0
+    known = set(
+        DuplicateCandidate.objects.filter(
+            lead_id__in={k[0] for k in rows}, other_id__in={k[1] for k in rows}
+        ).values_list("lead_id", "other_id")
+    )
+    new = [row for key, row in rows.items() if key not in known]
+    DuplicateCandidate.objects.bulk_create(new, ignore_conflicts=True, batch_size=1000)
+    return len(new)
+
+
+@transaction.atomic
+def duplicate_dismiss(*, candidate: DuplicateCandidate, user) -> DuplicateCandidate:
+    """A reviewer says the two leads are different people: the pair leaves the queue."""
+    candidate = DuplicateCandidate.objects.select_for_update().get(pk=candidate.pk)
+    if candidate.status != DuplicateStatus.OPEN:
+        raise ValidationFailed({"status": "This pair was already decided."})
+    candidate.status = DuplicateStatus.DISMISSED
+    candidate.decided_at = timezone.now()
+    candidate.decided_by = user
+    candidate.save(update_fields=["status", "decided_at", "decided_by"])
+    return candidate
+
+
+# --- the lead base, in batches ----------------------------------------------------------
+
+
+def base_records(*, chunk: int = 20_000) -> Iterator[list[Record]]:
+    """Every lead that can be a candidate, as records, a chunk at a time (by id)."""
+    last_id = 0
+    leads = Lead.objects.exclude(CANDIDATE_EXCLUDE).order_by("pk")
+    while True:
+        values = list(leads.filter(pk__gt=last_id).values(*LEAD_FIELDS)[:chunk])
+        if not values:
+            return
+        last_id = values[-1]["id"]
+        contacts: dict[int, list[tuple[str, str]]] = defaultdict(list)
+        rows = ContactPoint.objects.filter(
+            lead_id__gte=values[0]["id"], lead_id__lte=last_id
+        ).values_list("lead_id", "kind", "value")
+        for lead_id, kind, value in rows:
+            contacts[lead_id].append((kind, value))
+        yield [lead_record(v, contacts[v["id"]]) for v in values]
+
+
+def prepared_base(progress: Callable[[int], None] | None = None) -> Prepared:
+    records: list[Record] = []
+    for chunk in base_records():
+        records += chunk
+        if progress:
+            progress(len(chunk))
+    return prepare(records)

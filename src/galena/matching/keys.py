@@ -1,0 +1,41 @@
+"""Every lead's blocking keys in ``MatchKey`` rows, kept current: written when leads are
+created (``settings.LEADS_CREATED_HOOKS``) and rewritten when a field or contact a key reads
+changes (``settings.LEAD_CHANGE_HOOKS``)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from galena.core.bulk import insert_many
+from galena.leads.models import Lead
+from galena.leads.services import Actor
+from galena.matching.duplicates import leads_records, stored_keys
+from galena.matching.models import MatchKey
+
+# what the keys read (see records.record_keys); "contacts" is what contact changes report
+KEYED_FIELDS = frozenset(
+    {"first_name", "last_name", "middle_name", "company_name", "city", "region", "attributes"}
+)
+
+
+def leads_keys_write(*, leads: Sequence[Lead]) -> None:
+    """Write the blocking keys of new leads: three queries for any number of leads."""
+    ids = [lead.pk for lead in leads]
+    records = leads_records(ids)
+    insert_many(
+        MatchKey,
+        [
+            MatchKey(lead_id=lead_id, key=key)
+            for lead_id in ids
+            if lead_id in records
+            for key in sorted(stored_keys(records[lead_id]))
+        ],
+    )
+
+
+def lead_keys_refresh(*, lead: Lead, actor: Actor, changed: set[str]) -> Lead:
+    """Rewrite a lead's keys after a change to what they read (a LEAD_CHANGE_HOOKS hook)."""
+    if changed & (KEYED_FIELDS | {"contacts"}):
+        MatchKey.objects.filter(lead_id=lead.pk).delete()
+        leads_keys_write(leads=[lead])
+    return lead

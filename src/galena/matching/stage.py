@@ -1,0 +1,150 @@
+"""The matching stage of the intake pipeline: is the person behind this submission already
+a lead (or, once leads convert, a client)?
+
+- **same person** (probability ≥ the same-person threshold): the submission becomes a
+  *repeat inquiry* on the existing lead — attached to it, with an event and a new task for
+  its owner, who is kept (as Bitrix24 treats repeat leads);
+- **possible duplicate** (≥ the possible threshold): the lead is created and the pair goes
+  to the review queue with its explanation;
+- **new** otherwise.
+
+``prepare`` finds the candidates of the whole batch with two indexed queries and reads them
+with two more; the stage itself is pure.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from typing import Any
+
+from django.utils.translation import gettext as _
+
+from galena.intake.contract import Action, Decision, FollowUp, Reason, TaskRequest, TimelineEntry
+from galena.leads.models import ContactKind, EventType, TaskKind
+from galena.matching.duplicates import candidate_ids, leads_records, score_against
+from galena.matching.records import Record
+from galena.matching.weights import match_model
+
+name = "matching"
+MATCHED_ACTIONS = (Action.CREATE, Action.INTEREST)
+
+
+def submission_record(decision: Decision) -> Record:
+    """What the submission says of the person, in the quality stage's normalised forms."""
+    parsed = decision.parsed
+    person = parsed.person
+    by_kind: dict[str, list[str]] = {"email": [], "phone": [], "profile": []}
+    for contact in parsed.contacts:
+        kind = contact.kind if contact.kind in ("email", "phone") else "profile"
+        by_kind[kind].append(contact.normalised or contact.value)
+    attributes = parsed.attributes or {}
+    return Record(
+        id=0,
+        first_name=person.first_name,
+        last_name=person.last_name,
+        middle_name=person.middle_name,
+        emails=by_kind[ContactKind.EMAIL],
+        phones=by_kind[ContactKind.PHONE],
+        profiles=by_kind["profile"],
+        company=person.company_name,
+        city=person.city,
+        region=person.region,
+        birth_date=str(attributes.get("birth_date") or ""),
+    )
+
+
+def _eligible(decision: Decision) -> bool:
+    parsed = decision.parsed
+    return (
+        decision.action in MATCHED_ACTIONS
+        and parsed.existing_lead_id is None
+        and bool(parsed.contacts)
+    )
+
+
+def prepare(decisions: list[Decision]) -> dict[int, Any]:
+    live = [d for d in decisions if _eligible(d)]
+    if not live:
+        return {}
+    records = [submission_record(d) for d in live]
+    found = candidate_ids(records)
+    every = sorted(set().union(*found))
+    candidates = leads_records(every) if every else {}
+    model = match_model()
+    scored = {}
+    for decision, record, ids in zip(live, records, found, strict=True):
+        scored[id(decision)] = score_against(
+            record, [candidates[i] for i in sorted(ids) if i in candidates], model
+        )
+    return {"model": model, "scored": scored}
+
+
+def _evidence(lead_id: int, probability: float, explanation: dict) -> dict[str, Any]:
+    return {"lead_id": lead_id, "probability": round(probability, 6), "explanation": explanation}
+
+
+def matching(decision: Decision, context: dict[str, Any]) -> Decision:
+    scored = (context or {}).get("scored", {}).get(id(decision))
+    if not scored:
+        return decision
+    model = context["model"]
+    best_id, best_probability, best_explanation = scored[0]
+    reasons = list(decision.reasons)
+    parsed = decision.parsed
+    if best_probability >= model.same_threshold:
+        reasons.append(
+            Reason(
+                stage=name,
+                code="repeat_inquiry",
+                message=_("The same person as lead %(lead)s (%(percent).1f %%): a repeat inquiry.")
+                % {"lead": best_id, "percent": best_probability * 100},
+                evidence=_evidence(best_id, best_probability, best_explanation),
+            )
+        )
+        parsed = replace(
+            parsed,
+            existing_lead_id=best_id,
+            tasks=[
+                *parsed.tasks,
+                TaskRequest(
+                    kind=TaskKind.CALL,
+                    title=_("Repeat inquiry: contact the person again"),
+                    description=parsed.comment or parsed.interest,
+                ),
+            ],
+            timeline=[
+                *parsed.timeline,
+                TimelineEntry(
+                    type=EventType.REPEAT_INQUIRY,
+                    params={
+                        "channel": parsed.channel,
+                        "submission_id": parsed.submission_id,
+                        **_evidence(best_id, best_probability, best_explanation),
+                    },
+                ),
+            ],
+        )
+        return decision.but(action=Action.ATTACH, parsed=parsed, reasons=reasons)
+    if decision.action != Action.CREATE:
+        return decision
+    possible = [s for s in scored if s[1] >= model.possible_threshold]
+    if not possible:
+        return decision
+    reasons.append(
+        Reason(
+            stage=name,
+            code="possible_duplicate",
+            message=_("Possibly the same person as lead %(lead)s (%(percent).1f %%).")
+            % {"lead": best_id, "percent": best_probability * 100},
+            evidence=_evidence(best_id, best_probability, best_explanation),
+        )
+    )
+    follow_up = FollowUp(
+        task="galena.matching.tasks.duplicates_found",
+        params={"pairs": [[lead_id, p, explanation] for lead_id, p, explanation in possible]},
+    )
+    return decision.but(reasons=reasons, follow_ups=[*decision.follow_ups, follow_up])
+
+
+matching.prepare = prepare
+matching.name = name

@@ -1,0 +1,85 @@
+"""Fellegi–Sunter scoring, its explanation and EM estimation (pure, no database)."""
+
+import math
+
+import numpy as np
+import pytest
+
+from galena.matching.comparisons import BY_CODE, COMPARISON_CODES, COMPARISONS, MISSING
+from galena.matching.model import MatchModel, estimate, explain
+
+
+def row(**levels: str) -> np.ndarray:
+    out = np.full((1, len(COMPARISON_CODES)), MISSING, dtype=np.int8)
+    for code, level in levels.items():
+        out[0, COMPARISON_CODES.index(code)] = BY_CODE[code].level_codes().index(level)
+    return out
+
+
+def test_each_level_counts_log2_m_over_u_and_missing_counts_nothing():
+    model = MatchModel.default()
+    level = BY_CODE["phone"].levels[0]
+    weights = model.weights(row(phone="exact"))[0]
+    assert weights[COMPARISON_CODES.index("phone")] == pytest.approx(math.log2(level.m / level.u))
+    assert np.count_nonzero(weights) == 1
+    assert model.match_weight(row())[0] == pytest.approx(model.prior_weight)
+
+
+def test_the_explanation_adds_up_to_the_match_weight():
+    model = MatchModel.default()
+    levels = row(first_name="nickname", last_name="exact", phone="exact", city="different")
+    explained = explain(model, levels[0])
+    assert [f["comparison"] for f in explained["fields"]] == [
+        "first_name",
+        "last_name",
+        "phone",
+        "city",
+    ]
+    total = explained["prior_weight"] + sum(f["weight"] for f in explained["fields"])
+    assert explained["match_weight"] == pytest.approx(total, abs=0.05)
+    assert explained["probability"] == pytest.approx(model.probability(levels)[0], abs=1e-5)
+
+
+def test_the_defaults_judge_typical_cases_sensibly():
+    model = MatchModel.default()
+    same = row(first_name="exact", last_name="exact", email_local="exact", email_domain="exact")
+    namesake = row(first_name="exact", last_name="exact", phone="different", city="exact")
+    family = row(first_name="different", last_name="exact", phone="exact")
+    assert model.probability(same)[0] >= model.same_threshold
+    assert model.probability(namesake)[0] < model.same_threshold
+    assert model.probability(family)[0] < model.possible_threshold
+
+
+def test_stored_rows_override_the_defaults():
+    model = MatchModel.from_rows({("phone", "exact"): (0.5, 0.25)})
+    assert model.weights(row(phone="exact"))[0].sum() == pytest.approx(1.0)
+    assert MatchModel.from_rows(model.rows()).rows() == model.rows()
+
+
+def test_em_recovers_the_parameters_that_generated_the_pairs():
+    rng = np.random.default_rng(7)
+    truth = MatchModel.default()
+    n, prior = 40_000, 0.15
+    matched = rng.random(n) < prior
+    levels = np.empty((n, len(COMPARISONS)), dtype=np.int8)
+    for j, comparison in enumerate(COMPARISONS):
+        m, u = truth.m[comparison.code], truth.u[comparison.code]
+        levels[:, j] = np.where(
+            matched,
+            rng.choice(len(m), size=n, p=m / m.sum()),
+            rng.choice(len(u), size=n, p=u / u.sum()),
+        )
+        levels[rng.random(n) < 0.2, j] = MISSING  # a fifth of the values missing
+    start = MatchModel.default()
+    start.prior = 0.02
+    fitted = estimate(levels, start)
+    assert fitted.converged
+    assert fitted.model.prior == pytest.approx(prior, abs=0.02)
+    for code in ("first_name", "last_name", "phone", "email_local"):
+        assert fitted.model.m[code] == pytest.approx(truth.m[code] / truth.m[code].sum(), abs=0.03)
+        assert fitted.model.u[code] == pytest.approx(truth.u[code] / truth.u[code].sum(), abs=0.03)
+
+
+def test_em_on_no_pairs_keeps_the_start():
+    start = MatchModel.default()
+    assert estimate(np.zeros((0, len(COMPARISONS)), dtype=np.int8), start).model is start
