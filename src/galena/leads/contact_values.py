@@ -356,22 +356,22 @@ def _base_letter(char: str) -> str:
     return unicodedata.normalize("NFKD", char)[:1].lower()
 
 
+_TRANSLITERATION = str.maketrans(
+    {**_CYRILLIC_TO_LATIN, **_LATIN_SPECIAL, "-": " ", "\u2010": " ", "\u2011": " ", "\u2013": " "}
+)
+_NOT_LATIN_WORD = re.compile(r"[^a-z0-9\s]+")
+
+
 def transliterate(text: str) -> str:
     """A Latin, lower-case, accent-free form of a name, for matching."""
-    out = []
-    for char in unicodedata.normalize("NFC", text or "").lower():
-        if char in _CYRILLIC_TO_LATIN:
-            out.append(_CYRILLIC_TO_LATIN[char])
-        elif char in _LATIN_SPECIAL:
-            out.append(_LATIN_SPECIAL[char])
-        elif char in "-\u2010\u2011\u2013" or char.isspace():
-            out.append(" ")
-        else:
-            base = "".join(
-                c for c in unicodedata.normalize("NFKD", char) if not unicodedata.combining(c)
-            ).lower()
-            out.append("".join(c for c in base if c.isascii() and c.isalnum()))
-    return " ".join("".join(out).split())
+    text = unicodedata.normalize("NFC", text or "").lower().translate(_TRANSLITERATION)
+    if not text.isascii():
+        # letters with marks lose them (ș → s, ñ → n); what has no Latin base is dropped
+        text = "".join(
+            c for c in unicodedata.normalize("NFKD", text) if not unicodedata.combining(c)
+        )
+        text = text.lower()
+    return " ".join(_NOT_LATIN_WORD.sub("", text).split())
 
 
 def _is_shouting_or_flat(token: str) -> bool:

@@ -45,48 +45,63 @@ def _no_progress(phase: str, done: int, total: int) -> None:
 def candidate_pairs(
     prepared: Prepared,
     *,
-    max_block: int = 60,
-    window: int = 8,
+    max_block: int = 20,
+    window: int = 6,
     progress: Progress = _no_progress,
 ) -> tuple[np.ndarray, np.ndarray]:
     """Every pair of records that share a blocking key, once, as index arrays with a < b."""
     n = len(prepared)
-    blocks: dict[str, list[int]] = {}
+    key_ids: dict[str, int] = {}
+    owners: list[int] = []
+    blocks: list[int] = []
     step = max(n // 100, 1)
     for i in range(n):
         for key in record_keys(prepared, i):
-            members = blocks.get(key)
-            if members is None:
-                blocks[key] = [i]
-            else:
-                members.append(i)
+            owners.append(i)
+            blocks.append(key_ids.setdefault(key, len(key_ids)))
         if i % step == 0:
             progress("keys", i, n)
     progress("keys", n, n)
+    key_ids.clear()
+    block = np.asarray(blocks, dtype=np.int64)
+    owner = np.asarray(owners, dtype=np.int64)
+    del blocks, owners
+    order = np.argsort(block, kind="stable")
+    block, owner = block[order], owner[order]
+    starts = np.flatnonzero(np.r_[True, block[1:] != block[:-1]])
+    sizes = np.diff(np.r_[starts, len(block)])
     codes: list[np.ndarray] = []
-    name_order = None
-    for members in blocks.values():
-        size = len(members)
-        if size < 2:
-            continue
-        index = np.asarray(members, dtype=np.int64)
-        if size <= max_block:
-            left, right = _pairs_within(size)
-            a, b = index[left], index[right]
-        else:
-            if name_order is None:
-                name_order = _name_rank(prepared)
-            index = index[np.argsort(name_order[index], kind="stable")]
-            a = np.concatenate([index[:-k] for k in range(1, min(window, size - 1) + 1)])
-            b = np.concatenate([index[k:] for k in range(1, min(window, size - 1) + 1)])
-        low, high = np.minimum(a, b), np.maximum(a, b)
-        codes.append(low * n + high)
-    blocks.clear()
+    # blocks of one size at a time: their members as a matrix, all their pairs at once
+    for size in np.unique(sizes[(sizes >= 2) & (sizes <= max_block)]).tolist():
+        first = starts[sizes == size]
+        members = owner[first[:, None] + np.arange(size)]
+        left, right = _pairs_within(size)
+        codes.append(_codes(members[:, left].ravel(), members[:, right].ravel(), n))
+    # larger blocks: sorted by name, each record against its ``window`` neighbours
+    name_order = _name_rank(prepared) if np.any(sizes > max_block) else None
+    for at, size in zip(
+        starts[sizes > max_block].tolist(), sizes[sizes > max_block].tolist(), strict=True
+    ):
+        index = owner[at : at + size]
+        index = index[np.argsort(name_order[index], kind="stable")]
+        reach = range(1, min(window, size - 1) + 1)
+        codes.append(
+            _codes(
+                np.concatenate([index[:-k] for k in reach]),
+                np.concatenate([index[k:] for k in reach]),
+                n,
+            )
+        )
     if not codes:
         empty = np.zeros(0, dtype=np.int64)
         return empty, empty
     unique = np.unique(np.concatenate(codes))
     return unique // n, unique % n
+
+
+def _codes(a: np.ndarray, b: np.ndarray, n: int) -> np.ndarray:
+    """Unordered pairs as one int64 each (low * n + high), for np.unique."""
+    return np.minimum(a, b) * n + np.maximum(a, b)
 
 
 def _name_rank(prepared: Prepared) -> np.ndarray:

@@ -223,13 +223,15 @@ def _best_over_values(
     values_a: list[tuple[str, ...]],
     values_b: list[tuple[str, ...]],
     levels_of: Callable[[list[str], list[str]], np.ndarray],
+    many: bool = True,
 ) -> np.ndarray:
     """For fields with several values (a lead's phones, e-mails): the best level over every
-    pair of values, -1 when either side has none."""
+    pair of values, -1 when either side has none. ``many`` false: no record has more than
+    one, and the pairs are compared directly."""
     n = len(values_a)
-    if all(len(a) <= 1 and len(b) <= 1 for a, b in zip(values_a, values_b, strict=True)):
-        flat_a = [a[0] if a and b else "" for a, b in zip(values_a, values_b, strict=True)]
-        flat_b = [b[0] if a and b else "" for a, b in zip(values_a, values_b, strict=True)]
+    if not many:
+        flat_a = [a[0] if a else "" for a in values_a]
+        flat_b = [b[0] if b else "" for b in values_b]
         return levels_of(flat_a, flat_b)
     owners, flat_a, flat_b = [], [], []
     for k, (many_a, many_b) in enumerate(zip(values_a, values_b, strict=True)):
@@ -250,6 +252,16 @@ def _best_over_values(
 # --- the comparisons, column-wise ---------------------------------------------------------
 
 
+def _close(sim: np.ndarray, a: list[str], b: list[str], threshold: float) -> np.ndarray:
+    """Jaro–Winkler at or above the threshold, or one edit apart (a typo in a short name,
+    which Jaro–Winkler punishes: "Anni"/"Anno", "Elena"/"Eena")."""
+    edits = _similarity(a, b, scorer=Levenshtein.distance)
+    long_enough = np.fromiter(
+        (min(len(x), len(y)) >= 3 for x, y in zip(a, b, strict=True)), bool, len(a)
+    )
+    return (sim >= threshold) | (long_enough & (edits <= 1))
+
+
 def _names(prepared: Prepared, a: np.ndarray, b: np.ndarray) -> tuple[np.ndarray, ...]:
     first_a, first_b = _take(prepared.first, a), _take(prepared.first, b)
     last_a, last_b = _take(prepared.last, a), _take(prepared.last, b)
@@ -259,36 +271,67 @@ def _names(prepared: Prepared, a: np.ndarray, b: np.ndarray) -> tuple[np.ndarray
     sim_cross_2 = _similarity(last_a, first_b)
     fa, fb, la, lb = map(_objects, (first_a, first_b, last_a, last_b))
     all_present = _present(fa, fb) & _present(la, lb)
-    # "Ivanov Sergei" against "Sergei Ivanov" (or "Ivanov Sasha"): compare across when the
-    # surname sits in the other field and the given names fit across too
-    swapped = all_present & (sim_cross_2 >= 0.92) & (sim_last < 0.92) & (sim_cross_1 >= 0.88)
-    maybe = np.flatnonzero(all_present & (sim_cross_2 >= 0.92) & (sim_last < 0.92) & ~swapped)
-    groups_a = _take(prepared.first_groups, a)
-    for k in maybe.tolist():
-        if groups_a[k] & prepared.last_groups[b[k]]:
-            swapped[k] = True
+    # "Ivanov Sergei" against "Sergei Ivanov" (or "Ivanov Sasha", "Tuominen A."): compare
+    # across when one name fits across well, the other fits across too (spelling, nickname
+    # or initial), and across fits better than straight
+    across = (
+        all_present
+        & (np.maximum(sim_cross_1, sim_cross_2) >= 0.92)
+        & (sim_cross_1 + sim_cross_2 > sim_first + sim_last + 0.1)
+    )
+    swapped = across & (np.minimum(sim_cross_1, sim_cross_2) >= 0.85)
+    for k in np.flatnonzero(across & ~swapped).tolist():
+        i, j = a[k], b[k]
+        swapped[k] = bool(
+            prepared.first_groups[i] & prepared.last_groups[j]
+            or prepared.last_groups[i] & prepared.first_groups[j]
+            or _initial_fits(fa[k : k + 1], lb[k : k + 1])[0]
+            or _initial_fits(la[k : k + 1], fb[k : k + 1])[0]
+        )
     fb_aligned = np.where(swapped, lb, fb)
     lb_aligned = np.where(swapped, fb, lb)
     sim_first = np.where(swapped, sim_cross_1, sim_first)
     sim_last = np.where(swapped, sim_cross_2, sim_last)
 
+    present_first = _present(fa, fb_aligned)
     first_exact = fa == fb_aligned
-    candidates = np.flatnonzero(_present(fa, fb_aligned) & ~first_exact & (sim_first < 0.88))
+    first_close = np.zeros(len(fa), dtype=bool)
+    unsure = np.flatnonzero(present_first & ~first_exact)
+    first_close[unsure] = _close(
+        sim_first[unsure], fa[unsure].tolist(), fb_aligned[unsure].tolist(), 0.88
+    )
     nickname = np.zeros(len(fa), dtype=bool)
-    for k in candidates.tolist():
-        groups_b = prepared.first_groups[b[k]] if not swapped[k] else prepared.last_groups[b[k]]
-        if groups_a[k] & groups_b:
-            nickname[k] = True
-    initials = _initial_fits(fa, fb_aligned)
-    first = _pick(
-        _present(fa, fb_aligned),
-        [first_exact, nickname, sim_first >= 0.88, initials],
-    )
-    last = _pick(
-        _present(la, lb_aligned),
-        [la == lb_aligned, sim_last >= 0.92, sim_last >= 0.84],
-    )
+    for k in np.flatnonzero(present_first & ~first_exact & ~first_close).tolist():
+        i, j = a[k], b[k]
+        groups_b = prepared.last_groups[j] if swapped[k] else prepared.first_groups[j]
+        nickname[k] = bool(prepared.first_groups[i] & groups_b)
+    initials = np.zeros(len(fa), dtype=bool)
+    unsure = np.flatnonzero(present_first & ~first_exact & ~nickname & ~first_close)
+    initials[unsure] = _initial_fits(fa[unsure], fb_aligned[unsure])
+    first = _pick(present_first, [first_exact, nickname, first_close, initials])
+
+    present_last = _present(la, lb_aligned)
+    last_exact = la == lb_aligned
+    last_close = np.zeros(len(la), dtype=bool)
+    unsure = np.flatnonzero(present_last & ~last_exact)
+    last_close[unsure] = _close(
+        sim_last[unsure], la[unsure].tolist(), lb_aligned[unsure].tolist(), 0.92
+    ) | _one_surname_of_two(la[unsure], lb_aligned[unsure])
+    last = _pick(present_last, [last_exact, last_close, sim_last >= 0.84])
     return first, last, swapped
+
+
+def _one_surname_of_two(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """ "Jurado" against "Jurado Acosta": one of two surnames (Spanish and Portuguese names
+    carry both parents'; people often give one)."""
+    return np.fromiter(
+        (
+            bool(set(x.split()) & set(y.split()))
+            for x, y in zip(a.tolist(), b.tolist(), strict=True)
+        ),
+        dtype=bool,
+        count=len(a),
+    )
 
 
 def _initial_fits(a: np.ndarray, b: np.ndarray) -> np.ndarray:
@@ -312,16 +355,19 @@ def _middle(prepared: Prepared, a: np.ndarray, b: np.ndarray) -> np.ndarray:
 def _email_levels(a: list[str], b: list[str]) -> np.ndarray:
     """Local part and domain in one code (local level × 3 + domain level), so that the best
     pair of addresses is chosen on both at once."""
-    local_a = [x.split("@", 1)[0] for x in a]
-    local_b = [x.split("@", 1)[0] for x in b]
-    domain_a = _objects([x.split("@", 1)[1] if x else "" for x in a])
-    domain_b = _objects([x.split("@", 1)[1] if x else "" for x in b])
+    parts_a = [x.partition("@") for x in a]
+    parts_b = [x.partition("@") for x in b]
+    local_a, local_b = [p[0] for p in parts_a], [p[0] for p in parts_b]
+    domain_a, domain_b = _objects([p[2] for p in parts_a]), _objects([p[2] for p in parts_b])
     oa, ob = _objects(local_a), _objects(local_b)
     sim = _similarity(local_a, local_b)
     present = _present(oa, ob)
-    local = _pick(present, [oa == ob, (sim >= 0.9) & (np.vectorize(len)(oa) >= 4)])
+    long_enough = np.fromiter(map(len, local_a), np.int32, len(a)) >= 4
+    local = _pick(present, [oa == ob, (sim >= 0.9) & long_enough])
     same_domain = domain_a == domain_b
-    rare = np.fromiter((d not in FREE_EMAIL_DOMAINS for d in domain_a.tolist()), bool, len(a))
+    rare = np.zeros(len(a), dtype=bool)
+    for k in np.flatnonzero(same_domain & present).tolist():
+        rare[k] = domain_a[k] not in FREE_EMAIL_DOMAINS
     domain = _pick(present, [same_domain & rare, same_domain])
     combined = (local * 3 + domain).astype(np.int8)
     combined[~present] = MISSING
@@ -330,7 +376,7 @@ def _email_levels(a: list[str], b: list[str]) -> np.ndarray:
 
 def _emails(prepared: Prepared, a: np.ndarray, b: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     combined = _best_over_values(
-        _take(prepared.emails, a), _take(prepared.emails, b), _email_levels
+        _take(prepared.emails, a), _take(prepared.emails, b), _email_levels, prepared.many("emails")
     )
     local = np.where(combined == MISSING, MISSING, combined // 3).astype(np.int8)
     domain = np.where(combined == MISSING, MISSING, combined % 3).astype(np.int8)
@@ -360,15 +406,13 @@ def _text(column: list[str], a: np.ndarray, b: np.ndarray, scorer, threshold: fl
     return _pick(_present(oa, ob), [oa == ob, sim >= threshold])
 
 
-def _numbers(text: str) -> str:
-    return " ".join("".join(c if c.isdigit() else " " for c in text).split())
-
-
 def _street(prepared: Prepared, a: np.ndarray, b: np.ndarray) -> np.ndarray:
     va, vb = _take(prepared.street, a), _take(prepared.street, b)
     oa, ob = _objects(va), _objects(vb)
     sim = _similarity(va, vb, scorer=fuzz.token_set_ratio)
-    same_numbers = _objects([_numbers(x) for x in va]) == _objects([_numbers(x) for x in vb])
+    same_numbers = _objects(_take(prepared.street_numbers, a)) == _objects(
+        _take(prepared.street_numbers, b)
+    )
     return _pick(_present(oa, ob), [oa == ob, (sim >= 85) & same_numbers])
 
 
@@ -392,8 +436,11 @@ def _date_close(x: str, y: str) -> bool:
 def _birth_date(prepared: Prepared, a: np.ndarray, b: np.ndarray) -> np.ndarray:
     va, vb = _take(prepared.birth_date, a), _take(prepared.birth_date, b)
     oa, ob = _objects(va), _objects(vb)
-    close = np.fromiter((_date_close(x, y) for x, y in zip(va, vb, strict=True)), bool, len(va))
-    return _pick(_present(oa, ob), [oa == ob, close])
+    present, same = _present(oa, ob), oa == ob
+    close = np.zeros(len(va), dtype=bool)
+    for k in np.flatnonzero(present & ~same).tolist():
+        close[k] = _date_close(va[k], vb[k])
+    return _pick(present, [same, close])
 
 
 @dataclass
@@ -411,6 +458,7 @@ def compare(prepared: Prepared, a: np.ndarray, b: np.ndarray) -> Compared:
     a = np.asarray(a, dtype=np.int64)
     b = np.asarray(b, dtype=np.int64)
     first, last, swapped = _names(prepared, a, b)
+    many = {column: prepared.many(column) for column in ("phones", "profiles")}
     email_local, email_domain = _emails(prepared, a, b)
     columns = {
         "first_name": first,
@@ -419,10 +467,13 @@ def compare(prepared: Prepared, a: np.ndarray, b: np.ndarray) -> Compared:
         "email_local": email_local,
         "email_domain": email_domain,
         "phone": _best_over_values(
-            _take(prepared.phones, a), _take(prepared.phones, b), _phone_levels
+            _take(prepared.phones, a), _take(prepared.phones, b), _phone_levels, many["phones"]
         ),
         "profile": _best_over_values(
-            _take(prepared.profiles, a), _take(prepared.profiles, b), _exact_levels
+            _take(prepared.profiles, a),
+            _take(prepared.profiles, b),
+            _exact_levels,
+            many["profiles"],
         ),
         "company": _text(prepared.company, a, b, fuzz.token_set_ratio, 90),
         "street": _street(prepared, a, b),

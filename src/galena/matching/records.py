@@ -265,6 +265,7 @@ class Prepared:
     profiles: list[tuple[str, ...]] = field(default_factory=list)
     company: list[str] = field(default_factory=list)
     street: list[str] = field(default_factory=list)
+    street_numbers: list[str] = field(default_factory=list)  # "12 3" of "Mayor 12, ap. 3"
     city: list[str] = field(default_factory=list)
     postcode: list[str] = field(default_factory=list)
     region: list[str] = field(default_factory=list)
@@ -273,6 +274,10 @@ class Prepared:
 
     def __len__(self) -> int:
         return len(self.ids)
+
+    def many(self, column: str) -> bool:
+        """Whether any record has more than one value in this column (emails, phones…)."""
+        return any(len(values) > 1 for values in getattr(self, column))
 
 
 def _email_form(value: str) -> str:
@@ -306,7 +311,9 @@ def prepare(records: Iterable[Record]) -> Prepared:
         out.phones.append(tuple(p for p in map(phone_digits, record.phones) if len(p) >= 6))
         out.profiles.append(tuple(p.strip().lower() for p in record.profiles if p.strip()))
         out.company.append(company_form(record.company) if record.company else "")
-        out.street.append(street_form(record.street) if record.street else "")
+        street = street_form(record.street) if record.street else ""
+        out.street.append(street)
+        out.street_numbers.append(" ".join(_NOT_DIGITS.sub(" ", street).split()))
         out.city.append(name_form(record.city) if record.city else "")
         out.postcode.append((record.postcode or "").replace(" ", "").upper())
         out.region.append(name_form(record.region) if record.region else "")
@@ -333,6 +340,8 @@ def record_keys(prepared: Prepared, i: int) -> set[str]:
     set of (given-name group, surname) so swapped names and nicknames meet, the surname's
     sound with the first initial, the surname's start with the city, the company, the birth
     date, the last seven digits of a phone and the local part of an e-mail."""
+    # the sound and the city keys take the given name's first letters too: a common surname
+    # alone (Ivanov in Moscow) makes blocks too large to compare
     keys: set[str] = set()
     first, last, city = prepared.first[i], prepared.last[i], prepared.city[i]
     for email in prepared.emails[i]:
@@ -352,14 +361,14 @@ def record_keys(prepared: Prepared, i: int) -> set[str]:
             keys.add("n:" + "|".join(sorted((given, last))))
         sound = _phonetic(last)
         if first and sound:
-            keys.add(f"ph:{sound}|{first[0]}")
+            keys.add(f"ph:{sound}|{first[:2]}")
         if first and len(first) > 1:
             # swapped first and last name: the same key from the other side
             other = _phonetic(first)
             if other:
-                keys.add(f"ph:{other}|{last[0]}")
-        if city:
-            keys.add(f"lc:{last[:4]}|{city}")
+                keys.add(f"ph:{other}|{last[:2]}")
+        if city and first:
+            keys.add(f"lc:{last[:4]}|{first[0]}|{city}")
         if prepared.birth_date[i]:
             keys.add(f"d:{prepared.birth_date[i]}|{last[0]}")
     if prepared.company[i] and (first or last):
