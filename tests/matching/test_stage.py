@@ -138,13 +138,13 @@ def test_keys_are_written_with_the_lead_and_follow_its_changes(db):
         first_name="Ion", last_name="Rusu", city="Chisinau", contacts=[("phone", "+37369123456")]
     )
     keys = set(MatchKey.objects.filter(lead=lead).values_list("key", flat=True))
-    assert "lc:rusu|chisinau" in keys
+    assert "lc:rusu|i|chisinau" in keys
     assert "p7:9123456" in keys
     assert not any(k.startswith(("e:", "p:", "s:")) for k in keys)  # ContactPoint finds those
     lead_update(actor=Actor.system(), lead=lead, data={"city": "Balti"})
     keys = set(MatchKey.objects.filter(lead=lead).values_list("key", flat=True))
-    assert "lc:rusu|balti" in keys
-    assert "lc:rusu|chisinau" not in keys
+    assert "lc:rusu|i|balti" in keys
+    assert "lc:rusu|i|chisinau" not in keys
 
 
 def test_candidate_search_costs_the_same_queries_for_one_or_fifty_submissions(db):
