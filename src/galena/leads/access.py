@@ -13,7 +13,7 @@ from django.db.models import Q, QuerySet
 
 from galena.accounts.models import Role
 from galena.accounts.roles import role_of, team_id_of
-from galena.core.errors import NotFound, PermissionDenied
+from galena.core.errors import NotFound, PermissionDenied, ValidationFailed
 from galena.leads.models import Lead
 
 
@@ -37,21 +37,32 @@ def require_lead_access(user) -> None:
         raise PermissionDenied("Your role does not give access to leads.")
 
 
-def leads_visible_to(user) -> QuerySet[Lead]:
+def leads_visible_to(user, *, include_merged: bool = False) -> QuerySet[Lead]:
+    """The leads the user may see. A lead merged into another is in no list, count or
+    search: it is left out unless ``include_merged`` (its card stays reachable)."""
     condition = visible_leads_filter(user)
     if condition is None:
         raise PermissionDenied("Your role does not give access to leads.")
-    return Lead.objects.filter(condition)
+    leads = Lead.objects.filter(condition)
+    return leads if include_merged else leads.filter(merged_into__isnull=True)
 
 
 def lead_get_for(*, user, lead_id: int, for_update: bool = False) -> Lead:
-    """The lead if the user may see it; otherwise NotFound, so existence is not revealed."""
-    queryset = leads_visible_to(user)
+    """The lead if the user may see it; otherwise NotFound, so existence is not revealed.
+    A lead merged into another can be read but not changed (``for_update``)."""
+    queryset = leads_visible_to(user, include_merged=True)
     if for_update:
         queryset = queryset.select_for_update()
     lead = queryset.filter(pk=lead_id).first()
     if lead is None:
         raise NotFound("No lead with this id, or it is not yours to see.")
+    if for_update and lead.merged_into_id is not None:
+        raise ValidationFailed(
+            {
+                "lead": f"This lead was merged into lead #{lead.merged_into_id}: "
+                "make changes there (or undo the merge)."
+            }
+        )
     return lead
 
 

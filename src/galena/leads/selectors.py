@@ -61,6 +61,8 @@ class LeadFilters:
 
 
 SENT_TO_SALES = (QualityStatus.ACCEPTED, QualityStatus.UNKNOWN)
+# the leads a source's or campaign's count includes: sent to sales, not merged into another
+IN_SALES_COUNTS = Q(leads__quality_status__in=SENT_TO_SALES, leads__merged_into__isnull=True)
 QUALITY_FILTERS = {
     "": SENT_TO_SALES,
     "accepted": SENT_TO_SALES,
@@ -148,9 +150,10 @@ def sort_fields(sort: str) -> tuple[str, ...]:
 
 
 def lead_detail(*, user, lead_id: int) -> Lead:
-    """One lead the user may see, with everything its card shows; NotFound otherwise."""
+    """One lead the user may see, with everything its card shows; NotFound otherwise. A
+    lead merged into another is found too: its card says where it went."""
     lead = (
-        access.leads_visible_to(user)
+        access.leads_visible_to(user, include_merged=True)
         .select_related("stage", "owner", "team", "source", "campaign", "offline_event")
         .prefetch_related("contact_points")
         .filter(pk=lead_id)
@@ -208,7 +211,9 @@ def marketing_overview(*, days: int = 30) -> dict:
     marketing roles, who see where leads come from but not the people in them."""
     since = timezone.now() - dt.timedelta(days=days)
     # pseudo-leads are counted in the quality report, not here
-    recent = Lead.objects.filter(created_at__gte=since, quality_status__in=SENT_TO_SALES)
+    recent = Lead.objects.filter(
+        created_at__gte=since, quality_status__in=SENT_TO_SALES, merged_into__isnull=True
+    )
     per_day = list(
         recent.annotate(day=TruncDate("created_at"))
         .values("day")
@@ -233,9 +238,9 @@ def marketing_overview(*, days: int = 30) -> dict:
 def sources_with_lead_counts() -> QuerySet[Source]:
     """Every source with its channel and how many leads it brought to sales (all time, one
     query): the count the lead list behind its link shows."""
-    return Source.objects.annotate(
-        lead_count=Count("leads", filter=Q(leads__quality_status__in=SENT_TO_SALES))
-    ).order_by("name")
+    return Source.objects.annotate(lead_count=Count("leads", filter=IN_SALES_COUNTS)).order_by(
+        "name"
+    )
 
 
 def campaigns_with_spend() -> list[Campaign]:
@@ -245,7 +250,7 @@ def campaigns_with_spend() -> list[Campaign]:
     """
     campaigns = list(
         Campaign.objects.select_related("source")
-        .annotate(lead_count=Count("leads", filter=Q(leads__quality_status__in=SENT_TO_SALES)))
+        .annotate(lead_count=Count("leads", filter=IN_SALES_COUNTS))
         .order_by("-is_active", "-starts_on", "name")
     )
     totals: dict[int, list[tuple[str, object]]] = {}
