@@ -231,7 +231,12 @@ INTAKE_STAGES: list[str] = env.list(
     ],
 )
 # Templates later apps add to the lead card, in order; each gets the card's context.
-LEAD_CARD_PANELS: list[str] = ["quality/_card_panel.html", "quality/_verification_panel.html"]
+LEAD_CARD_PANELS: list[str] = [
+    # first: a merged lead's card says where it went before anything else
+    "matching/_card_panel.html",
+    "quality/_card_panel.html",
+    "quality/_verification_panel.html",
+]
 # Called by leads.services.lead_update after it saves a change, inside its transaction, as
 # hook(lead=…, actor=…, changed={field names}): later apps react (fit is re-evaluated)
 # without the lead importing them.

@@ -10,4 +10,5 @@ urlpatterns = [
     path("", include("galena.leads.urls")),
     path("", include("galena.intake.urls")),
     path("", include("galena.quality.urls")),
+    path("", include("galena.matching.urls")),
 ]
