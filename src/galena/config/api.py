@@ -26,6 +26,7 @@ from galena.core.errors import ApplicationError, ValidationFailed
 from galena.intake.api import router as intake_router
 from galena.intake.webhooks import router as inbound_router
 from galena.leads.api import router as leads_router
+from galena.matching.api import router as matching_router
 from galena.quality.api import router as quality_router
 
 logger = logging.getLogger("galena.api")
@@ -255,3 +256,4 @@ api.add_router("/", leads_router)
 api.add_router("/", intake_router)
 api.add_router("/", inbound_router)
 api.add_router("/", quality_router)
+api.add_router("/", matching_router)
