@@ -230,3 +230,16 @@ def test_undo_needs_a_post(head_client, head, ana, anna):
     merge = leads_merge(survivor=ana, others=[anna], actor=manual(head))
 
     assert head_client.get(reverse("matching-unmerge", args=[merge.pk])).status_code == 405
+
+
+# --- the admin ------------------------------------------------------------------------
+
+
+def test_merges_are_read_only_in_the_admin(client, admin_user, head, ana, anna):
+    merge = leads_merge(survivor=ana, others=[anna], actor=manual(head))
+    client.force_login(admin_user)
+
+    assert client.get(reverse("admin:matching_leadmerge_changelist")).status_code == 200
+    page = client.get(reverse("admin:matching_leadmerge_change", args=[merge.pk]))
+    assert page.status_code == 200 and 'name="_save"' not in page.text
+    assert client.get(reverse("admin:matching_leadmerge_add")).status_code == 403
