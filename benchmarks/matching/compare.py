@@ -365,7 +365,7 @@ def report(payload: dict) -> str:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--records", type=int, default=20_000)
-    parser.add_argument("--seeds", type=int, nargs="+", default=[1, 2])
+    parser.add_argument("--seeds", type=int, nargs="*", default=[1, 2])
     parser.add_argument("--budget-seconds", type=float, default=300)
     parser.add_argument("--tools", default=",".join(TOOLS))
     parser.add_argument("--threshold", type=float, default=0.5)
