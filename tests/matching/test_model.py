@@ -83,3 +83,28 @@ def test_em_recovers_the_parameters_that_generated_the_pairs():
 def test_em_on_no_pairs_keeps_the_start():
     start = MatchModel.default()
     assert estimate(np.zeros((0, len(COMPARISONS)), dtype=np.int8), start).model is start
+
+
+def test_a_move_counts_once_however_many_address_fields_disagree():
+    model = MatchModel.default()
+    moved = row(
+        first_name="exact",
+        last_name="exact",
+        street="different",
+        city="different",
+        postcode="different",
+    )
+    weights = model.weights(moved)[0]
+    address = [weights[COMPARISON_CODES.index(c)] for c in ("street", "city", "postcode")]
+    assert sorted(address)[0] < 0
+    assert sorted(address)[1:] == [0.0, 0.0]
+
+
+def test_what_a_household_shares_does_not_count_when_the_first_names_differ():
+    model = MatchModel.default()
+    household = row(first_name="different", last_name="exact", phone="exact", street="exact")
+    weights = model.weights(household)[0]
+    assert weights[COMPARISON_CODES.index("phone")] == 0.0
+    assert weights[COMPARISON_CODES.index("street")] == 0.0
+    assert weights[COMPARISON_CODES.index("first_name")] < 0
+    assert explain(model, household[0])["household"] is True

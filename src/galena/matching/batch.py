@@ -3,16 +3,20 @@ comparison levels → (EM) → match probabilities. Used by ``galena dedupe`` ov
 and over any CSV file. Pure: no database.
 
 Candidate pairs come from the records that share a blocking key (``records.record_keys``).
-A block larger than ``max_block`` (a very common surname in one city, a shared office
-phone) is not compared all-to-all: its records are sorted by name and each is compared with
-its ``window`` nearest neighbours (sorted neighbourhood), so the work grows linearly.
+A key shared by more than ``max_block`` records (a very common name in one city, a shared
+office phone) makes no pairs: it is too common to point at one person, and such records
+still meet through their other keys. Keys and comparisons run in forked worker processes
+on large inputs.
 """
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from functools import cache
+from multiprocessing import get_context
 
 import numpy as np
 
@@ -42,33 +46,75 @@ def _no_progress(phase: str, done: int, total: int) -> None:
     return None
 
 
+def _keys_of(span: tuple[int, int]) -> tuple[np.ndarray, np.ndarray]:
+    """The (record, key hash) pairs of records ``span`` (in a worker: reads _SHARED)."""
+    prepared = _SHARED["prepared"]
+    owners: list[int] = []
+    hashes: list[int] = []
+    for i in range(*span):
+        for key in record_keys(prepared, i):
+            owners.append(i)
+            hashes.append(hash(key))
+    return np.asarray(owners, dtype=np.int64), np.asarray(hashes, dtype=np.int64)
+
+
+def _levels_of(span: tuple[int, int]) -> np.ndarray:
+    a, b = _SHARED["a"], _SHARED["b"]
+    return compare(_SHARED["prepared"], a[span[0] : span[1]], b[span[0] : span[1]]).levels
+
+
+# What forked workers read: set before the pool forks, so they share it copy-on-write
+# instead of receiving a pickled million records.
+_SHARED: dict = {}
+
+
+def _spans(total: int, size: int) -> list[tuple[int, int]]:
+    return [(start, min(start + size, total)) for start in range(0, total, size)]
+
+
+def _map(function, spans, workers: int, progress: Progress, phase: str, total: int) -> list:
+    """``function`` over the spans, in ``workers`` forked processes when there are several
+    (hashes of str agree across a fork, so key hashes from workers can be compared)."""
+    results = []
+    if workers <= 1 or len(spans) <= 1:
+        for span in spans:
+            results.append(function(span))
+            progress(phase, span[1], total)
+        return results
+    with ProcessPoolExecutor(max_workers=workers, mp_context=get_context("fork")) as pool:
+        for span, result in zip(spans, pool.map(function, spans), strict=True):
+            results.append(result)
+            progress(phase, span[1], total)
+    return results
+
+
 def candidate_pairs(
     prepared: Prepared,
     *,
     max_block: int = 20,
-    window: int = 6,
+    workers: int = 1,
     progress: Progress = _no_progress,
 ) -> tuple[np.ndarray, np.ndarray]:
-    """Every pair of records that share a blocking key, once, as index arrays with a < b."""
+    """Every pair of records that share a blocking key, once, as index arrays with a < b.
+
+    A key shared by more than ``max_block`` records (a very common name, a switchboard
+    number) is too common to say two records are one person: it makes no pairs, and those
+    records meet through their other keys."""
     n = len(prepared)
-    key_ids: dict[str, int] = {}
-    owners: list[int] = []
-    blocks: list[int] = []
-    step = max(n // 100, 1)
-    for i in range(n):
-        for key in record_keys(prepared, i):
-            owners.append(i)
-            blocks.append(key_ids.setdefault(key, len(key_ids)))
-        if i % step == 0:
-            progress("keys", i, n)
-    progress("keys", n, n)
-    key_ids.clear()
-    block = np.asarray(blocks, dtype=np.int64)
-    owner = np.asarray(owners, dtype=np.int64)
-    del blocks, owners
+    _SHARED["prepared"] = prepared
+    try:
+        parts = _map(_keys_of, _spans(n, 50_000), workers, progress, "keys", n)
+    finally:
+        _SHARED.clear()
+    owner = np.concatenate([p[0] for p in parts]) if parts else np.zeros(0, dtype=np.int64)
+    block = np.concatenate([p[1] for p in parts]) if parts else np.zeros(0, dtype=np.int64)
     order = np.argsort(block, kind="stable")
     block, owner = block[order], owner[order]
-    starts = np.flatnonzero(np.r_[True, block[1:] != block[:-1]])
+    starts = (
+        np.flatnonzero(np.r_[True, block[1:] != block[:-1]])
+        if len(block)
+        else np.zeros(0, dtype=np.int64)
+    )
     sizes = np.diff(np.r_[starts, len(block)])
     codes: list[np.ndarray] = []
     # blocks of one size at a time: their members as a matrix, all their pairs at once
@@ -77,21 +123,6 @@ def candidate_pairs(
         members = owner[first[:, None] + np.arange(size)]
         left, right = _pairs_within(size)
         codes.append(_codes(members[:, left].ravel(), members[:, right].ravel(), n))
-    # larger blocks: sorted by name, each record against its ``window`` neighbours
-    name_order = _name_rank(prepared) if np.any(sizes > max_block) else None
-    for at, size in zip(
-        starts[sizes > max_block].tolist(), sizes[sizes > max_block].tolist(), strict=True
-    ):
-        index = owner[at : at + size]
-        index = index[np.argsort(name_order[index], kind="stable")]
-        reach = range(1, min(window, size - 1) + 1)
-        codes.append(
-            _codes(
-                np.concatenate([index[:-k] for k in reach]),
-                np.concatenate([index[k:] for k in reach]),
-                n,
-            )
-        )
     if not codes:
         empty = np.zeros(0, dtype=np.int64)
         return empty, empty
@@ -104,33 +135,29 @@ def _codes(a: np.ndarray, b: np.ndarray, n: int) -> np.ndarray:
     return np.minimum(a, b) * n + np.maximum(a, b)
 
 
-def _name_rank(prepared: Prepared) -> np.ndarray:
-    """Each record's rank in (last name, first name) order, for sorted neighbourhoods."""
-    names = [f"{last} {first}" for last, first in zip(prepared.last, prepared.first, strict=True)]
-    order = np.argsort(np.asarray(names, dtype=object), kind="stable")
-    rank = np.empty(len(names), dtype=np.int64)
-    rank[order] = np.arange(len(names))
-    return rank
-
-
 def dedupe(
     prepared: Prepared,
     model: MatchModel,
     *,
     estimate_weights: bool = True,
     threshold: float | None = None,
-    chunk: int = 400_000,
+    chunk: int = 250_000,
+    workers: int | None = None,
     progress: Progress = _no_progress,
 ) -> Result:
     """The pairs of records judged the same person with probability ≥ ``threshold`` (the
     model's possible-duplicate threshold by default), with weights estimated by EM from the
-    candidate pairs unless ``estimate_weights`` is false."""
-    a, b = candidate_pairs(prepared, progress=progress)
+    candidate pairs unless ``estimate_weights`` is false. ``workers``: processes (default:
+    the machine's cores for large inputs, one for small)."""
+    if workers is None:
+        workers = (os.cpu_count() or 1) if len(prepared) >= 50_000 else 1
+    a, b = candidate_pairs(prepared, workers=workers, progress=progress)
     total = len(a)
-    parts = []
-    for start in range(0, total, chunk):
-        parts.append(compare(prepared, a[start : start + chunk], b[start : start + chunk]).levels)
-        progress("compare", min(start + chunk, total), total)
+    _SHARED.update(prepared=prepared, a=a, b=b)
+    try:
+        parts = _map(_levels_of, _spans(total, chunk), workers, progress, "compare", total)
+    finally:
+        _SHARED.clear()
     levels = np.concatenate(parts) if parts else np.zeros((0, len(COMPARISON_CODES)), dtype=np.int8)
     iterations = 0
     if estimate_weights and total:

@@ -17,7 +17,7 @@ candidates were found by their name.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
@@ -189,18 +189,20 @@ BY_CODE: dict[str, Comparison] = {c.code: c for c in COMPARISONS}
 # --- column-wise helpers ----------------------------------------------------------------
 
 
-def _take(column: Sequence, index: np.ndarray) -> list:
-    return [column[i] for i in index.tolist()]
+def _take(prepared: Prepared, column: str, index: np.ndarray) -> np.ndarray:
+    return prepared.array(column)[index]
 
 
-def _objects(values: list) -> np.ndarray:
+def _objects(values) -> np.ndarray:
+    if isinstance(values, np.ndarray):
+        return values
     array = np.empty(len(values), dtype=object)
     array[:] = values
     return array
 
 
 def _similarity(a: list[str], b: list[str], scorer=JaroWinkler.normalized_similarity) -> np.ndarray:
-    if not a:
+    if len(a) == 0:
         return np.zeros(0, dtype=np.float32)
     return cpdist(a, b, scorer=scorer, workers=1)
 
@@ -263,8 +265,8 @@ def _close(sim: np.ndarray, a: list[str], b: list[str], threshold: float) -> np.
 
 
 def _names(prepared: Prepared, a: np.ndarray, b: np.ndarray) -> tuple[np.ndarray, ...]:
-    first_a, first_b = _take(prepared.first, a), _take(prepared.first, b)
-    last_a, last_b = _take(prepared.last, a), _take(prepared.last, b)
+    first_a, first_b = _take(prepared, "first", a), _take(prepared, "first", b)
+    last_a, last_b = _take(prepared, "last", a), _take(prepared, "last", b)
     sim_first = _similarity(first_a, first_b)
     sim_last = _similarity(last_a, last_b)
     sim_cross_1 = _similarity(first_a, last_b)
@@ -285,8 +287,8 @@ def _names(prepared: Prepared, a: np.ndarray, b: np.ndarray) -> tuple[np.ndarray
         swapped[k] = bool(
             prepared.first_groups[i] & prepared.last_groups[j]
             or prepared.last_groups[i] & prepared.first_groups[j]
-            or _initial_fits(fa[k : k + 1], lb[k : k + 1])[0]
-            or _initial_fits(la[k : k + 1], fb[k : k + 1])[0]
+            or _initial_fit(fa[k], lb[k])
+            or _initial_fit(la[k], fb[k])
         )
     fb_aligned = np.where(swapped, lb, fb)
     lb_aligned = np.where(swapped, fb, lb)
@@ -334,6 +336,10 @@ def _one_surname_of_two(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     )
 
 
+def _initial_fit(x: str, y: str) -> bool:
+    return bool(x) and bool(y) and (len(x) == 1 or len(y) == 1) and x[0] == y[0]
+
+
 def _initial_fits(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     return np.fromiter(
         (
@@ -346,7 +352,7 @@ def _initial_fits(a: np.ndarray, b: np.ndarray) -> np.ndarray:
 
 
 def _middle(prepared: Prepared, a: np.ndarray, b: np.ndarray) -> np.ndarray:
-    ma, mb = _take(prepared.middle, a), _take(prepared.middle, b)
+    ma, mb = _take(prepared, "middle", a), _take(prepared, "middle", b)
     sim = _similarity(ma, mb)
     oa, ob = _objects(ma), _objects(mb)
     return _pick(_present(oa, ob), [oa == ob, (sim >= 0.88) | _initial_fits(oa, ob)])
@@ -376,7 +382,10 @@ def _email_levels(a: list[str], b: list[str]) -> np.ndarray:
 
 def _emails(prepared: Prepared, a: np.ndarray, b: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     combined = _best_over_values(
-        _take(prepared.emails, a), _take(prepared.emails, b), _email_levels, prepared.many("emails")
+        _take(prepared, "emails", a),
+        _take(prepared, "emails", b),
+        _email_levels,
+        prepared.many("emails"),
     )
     local = np.where(combined == MISSING, MISSING, combined // 3).astype(np.int8)
     domain = np.where(combined == MISSING, MISSING, combined % 3).astype(np.int8)
@@ -399,25 +408,27 @@ def _exact_levels(a: list[str], b: list[str]) -> np.ndarray:
     return _pick(_present(oa, ob), [oa == ob])
 
 
-def _text(column: list[str], a: np.ndarray, b: np.ndarray, scorer, threshold: float) -> np.ndarray:
-    va, vb = _take(column, a), _take(column, b)
+def _text(
+    prepared: Prepared, column: str, a: np.ndarray, b: np.ndarray, scorer, threshold: float
+) -> np.ndarray:
+    va, vb = _take(prepared, column, a), _take(prepared, column, b)
     oa, ob = _objects(va), _objects(vb)
     sim = _similarity(va, vb, scorer=scorer)
     return _pick(_present(oa, ob), [oa == ob, sim >= threshold])
 
 
 def _street(prepared: Prepared, a: np.ndarray, b: np.ndarray) -> np.ndarray:
-    va, vb = _take(prepared.street, a), _take(prepared.street, b)
+    va, vb = _take(prepared, "street", a), _take(prepared, "street", b)
     oa, ob = _objects(va), _objects(vb)
     sim = _similarity(va, vb, scorer=fuzz.token_set_ratio)
-    same_numbers = _objects(_take(prepared.street_numbers, a)) == _objects(
-        _take(prepared.street_numbers, b)
+    same_numbers = _objects(_take(prepared, "street_numbers", a)) == _objects(
+        _take(prepared, "street_numbers", b)
     )
     return _pick(_present(oa, ob), [oa == ob, (sim >= 85) & same_numbers])
 
 
 def _postcode(prepared: Prepared, a: np.ndarray, b: np.ndarray) -> np.ndarray:
-    va, vb = _take(prepared.postcode, a), _take(prepared.postcode, b)
+    va, vb = _take(prepared, "postcode", a), _take(prepared, "postcode", b)
     oa, ob = _objects(va), _objects(vb)
     area = _objects([x[:3] for x in va]) == _objects([x[:3] for x in vb])
     return _pick(_present(oa, ob), [oa == ob, area])
@@ -434,7 +445,7 @@ def _date_close(x: str, y: str) -> bool:
 
 
 def _birth_date(prepared: Prepared, a: np.ndarray, b: np.ndarray) -> np.ndarray:
-    va, vb = _take(prepared.birth_date, a), _take(prepared.birth_date, b)
+    va, vb = _take(prepared, "birth_date", a), _take(prepared, "birth_date", b)
     oa, ob = _objects(va), _objects(vb)
     present, same = _present(oa, ob), oa == ob
     close = np.zeros(len(va), dtype=bool)
@@ -467,22 +478,25 @@ def compare(prepared: Prepared, a: np.ndarray, b: np.ndarray) -> Compared:
         "email_local": email_local,
         "email_domain": email_domain,
         "phone": _best_over_values(
-            _take(prepared.phones, a), _take(prepared.phones, b), _phone_levels, many["phones"]
+            _take(prepared, "phones", a),
+            _take(prepared, "phones", b),
+            _phone_levels,
+            many["phones"],
         ),
         "profile": _best_over_values(
-            _take(prepared.profiles, a),
-            _take(prepared.profiles, b),
+            _take(prepared, "profiles", a),
+            _take(prepared, "profiles", b),
             _exact_levels,
             many["profiles"],
         ),
-        "company": _text(prepared.company, a, b, fuzz.token_set_ratio, 90),
+        "company": _text(prepared, "company", a, b, fuzz.token_set_ratio, 90),
         "street": _street(prepared, a, b),
-        "city": _text(prepared.city, a, b, JaroWinkler.normalized_similarity, 0.9),
-        "region": _exact_levels(_take(prepared.region, a), _take(prepared.region, b)),
+        "city": _text(prepared, "city", a, b, JaroWinkler.normalized_similarity, 0.9),
+        "region": _exact_levels(_take(prepared, "region", a), _take(prepared, "region", b)),
         "postcode": _postcode(prepared, a, b),
         "birth_date": _birth_date(prepared, a, b),
         "national_id": _exact_levels(
-            _take(prepared.national_id, a), _take(prepared.national_id, b)
+            _take(prepared, "national_id", a), _take(prepared, "national_id", b)
         ),
     }
     levels = np.stack([columns[code] for code in COMPARISON_CODES], axis=1).astype(np.int8)

@@ -29,6 +29,10 @@ FIXED_M = ("first_name",)
 # names differ outright, what a household shares is evidence of the household, not of one
 # person, so its agreement adds nothing (its disagreement still counts).
 HOUSEHOLD = ("phone", "email_local", "email_domain", "street", "city", "region", "postcode")
+# A person who moves changes street, postcode, city and region at once: one move, counted
+# once — of the address comparisons that disagree, only the strongest disagreement counts.
+ADDRESS = ("street", "postcode", "city", "region")
+_ADDRESS = [COMPARISON_CODES.index(code) for code in ADDRESS]
 _FIRST = COMPARISON_CODES.index("first_name")
 _FIRST_DIFFERENT = BY_CODE["first_name"].level_codes().index("different")
 _HOUSEHOLD = [COMPARISON_CODES.index(code) for code in HOUSEHOLD]
@@ -94,6 +98,11 @@ class MatchModel:
         household = out[:, _HOUSEHOLD]
         household[(levels[:, _FIRST] == _FIRST_DIFFERENT)[:, None] & (household > 0)] = 0.0
         out[:, _HOUSEHOLD] = household
+        address = out[:, _ADDRESS]
+        against = np.minimum(address, 0.0)
+        strongest = against.min(axis=1, keepdims=True)
+        address[(against < 0) & (against > strongest)] = 0.0
+        out[:, _ADDRESS] = address
         return out
 
     def match_weight(self, levels: np.ndarray) -> np.ndarray:
@@ -157,7 +166,10 @@ def estimate(
     if n == 0:
         return Estimate(model=start, iterations=0, converged=True, pairs=0)
     # count identical level vectors once: EM's cost then depends on the distinct patterns
-    patterns, counts = np.unique(levels, axis=0, return_counts=True)
+    # each row as one integer (levels + 1 in base 8), so np.unique sorts integers, not rows
+    codes = (levels.astype(np.int64) + 1) @ (8 ** np.arange(levels.shape[1], dtype=np.int64))
+    _codes, first_at, counts = np.unique(codes, return_index=True, return_counts=True)
+    patterns = levels[first_at]
     counts = counts.astype(np.float64)
     m = {code: np.asarray(start.m[code], dtype=np.float64).copy() for code in COMPARISON_CODES}
     u = {code: np.asarray(start.u[code], dtype=np.float64).copy() for code in COMPARISON_CODES}

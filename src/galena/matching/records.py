@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 
 import jellyfish
+import numpy as np
 
 from galena.leads.contact_values import EMAIL_PROVIDERS, transliterate
 from galena.matching.nicknames import name_groups
@@ -275,6 +276,15 @@ class Prepared:
     def __len__(self) -> int:
         return len(self.ids)
 
+    def array(self, column: str) -> np.ndarray:
+        """A column as a numpy object array (made once), for fast fancy indexing."""
+        cache = self.__dict__.setdefault("_arrays", {})
+        if column not in cache:
+            values = getattr(self, column)
+            cache[column] = np.empty(len(values), dtype=object)
+            cache[column][:] = values
+        return cache[column]
+
     def many(self, column: str) -> bool:
         """Whether any record has more than one value in this column (emails, phones…)."""
         return any(len(values) > 1 for values in getattr(self, column))
@@ -294,9 +304,10 @@ def _first_and_middle(first: str, middle: str) -> tuple[str, str]:
     return first, middle
 
 
-def prepare(records: Iterable[Record]) -> Prepared:
-    """Matching forms of the records, column by column."""
-    out = Prepared()
+def prepare(records: Iterable[Record], into: Prepared | None = None) -> Prepared:
+    """Matching forms of the records, column by column (appended to ``into`` if given, so a
+    large file is prepared chunk by chunk without holding every Record)."""
+    out = Prepared() if into is None else into
     for record in records:
         first, middle = _first_and_middle(
             name_form(record.first_name), name_form(record.middle_name)

@@ -21,7 +21,7 @@ from galena.matching.batch import dedupe
 from galena.matching.duplicates import duplicates_record, prepared_base
 from galena.matching.model import MatchModel, explain
 from galena.matching.models import DuplicateFoundBy
-from galena.matching.records import Record, prepare
+from galena.matching.records import Prepared, Record, prepare
 from galena.matching.weights import match_model, weights_store
 
 ROLES = (
@@ -167,11 +167,10 @@ class Command(BaseCommand):
         if not options["id_column"] or not options["out"]:
             raise CommandError("--csv needs --id-column and --out.")
         mapping = self._mapping(options["field"])
-        records = self._read(options, mapping)
-        if len(records) < 2:
+        prepared = self._read(options, mapping)
+        if len(prepared) < 2:
             raise CommandError(f"{options['csv']}: fewer than two records, nothing to match.")
         bar = _Bar(self.stderr)
-        prepared = prepare(records)
         model = MatchModel.default() if not options["no_estimate"] else match_model(cached=False)
         result = dedupe(
             prepared,
@@ -195,7 +194,7 @@ class Command(BaseCommand):
                 )
         self.stdout.write(
             self.style.SUCCESS(
-                f"{len(records):,} records, {result.candidate_pairs:,} candidate pairs compared, "
+                f"{len(prepared):,} records, {result.candidate_pairs:,} candidate pairs compared, "
                 f"{len(result.a):,} pairs written to {options['out']} "
                 f"(EM: {result.em_iterations} iterations; {time.monotonic() - started:.1f} s)."
             )
@@ -216,7 +215,7 @@ class Command(BaseCommand):
             raise CommandError("Map at least one column with --field COLUMN=ROLE.")
         return mapping
 
-    def _read(self, options, mapping: dict[str, str]) -> list[Record]:
+    def _read(self, options, mapping: dict[str, str]) -> Prepared:
         path: Path = options["csv"]
         if not path.is_file():
             raise CommandError(f"{path}: no such file.")
@@ -231,12 +230,16 @@ class Command(BaseCommand):
                 )
             id_at = header.index(options["id_column"])
             columns = [(header.index(column), role) for column, role in mapping.items()]
-            records = []
+            records: list[Record] = []
+            prepared = Prepared()
             for row in tqdm(reader, desc="Reading", unit="row", file=self.stderr, mininterval=0.5):
                 if len(row) < len(header):
                     row = row + [""] * (len(header) - len(row))
                 records.append(self._record(row[id_at], row, columns))
-        return records
+                if len(records) == 20_000:
+                    prepare(records, into=prepared)
+                    records = []
+        return prepare(records, into=prepared)
 
     @staticmethod
     def _record(record_id: str, row: list[str], columns: list[tuple[int, str]]) -> Record:
