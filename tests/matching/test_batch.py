@@ -1,6 +1,7 @@
 """Batch de-duplication in memory: candidate pairs from blocking keys, never all pairs."""
 
 import numpy as np
+import pytest
 
 from galena.matching.batch import candidate_pairs, dedupe
 from galena.matching.model import MatchModel
@@ -64,3 +65,18 @@ def test_dedupe_finds_the_same_person_written_differently_and_nobody_else():
     result = dedupe(prepared, MatchModel.default(), estimate_weights=False)
     pairs = {(prepared.ids[a], prepared.ids[b]) for a, b in zip(result.a, result.b, strict=True)}
     assert pairs == {("a", "b"), ("d", "e")}
+
+
+def test_agreeing_on_a_common_name_counts_less_than_on_a_rare_one():
+    from galena.matching.batch import frequency_adjustment
+    from galena.matching.comparisons import COMPARISON_CODES
+
+    records = [Record(i, "Juha", "Virtanen") for i in range(8)]
+    records += [Record(8, "Aurelian", "Dochioiu"), Record(9, "Aurelian", "Dochioiu")]
+    prepared = prepare(records)
+    levels = np.full((2, len(COMPARISON_CODES)), -1, dtype=np.int8)
+    levels[:, COMPARISON_CODES.index("first_name")] = 0
+    levels[:, COMPARISON_CODES.index("last_name")] = 0
+    common, rare = frequency_adjustment(prepared, np.array([0, 8]), levels)
+    assert common < 0 < rare
+    assert common == pytest.approx(-rare)

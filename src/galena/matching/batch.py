@@ -21,7 +21,7 @@ from multiprocessing import get_context
 import numpy as np
 
 from galena.matching.comparisons import COMPARISON_CODES, compare
-from galena.matching.model import MatchModel, estimate
+from galena.matching.model import MatchModel, estimate, probability_of
 from galena.matching.records import Prepared, record_keys
 
 Progress = Callable[[str, int, int], None]  # (phase, done, total)
@@ -135,6 +135,28 @@ def _codes(a: np.ndarray, b: np.ndarray, n: int) -> np.ndarray:
     return np.minimum(a, b) * n + np.maximum(a, b)
 
 
+FREQUENCY_ADJUSTED = (("first_name", "first"), ("last_name", "last"))
+
+
+def frequency_adjustment(prepared: Prepared, a: np.ndarray, levels: np.ndarray) -> np.ndarray:
+    """Bits to add to each pair for how common the name it agrees on is: two "Juha
+    Virtanen" in Helsinki are weaker evidence than two "Aurelian Dochioiu". For an exact
+    agreement, log2 of (the geometric mean frequency of the agreeing names / this name's
+    frequency), within ±4 bits: it averages to nothing in bits, so EM's calibration holds
+    on average."""
+    adjustment = np.zeros(len(a))
+    for code, column in FREQUENCY_ADJUSTED:
+        exact = levels[:, COMPARISON_CODES.index(code)] == 0
+        if not exact.any():
+            continue
+        _values, inverse, counts = np.unique(
+            prepared.array(column).astype(str), return_inverse=True, return_counts=True
+        )
+        bits = np.log2(counts[inverse][a[exact]].astype(np.float64))
+        adjustment[exact] += np.clip(bits.mean() - bits, -4, 4)
+    return adjustment
+
+
 def dedupe(
     prepared: Prepared,
     model: MatchModel,
@@ -164,7 +186,11 @@ def dedupe(
         fitted = estimate(levels, model)
         model, iterations = fitted.model, fitted.iterations
         progress("estimate", 1, 1)
-    probability = model.probability(levels) if total else np.zeros(0)
+    probability = (
+        probability_of(model.match_weight(levels) + frequency_adjustment(prepared, a, levels))
+        if total
+        else np.zeros(0)
+    )
     keep = probability >= (model.possible_threshold if threshold is None else threshold)
     return Result(
         a=a[keep],
