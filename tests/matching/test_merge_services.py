@@ -61,9 +61,9 @@ def test_every_row_of_the_merged_lead_moves_to_the_survivor(head, ana, anna):
     assert list(LeadEvent.objects.filter(lead=anna).values_list("type", flat=True)) == [
         EventType.MERGED
     ]
-    # blocking keys move too (recorded; matching may then rewrite the survivor's keys)
-    assert key.pk in result.moved["rows"]["matching.MatchKey.lead"][str(anna.pk)]
-    assert not MatchKey.objects.filter(lead=anna).exists()
+    # blocking keys stay with the merged lead: candidate search follows merged_into
+    assert MatchKey.objects.get(pk=key.pk).lead_id == anna.pk
+    assert "matching.MatchKey.lead" not in result.moved["rows"]
 
 
 def test_the_merge_records_what_moved_per_model_and_original_lead(head, ana, anna):
@@ -191,10 +191,11 @@ def test_every_foreign_key_to_a_lead_is_found_hidden_ones_too():
         "leads.Task.lead",
         "intake.Submission.lead",
         "intake.DecisionReason.lead",
-        "matching.MatchKey.lead",
     } <= keys
+    # a merged lead keeps its blocking keys: candidate search follows merged_into
     assert not any(
-        key.startswith(("matching.LeadMerge", "matching.DuplicateCandidate")) for key in keys
+        key.startswith(("matching.LeadMerge", "matching.DuplicateCandidate", "matching.MatchKey"))
+        for key in keys
     )
     assert "leads.Lead.merged_into" not in keys
 

@@ -120,17 +120,24 @@ def test_a_namesake_with_other_contacts_is_a_new_lead(form):
     assert not DuplicateCandidate.objects.exists()
 
 
-def test_merged_and_rejected_leads_are_no_candidates(form):
+def test_a_merged_lead_stands_for_its_survivor_and_rejected_leads_for_nobody(form, owner):
     survivor = existing_lead(
-        first_name="Ana", last_name="Pop", contacts=[("phone", "+40744000001")]
+        owner=owner, first_name="Ana", last_name="Popescu", contacts=[("email", "ana@pop.ro")]
     )
     merged = existing_lead(
         first_name="Ana", last_name="Popescu", contacts=[("email", "ana@pop.ro")]
     )
     Lead.objects.filter(pk=merged.pk).update(merged_into=survivor)
+    rejected = existing_lead(
+        first_name="Ana", last_name="Popescu", contacts=[("email", "ana@pop.ro")]
+    )
+    Lead.objects.filter(pk=rejected.pk).update(quality_status="rejected")
+
     submission = submit(form, {"name": "Ana Popescu", "email": "ana@pop.ro"})
-    assert submission.outcome == "created"
-    assert submission.lead_id not in (survivor.pk, merged.pk)
+
+    assert submission.outcome == "attached"
+    assert submission.lead_id == survivor.pk
+    assert not DuplicateCandidate.objects.exists()
 
 
 def test_keys_are_written_with_the_lead_and_follow_its_changes(db):

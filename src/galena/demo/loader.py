@@ -69,6 +69,7 @@ from galena.leads.services import (
     _json_value,
     _refresh_search_text,
 )
+from galena.matching.models import LeadMerge
 
 BATCH_SIZE = 500
 DEMO_ENDPOINT = "demo"  # the demo's submissions, so a wipe finds them
@@ -111,6 +112,9 @@ def demo_data_wipe() -> None:
     """
     # the demo's submissions first: deleting the leads would otherwise update each one
     Submission.objects.filter(endpoint=DEMO_ENDPOINT).delete()
+    # merges protect their leads (so they can be undone): they go first
+    LeadMerge.objects.all().delete()
+    Lead.objects.exclude(merged_into=None).update(merged_into=None)
     Lead.objects.all().delete()
     Form.objects.filter(slug__in=[form[0] for form in cat.DEMO_FORMS]).delete()
     sources = Source.objects.filter(name__in=[s.name for s in cat.SOURCES])

@@ -339,6 +339,8 @@ def _write(submission: Submission, decision: Decision) -> None:
     lead: Lead | None = None
     if decision.action == Action.ATTACH:
         lead = Lead.objects.get(pk=parsed.existing_lead_id)
+        while lead.merged_into_id is not None:  # merged since: the survivor stands for it
+            lead = Lead.objects.get(pk=lead.merged_into_id)
         _contacts_add_new(actor, lead, parsed.contacts)
     elif decision.action != Action.INTEREST:
         if not parsed.contacts:

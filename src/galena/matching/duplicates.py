@@ -130,17 +130,37 @@ def candidate_ids(records: Sequence[Record], *, exclude: Iterable[int] = ()) -> 
         for lead_id, key in rows:
             for i in fuzzy[key]:
                 found[i].add(lead_id)
-    every = set().union(*found) - set(exclude)
-    live = (
-        set(
-            Lead.objects.filter(pk__in=every)
-            .exclude(CANDIDATE_EXCLUDE)
-            .values_list("pk", flat=True)
+    survivors = _survivors(set().union(*found))
+    excluded = set(exclude)
+    return [{survivors[i] for i in ids if i in survivors} - excluded for ids in found]
+
+
+def _survivors(lead_ids: set[int]) -> dict[int, int]:
+    """Each lead id → the lead that stands for it now: itself, or (merged away) the lead it
+    was merged into, followed to the end; rejected pseudo-leads stand for nobody."""
+    out: dict[int, int] = {}
+    pending = set(lead_ids)
+    pointers: dict[int, int] = {}
+    for _ in range(5):  # a chain of merges is short; five hops is plenty
+        if not pending:
+            break
+        rows = Lead.objects.filter(pk__in=pending).values_list(
+            "pk", "merged_into_id", "quality_status"
         )
-        if every
-        else set()
-    )
-    return [ids & live for ids in found]
+        pending = set()
+        for pk, merged_into, quality in rows:
+            if merged_into:
+                pointers[pk] = merged_into
+                pending.add(merged_into)
+            elif quality != QualityStatus.REJECTED:
+                out[pk] = pk
+    for pk in lead_ids:
+        end, hops = pk, 0
+        while end in pointers and hops < 5:
+            end, hops = pointers[end], hops + 1
+        if end in out:
+            out[pk] = out[end]
+    return out
 
 
 def score_against(

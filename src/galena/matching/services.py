@@ -55,7 +55,9 @@ MERGE_MAX_LEADS = 10
 NAME_FIELDS = ("first_name", "middle_name", "last_name", "company_name")
 # Rows never moved by a merge: the merge records themselves (they name their survivor),
 # the duplicate pairs (closed or left as they are), and a lead's own merged_into.
-NOT_MOVED = ("matching.LeadMerge", "matching.DuplicateCandidate", "leads.Lead")
+# MatchKey stays too: a merged lead's keys (and the contact points it kept) still find the
+# person, as the candidate search follows merged_into to the survivor
+NOT_MOVED = ("matching.LeadMerge", "matching.DuplicateCandidate", "matching.MatchKey", "leads.Lead")
 # Rows moved back per query when a merge is undone (keeps every statement's parameters few).
 MOVE_BACK_CHUNK = 5000
 
