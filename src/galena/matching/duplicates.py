@@ -108,6 +108,7 @@ def candidate_ids(records: Sequence[Record], *, exclude: Iterable[int] = ()) -> 
             if key.split(":", 1)[0] not in EXACT_KEY_KINDS:
                 fuzzy[key].add(i)
     found: list[set[int]] = [set() for _ in records]
+    known: dict[int, tuple[int | None, str]] = {}  # lead id -> (merged_into, quality status)
     if exact:
         condition = Q()
         for kind, value in exact:
@@ -115,8 +116,11 @@ def candidate_ids(records: Sequence[Record], *, exclude: Iterable[int] = ()) -> 
                 condition |= Q(value=value) & ~Q(kind__in=(ContactKind.EMAIL, ContactKind.PHONE))
             else:
                 condition |= Q(kind=kind, value=value)
-        rows = ContactPoint.objects.filter(condition).values_list("lead_id", "kind", "value")
-        for lead_id, kind, value in rows[: KEY_LIMIT * len(exact)]:
+        rows = ContactPoint.objects.filter(condition).values_list(
+            "lead_id", "kind", "value", "lead__merged_into_id", "lead__quality_status"
+        )
+        for lead_id, kind, value, merged_into, quality in rows[: KEY_LIMIT * len(exact)]:
+            known[lead_id] = (merged_into, quality)
             kind = kind if kind in (ContactKind.EMAIL, ContactKind.PHONE) else "profile"
             for i in exact.get((kind, value), ()):
                 found[i].add(lead_id)
@@ -125,35 +129,44 @@ def candidate_ids(records: Sequence[Record], *, exclude: Iterable[int] = ()) -> 
             MatchKey.objects.filter(key__in=list(fuzzy))
             .annotate(rank=Window(RowNumber(), partition_by=F("key"), order_by=F("lead_id").desc()))
             .filter(rank__lte=KEY_LIMIT)
-            .values_list("lead_id", "key")
+            .values_list("lead_id", "key", "lead__merged_into_id", "lead__quality_status")
         )
-        for lead_id, key in rows:
+        for lead_id, key, merged_into, quality in rows:
+            known[lead_id] = (merged_into, quality)
             for i in fuzzy[key]:
                 found[i].add(lead_id)
-    survivors = _survivors(set().union(*found))
+    survivors = _survivors(set().union(*found), known)
     excluded = set(exclude)
     return [{survivors[i] for i in ids if i in survivors} - excluded for ids in found]
 
 
-def _survivors(lead_ids: set[int]) -> dict[int, int]:
+def _survivors(
+    lead_ids: set[int], known: dict[int, tuple[int | None, str]] | None = None
+) -> dict[int, int]:
     """Each lead id → the lead that stands for it now: itself, or (merged away) the lead it
-    was merged into, followed to the end; rejected pseudo-leads stand for nobody."""
+    was merged into, followed to the end; rejected pseudo-leads stand for nobody. ``known``:
+    the (merged_into, quality status) already read of some, which need no query."""
     out: dict[int, int] = {}
-    pending = set(lead_ids)
+    known = known or {}
+    pending = {pk for pk in lead_ids if pk not in known}
     pointers: dict[int, int] = {}
-    for _ in range(5):  # a chain of merges is short; five hops is plenty
-        if not pending:
-            break
-        rows = Lead.objects.filter(pk__in=pending).values_list(
-            "pk", "merged_into_id", "quality_status"
-        )
+    rows = [(pk, *known[pk]) for pk in lead_ids if pk in known]
+    for _ in range(6):  # a chain of merges is short
+        if pending:
+            rows += Lead.objects.filter(pk__in=pending).values_list(
+                "pk", "merged_into_id", "quality_status"
+            )
         pending = set()
         for pk, merged_into, quality in rows:
             if merged_into:
                 pointers[pk] = merged_into
-                pending.add(merged_into)
+                if merged_into not in pointers and merged_into not in out:
+                    pending.add(merged_into)
             elif quality != QualityStatus.REJECTED:
                 out[pk] = pk
+        rows = []
+        if not pending:
+            break
     for pk in lead_ids:
         end, hops = pk, 0
         while end in pointers and hops < 5:
