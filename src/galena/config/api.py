@@ -27,6 +27,7 @@ from galena.intake.api import router as intake_router
 from galena.intake.webhooks import router as inbound_router
 from galena.leads.api import router as leads_router
 from galena.matching.api import router as matching_router
+from galena.matching.review_api import router as matching_review_router
 from galena.quality.api import router as quality_router
 
 logger = logging.getLogger("galena.api")
@@ -257,3 +258,4 @@ api.add_router("/", intake_router)
 api.add_router("/", inbound_router)
 api.add_router("/", quality_router)
 api.add_router("/", matching_router)
+api.add_router("/", matching_review_router)

@@ -236,6 +236,7 @@ LEAD_CARD_PANELS: list[str] = [
     "matching/_card_panel.html",
     "quality/_card_panel.html",
     "quality/_verification_panel.html",
+    "matching/_duplicates_panel.html",
 ]
 # Called by leads.services.lead_update after it saves a change, inside its transaction, as
 # hook(lead=…, actor=…, changed={field names}): later apps react (fit is re-evaluated)

@@ -11,4 +11,5 @@ urlpatterns = [
     path("", include("galena.intake.urls")),
     path("", include("galena.quality.urls")),
     path("", include("galena.matching.urls")),
+    path("", include("galena.matching.review_urls")),
 ]
