@@ -34,6 +34,7 @@ from tqdm import tqdm
 from galena.accounts.models import Profile, Role, Team
 from galena.demo import catalogue as cat
 from galena.demo import quality as demo_quality
+from galena.demo.matching import demo_duplicates_create, duplicates_count
 from galena.demo.models import DemoLoad
 from galena.intake.models import DecisionReason, Form, Submission, SubmissionStatus
 from galena.leads.models import (
@@ -69,6 +70,7 @@ from galena.leads.services import (
     _json_value,
     _refresh_search_text,
 )
+from galena.matching.keys import leads_keys_write
 from galena.matching.models import LeadMerge
 
 BATCH_SIZE = 500
@@ -157,7 +159,8 @@ def demo_data_load(*, leads: int = 5000, seed: int = 42, progress: bool = True) 
         builder.people_create()
         builder.channels_create()
         builder.forms_create()
-        builder.leads_create(count=leads, progress=progress)
+        builder.leads_create(count=leads - duplicates_count(leads), progress=progress)
+        demo_duplicates_create(seed=seed, count=duplicates_count(leads))
         load = DemoLoad.objects.create(
             seed=seed, lead_count=leads, duration_seconds=round(time.monotonic() - started, 2)
         )
@@ -711,6 +714,7 @@ class _Builder:
         self.events.insert(events)
         self.submissions.insert_instances(submissions)
         self.reasons.insert_instances(reasons)
+        leads_keys_write(leads=[p.lead for p in plans])
 
     # --- the quality gate -----------------------------------------------------------
 

@@ -275,3 +275,35 @@ def prepared_base(progress: Callable[[int], None] | None = None) -> Prepared:
         if progress:
             progress(len(chunk))
     return prepare(records)
+
+
+def base_duplicates(
+    *,
+    model: MatchModel,
+    estimate_weights: bool = False,
+    threshold: float | None = None,
+    progress=None,
+    loaded: Callable[[int], None] | None = None,
+):
+    """Possible duplicates across the whole lead base: the batch result (with the model it
+    scored with) and the pairs (newer id, older id, probability, explanation) to queue."""
+    from galena.matching.batch import dedupe
+
+    prepared = prepared_base(progress=loaded)
+    if len(prepared) < 2:
+        return prepared, None, []
+    kwargs = {"progress": progress} if progress else {}
+    result = dedupe(
+        prepared, model, estimate_weights=estimate_weights, threshold=threshold, **kwargs
+    )
+    compared = compare(prepared, result.a, result.b)
+    pairs = [
+        (
+            int(prepared.ids[result.a[k]]),
+            int(prepared.ids[result.b[k]]),
+            float(result.probability[k]),
+            explain(result.model, compared.levels[k], bool(compared.swapped[k])),
+        )
+        for k in range(len(result.a))
+    ]
+    return prepared, result, pairs

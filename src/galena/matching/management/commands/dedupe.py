@@ -18,8 +18,8 @@ from tqdm import tqdm
 
 from galena.leads.contact_values import parse_name
 from galena.matching.batch import dedupe
-from galena.matching.duplicates import duplicates_record, prepared_base
-from galena.matching.model import MatchModel, explain
+from galena.matching.duplicates import base_duplicates, duplicates_record
+from galena.matching.model import MatchModel
 from galena.matching.models import DuplicateFoundBy
 from galena.matching.records import Prepared, Record, prepare
 from galena.matching.weights import match_model, weights_store
@@ -112,40 +112,23 @@ class Command(BaseCommand):
 
     def match_base(self, options) -> None:
         started = time.monotonic()
-        model = match_model(cached=False)
         bar = _Bar(self.stderr)
         loaded = tqdm(desc="Loading leads", unit="lead", file=self.stderr, mininterval=0.5)
-        prepared = prepared_base(progress=loaded.update)
-        loaded.close()
-        if len(prepared) < 2:
-            self.stdout.write("Fewer than two leads: nothing to compare.")
-            return
-        result = dedupe(
-            prepared,
-            model,
+        prepared, result, pairs = base_duplicates(
+            model=match_model(cached=False),
             estimate_weights=options["estimate"],
             threshold=options["threshold"],
             progress=bar,
+            loaded=loaded.update,
         )
+        loaded.close()
         bar.close()
+        if result is None:
+            self.stdout.write("Fewer than two leads: nothing to compare.")
+            return
         if options["estimate"] and not options["dry_run"]:
             weights_store(model=result.model)
             self.stdout.write("Estimated weights stored (admin: Matching → Comparison weights).")
-        pairs = []
-        compared = None
-        if len(result.a):
-            from galena.matching.comparisons import compare
-
-            compared = compare(prepared, result.a, result.b)
-        for k in range(len(result.a)):
-            pairs.append(
-                (
-                    int(prepared.ids[result.a[k]]),
-                    int(prepared.ids[result.b[k]]),
-                    float(result.probability[k]),
-                    explain(result.model, compared.levels[k], bool(compared.swapped[k])),
-                )
-            )
         new = (
             0
             if options["dry_run"]
