@@ -70,7 +70,7 @@ def _contacts(row: dict[str, str]):
         )
     if row["phone"]:
         phone = normalise_phone(row["phone"], _region(row))
-        contacts.append(ContactInput(kind="phone", value=row["phone"], normalised=phone.value))
+        contacts.append(ContactInput(kind="phone", value=row["phone"], normalised=phone.e164 or row["phone"]))
     return contacts
 
 
