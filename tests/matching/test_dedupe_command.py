@@ -135,3 +135,19 @@ def test_estimate_stores_the_weights_it_learned():
     assert set(ComparisonWeight.objects.values_list("source", flat=True)) == set(before.values())
     call_command("dedupe", "--estimate")
     assert set(ComparisonWeight.objects.values_list("source", flat=True)) == {"estimated"}
+
+
+@pytest.mark.django_db
+def test_the_stored_explanation_adds_up_to_the_stored_probability():
+    from galena.matching.model import probability_of
+
+    lead("Ana", "Popescu", "ana.popescu@gmail.com", "+40744518203")
+    lead("Ana", "Popescu", "ana.popescu@gmail.com")
+    for i in range(6):
+        lead("Ion", f"Rusu{chr(97 + i)}", f"ion{i}@x.md")
+    call_command("dedupe")
+    pair = DuplicateCandidate.objects.get(lead__first_name="Ana")
+    explained = pair.explanation
+    total = explained["prior_weight"] + sum(f["weight"] for f in explained["fields"])
+    assert total == pytest.approx(explained["match_weight"], abs=0.05)
+    assert probability_of(explained["match_weight"]) == pytest.approx(pair.probability, abs=1e-3)

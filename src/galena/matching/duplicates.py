@@ -287,7 +287,7 @@ def base_duplicates(
 ):
     """Possible duplicates across the whole lead base: the batch result (with the model it
     scored with) and the pairs (newer id, older id, probability, explanation) to queue."""
-    from galena.matching.batch import dedupe
+    from galena.matching.batch import dedupe, frequency_adjustment
 
     prepared = prepared_base(progress=loaded)
     if len(prepared) < 2:
@@ -297,12 +297,13 @@ def base_duplicates(
         prepared, model, estimate_weights=estimate_weights, threshold=threshold, **kwargs
     )
     compared = compare(prepared, result.a, result.b)
+    frequency = frequency_adjustment(prepared, result.a, compared.levels)
     pairs = [
         (
             int(prepared.ids[result.a[k]]),
             int(prepared.ids[result.b[k]]),
             float(result.probability[k]),
-            explain(result.model, compared.levels[k], bool(compared.swapped[k])),
+            explain(result.model, compared.levels[k], bool(compared.swapped[k]), frequency[k]),
         )
         for k in range(len(result.a))
     ]

@@ -116,8 +116,15 @@ def probability_of(weight: np.ndarray | float) -> np.ndarray:
     return 1.0 / (1.0 + np.exp2(-np.clip(weight, -60, 60)))
 
 
-def explain(model: MatchModel, levels: np.ndarray, swapped: bool = False) -> dict:
-    """Why one pair scored what it did: every comparison with data, its level and weight."""
+# how common the agreeing name is (batch only): not a comparison, an adjustment of one
+NAME_FREQUENCY = "name_frequency"
+
+
+def explain(
+    model: MatchModel, levels: np.ndarray, swapped: bool = False, frequency: float = 0.0
+) -> dict:
+    """Why one pair scored what it did: every comparison with data, its level and weight
+    (and, in batch, the bits for how common the agreeing name is)."""
     row = np.asarray(levels).reshape(1, -1)
     weights = model.weights(row)[0]
     fields = []
@@ -132,7 +139,15 @@ def explain(model: MatchModel, levels: np.ndarray, swapped: bool = False) -> dic
                 "weight": round(float(weights[j]), 2),
             }
         )
-    total = model.prior_weight + float(weights.sum())
+    if frequency:
+        fields.append(
+            {
+                "comparison": NAME_FREQUENCY,
+                "level": "common" if frequency < 0 else "rare",
+                "weight": round(float(frequency), 2),
+            }
+        )
+    total = model.prior_weight + float(weights.sum()) + float(frequency)
     return {
         "household": bool(row[0, _FIRST] == _FIRST_DIFFERENT),
         "prior_weight": round(model.prior_weight, 2),

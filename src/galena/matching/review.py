@@ -19,6 +19,7 @@ from galena.core.errors import NotFound, PermissionDenied, ValidationFailed
 from galena.leads import access
 from galena.leads.models import ContactPoint, Lead
 from galena.matching.comparisons import BY_CODE
+from galena.matching.model import NAME_FREQUENCY
 from galena.matching.models import DuplicateCandidate, DuplicateFoundBy, DuplicateStatus
 
 # the lead's related rows a pair shows beside its own fields
@@ -166,6 +167,11 @@ class Explanation:
 
 
 def _label(code: str) -> tuple[str, dict[str, str]]:
+    if code == NAME_FREQUENCY:
+        return gettext("How common the name is"), {
+            "common": gettext("a common name: its agreement counts less"),
+            "rare": gettext("a rare name: its agreement counts more"),
+        }
     comparison = BY_CODE.get(code)
     if comparison is None:
         return code.replace("_", " ").capitalize(), {}
