@@ -363,15 +363,23 @@ def _email_levels(a: list[str], b: list[str]) -> np.ndarray:
     pair of addresses is chosen on both at once."""
     parts_a = [x.partition("@") for x in a]
     parts_b = [x.partition("@") for x in b]
-    local_a, local_b = [p[0] for p in parts_a], [p[0] for p in parts_b]
-    domain_a, domain_b = _objects([p[2] for p in parts_a]), _objects([p[2] for p in parts_b])
-    oa, ob = _objects(local_a), _objects(local_b)
+    return _email_parts_levels(
+        _objects([p[0] for p in parts_a]),
+        _objects([p[0] for p in parts_b]),
+        _objects([p[2] for p in parts_a]),
+        _objects([p[2] for p in parts_b]),
+    )
+
+
+def _email_parts_levels(
+    local_a: np.ndarray, local_b: np.ndarray, domain_a: np.ndarray, domain_b: np.ndarray
+) -> np.ndarray:
     sim = _similarity(local_a, local_b)
-    present = _present(oa, ob)
-    long_enough = np.fromiter(map(len, local_a), np.int32, len(a)) >= 4
-    local = _pick(present, [oa == ob, (sim >= 0.9) & long_enough])
+    present = _present(local_a, local_b)
+    long_enough = np.fromiter(map(len, local_a), np.int32, len(local_a)) >= 4
+    local = _pick(present, [local_a == local_b, (sim >= 0.9) & long_enough])
     same_domain = domain_a == domain_b
-    rare = np.zeros(len(a), dtype=bool)
+    rare = np.zeros(len(local_a), dtype=bool)
     for k in np.flatnonzero(same_domain & present).tolist():
         rare[k] = domain_a[k] not in FREE_EMAIL_DOMAINS
     domain = _pick(present, [same_domain & rare, same_domain])
@@ -381,24 +389,29 @@ def _email_levels(a: list[str], b: list[str]) -> np.ndarray:
 
 
 def _emails(prepared: Prepared, a: np.ndarray, b: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    combined = _best_over_values(
-        _take(prepared, "emails", a),
-        _take(prepared, "emails", b),
-        _email_levels,
-        prepared.many("emails"),
-    )
+    if prepared.many("emails"):
+        combined = _best_over_values(
+            _take(prepared, "emails", a), _take(prepared, "emails", b), _email_levels
+        )
+    else:  # one address at most each: the parts split once per record, not per pair
+        combined = _email_parts_levels(
+            _take(prepared, "email_local", a),
+            _take(prepared, "email_local", b),
+            _take(prepared, "email_domain", a),
+            _take(prepared, "email_domain", b),
+        )
     local = np.where(combined == MISSING, MISSING, combined // 3).astype(np.int8)
     domain = np.where(combined == MISSING, MISSING, combined % 3).astype(np.int8)
     return local, domain
 
 
-def _phone_levels(a: list[str], b: list[str]) -> np.ndarray:
+def _phone_levels(a, b) -> np.ndarray:
     oa, ob = _objects(a), _objects(b)
-    last7_a = _objects([x[-7:] for x in a])
-    last7_b = _objects([x[-7:] for x in b])
-    edits = _similarity(a, b, scorer=Levenshtein.distance)
-    long_enough = np.fromiter((len(x) >= 9 for x in a), bool, len(a)) & np.fromiter(
-        (len(x) >= 9 for x in b), bool, len(b)
+    last7_a = _objects([x[-7:] for x in oa.tolist()])
+    last7_b = _objects([x[-7:] for x in ob.tolist()])
+    edits = _similarity(oa, ob, scorer=Levenshtein.distance)
+    long_enough = (np.fromiter(map(len, oa), np.int32, len(oa)) >= 9) & (
+        np.fromiter(map(len, ob), np.int32, len(ob)) >= 9
     )
     return _pick(_present(oa, ob), [oa == ob, last7_a == last7_b, long_enough & (edits <= 1)])
 

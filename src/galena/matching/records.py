@@ -262,6 +262,8 @@ class Prepared:
     last_groups: list[frozenset[str]] = field(default_factory=list)  # for swapped names
     middle: list[str] = field(default_factory=list)
     emails: list[tuple[str, ...]] = field(default_factory=list)
+    email_local: list[str] = field(default_factory=list)  # of the first address
+    email_domain: list[str] = field(default_factory=list)
     phones: list[tuple[str, ...]] = field(default_factory=list)
     profiles: list[tuple[str, ...]] = field(default_factory=list)
     company: list[str] = field(default_factory=list)
@@ -287,7 +289,10 @@ class Prepared:
 
     def many(self, column: str) -> bool:
         """Whether any record has more than one value in this column (emails, phones…)."""
-        return any(len(values) > 1 for values in getattr(self, column))
+        cache = self.__dict__.setdefault("_many", {})
+        if column not in cache:
+            cache[column] = any(len(values) > 1 for values in getattr(self, column))
+        return cache[column]
 
 
 def _email_form(value: str) -> str:
@@ -318,7 +323,11 @@ def prepare(records: Iterable[Record], into: Prepared | None = None) -> Prepared
         out.last.append(name_form(record.last_name))
         out.last_groups.append(given_groups(record.last_name))
         out.middle.append(middle)
-        out.emails.append(tuple(e for e in map(_email_form, record.emails) if e))
+        emails = tuple(e for e in map(_email_form, record.emails) if e)
+        out.emails.append(emails)
+        local, _, domain = emails[0].partition("@") if emails else ("", "", "")
+        out.email_local.append(local)
+        out.email_domain.append(domain)
         out.phones.append(tuple(p for p in map(phone_digits, record.phones) if len(p) >= 6))
         out.profiles.append(tuple(p.strip().lower() for p in record.profiles if p.strip()))
         out.company.append(company_form(record.company) if record.company else "")
