@@ -8,7 +8,7 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from typing import Any
 
 import numpy as np
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import F, Q, Window
 from django.db.models.functions import RowNumber
 from django.utils import timezone
@@ -125,19 +125,43 @@ def candidate_ids(records: Sequence[Record], *, exclude: Iterable[int] = ()) -> 
             for i in exact.get((kind, value), ()):
                 found[i].add(lead_id)
     if fuzzy:
-        rows = (
-            MatchKey.objects.filter(key__in=list(fuzzy))
-            .annotate(rank=Window(RowNumber(), partition_by=F("key"), order_by=F("lead_id").desc()))
-            .filter(rank__lte=KEY_LIMIT)
-            .values_list("lead_id", "key", "lead__merged_into_id", "lead__quality_status")
-        )
-        for lead_id, key, merged_into, quality in rows:
+        for lead_id, key, merged_into, quality in _key_rows(list(fuzzy)):
             known[lead_id] = (merged_into, quality)
             for i in fuzzy[key]:
                 found[i].add(lead_id)
     survivors = _survivors(set().union(*found), known)
     excluded = set(exclude)
     return [{survivors[i] for i in ids if i in survivors} - excluded for ids in found]
+
+
+# PostgreSQL: for each key, its most recent leads off the (key, lead) index — an index scan
+# of at most KEY_LIMIT entries per key, whatever the size of the block
+_KEY_ROWS_SQL = """
+SELECT found.lead_id, keys.key, lead.merged_into_id, lead.quality_status
+FROM unnest(%s::varchar[]) AS keys(key)
+CROSS JOIN LATERAL (
+    SELECT lead_id FROM matching_matchkey
+    WHERE matching_matchkey.key = keys.key
+    ORDER BY lead_id DESC
+    LIMIT %s
+) AS found
+JOIN leads_lead AS lead ON lead.id = found.lead_id
+"""
+
+
+def _key_rows(keys: list[str]) -> list[tuple[int, str, int | None, str]]:
+    """(lead id, key, merged into, quality status) of the most recent KEY_LIMIT leads of
+    each key."""
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute(_KEY_ROWS_SQL, [keys, KEY_LIMIT])
+            return cursor.fetchall()
+    return list(
+        MatchKey.objects.filter(key__in=keys)
+        .annotate(rank=Window(RowNumber(), partition_by=F("key"), order_by=F("lead_id").desc()))
+        .filter(rank__lte=KEY_LIMIT)
+        .values_list("lead_id", "key", "lead__merged_into_id", "lead__quality_status")
+    )
 
 
 def _survivors(

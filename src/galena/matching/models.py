@@ -97,7 +97,9 @@ class MatchKey(models.Model):
     key = models.CharField(max_length=96)
 
     class Meta:
-        indexes = [models.Index(fields=["key"], name="match_key")]
+        # (key, lead): the most recent leads of a key come straight off the index, however
+        # many leads share it
+        indexes = [models.Index(fields=["key", "-lead"], name="match_key_lead")]
 
     def __str__(self) -> str:
         return self.key
