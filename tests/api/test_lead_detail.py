@@ -122,6 +122,7 @@ def test_the_detail_has_every_field_and_contact(api_as, manager, team):
         "converted_at": None,
         "rejected_at": None,
         "recontact_at": "2025-09-01T08:00:00Z",
+        "merged_into_id": None,
         "contact_points": [
             {
                 "id": phone.pk,
@@ -137,6 +138,17 @@ def test_the_detail_has_every_field_and_contact(api_as, manager, team):
             }
         ],
     }
+
+
+def test_a_merged_lead_names_the_lead_it_was_merged_into(api_as, manager, team):
+    survivor = LeadFactory(owner=manager, team=team)
+    merged = LeadFactory(owner=manager, team=team, merged_into=survivor)
+    api = api_as(manager)
+
+    merged_body = api.get(f"/api/v1/leads/{merged.pk}").json()
+    survivor_body = api.get(f"/api/v1/leads/{survivor.pk}").json()
+
+    assert (merged_body["merged_into_id"], survivor_body["merged_into_id"]) == (survivor.pk, None)
 
 
 def test_a_lead_of_another_manager_is_not_found(api_as, manager, colleague, team):

@@ -237,3 +237,61 @@ def test_a_submission_on_the_timeline_says_what_intake_decided_in_words(manager_
     assert "Sent in 0.4 s." in timeline
     assert "too_fast" not in timeline
     assert "Adapter" not in timeline
+
+
+def test_a_merge_on_the_timeline_names_what_its_diff_points_at(manager_client, head, team, lead):
+    from galena.leads.models import EventType, LeadEvent
+
+    other = LeadFactory(display_name="Anna Marin", team=team)
+    new, in_work = Stage.objects.get(code="new"), Stage.objects.get(code="in_work")
+    LeadEvent.objects.create(
+        lead=lead,
+        type=EventType.MERGED,
+        actor=head,
+        params={
+            "merge_id": 1,
+            "merged_ids": [other.pk],
+            "changes": {
+                "owner_id": [None, head.pk],
+                "stage_id": [new.pk, in_work.pk],
+                "team_id": [None, team.pk],
+                "name_translit": ["", "ana marin"],
+            },
+            "sources": {"owner_id": other.pk, "stage_id": other.pk, "team_id": lead.pk},
+        },
+    )
+
+    page = card(manager_client, lead).text
+    timeline = page[page.index('<ol class="timeline">') :]
+
+    assert f"#{other.pk}</a> (Anna Marin)" in timeline
+    assert f"<ins>{head.get_full_name()}</ins>" in timeline
+    assert "<del>New</del> → <ins>In work</ins>" in timeline
+    assert "<ins>North</ins></li>" in timeline  # the survivor's own team: no "from"
+    assert timeline.count(f"from #{other.pk}") == 2
+    assert "translit" not in timeline.lower()
+
+
+# a later app's presenter, as settings.TIMELINE_PRESENTERS names it
+presented_batches: list[int] = []
+
+
+def present_notes_loudly(events):
+    from django.template import Template
+
+    presented_batches.append(len(events))
+    for event in events:
+        event.template = Template("<b>LOUD</b> {{ event.params.text|upper }}")
+
+
+def test_a_later_app_presents_its_events_in_one_call(manager_client, manager, lead, settings):
+    settings.TIMELINE_PRESENTERS = {"note_added": f"{__name__}.present_notes_loudly"}
+    presented_batches.clear()
+    for n in range(3):
+        note_add(actor=Actor(user=manager), lead=lead, text=f"note {n}")
+
+    page = card(manager_client, lead).text
+
+    assert presented_batches == [3]
+    assert "<b>LOUD</b> NOTE 2" in page and "<b>LOUD</b> NOTE 0" in page
+    assert '<div class="note">' not in page

@@ -230,14 +230,25 @@ INTAKE_STAGES: list[str] = env.list(
         "galena.quality.verification.source_match",
     ],
 )
+# Templates later apps put at the top of the lead card, above everything but its title, in
+# order; each gets the card's context.
+LEAD_CARD_BANNERS: list[str] = [
+    # a merged lead's card says where it went before anything else
+    "matching/_merged_banner.html",
+]
 # Templates later apps add to the lead card, in order; each gets the card's context.
 LEAD_CARD_PANELS: list[str] = [
-    # first: a merged lead's card says where it went before anything else
     "matching/_card_panel.html",
     "quality/_card_panel.html",
     "quality/_verification_panel.html",
     "matching/_duplicates_panel.html",
 ]
+# Later apps' lines on the lead card's timeline: event type -> "module.function", called
+# once per card with every event of that type (to look up what they name in bulk); it gives
+# each event ``template``, the template of its line, and what that template reads.
+TIMELINE_PRESENTERS: dict[str, str] = {
+    "repeat_inquiry": "galena.matching.timeline.present_repeat_inquiries",
+}
 # Called by leads.services.lead_update after it saves a change, inside its transaction, as
 # hook(lead=…, actor=…, changed={field names}): later apps react (fit is re-evaluated)
 # without the lead importing them.

@@ -208,6 +208,10 @@ class LeadOut(Out):
     converted_at: dt.datetime | None
     rejected_at: dt.datetime | None
     recontact_at: dt.datetime | None = Field(description="When to come back to the lead.")
+    merged_into_id: int | None = Field(
+        description="The lead this one was merged into (it has this lead's contacts, events "
+        "and tasks now); null unless merged."
+    )
     contact_points: list[ContactPointOut]
 
     @staticmethod

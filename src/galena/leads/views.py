@@ -25,11 +25,13 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.cache import patch_vary_headers
+from django.utils.module_loading import import_string
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_POST
 from django_htmx.http import HttpResponseClientRedirect, push_url, reswap, retarget
 
+from galena.accounts.models import Team
 from galena.accounts.roles import can_see_marketing, can_work_leads
 from galena.core.errors import ApplicationError, NotFound, PermissionDenied
 from galena.core.views import page
@@ -336,7 +338,20 @@ def saved_filter_delete(request: HttpRequest, saved_filter_id: int) -> HttpRespo
 # --- the card -------------------------------------------------------------------------
 
 # Lead fields that hold an id in a diff, and where to look the name up.
-RELATED_IN_DIFFS = {"source_id": Source, "campaign_id": Campaign, "offline_event_id": OfflineEvent}
+RELATED_IN_DIFFS = {
+    "source_id": Source,
+    "campaign_id": Campaign,
+    "offline_event_id": OfflineEvent,
+    "team_id": Team,
+}
+# Events whose "changes" are a diff of the lead's fields, {field: [before, after]}.
+DIFF_EVENTS = (EventType.UPDATED, EventType.CLASSIFIED, EventType.MERGED, EventType.UNMERGED)
+# The params of a merge's events that name leads: the merged (or restored) leads on the
+# survivor's event, the survivor on theirs.
+MERGE_LEAD_PARAMS = {
+    EventType.MERGED: ("merged_ids", "into"),
+    EventType.UNMERGED: ("restored_ids", "from"),
+}
 
 
 def _field_label(name: str) -> str:
@@ -350,10 +365,19 @@ def _field_label(name: str) -> str:
         return name.replace("_", " ").capitalize()
 
 
+def _is_shown(name: str) -> bool:
+    """Whether a changed field means something to people: not what Galena derives for its
+    own searches, which a merge's diff records too (the transliterated name)."""
+    try:
+        return Lead._meta.get_field(name.removesuffix("_id")).editable
+    except FieldDoesNotExist:
+        return True
+
+
 def _diff_value(name: str, value: Any, names: dict[str, dict[Any, str]]) -> Any:
     if value in (None, "", {}, []):
         return None
-    if name in RELATED_IN_DIFFS:
+    if name in names:
         return names[name].get(value, f"#{value}")
     if name.endswith("_at") and isinstance(value, str):
         try:
@@ -371,6 +395,55 @@ def _diff_value(name: str, value: Any, names: dict[str, dict[Any, str]]) -> Any:
     return value
 
 
+def _changes(event: LeadEvent, names: dict[str, dict[Any, str]]) -> list[dict[str, Any]]:
+    """An event's field diff in words; for a merge, the lead each value came from when it
+    was not the survivor's own."""
+    params = event.params or {}
+    sources = params.get("sources") or {}
+    return [
+        {
+            "label": _field_label(name),
+            "before": _diff_value(name, pair[0], names),
+            "after": _diff_value(name, pair[1], names),
+            "from_lead": sources.get(name) if sources.get(name) != event.lead_id else None,
+        }
+        for name, pair in (params.get("changes") or {}).items()
+        if _is_shown(name)
+    ]
+
+
+def _merge_lead_ids(event: LeadEvent) -> tuple[list[int], int | None]:
+    """The leads a merge's (or an undo's) event names: the others, and the survivor."""
+    params = event.params or {}
+    many, one = MERGE_LEAD_PARAMS[event.type]
+    others = [lead_id for lead_id in params.get(many) or [] if isinstance(lead_id, int)]
+    survivor = params.get(one)
+    return others, survivor if isinstance(survivor, int) else None
+
+
+def _present_merge(event: LeadEvent, lead_names: dict[int, str]) -> None:
+    params = event.params or {}
+    others, survivor = _merge_lead_ids(event)
+    event.merged_leads = [(lead_id, lead_names.get(lead_id, "")) for lead_id in others]
+    event.survivor = (
+        (survivor, lead_names.get(survivor) or params.get("into_name") or "") if survivor else None
+    )
+    event.kept_labels = [
+        _field_label(name) for name in params.get("kept_fields") or [] if _is_shown(name)
+    ]
+
+
+def _present_by_hooks(events: list[LeadEvent]) -> None:
+    """Let later apps present their own events (settings.TIMELINE_PRESENTERS): each presenter
+    is called once, with every event of its type, so it can look names up in bulk."""
+    by_type: dict[str, list[LeadEvent]] = {}
+    for event in events:
+        if event.type in settings.TIMELINE_PRESENTERS:
+            by_type.setdefault(event.type, []).append(event)
+    for type_, same_type in by_type.items():
+        import_string(settings.TIMELINE_PRESENTERS[type_])(same_type)
+
+
 # What intake decided about a submission (the SUBMISSION_RECEIVED event's "action").
 SUBMISSION_ACTIONS = {
     "create": gettext_lazy("a new lead"),
@@ -381,17 +454,28 @@ SUBMISSION_ACTIONS = {
 }
 
 
-def present_timeline(events: list[LeadEvent]) -> list[LeadEvent]:
+def present_timeline(
+    events: list[LeadEvent], *, stages: list[Stage] | None = None
+) -> list[LeadEvent]:
     """Give each event what its line on the card needs, with names looked up in bulk
-    (one query per kind of thing named, whatever the number of events)."""
+    (one query per kind of thing named, whatever the number of events; ``stages``, when the
+    caller has them, save one). An event a later app presents (settings.TIMELINE_PRESENTERS)
+    gets ``template``, its line's template."""
+    presented = [event for event in events if event.type not in settings.TIMELINE_PRESENTERS]
     wanted: dict[str, set[Any]] = {name: set() for name in RELATED_IN_DIFFS}
     user_ids: set[int] = set()
-    for event in events:
+    lead_ids: set[int] = set()
+    for event in presented:
         params = event.params or {}
-        if event.type in (EventType.UPDATED, EventType.CLASSIFIED):
+        if event.type in DIFF_EVENTS:
             for name, pair in (params.get("changes") or {}).items():
                 if name in wanted:
                     wanted[name].update(v for v in pair if v is not None)
+                elif name == "owner_id":
+                    user_ids.update(v for v in pair if v)
+            if event.type in MERGE_LEAD_PARAMS:
+                others, survivor = _merge_lead_ids(event)
+                lead_ids.update([*others, *([survivor] if survivor else [])])
         elif event.type == EventType.ASSIGNED:
             user_ids.update(v for v in (params.get("from"), params.get("to")) if v)
         elif event.type == EventType.TASK_CREATED and params.get("assignee_id"):
@@ -408,21 +492,24 @@ def present_timeline(events: list[LeadEvent]) -> list[LeadEvent]:
         user.pk: user.get_full_name() or user.get_username()
         for user in (get_user_model().objects.filter(pk__in=user_ids) if user_ids else [])
     }
-    stages = {stage.code: stage.label for stage in Stage.objects.all()}
-    for event in events:
+    lead_names = (
+        dict(Lead.objects.filter(pk__in=lead_ids).values_list("pk", "display_name"))
+        if lead_ids
+        else {}
+    )
+    all_stages = list(Stage.objects.all()) if stages is None else stages
+    stage_labels = {stage.code: stage.label for stage in all_stages}
+    names["stage_id"] = {stage.pk: stage.label for stage in all_stages}
+    names["owner_id"] = users
+    for event in presented:
         params = event.params or {}
-        if event.type in (EventType.UPDATED, EventType.CLASSIFIED):
-            event.changes = [
-                {
-                    "label": _field_label(name),
-                    "before": _diff_value(name, pair[0], names),
-                    "after": _diff_value(name, pair[1], names),
-                }
-                for name, pair in (params.get("changes") or {}).items()
-            ]
+        if event.type in DIFF_EVENTS:
+            event.changes = _changes(event, names)
+            if event.type in MERGE_LEAD_PARAMS:
+                _present_merge(event, lead_names)
         elif event.type == EventType.STAGE_CHANGED:
-            event.stage_from = stages.get(params.get("from"), params.get("from"))
-            event.stage_to = stages.get(params.get("to"), params.get("to"))
+            event.stage_from = stage_labels.get(params.get("from"), params.get("from"))
+            event.stage_to = stage_labels.get(params.get("to"), params.get("to"))
         elif event.type == EventType.ASSIGNED:
             event.owner_from = users.get(params.get("from"))
             event.owner_to = users.get(params.get("to")) or params.get("to_name")
@@ -458,6 +545,7 @@ def present_timeline(events: list[LeadEvent]) -> list[LeadEvent]:
             event.details = [
                 (key.replace("_", " ").capitalize(), value) for key, value in params.items()
             ]
+    _present_by_hooks(events)
     return events
 
 
@@ -477,6 +565,7 @@ def _card_context(
                 else TaskCompleteForm(task=task)
             )
     open_tasks = [t for t in tasks if t.done_at is None]
+    stages = list(Stage.objects.all())
     return {
         "section": "leads",
         "lead": lead,
@@ -484,10 +573,12 @@ def _card_context(
         "open_tasks": open_tasks,
         "done_tasks": [t for t in tasks if t.done_at is not None],
         "overdue_count": sum(1 for t in open_tasks if t.is_overdue),
-        "events": present_timeline(list(selectors.lead_timeline(lead=lead))),
-        # panels later apps add to the card (quality, matching, scoring…), named in settings
+        "events": present_timeline(list(selectors.lead_timeline(lead=lead)), stages=stages),
+        # banners and panels later apps add to the card (quality, matching, scoring…), named
+        # in settings
+        "card_banners": settings.LEAD_CARD_BANNERS,
         "card_panels": settings.LEAD_CARD_PANELS,
-        "stages": list(Stage.objects.all()),
+        "stages": stages,
         "can_assign": can_assign,
         "can_take": lead.owner_id is None and not can_assign,
         "open_form": next(iter(bound), ""),

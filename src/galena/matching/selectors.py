@@ -37,42 +37,33 @@ def can_still_unmerge(merge: LeadMerge, *, settings: MatchSettings | None = None
 @dataclass
 class CardMerges:
     """The lead card's merge panel: the merges this lead survived (newest first, each with
-    ``can_undo`` and ``deadline``) and, for a merged lead, the merge that merged it."""
+    ``can_undo``, ``deadline`` and ``merged_leads``) and the merged leads' names."""
 
     survived: list[LeadMerge]
-    merged_by: LeadMerge | None
     names: dict[int, str]  # the merged leads' names, by id
 
 
 CARD_MERGE_LIMIT = 10
 
 
-def card_merges(*, lead: Lead) -> CardMerges:
-    """What the card's merge panel shows: the settings, the merges, the merged leads' names
-    (one query each, one more for a merged lead)."""
+def _with_deadline(merges: list[LeadMerge]) -> None:
+    if not merges:
+        return
     settings = matching_settings()
+    for merge in merges:
+        merge.deadline = unmerge_deadline(merge, settings=settings)
+        merge.can_undo = can_still_unmerge(merge, settings=settings)
+
+
+def card_merges(*, lead: Lead) -> CardMerges:
+    """What the card's merge panel shows: the merges the lead survived and the merged
+    leads' names (one query; two more when it survived any)."""
     survived = list(
         LeadMerge.objects.filter(survivor=lead)
         .select_related("actor", "unmerged_by")
         .order_by("-created_at", "-id")[:CARD_MERGE_LIMIT]
     )
-    merged_by = None
-    if lead.merged_into_id:
-        merged_by = next(
-            (
-                merge
-                for merge in LeadMerge.objects.filter(
-                    survivor_id=lead.merged_into_id, unmerged_at__isnull=True
-                )
-                .select_related("actor", "survivor")
-                .order_by("-created_at", "-id")
-                if lead.pk in merge.merged_ids
-            ),
-            None,
-        )
-    for merge in [*survived, *([merged_by] if merged_by else [])]:
-        merge.deadline = unmerge_deadline(merge, settings=settings)
-        merge.can_undo = can_still_unmerge(merge, settings=settings)
+    _with_deadline(survived)
     merged_ids = {lead_id for merge in survived for lead_id in merge.merged_ids}
     names = (
         {lead.pk: str(lead) for lead in Lead.objects.filter(pk__in=merged_ids).only("display_name")}
@@ -81,7 +72,28 @@ def card_merges(*, lead: Lead) -> CardMerges:
     )
     for merge in survived:
         merge.merged_leads = [(lead_id, names.get(lead_id, "")) for lead_id in merge.merged_ids]
-    return CardMerges(survived=survived, merged_by=merged_by, names=names)
+    return CardMerges(survived=survived, names=names)
+
+
+def lead_merged_by(*, lead: Lead) -> LeadMerge | None:
+    """The merge that merged this lead, with its survivor, ``can_undo`` and ``deadline``;
+    None for a lead not merged (without a query)."""
+    if not lead.merged_into_id:
+        return None
+    merged_by = next(
+        (
+            merge
+            for merge in LeadMerge.objects.filter(
+                survivor_id=lead.merged_into_id, unmerged_at__isnull=True
+            )
+            .select_related("actor", "survivor")
+            .order_by("-created_at", "-id")
+            if lead.pk in merge.merged_ids
+        ),
+        None,
+    )
+    _with_deadline([merged_by] if merged_by else [])
+    return merged_by
 
 
 # --- merging: who, which leads, and what the survivor keeps ----------------------------

@@ -1,4 +1,5 @@
-"""What the lead card's merge panel shows besides the lead's own fields."""
+"""What the lead card's merge panel and a merged lead's banner show besides the lead's own
+fields."""
 
 from __future__ import annotations
 
@@ -14,13 +15,20 @@ register = template.Library()
 
 @register.simple_tag
 def merge_panel(lead, user) -> dict[str, Any]:
-    """The merges this lead survived, the merge that merged it (for a merged lead), and
-    whether this user may merge and undo (heads of sales and admins)."""
-    merges = selectors.card_merges(lead=lead)
+    """The merges this lead survived, and whether this user may merge and undo (heads of
+    sales and admins)."""
     may_merge = access.can_assign(user)
     return {
-        "survived": merges.survived,
-        "merged_by": merges.merged_by,
+        "survived": selectors.card_merges(lead=lead).survived,
         "may_merge": may_merge,
         "can_merge_more": may_merge and lead.merged_into_id is None,
+    }
+
+
+@register.simple_tag
+def merged_banner(lead, user) -> dict[str, Any]:
+    """For a merged lead: the merge that merged it, and whether this user may undo it."""
+    return {
+        "merged_by": selectors.lead_merged_by(lead=lead),
+        "may_merge": access.can_assign(user),
     }
