@@ -160,7 +160,7 @@ def demo_data_load(*, leads: int = 5000, seed: int = 42, progress: bool = True) 
         builder.channels_create()
         builder.forms_create()
         builder.leads_create(count=leads - duplicates_count(leads), progress=progress)
-        demo_duplicates_create(seed=seed, count=duplicates_count(leads))
+        demo_duplicates_create(seed=seed, count=duplicates_count(leads), endpoint=DEMO_ENDPOINT)
         load = DemoLoad.objects.create(
             seed=seed, lead_count=leads, duration_seconds=round(time.monotonic() - started, 2)
         )

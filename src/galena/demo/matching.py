@@ -11,6 +11,7 @@ import random
 from django.utils import timezone
 
 from galena.core.bulk import insert_many
+from galena.intake.models import Submission, SubmissionOutcome, SubmissionStatus
 from galena.leads.contact_values import transliterate
 from galena.leads.models import (
     ActorSource,
@@ -64,7 +65,7 @@ def duplicates_count(leads: int) -> int:
     return leads // 80
 
 
-def demo_duplicates_create(*, seed: int, count: int) -> int:
+def demo_duplicates_create(*, seed: int, count: int, endpoint: str) -> int:
     """Write ``count`` second leads of demo people, then queue the possible duplicates that
     ``galena dedupe`` finds; returns how many pairs were queued."""
     from galena.matching.duplicates import base_duplicates, duplicates_record
@@ -105,6 +106,7 @@ def demo_duplicates_create(*, seed: int, count: int) -> int:
         copy.owner_id = None
         copy.stage_id = initial.pk
         copy.updated_at = copy.created_at
+        copy.quality_reasons = []
         for name in (
             "assigned_at",
             "first_response_at",
@@ -131,6 +133,27 @@ def demo_duplicates_create(*, seed: int, count: int) -> int:
                 )
             )
     insert_many(ContactPoint, points)
+    # each came in as a submission, like every demo lead: an import row, stored as received
+    insert_many(
+        Submission,
+        [
+            Submission(
+                channel=copy.channel,
+                adapter="demo",
+                endpoint=endpoint,
+                payload={"first_name": copy.first_name, "last_name": copy.last_name},
+                received_at=copy.created_at,
+                status=SubmissionStatus.PROCESSED,
+                outcome=SubmissionOutcome.CREATED,
+                decision={"action": "create", "reasons": []},
+                attempts=1,
+                processed_at=copy.created_at,
+                lead=copy,
+                source_id=copy.source_id,
+            )
+            for copy, _ in copies
+        ],
+    )
     insert_many(
         LeadEvent,
         [

@@ -10,6 +10,8 @@ from urllib.parse import urlsplit
 
 from django.utils.translation import gettext_lazy as _
 
+from galena.leads.models import TRACKING_FIELDS
+
 FIELD_TYPES = (
     "text",
     "email",
@@ -33,13 +35,7 @@ RESERVED_NAMES = frozenset(
         "quiz_answers",
         "callback_at",
         "consent_purposes",
-        "utm_source",
-        "utm_medium",
-        "utm_campaign",
-        "utm_term",
-        "utm_content",
-        "referrer",
-        "landing_page",
+        *TRACKING_FIELDS,
     }
 )
 MAX_FIELDS = 30

@@ -257,6 +257,18 @@ class QualityStatus(models.TextChoices):
     REJECTED = "rejected", _("Rejected as pseudo-lead")
 
 
+# Where a lead came from, as the browser told it: UTM tags, referrer, landing page.
+TRACKING_FIELDS = (
+    "utm_source",
+    "utm_medium",
+    "utm_campaign",
+    "utm_term",
+    "utm_content",
+    "referrer",
+    "landing_page",
+)
+
+
 class Lead(models.Model):
     # the person
     first_name = models.CharField(max_length=100, blank=True)

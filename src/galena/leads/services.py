@@ -22,6 +22,7 @@ from galena.core.bulk import insert_many, instance_factory
 from galena.core.errors import NotFound, PermissionDenied, ValidationFailed
 from galena.leads import access
 from galena.leads.models import (
+    TRACKING_FIELDS,
     ActorSource,
     Campaign,
     ContactKind,
@@ -96,13 +97,7 @@ EDITABLE_FIELDS = (
     "origin",
     "contact_type",
     "channel",
-    "utm_source",
-    "utm_medium",
-    "utm_campaign",
-    "utm_term",
-    "utm_content",
-    "referrer",
-    "landing_page",
+    *TRACKING_FIELDS,
     "recontact_at",
 )
 # Fields only the intake stages set (quality, matching), never a form or a person directly.

@@ -35,6 +35,8 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from galena.leads.models import TRACKING_FIELDS
+
 ADDRESS_FIELDS = ("country", "region", "city")
 VERIFICATION_FIELDS = ("verification", "verification_method", "verified_at")
 ASSIGNMENT_FIELDS = ("owner_id", "team_id", "assigned_at")
@@ -43,13 +45,7 @@ ATTRIBUTION_FIELDS = (
     "campaign_id",
     "channel",
     "offline_event_id",
-    "utm_source",
-    "utm_medium",
-    "utm_campaign",
-    "utm_term",
-    "utm_content",
-    "referrer",
-    "landing_page",
+    *TRACKING_FIELDS,
 )
 QUALITY_FIELDS = ("quality_status", "quality_reasons")
 PIPELINE_FIELDS = ("stage_id", "qualified_at", "converted_at", "rejected_at")

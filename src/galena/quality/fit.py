@@ -29,6 +29,7 @@ from django.utils.translation import gettext as _
 from galena.core.bulk import insert_many, update_many
 from galena.intake.contract import ParsedSubmission, Reason
 from galena.leads.models import (
+    TRACKING_FIELDS,
     ActorSource,
     Channel,
     ContactType,
@@ -56,13 +57,7 @@ FIT_FIELDS = (
     "comment",
     "preferred_contact_time",
     "channel",
-    "utm_source",
-    "utm_medium",
-    "utm_campaign",
-    "utm_term",
-    "utm_content",
-    "referrer",
-    "landing_page",
+    *TRACKING_FIELDS,
 )
 ATTRIBUTES = "attributes"
 # attributes.<answer>[.<answer>…]; an ad form's answers are named by their question, spaces

@@ -24,7 +24,7 @@ from galena.intake.contract import (
     Signals,
     TaskRequest,
 )
-from galena.leads.models import ContactKind, TaskKind
+from galena.leads.models import TRACKING_FIELDS, ContactKind, TaskKind
 from galena.leads.normalise import normalise_email
 from galena.leads.services import ContactInput
 
@@ -176,15 +176,7 @@ SOCIAL_FIELDS = (
     "x",
     "ok",
 )
-ATTRIBUTION_FIELDS = (
-    "utm_source",
-    "utm_medium",
-    "utm_campaign",
-    "utm_term",
-    "utm_content",
-    "referrer",
-    "landing_page",
-)
+ATTRIBUTION_FIELDS = TRACKING_FIELDS
 # Fields the embed script and the hosted page add; never shown to the visitor.
 META_FIELDS = {
     "_hp": "honeypot",
