@@ -183,3 +183,28 @@ def test_candidate_search_costs_the_same_queries_for_one_or_fifty_submissions(db
         counts.append(len(queries))
         assert all(d.action == Action.ATTACH for d in decisions)
     assert counts[0] == counts[1] <= 6
+
+
+def test_a_name_too_common_to_point_at_one_person_brings_no_candidates(db):
+    from galena.matching.duplicates import candidate_ids
+    from galena.matching.records import MAX_BLOCK, Record
+
+    for i in range(MAX_BLOCK + 1):
+        existing_lead(
+            first_name="Maria",
+            last_name="Garcia",
+            city="Madrid",
+            contacts=[("email", f"m{i}@x.es")],
+        )
+    rare = existing_lead(
+        first_name="Maria", last_name="Zubizarreta", city="Madrid", contacts=[("email", "mz@x.es")]
+    )
+
+    common, uncommon = candidate_ids(
+        [
+            Record(0, "Maria", "Garcia", emails=["new@x.es"], city="Madrid"),
+            Record(1, "Maria", "Zubizarreta", emails=["other@x.es"], city="Madrid"),
+        ]
+    )
+    assert common == set()
+    assert uncommon == {rare.pk}

@@ -22,7 +22,7 @@ import numpy as np
 
 from galena.matching.comparisons import COMPARISON_CODES, compare
 from galena.matching.model import MatchModel, estimate, probability_of
-from galena.matching.records import Prepared, record_keys
+from galena.matching.records import MAX_BLOCK, Prepared, record_keys
 
 Progress = Callable[[str, int, int], None]  # (phase, done, total)
 
@@ -91,7 +91,7 @@ def _map(function, spans, workers: int, progress: Progress, phase: str, total: i
 def candidate_pairs(
     prepared: Prepared,
     *,
-    max_block: int = 20,
+    max_block: int = MAX_BLOCK,
     workers: int = 1,
     progress: Progress = _no_progress,
 ) -> tuple[np.ndarray, np.ndarray]:

@@ -18,11 +18,18 @@ from galena.leads.models import ContactKind, ContactPoint, Lead, QualityStatus
 from galena.matching.comparisons import compare
 from galena.matching.model import MatchModel, explain
 from galena.matching.models import DuplicateCandidate, DuplicateStatus, MatchKey
-from galena.matching.records import EXACT_KEY_KINDS, Prepared, Record, prepare, record_keys
+from galena.matching.records import (
+    EXACT_KEY_KINDS,
+    MAX_BLOCK,
+    Prepared,
+    Record,
+    prepare,
+    record_keys,
+)
 
 # leads that are never candidates: merged away, or rejected as pseudo-leads
 CANDIDATE_EXCLUDE = Q(merged_into__isnull=False) | Q(quality_status=QualityStatus.REJECTED)
-KEY_LIMIT = 50  # the most recent leads per blocking key: a huge block cannot slow intake
+KEY_LIMIT = 50  # the most recent leads per exact contact value: a switchboard cannot slow intake
 LEAD_FIELDS = (
     "id",
     "first_name",
@@ -125,17 +132,23 @@ def candidate_ids(records: Sequence[Record], *, exclude: Iterable[int] = ()) -> 
             for i in exact.get((kind, value), ()):
                 found[i].add(lead_id)
     if fuzzy:
+        by_key: dict[str, list[int]] = defaultdict(list)
         for lead_id, key, merged_into, quality in _key_rows(list(fuzzy)):
             known[lead_id] = (merged_into, quality)
+            by_key[key].append(lead_id)
+        for key, lead_ids in by_key.items():
+            if len(lead_ids) > MAX_BLOCK:
+                continue  # too common to point at one person (as in batch)
             for i in fuzzy[key]:
-                found[i].add(lead_id)
+                found[i].update(lead_ids)
     survivors = _survivors(set().union(*found), known)
     excluded = set(exclude)
     return [{survivors[i] for i in ids if i in survivors} - excluded for ids in found]
 
 
 # PostgreSQL: for each key, its most recent leads off the (key, lead) index — an index scan
-# of at most KEY_LIMIT entries per key, whatever the size of the block
+# of at most MAX_BLOCK + 1 entries per key (one more tells a key too common), whatever the
+# size of the block
 _KEY_ROWS_SQL = """
 SELECT found.lead_id, keys.key, lead.merged_into_id, lead.quality_status
 FROM unnest(%s::varchar[]) AS keys(key)
@@ -150,16 +163,16 @@ JOIN leads_lead AS lead ON lead.id = found.lead_id
 
 
 def _key_rows(keys: list[str]) -> list[tuple[int, str, int | None, str]]:
-    """(lead id, key, merged into, quality status) of the most recent KEY_LIMIT leads of
-    each key."""
+    """(lead id, key, merged into, quality status) of the most recent MAX_BLOCK + 1 leads
+    of each key."""
     if connection.vendor == "postgresql":
         with connection.cursor() as cursor:
-            cursor.execute(_KEY_ROWS_SQL, [keys, KEY_LIMIT])
+            cursor.execute(_KEY_ROWS_SQL, [keys, MAX_BLOCK + 1])
             return cursor.fetchall()
     return list(
         MatchKey.objects.filter(key__in=keys)
         .annotate(rank=Window(RowNumber(), partition_by=F("key"), order_by=F("lead_id").desc()))
-        .filter(rank__lte=KEY_LIMIT)
+        .filter(rank__lte=MAX_BLOCK + 1)
         .values_list("lead_id", "key", "lead__merged_into_id", "lead__quality_status")
     )
 

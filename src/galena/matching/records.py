@@ -344,6 +344,11 @@ def prepare(records: Iterable[Record], into: Prepared | None = None) -> Prepared
 
 # --- blocking keys ---------------------------------------------------------------------
 
+# A fuzzy key shared by more records than this (a very common name in one city) is too
+# common to point at one person: batch and online matching both ignore it, and such
+# records meet through their other keys
+MAX_BLOCK = 20
+
 # Keys on exact contact values: online, they are looked up through ContactPoint's index
 EXACT_KEY_KINDS = {"e": "email", "p": "phone", "s": "profile"}
 
