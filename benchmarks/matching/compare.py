@@ -3,7 +3,7 @@ recordlinkage on the same generated records, with the same wall-clock budget and
 
 For each seed it generates a labelled file (``generate.py``), hands every tool the records
 without the label columns, runs each tool in its own process (wall time; peak memory as the
-larger of the process tree's summed RSS, sampled every 0.2 s, and the kernel's peak RSS of
+larger of the process tree's summed PSS (shared pages of forked workers counted once), sampled every 0.2 s, and the kernel's peak RSS of
 the largest process), stops a tool that overruns the budget, and scores the pairs each
 wrote against the true clusters (``evaluate.py``): precision, recall and F1 over unordered
 pairs, the same after clustering the pairs (transitive closure), recall by corruption kind
@@ -48,8 +48,26 @@ PAGE = os.sysconf("SC_PAGE_SIZE")
 
 
 # --- running one tool -------------------------------------------------------------------
+def _memory_of(pid: int) -> int:
+    """Bytes of memory a process holds: its proportional set size (PSS), so pages a forked
+    worker shares with its parent count once across the tree, not once per process; its
+    resident set where the kernel gives no PSS."""
+    try:
+        with open(f"/proc/{pid}/smaps_rollup", "rb") as f:
+            for line in f:
+                if line.startswith(b"Pss:"):
+                    return int(line.split()[1]) * 1024
+    except OSError:
+        pass
+    try:
+        with open(f"/proc/{pid}/statm", "rb") as f:
+            return int(f.read().split()[1]) * PAGE
+    except OSError:
+        return 0
+
+
 def _tree_rss(root: int) -> int:
-    """Bytes of resident memory of ``root`` and all its descendants."""
+    """Bytes of memory of ``root`` and all its descendants (PSS, see _memory_of)."""
     children: dict[int, list[int]] = {}
     for entry in os.scandir("/proc"):
         if not entry.name.isdigit():
@@ -64,11 +82,7 @@ def _tree_rss(root: int) -> int:
     total, todo = 0, [root]
     while todo:
         pid = todo.pop()
-        try:
-            with open(f"/proc/{pid}/statm", "rb") as f:
-                total += int(f.read().split()[1]) * PAGE
-        except OSError:
-            pass
+        total += _memory_of(pid)
         todo.extend(children.get(pid, []))
     return total
 
@@ -319,7 +333,9 @@ def report(payload: dict) -> str:
         "true clusters; *F1 clustered* scores the transitive closure of the pairs; *best F1 "
         "(cut)* is the best F1 over the probability cuts ≥ the threshold, chosen with the "
         "labels (what tuning the threshold could give, an upper bound). Memory is the peak "
-        "resident memory of the tool's process tree.",
+        "of the tool's process tree's summed proportional set size (PSS: pages a forked "
+        "worker shares with its parent count once), or of the largest process's resident "
+        "set if that is more.",
         "",
     ]
     for run in runs:
