@@ -37,7 +37,10 @@ def empty_cache():
     """Rate-limit counters and other cached values do not leak from one test to the next."""
     from django.core.cache import cache
 
+    from galena.matching.weights import match_model_forget
+
     cache.clear()
+    match_model_forget()  # the matching model each process keeps for a while
     yield
 
 

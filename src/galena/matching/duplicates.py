@@ -16,7 +16,7 @@ from django.utils import timezone
 from galena.core.errors import ValidationFailed
 from galena.leads.models import ContactKind, ContactPoint, Lead, QualityStatus
 from galena.matching.comparisons import compare
-from galena.matching.model import MatchModel, explain
+from galena.matching.model import MatchModel, explain, probability_of
 from galena.matching.models import DuplicateCandidate, DuplicateStatus, MatchKey
 from galena.matching.records import (
     EXACT_KEY_KINDS,
@@ -216,19 +216,23 @@ def _survivors(
 def score_against(
     record: Record, candidates: Sequence[Record], model: MatchModel
 ) -> list[tuple[int, float, dict]]:
-    """Each candidate's probability of being the same person as ``record``, with the
-    explanation, best first."""
+    """Each candidate's probability of being the same person as ``record``, best first,
+    with the explanation when it reaches the possible-duplicate threshold (else {}: nothing
+    is stored of a candidate below it)."""
     if not candidates:
         return []
     prepared = prepare([record, *candidates])
     n = len(candidates)
     compared = compare(prepared, np.zeros(n, dtype=np.int64), np.arange(1, n + 1))
-    probability = model.probability(compared.levels)
+    weights = model.weights(compared.levels)
+    probability = probability_of(model.prior_weight + weights.sum(axis=1))
     scored = [
         (
             int(candidate.id),
             float(probability[k]),
-            explain(model, compared.levels[k], bool(compared.swapped[k])),
+            explain(model, compared.levels[k], bool(compared.swapped[k]), weights=weights[k])
+            if probability[k] >= model.possible_threshold
+            else {},
         )
         for k, candidate in enumerate(candidates)
     ]

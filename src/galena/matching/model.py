@@ -121,12 +121,17 @@ NAME_FREQUENCY = "name_frequency"
 
 
 def explain(
-    model: MatchModel, levels: np.ndarray, swapped: bool = False, frequency: float = 0.0
+    model: MatchModel,
+    levels: np.ndarray,
+    swapped: bool = False,
+    frequency: float = 0.0,
+    weights: np.ndarray | None = None,
 ) -> dict:
     """Why one pair scored what it did: every comparison with data, its level and weight
-    (and, in batch, the bits for how common the agreeing name is)."""
+    (and, in batch, the bits for how common the agreeing name is). ``weights``: the row of
+    ``model.weights`` when already computed."""
     row = np.asarray(levels).reshape(1, -1)
-    weights = model.weights(row)[0]
+    weights = model.weights(row)[0] if weights is None else weights
     fields = []
     for j, comparison in enumerate(COMPARISONS):
         level = int(row[0, j])

@@ -4,6 +4,8 @@ an EM estimate."""
 
 from __future__ import annotations
 
+import time
+
 from django.core.cache import cache
 from django.db import transaction
 
@@ -20,11 +22,21 @@ def settings_row() -> MatchSettings:
     return MatchSettings.objects.order_by("pk").first() or MatchSettings()
 
 
+# this process's copy, for CACHE_SECONDS: the stage asks for every batch, and even a
+# local-memory cache unpickles the model each time
+_local: dict[str, tuple[float, MatchModel]] = {}
+
+
 def match_model(*, cached: bool = True) -> MatchModel:
-    """The model the stage and ``galena dedupe`` score with: stored weights and thresholds."""
+    """The model the stage and ``galena dedupe`` score with: stored weights and thresholds
+    (kept CACHE_SECONDS in this process and in the shared cache)."""
     if cached:
+        held = _local.get(CACHE_KEY)
+        if held is not None and held[0] > time.monotonic():
+            return held[1]
         model = cache.get(CACHE_KEY)
         if model is not None:
+            _local[CACHE_KEY] = (time.monotonic() + CACHE_SECONDS, model)
             return model
     row = settings_row()
     model = MatchModel.from_rows(
@@ -34,11 +46,15 @@ def match_model(*, cached: bool = True) -> MatchModel:
         possible_threshold=row.possible_threshold,
     )
     cache.set(CACHE_KEY, model, CACHE_SECONDS)
+    _local[CACHE_KEY] = (time.monotonic() + CACHE_SECONDS, model)
     return model
 
 
 def match_model_forget() -> None:
+    """After the weights change: this process reads them at once, others within
+    CACHE_SECONDS."""
     cache.delete(CACHE_KEY)
+    _local.clear()
 
 
 @transaction.atomic
