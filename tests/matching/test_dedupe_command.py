@@ -151,3 +151,13 @@ def test_the_stored_explanation_adds_up_to_the_stored_probability():
     total = explained["prior_weight"] + sum(f["weight"] for f in explained["fields"])
     assert total == pytest.approx(explained["match_weight"], abs=0.05)
     assert probability_of(explained["match_weight"]) == pytest.approx(pair.probability, abs=1e-3)
+
+
+@pytest.mark.django_db
+def test_a_large_file_prepared_in_worker_chunks_gives_the_same_pairs(tmp_path, monkeypatch):
+    from galena.matching.management.commands import dedupe
+
+    at_once = run_csv(write(tmp_path), tmp_path / "at-once.csv")
+    monkeypatch.setattr(dedupe, "CHUNK", 2)  # seven rows: three chunks in workers, one here
+    in_chunks = run_csv(write(tmp_path), tmp_path / "in-chunks.csv")
+    assert in_chunks == at_once

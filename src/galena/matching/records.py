@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from functools import lru_cache
 
 import jellyfish
@@ -278,6 +278,13 @@ class Prepared:
     def __len__(self) -> int:
         return len(self.ids)
 
+    def extend(self, other: Prepared) -> None:
+        """Append another Prepared's records (the chunks of a large file)."""
+        for column in fields(self):
+            getattr(self, column.name).extend(getattr(other, column.name))
+        self.__dict__.pop("_arrays", None)
+        self.__dict__.pop("_many", None)
+
     def array(self, column: str) -> np.ndarray:
         """A column as a numpy object array (made once), for fast fancy indexing."""
         cache = self.__dict__.setdefault("_arrays", {})
@@ -387,11 +394,11 @@ def record_keys(prepared: Prepared, i: int) -> set[str]:
         sound = _phonetic(last)
         if first and sound:
             keys.add(f"ph:{sound}|{first[:2]}")
-        if first and len(first) > 1:
-            # swapped first and last name: the same key from the other side
+        if first and len(first) > 1 and sound:
+            # the sounds of both names in either order: swapped names meet
             other = _phonetic(first)
             if other:
-                keys.add(f"ph:{other}|{last[:2]}")
+                keys.add("pp:" + "|".join(sorted((other, sound))))
         if city and first:
             keys.add(f"lc:{last[:4]}|{first[0]}|{city}")
         if prepared.birth_date[i]:

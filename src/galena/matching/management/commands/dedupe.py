@@ -8,8 +8,12 @@ match the records of any CSV file and write the matched pairs.
 from __future__ import annotations
 
 import csv
+import os
 import sys
 import time
+from collections import deque
+from concurrent.futures import ProcessPoolExecutor
+from multiprocessing import get_context
 from pathlib import Path
 
 import numpy as np
@@ -40,6 +44,10 @@ ROLES = (
     "national_id",
 )
 MULTI = {"email": "emails", "phone": "phones"}
+CHUNK = 20_000  # records prepared per task
+# no tqdm monitor thread: the command forks workers, and a fork must not copy a thread's lock
+tqdm.monitor_interval = 0
+WORKERS = os.cpu_count() or 1
 
 
 class _Bar:
@@ -215,14 +223,32 @@ class Command(BaseCommand):
             columns = [(header.index(column), role) for column, role in mapping.items()]
             records: list[Record] = []
             prepared = Prepared()
-            for row in tqdm(reader, desc="Reading", unit="row", file=self.stderr, mininterval=0.5):
-                if len(row) < len(header):
-                    row = row + [""] * (len(header) - len(row))
-                records.append(self._record(row[id_at], row, columns))
-                if len(records) == 20_000:
-                    prepare(records, into=prepared)
-                    records = []
-        return prepare(records, into=prepared)
+            # records are prepared (transliterated, normalised) in forked workers while this
+            # process reads on; chunks come back in order
+            pending: deque = deque()
+            pool = None  # made once a file proves large: a small one is prepared here
+            try:
+                for row in tqdm(
+                    reader, desc="Reading", unit="row", file=self.stderr, mininterval=0.5
+                ):
+                    if len(row) < len(header):
+                        row = row + [""] * (len(header) - len(row))
+                    records.append(self._record(row[id_at], row, columns))
+                    if len(records) == CHUNK:
+                        pool = pool or ProcessPoolExecutor(
+                            max_workers=WORKERS, mp_context=get_context("fork")
+                        )
+                        pending.append(pool.submit(prepare, records))
+                        records = []
+                        while len(pending) > 2 * WORKERS:  # bounded: memory stays flat
+                            prepared.extend(pending.popleft().result())
+                while pending:
+                    prepared.extend(pending.popleft().result())
+            finally:
+                if pool is not None:
+                    pool.shutdown(cancel_futures=True)
+            prepare(records, into=prepared)
+        return prepared
 
     @staticmethod
     def _record(record_id: str, row: list[str], columns: list[tuple[int, str]]) -> Record:
