@@ -38,6 +38,9 @@ def test_a_key_too_common_to_point_at_one_person_makes_no_pairs():
     assert len(pairs) < 40
 
 
+# pytest-xdist runs its own threads in the test process; the command itself forks from a
+# process without any
+@pytest.mark.filterwarnings("ignore:This process .* is multi-threaded:DeprecationWarning")
 def test_workers_find_the_same_pairs_as_one_process():
     records = [
         Record(i, f"Name{i % 40}", f"Surname{i % 35}", emails=[f"p{i % 50}@x.ro"])

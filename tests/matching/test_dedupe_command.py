@@ -153,6 +153,9 @@ def test_the_stored_explanation_adds_up_to_the_stored_probability():
     assert probability_of(explained["match_weight"]) == pytest.approx(pair.probability, abs=1e-3)
 
 
+# pytest-xdist runs its own threads in the test process; the command itself forks from a
+# process without any
+@pytest.mark.filterwarnings("ignore:This process .* is multi-threaded:DeprecationWarning")
 @pytest.mark.django_db
 def test_a_large_file_prepared_in_worker_chunks_gives_the_same_pairs(tmp_path, monkeypatch):
     from galena.matching.management.commands import dedupe
