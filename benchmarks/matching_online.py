@@ -70,7 +70,9 @@ def _contacts(row: dict[str, str]):
         )
     if row["phone"]:
         phone = normalise_phone(row["phone"], _region(row))
-        contacts.append(ContactInput(kind="phone", value=row["phone"], normalised=phone.e164 or row["phone"]))
+        contacts.append(
+            ContactInput(kind="phone", value=row["phone"], normalised=phone.e164 or row["phone"])
+        )
     return contacts
 
 
