@@ -221,25 +221,23 @@ class Command(BaseCommand):
                 )
             id_at = header.index(options["id_column"])
             columns = [(header.index(column), role) for column, role in mapping.items()]
-            records: list[Record] = []
+            rows: list[list[str]] = []
             prepared = Prepared()
-            # records are prepared (transliterated, normalised) in forked workers while this
-            # process reads on; chunks come back in order
+            # rows become records and are prepared (transliterated, normalised) in forked
+            # workers while this process reads on; chunks come back in order
             pending: deque = deque()
             pool = None  # made once a file proves large: a small one is prepared here
             try:
                 for row in tqdm(
                     reader, desc="Reading", unit="row", file=self.stderr, mininterval=0.5
                 ):
-                    if len(row) < len(header):
-                        row = row + [""] * (len(header) - len(row))
-                    records.append(self._record(row[id_at], row, columns))
-                    if len(records) == CHUNK:
+                    rows.append(row)
+                    if len(rows) == CHUNK:
                         pool = pool or ProcessPoolExecutor(
                             max_workers=WORKERS, mp_context=get_context("fork")
                         )
-                        pending.append(pool.submit(prepare, records))
-                        records = []
+                        pending.append(pool.submit(_prepare_rows, rows, id_at, columns))
+                        rows = []
                         while len(pending) > 2 * WORKERS:  # bounded: memory stays flat
                             prepared.extend(pending.popleft().result())
                 while pending:
@@ -247,26 +245,33 @@ class Command(BaseCommand):
             finally:
                 if pool is not None:
                     pool.shutdown(cancel_futures=True)
-            prepare(records, into=prepared)
+            prepared.extend(_prepare_rows(rows, id_at, columns))
         return prepared
 
-    @staticmethod
-    def _record(record_id: str, row: list[str], columns: list[tuple[int, str]]) -> Record:
-        values: dict[str, object] = {"id": record_id}
-        full_name = ""
-        for at, role in columns:
-            value = row[at].strip()
-            if not value:
-                continue
-            if role in MULTI:
-                values.setdefault(MULTI[role], []).append(value)
-            elif role == "full_name":
-                full_name = value
-            elif role == "company":
-                values["company"] = value
-            else:
-                values[role] = value
-        if full_name and not (values.get("first_name") or values.get("last_name")):
-            name = parse_name(full_name)
-            values.update(first_name=name.first, middle_name=name.middle, last_name=name.last)
-        return Record(**values)
+
+def _prepare_rows(rows: list[list[str]], id_at: int, columns: list[tuple[int, str]]) -> Prepared:
+    """CSV rows as prepared records (in a worker for a large file)."""
+    width = max([id_at, *(at for at, _ in columns)]) + 1
+    padded = (row + [""] * (width - len(row)) for row in rows)  # short rows: empty cells
+    return prepare(_record(row[id_at], row, columns) for row in padded)
+
+
+def _record(record_id: str, row: list[str], columns: list[tuple[int, str]]) -> Record:
+    values: dict[str, object] = {"id": record_id}
+    full_name = ""
+    for at, role in columns:
+        value = row[at].strip()
+        if not value:
+            continue
+        if role in MULTI:
+            values.setdefault(MULTI[role], []).append(value)
+        elif role == "full_name":
+            full_name = value
+        elif role == "company":
+            values["company"] = value
+        else:
+            values[role] = value
+    if full_name and not (values.get("first_name") or values.get("last_name")):
+        name = parse_name(full_name)
+        values.update(first_name=name.first, middle_name=name.middle, last_name=name.last)
+    return Record(**values)
