@@ -123,6 +123,21 @@ def normalise_phone(raw: str, region: str = "") -> PhoneResult:
             line_type=_LINE_TYPES.get(phonenumbers.number_type(number), "unknown"),
         )
     suggestion = _phone_suggestion(raw, region)
+    again = _parse_phone(e164, "")
+    if (
+        again is None
+        or phonenumbers.format_number(again, phonenumbers.PhoneNumberFormat.E164) != e164
+    ):
+        # a possible-looking number whose E.164 form does not read back as itself (national
+        # leading zeros: "0000000" in Finland) is no number to store or match on
+        return PhoneResult(
+            raw=raw,
+            region=region,
+            e164="",
+            status=PHONE_INVALID,
+            line_type="unknown",
+            suggestion=suggestion,
+        )
     return PhoneResult(
         raw=raw,
         region=used_region,
