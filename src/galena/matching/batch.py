@@ -21,7 +21,7 @@ from multiprocessing import get_context
 import numpy as np
 
 from galena.matching.comparisons import COMPARISON_CODES, compare
-from galena.matching.model import MatchModel, estimate, probability_of
+from galena.matching.model import MatchModel, estimate, level_patterns, probability_of
 from galena.matching.records import MAX_BLOCK, Prepared, record_keys
 
 Progress = Callable[[str, int, int], None]  # (phase, done, total)
@@ -182,15 +182,15 @@ def dedupe(
         _SHARED.clear()
     levels = np.concatenate(parts) if parts else np.zeros((0, len(COMPARISON_CODES)), dtype=np.int8)
     iterations = 0
-    if estimate_weights and total:
-        fitted = estimate(levels, model)
-        model, iterations = fitted.model, fitted.iterations
-        progress("estimate", 1, 1)
-    probability = (
-        probability_of(model.match_weight(levels) + frequency_adjustment(prepared, a, levels))
-        if total
-        else np.zeros(0)
-    )
+    probability = np.zeros(0)
+    if total:
+        grouped = level_patterns(levels)
+        if estimate_weights:
+            fitted = estimate(grouped, model)
+            model, iterations = fitted.model, fitted.iterations
+            progress("estimate", 1, 1)
+        weight = model.match_weight(grouped.patterns)[grouped.inverse]
+        probability = probability_of(weight + frequency_adjustment(prepared, a, levels))
     keep = probability >= (model.possible_threshold if threshold is None else threshold)
     return Result(
         a=a[keep],

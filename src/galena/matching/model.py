@@ -171,26 +171,47 @@ class Estimate:
     pairs: int
 
 
+@dataclass
+class Patterns:
+    """The distinct level vectors of many pairs: ``patterns[inverse]`` gives back the pairs'
+    levels. Scoring and EM work on the patterns — a few thousand rows instead of millions."""
+
+    patterns: np.ndarray
+    inverse: np.ndarray
+    counts: np.ndarray
+
+
+def level_patterns(levels: np.ndarray) -> Patterns:
+    # each row as one integer (levels + 1 in base 8), built column by column, so np.unique
+    # sorts integers, not rows, and no (pairs × comparisons) int64 copy is made
+    codes = np.zeros(len(levels), dtype=np.int64)
+    for j in range(levels.shape[1]):
+        codes += (levels[:, j].astype(np.int64) + 1) << (3 * j)
+    _codes, first_at, inverse, counts = np.unique(
+        codes, return_index=True, return_inverse=True, return_counts=True
+    )
+    return Patterns(patterns=levels[first_at], inverse=inverse, counts=counts)
+
+
 def estimate(
-    levels: np.ndarray,
+    levels: np.ndarray | Patterns,
     start: MatchModel | None = None,
     *,
     max_iterations: int = 60,
     tolerance: float = 1e-5,
     fixed_m: tuple[str, ...] = FIXED_M,
 ) -> Estimate:
-    """EM over the levels of unlabelled candidate pairs: the m, u and prior that explain them
-    best under conditional independence, starting from ``start`` (the defaults)."""
+    """EM over the levels of unlabelled candidate pairs (or their ``level_patterns``): the
+    m, u and prior that explain them best under conditional independence, starting from
+    ``start`` (the defaults)."""
     start = start or MatchModel.default()
-    n = len(levels)
+    grouped = levels if isinstance(levels, Patterns) else level_patterns(levels)
+    n = int(grouped.counts.sum())
     if n == 0:
         return Estimate(model=start, iterations=0, converged=True, pairs=0)
-    # count identical level vectors once: EM's cost then depends on the distinct patterns
-    # each row as one integer (levels + 1 in base 8), so np.unique sorts integers, not rows
-    codes = (levels.astype(np.int64) + 1) @ (8 ** np.arange(levels.shape[1], dtype=np.int64))
-    _codes, first_at, counts = np.unique(codes, return_index=True, return_counts=True)
-    patterns = levels[first_at]
-    counts = counts.astype(np.float64)
+    # identical level vectors count once: EM's cost depends on the distinct patterns
+    patterns = grouped.patterns
+    counts = grouped.counts.astype(np.float64)
     m = {code: np.asarray(start.m[code], dtype=np.float64).copy() for code in COMPARISON_CODES}
     u = {code: np.asarray(start.u[code], dtype=np.float64).copy() for code in COMPARISON_CODES}
     prior = min(max(start.prior, 1e-4), 0.5)
