@@ -83,9 +83,9 @@ def seed(rows: list[dict[str, str]], chunk: int = 20_000) -> float:
 
     from galena.core.bulk import insert_many
     from galena.leads.models import ContactPoint, Lead, Stage
-    from galena.matching.duplicates import lead_record
+    from galena.matching.duplicates import lead_record, stored_keys
     from galena.matching.models import MatchKey
-    from galena.matching.records import EXACT_KEY_KINDS, prepare, record_keys
+    from galena.matching.records import prepare
 
     started = time.monotonic()
     stage = Stage.objects.get(is_initial=True)
@@ -139,8 +139,7 @@ def seed(rows: list[dict[str, str]], chunk: int = 20_000) -> float:
             keys = [
                 MatchKey(lead_id=lead.pk, key=key)
                 for i, lead in enumerate(leads)
-                for key in record_keys(prepared, i)
-                if key.split(":", 1)[0] not in EXACT_KEY_KINDS
+                for key in stored_keys(prepared, i)
             ]
             insert_many(MatchKey, keys)
         done = start + len(part)

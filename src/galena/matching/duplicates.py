@@ -109,11 +109,10 @@ def leads_records(lead_ids: Sequence[int]) -> dict[int, Record]:
     return {lead_id: lead_record(fields, contacts[lead_id]) for lead_id, fields in values.items()}
 
 
-def stored_keys(record: Record) -> set[str]:
-    """The blocking keys kept in MatchKey rows: all but exact contact values, which
-    ContactPoint's own index finds."""
-    prepared = prepare([record])
-    return {k for k in record_keys(prepared, 0) if k.split(":", 1)[0] not in EXACT_KEY_KINDS}
+def stored_keys(prepared: Prepared, i: int) -> set[str]:
+    """The blocking keys of record ``i`` kept in MatchKey rows: all but exact contact
+    values, which ContactPoint's own index finds."""
+    return {k for k in record_keys(prepared, i) if k.split(":", 1)[0] not in EXACT_KEY_KINDS}
 
 
 def candidate_ids(records: Sequence[Record], *, exclude: Iterable[int] = ()) -> list[set[int]]:

@@ -11,6 +11,7 @@ from galena.leads.models import Lead
 from galena.leads.services import Actor
 from galena.matching.duplicates import leads_records, stored_keys
 from galena.matching.models import MatchKey
+from galena.matching.records import prepare
 
 # what the keys read (see records.record_keys); "contacts" is what contact changes report
 KEYED_FIELDS = frozenset(
@@ -20,15 +21,14 @@ KEYED_FIELDS = frozenset(
 
 def leads_keys_write(*, leads: Sequence[Lead]) -> None:
     """Write the blocking keys of new leads: three queries for any number of leads."""
-    ids = [lead.pk for lead in leads]
-    records = leads_records(ids)
+    records = list(leads_records([lead.pk for lead in leads]).values())
+    prepared = prepare(records)  # once for the lot: intake writes keys for every batch
     insert_many(
         MatchKey,
         [
-            MatchKey(lead_id=lead_id, key=key)
-            for lead_id in ids
-            if lead_id in records
-            for key in sorted(stored_keys(records[lead_id]))
+            MatchKey(lead_id=record.id, key=key)
+            for i, record in enumerate(records)
+            for key in sorted(stored_keys(prepared, i))
         ],
     )
 

@@ -91,14 +91,20 @@ def matching(decision: Decision, context: dict[str, Any]) -> Decision:
     best_id, best_probability, best_explanation = scored[0]
     reasons = list(decision.reasons)
     parsed = decision.parsed
+
+    def reason(code: str, message: str) -> Reason:
+        return Reason(
+            stage=name,
+            code=code,
+            message=message % {"lead": best_id, "percent": best_probability * 100},
+            evidence=_evidence(best_id, best_probability, best_explanation),
+        )
+
     if best_probability >= model.same_threshold:
         reasons.append(
-            Reason(
-                stage=name,
-                code="repeat_inquiry",
-                message=_("The same person as lead %(lead)s (%(percent).1f %%): a repeat inquiry.")
-                % {"lead": best_id, "percent": best_probability * 100},
-                evidence=_evidence(best_id, best_probability, best_explanation),
+            reason(
+                "repeat_inquiry",
+                _("The same person as lead %(lead)s (%(percent).1f %%): a repeat inquiry."),
             )
         )
         parsed = replace(
@@ -131,12 +137,9 @@ def matching(decision: Decision, context: dict[str, Any]) -> Decision:
     if not possible:
         return decision
     reasons.append(
-        Reason(
-            stage=name,
-            code="possible_duplicate",
-            message=_("Possibly the same person as lead %(lead)s (%(percent).1f %%).")
-            % {"lead": best_id, "percent": best_probability * 100},
-            evidence=_evidence(best_id, best_probability, best_explanation),
+        reason(
+            "possible_duplicate",
+            _("Possibly the same person as lead %(lead)s (%(percent).1f %%)."),
         )
     )
     follow_up = FollowUp(
