@@ -31,18 +31,9 @@ import re
 import sys
 import unicodedata
 
-FIELDS = (
-    "first_name",
-    "last_name",
-    "middle_name",
-    "email",
-    "phone",
-    "company",
-    "street",
-    "city",
-    "postcode",
-    "birth_date",
-)
+from benchmarks.matching import generate as gen
+
+FIELDS = gen.RECORD_COLUMNS
 
 
 def _clean_text(value):

@@ -43,7 +43,7 @@ SECTION = "Matching quality (issue 5)"
 TOOLS = ("galena", "splink", "recordlinkage")
 GALENA_CLI = ROOT / ".venv" / "bin" / "galena"
 GALENA_COMMAND = ROOT / "src" / "galena" / "matching" / "management" / "commands" / "dedupe.py"
-ROLES = [c for c in gen.COLUMNS if c not in ("id", "cluster")]  # column name = role
+ROLES = gen.RECORD_COLUMNS  # column name = role
 PAGE = os.sysconf("SC_PAGE_SIZE")
 
 

@@ -172,6 +172,8 @@ COLUMNS = (
     "birth_date",
 )
 LABEL_COLUMNS = ("corruptions", "hard")
+# what a tool is given of a person: the columns without the id and the true person
+RECORD_COLUMNS = tuple(column for column in COLUMNS if column not in ("id", "cluster"))
 
 # --- nicknames: this benchmark's own small list, not the matcher's ----------------------
 NICKNAMES = {
