@@ -229,3 +229,12 @@ def test_data_is_well_formed():
             assert isinstance(name, str) and name, group["id"]
             assert transliterate(name) == name, f"{group['id']}: {name!r} is not in matching form"
             assert re.fullmatch(r"[a-z]+", name), f"{group['id']}: {name!r}"
+
+
+def test_other_forms_are_the_rest_of_the_names_groups():
+    from galena.matching.nicknames import other_forms
+
+    forms = other_forms("Alexandru")
+    assert {"sandu", "sasha", "aleksandr"} <= set(forms)
+    assert "alexandru" not in forms
+    assert other_forms("Xyzzy") == []

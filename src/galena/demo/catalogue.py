@@ -17,6 +17,15 @@ from galena.leads.models import Channel
 COMPANY = "Helios Solar"
 SITE = "https://heliossolar.example"
 DEMO_PASSWORD = "demo12345"
+# a lead's times of being worked: none on a lead nobody has worked yet
+WORK_TIMESTAMPS = (
+    "assigned_at",
+    "first_response_at",
+    "qualified_at",
+    "converted_at",
+    "rejected_at",
+    "recontact_at",
+)
 EMAIL_DOMAIN = "heliossolar.example"
 
 HOME_SOLAR = "Home solar kit"

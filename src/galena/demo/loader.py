@@ -823,15 +823,7 @@ class _Builder:
         lead = plan.lead
         lead.stage = self.stages["new"]
         lead.owner_id = None
-        for name in (
-            "assigned_at",
-            "first_response_at",
-            "qualified_at",
-            "converted_at",
-            "rejected_at",
-            "recontact_at",
-            "verified_at",
-        ):
+        for name in (*cat.WORK_TIMESTAMPS, "verified_at"):
             setattr(lead, name, None)
         lead.verification, lead.verification_method = Verification.UNVERIFIED, ""
         for point in plan.contacts:

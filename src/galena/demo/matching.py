@@ -5,12 +5,12 @@ has realistic pairs to compare and merge. Deterministic for a seed."""
 from __future__ import annotations
 
 import datetime as dt
-import json
 import random
 
 from django.utils import timezone
 
 from galena.core.bulk import insert_many
+from galena.demo import catalogue as cat
 from galena.intake.models import Submission, SubmissionOutcome, SubmissionStatus
 from galena.leads.contact_values import transliterate
 from galena.leads.models import (
@@ -25,17 +25,14 @@ from galena.leads.models import (
 )
 from galena.matching.keys import leads_keys_write
 from galena.matching.models import DuplicateFoundBy
-from galena.matching.nicknames import DATA_PATH
+from galena.matching.nicknames import other_forms
 
 SKIPPED = {"id", "display_name", "search_text", "name_translit", "merged_into"}
 
 
 def _other_form(first: str, rng: random.Random) -> str:
     """Another form of the given name (Alexandru → Sandu), or the name itself."""
-    key = transliterate(first)
-    groups = json.loads(DATA_PATH.read_text(encoding="utf-8"))["groups"]
-    forms = [name for group in groups if key in group["names"] for name in group["names"]]
-    forms = [f for f in forms if f != key]
+    forms = other_forms(first)
     return rng.choice(forms).capitalize() if forms else first
 
 
@@ -107,14 +104,7 @@ def demo_duplicates_create(*, seed: int, count: int, endpoint: str) -> int:
         copy.stage_id = initial.pk
         copy.updated_at = copy.created_at
         copy.quality_reasons = []
-        for name in (
-            "assigned_at",
-            "first_response_at",
-            "qualified_at",
-            "converted_at",
-            "rejected_at",
-            "recontact_at",
-        ):
+        for name in cat.WORK_TIMESTAMPS:
             setattr(copy, name, None)
         copies.append((copy, contacts.get(original.pk, [])))
     insert_many(Lead, [copy for copy, _ in copies])

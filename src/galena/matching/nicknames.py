@@ -21,15 +21,27 @@ _EMPTY: frozenset[str] = frozenset()
 
 
 @functools.cache
-def _index() -> dict[str, frozenset[str]]:
-    """Every name in the data → the ids of the groups it belongs to."""
+def _groups() -> dict[str, tuple[str, ...]]:
+    """Every group id → its names."""
     with DATA_PATH.open(encoding="utf-8") as handle:
         data = json.load(handle)
+    return {group["id"]: tuple(group["names"]) for group in data["groups"]}
+
+
+@functools.cache
+def _index() -> dict[str, frozenset[str]]:
+    """Every name in the data → the ids of the groups it belongs to."""
     groups: dict[str, set[str]] = {}
-    for group in data["groups"]:
-        for name in group["names"]:
-            groups.setdefault(name, set()).add(group["id"])
+    for group_id, names in _groups().items():
+        for name in names:
+            groups.setdefault(name, set()).add(group_id)
     return {name: frozenset(ids) for name, ids in groups.items()}
+
+
+def other_forms(name: str) -> list[str]:
+    """The other names of the groups this name belongs to (Alexandru → Sandu, Alex…)."""
+    key = transliterate(name)
+    return sorted({n for g in name_groups(key) for n in _groups()[g] if n != key})
 
 
 @functools.lru_cache(maxsize=65536)
