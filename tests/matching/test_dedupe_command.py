@@ -164,3 +164,24 @@ def test_a_large_file_prepared_in_worker_chunks_gives_the_same_pairs(tmp_path, m
     monkeypatch.setattr(dedupe, "CHUNK", 2)  # seven rows: three chunks in workers, one here
     in_chunks = run_csv(write(tmp_path), tmp_path / "in-chunks.csv")
     assert in_chunks == at_once
+
+
+@pytest.mark.django_db
+def test_a_file_in_another_encoding_is_refused_with_what_to_do(tmp_path):
+    path = tmp_path / "people.csv"
+    path.write_bytes((HEADER + ROWS[0] + "\n" + ROWS[1] + "\n").encode("cp1251"))
+    with pytest.raises(CommandError, match=r"not utf-8-sig text .*--encoding"):
+        run_csv(path, tmp_path / "pairs.csv")
+    assert not (tmp_path / "pairs.csv").exists()
+    pairs = run_csv(path, tmp_path / "pairs.csv", "--encoding", "cp1251")
+    assert [(p["id_a"], p["id_b"]) for p in pairs] == [("a1", "a2")]
+
+
+@pytest.mark.django_db
+def test_an_empty_file_and_a_missing_output_folder_are_named(tmp_path):
+    empty = tmp_path / "empty.csv"
+    empty.write_text("")
+    with pytest.raises(CommandError, match="the file is empty"):
+        run_csv(empty, tmp_path / "pairs.csv")
+    with pytest.raises(CommandError, match="no folder"):
+        run_csv(write(tmp_path), tmp_path / "missing" / "pairs.csv")

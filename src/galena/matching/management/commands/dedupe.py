@@ -157,8 +157,17 @@ class Command(BaseCommand):
         started = time.monotonic()
         if not options["id_column"] or not options["out"]:
             raise CommandError("--csv needs --id-column and --out.")
+        if not options["out"].parent.is_dir():
+            # said before the work, not after it
+            raise CommandError(f"--out {options['out']}: no folder {options['out'].parent}.")
         mapping = self._mapping(options["field"])
-        prepared = self._read(options, mapping)
+        try:
+            prepared = self._read(options, mapping)
+        except UnicodeDecodeError as error:
+            raise CommandError(
+                f"{options['csv']}: not {options['encoding']} text ({error.reason} at byte "
+                f"{error.start}); give the file's encoding with --encoding, e.g. cp1251."
+            ) from error
         if len(prepared) < 2:
             raise CommandError(f"{options['csv']}: fewer than two records, nothing to match.")
         bar = _Bar(self.stderr)
@@ -214,6 +223,8 @@ class Command(BaseCommand):
         with path.open(newline="", encoding=options["encoding"]) as handle:
             reader = csv.reader(handle, delimiter=options["delimiter"])
             header = next(reader, None) or []
+            if not header:
+                raise CommandError(f"{path}: the file is empty; it needs a header row.")
             missing = [c for c in [options["id_column"], *mapping] if c not in header]
             if missing:
                 raise CommandError(
