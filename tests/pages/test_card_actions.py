@@ -211,7 +211,7 @@ def test_edit_sends_only_the_changed_fields(manager_client, lead):
     assert (lead.company_name, lead.temperature) == ("Lumo Oy", "hot")
     assert events(lead, EventType.UPDATED).get().params["changes"] == {
         "company_name": ["Solaris SRL", "Lumo Oy"],
-        "temperature": ["unknown", "hot"],
+        "temperature": ["cold", "hot"],
     }
 
 

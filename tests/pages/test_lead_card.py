@@ -90,7 +90,7 @@ def test_timeline_reads_like_a_story(client, manager, head, lead):
     text = response.text
     assert "Lead created" in text
     assert "Company:</span> <del>Solaris SRL</del> → <ins>Lumo Oy</ins>" in text
-    assert "Temperature:</span> <del>Unknown</del> → <ins>Hot</ins>" in text
+    assert "Temperature:</span> <del>Cold</del> → <ins>Hot</ins>" in text  # cold: the rules said so
     assert "New → <strong>In work</strong>" in text
     assert "Asked for &lt;b&gt;prices&lt;/b&gt;<br>Call on Monday" in text
     assert f"Assigned to {head.get_full_name()}" in text

@@ -70,7 +70,12 @@ def reason(rule, actual):
 
 
 def classified(lead):
-    return list(LeadEvent.objects.filter(lead=lead, type=EventType.CLASSIFIED).order_by("id"))
+    """The lead's fit events (scoring records temperature changes as classified events too)."""
+    return list(
+        LeadEvent.objects.filter(
+            lead=lead, type=EventType.CLASSIFIED, params__changes__has_key="fit"
+        ).order_by("id")
+    )
 
 
 # --- the hook in lead_update ----------------------------------------------------------

@@ -52,6 +52,7 @@ INSTALLED_APPS = [
     "galena.intake",
     "galena.quality",
     "galena.matching",
+    "galena.scoring",
     "galena.demo",
 ]
 
@@ -190,6 +191,11 @@ CELERY_BEAT_SCHEDULE = {
         "task": "galena.intake.tasks.process_stuck_submissions",
         "schedule": 60.0,
     },
+    # behaviour points decay and hot signals expire: stored scores follow
+    "scoring-decay": {
+        "task": "galena.scoring.tasks.decay_scores",
+        "schedule": 15 * 60.0,
+    },
 }
 
 # --- security -------------------------------------------------------------------------
@@ -228,6 +234,9 @@ INTAKE_STAGES: list[str] = env.list(
         "galena.matching.stage.matching",
         # after the quality stage, whose normalised contacts it matches
         "galena.quality.verification.source_match",
+        # after every stage that classifies the lead (fit, verification), whose verdicts
+        # its profile rules may read
+        "galena.scoring.stage.scoring",
     ],
 )
 # Templates later apps put at the top of the lead card, above everything but its title, in
@@ -242,6 +251,7 @@ LEAD_CARD_PANELS: list[str] = [
     "quality/_card_panel.html",
     "quality/_verification_panel.html",
     "matching/_duplicates_panel.html",
+    "scoring/_card_panel.html",
 ]
 # Later apps' lines on the lead card's timeline: event type -> "module.function", called
 # once per card with every event of that type (to look up what they name in bulk); it gives
@@ -255,10 +265,14 @@ TIMELINE_PRESENTERS: dict[str, str] = {
 LEAD_CHANGE_HOOKS: list[str] = [
     "galena.quality.fit.lead_fit_refresh",
     "galena.matching.keys.lead_keys_refresh",
+    "galena.scoring.services.lead_score_on_change",
 ]
 # Called by leads.services after it creates leads (one or many), inside its transaction, as
 # hook(leads=[…]): matching writes their blocking keys.
-LEADS_CREATED_HOOKS: list[str] = ["galena.matching.keys.leads_keys_write"]
+LEADS_CREATED_HOOKS: list[str] = [
+    "galena.matching.keys.leads_keys_write",
+    "galena.scoring.services.leads_scores_write",
+]
 # Points of the quality checks that fire add up: at these, a lead is held for review or
 # rejected as a pseudo-lead (each check's weight is set in the admin).
 QUALITY_QUARANTINE_POINTS = env.int("QUALITY_QUARANTINE_POINTS", default=100)

@@ -327,6 +327,9 @@ class Lead(models.Model):
     )
     score = models.IntegerField(default=0)
     predicted_probability = models.FloatField(null=True, blank=True)
+    # what the first deal was worth when the lead became a client (the conversion sets it)
+    deal_value = models.DecimalField(max_digits=14, decimal_places=2, null=True, blank=True)
+    deal_currency = models.CharField(max_length=3, blank=True)
 
     # attribution
     source = models.ForeignKey(

@@ -100,8 +100,15 @@ EDITABLE_FIELDS = (
     *TRACKING_FIELDS,
     "recontact_at",
 )
-# Fields only the intake stages set (quality, matching), never a form or a person directly.
-STAGE_FIELDS = ("name_translit", "verification", "verification_method", "verified_at")
+# Fields only the intake stages set (quality, matching, scoring), never a form or a person directly.
+STAGE_FIELDS = (
+    "name_translit",
+    "verification",
+    "verification_method",
+    "verified_at",
+    "score",
+    "predicted_probability",
+)
 RELATED_FIELDS = {
     "source_id": Source,
     "campaign_id": Campaign,
@@ -357,6 +364,11 @@ def lead_update(*, actor: Actor, lead: Lead, data: Mapping[str, Any]) -> Lead:
     lead.save()
     _event(lead, actor, EventType.UPDATED, changes=changes)
     return _change_hooks(lead, actor, set(changes))
+
+
+# Named among a change hook's ``changed`` when rows of other leads were moved onto the lead
+# or back (a merge, its undo): whatever a later app derives from those rows is rebuilt.
+ROWS_MOVED = "rows_moved"
 
 
 def _change_hooks(lead: Lead, actor: Actor, changed: set[str]) -> Lead:

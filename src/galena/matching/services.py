@@ -18,6 +18,7 @@ from galena.leads import access
 from galena.leads.contact_values import transliterate
 from galena.leads.models import ContactPoint, EventType, Lead, LeadEvent
 from galena.leads.services import (
+    ROWS_MOVED,
     Actor,
     _change_hooks,
     _compute_display_name,
@@ -127,12 +128,14 @@ def _unique_sets(model: type[models.Model], field: models.ForeignKey) -> tuple:
 
 def lead_links() -> list[_Link]:
     """Every foreign key to Lead in the installed apps (hidden ones with related_name "+"
-    included), but those a merge never moves (NOT_MOVED)."""
+    included), but those a merge never moves (NOT_MOVED) and one-to-one rows: a lead's own
+    state (its stored score) stays with it, and later apps rebuild the survivor's when told
+    of the merge (the change hooks' ``ROWS_MOVED``)."""
     links = []
     for relation in Lead._meta.get_fields(include_hidden=True):
         if not relation.auto_created or relation.concrete:
             continue
-        if not (relation.one_to_many or relation.one_to_one):
+        if not relation.one_to_many:
             continue
         model = relation.related_model
         if model._meta.label in NOT_MOVED:
@@ -419,8 +422,7 @@ def leads_merge(
             *((other, into) for other in others),
         ],
     )
-    if changes:
-        _change_hooks(survivor, actor, set(changes))
+    _change_hooks(survivor, actor, set(changes) | {ROWS_MOVED})
     return merge
 
 
@@ -534,6 +536,17 @@ def lead_unmerge(*, merge: LeadMerge, actor: Actor) -> LeadMerge:
     merge.unmerged_by = actor.user
     merge.save(update_fields=["unmerged_at", "unmerged_by"])
 
+    # the leads' rows moved back: later apps re-derive what they read from them (the score);
+    # a field they derived again is theirs to report, not put back by the undo
+    survivor = _change_hooks(survivor, actor, set(changes) | {"contacts", ROWS_MOVED})
+    for lead in restored_leads:
+        _change_hooks(lead, actor, {"contacts", ROWS_MOVED})
+    survivor.refresh_from_db(fields=[name for name in changes if name != "id"])
+    changes = {
+        name: change
+        for name, change in changes.items()
+        if _json_value(getattr(survivor, name)) == change[1]
+    }
     _events(
         actor,
         EventType.UNMERGED,
@@ -550,8 +563,4 @@ def lead_unmerge(*, merge: LeadMerge, actor: Actor) -> LeadMerge:
             *((lead, {"merge_id": merge.pk, "from": survivor.pk}) for lead in restored_leads),
         ],
     )
-    # the leads' contact points moved back: later apps re-derive what they read from them
-    _change_hooks(survivor, actor, set(changes) | {"contacts"})
-    for lead in restored_leads:
-        _change_hooks(lead, actor, {"contacts"})
     return merge

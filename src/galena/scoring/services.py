@@ -1,0 +1,646 @@
+"""Scoring's writes: a lead's score components stored, refreshed and rebuilt, and the
+temperature they give recorded when it changes.
+
+The arithmetic is in ``rules`` (pure); this module loads what it needs in bulk, calls it
+and stores what it returns. A temperature change is a ``classified`` event with the change
+and its reason, written in the same transaction (routing acts on it: a hot lead goes to
+sales at once).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from django.db import connection, transaction
+from django.utils import timezone
+
+from galena.core.bulk import insert_many, update_many
+from galena.leads.models import ActorSource, EventType, Lead, LeadEvent, Source, Temperature
+from galena.leads.services import ROWS_MOVED, Actor
+from galena.quality.fit import ATTRIBUTES, FIT_FIELDS
+from galena.scoring import rules as engine
+from galena.scoring.models import (
+    LeadScore,
+    RuleKind,
+    ScoreComponent,
+    ScoreGroup,
+    ScoreRule,
+    ScoreSettings,
+    TrackedEvent,
+)
+from galena.scoring.rules import Award, EventFacts, RuleSpec, Scales, Verdict
+
+SYSTEM = Actor(user=None, source=ActorSource.RULE)
+CHUNK_SIZE = 2000
+_DAY = 86400.0
+
+
+# --------------------------------------------------------------------------- config
+
+
+@dataclass(frozen=True)
+class Config:
+    scales: Scales
+    rules: tuple[RuleSpec, ...]
+
+    @property
+    def profile_rules(self) -> tuple[RuleSpec, ...]:
+        return tuple(r for r in self.rules if r.kind == RuleKind.PROFILE)
+
+    @property
+    def behaviour_rules(self) -> tuple[RuleSpec, ...]:
+        return tuple(r for r in self.rules if r.kind == RuleKind.BEHAVIOUR)
+
+    @property
+    def is_empty(self) -> bool:
+        return not self.rules
+
+
+_loaded: dict[str, Any] = {}
+
+
+def _version() -> tuple:
+    """Changes whenever a rule or the settings change: one small query."""
+    rules, settings_table = ScoreRule._meta.db_table, ScoreSettings._meta.db_table
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT (SELECT MAX(updated_at) FROM {rules}), (SELECT COUNT(*) FROM {rules}), "  # noqa: S608 (table names, not input)
+            f"(SELECT MAX(updated_at) FROM {settings_table})"
+        )
+        return tuple(cursor.fetchone())
+
+
+def settings_get() -> ScoreSettings:
+    """The settings row (the defaults, unsaved, when there is none)."""
+    row = ScoreSettings.objects.order_by("pk").first()
+    return row if row is not None else ScoreSettings()
+
+
+def scales_of(row: ScoreSettings) -> Scales:
+    return Scales(
+        half_life_s=max(row.half_life_days, 0.001) * _DAY,
+        warm=row.warm_threshold,
+        hot=row.hot_threshold,
+        fit_cap=row.fit_cap,
+        engagement_cap=row.engagement_cap,
+        hot_signal_s=max(row.hot_signal_days, 0) * _DAY,
+    )
+
+
+def rule_spec(rule: ScoreRule) -> RuleSpec:
+    """A saved or unsaved rule as the evaluation takes it (the admin's preview uses it)."""
+    return RuleSpec(
+        id=rule.pk or 0,
+        name=rule.name,
+        kind=rule.kind,
+        group=engine.group_of(rule.kind),
+        points=rule.points,
+        conditions=engine.conditions_of(rule.conditions),
+        event_kind=rule.event_kind,
+        frequency=rule.frequency,
+        cap=rule.cap,
+        hot_signal=rule.hot_signal,
+    )
+
+
+def config_load() -> Config:
+    """The active rules and the settings, read again only when they changed."""
+    version = _version()
+    if "config" in _loaded and _loaded.get("version") == version:
+        return _loaded["config"]
+    config = Config(
+        scales=scales_of(settings_get()),
+        rules=tuple(rule_spec(r) for r in ScoreRule.objects.filter(is_active=True)),
+    )
+    _loaded.update(version=version, config=config)
+    return config
+
+
+# --------------------------------------------------------------------------- values
+
+PROFILE_LEAD_FIELDS = (*FIT_FIELDS, "fit", "origin", "contact_type", "verification")
+
+
+def profile_values(lead: Lead, source_name: str = "") -> dict[str, Any]:
+    """A lead's values as profile rules read them."""
+    values = {name: getattr(lead, name) for name in PROFILE_LEAD_FIELDS}
+    values[ATTRIBUTES] = lead.attributes if isinstance(lead.attributes, dict) else {}
+    values["source"] = source_name
+    return values
+
+
+def _source_names(ids: Iterable[int | None]) -> dict[int, str]:
+    wanted = {i for i in ids if i is not None}
+    if not wanted:
+        return {}
+    return dict(Source.objects.filter(pk__in=wanted).values_list("pk", "name"))
+
+
+def event_facts(event: TrackedEvent) -> EventFacts:
+    return EventFacts(
+        kind=event.kind,
+        occurred_at=event.occurred_at,
+        category=event.category,
+        url=event.url,
+        title=event.title,
+        origin=event.origin,
+        properties=event.properties if isinstance(event.properties, dict) else {},
+        id=event.pk,
+    )
+
+
+def _award_of(component: ScoreComponent, hot_rules: set[int]) -> Award:
+    return Award(
+        rule_id=component.rule_id or 0,
+        rule_name=component.rule_name,
+        group=component.group,
+        points=component.points,
+        occurred_at=component.occurred_at,
+        event_id=component.event_id,
+        hot_signal=(component.rule_id in hot_rules),
+    )
+
+
+def _component_of(lead_id: int, award: Award) -> ScoreComponent:
+    return ScoreComponent(
+        lead_id=lead_id,
+        rule_id=award.rule_id or None,
+        rule_name=award.rule_name,
+        group=award.group,
+        event_id=award.event_id,
+        points=award.points,
+        occurred_at=award.occurred_at,
+    )
+
+
+# --------------------------------------------------------------------------- verdicts
+
+
+def verdict_for(
+    profile: engine.ProfileResult,
+    engagement: engine.Engagement,
+    config: Config,
+    now: dt.datetime,
+) -> Verdict:
+    total = engine.total_score(
+        profile.points, engagement.at(now.timestamp(), config.scales.half_life_s), config.scales
+    )
+    return engine.temperature_for(
+        total,
+        config.scales,
+        hot_reasons=profile.hot_reasons,
+        hot_until=engagement.hot_until,
+        hot_reason=engagement.hot_reason,
+        now=now,
+    )
+
+
+def _temperature_event(
+    lead_id: int, before: str, verdict: Verdict, now: dt.datetime, actor: Actor
+) -> LeadEvent:
+    return LeadEvent(
+        lead_id=lead_id,
+        type=EventType.CLASSIFIED,
+        occurred_at=now,
+        actor=actor.user,
+        actor_source=actor.source,
+        params={
+            "changes": {"temperature": [before, verdict.temperature]},
+            "score": verdict.score,
+            "reason": verdict.reason,
+        },
+    )
+
+
+@dataclass
+class _Outcome:
+    """What one lead's new verdict changes: the fields to write and the event to record."""
+
+    lead: Lead
+    fields: list[str]
+    event: LeadEvent | None
+
+
+def _apply_verdict(
+    lead: Lead, verdict: Verdict, *, by_hand: bool, now: dt.datetime, actor: Actor
+) -> _Outcome:
+    fields: list[str] = []
+    event = None
+    if lead.score != verdict.score:
+        lead.score = verdict.score
+        fields.append("score")
+    if not by_hand and lead.temperature != verdict.temperature:
+        event = _temperature_event(lead.pk, lead.temperature, verdict, now, actor)
+        lead.temperature = verdict.temperature
+        fields.append("temperature")
+    return _Outcome(lead, fields, event)
+
+
+def _engagement_of(state: LeadScore | None) -> engine.Engagement:
+    if state is None:
+        return engine.Engagement()
+    return engine.Engagement(
+        points=state.engagement_points,
+        epoch=state.engagement_epoch,
+        hot_until=state.hot_until,
+        hot_reason=state.hot_reason,
+    )
+
+
+def _state_set(state: LeadScore, profile: engine.ProfileResult, engagement, now) -> None:
+    state.fit_points = profile.points
+    state.fit_breakdown = profile.breakdown
+    state.engagement_points = engagement.points
+    state.engagement_epoch = engagement.epoch
+    state.hot_until = engagement.hot_until
+    state.hot_reason = engagement.hot_reason[:200]
+    state.computed_at = now
+
+
+# --------------------------------------------------------------------------- one lead
+
+
+@transaction.atomic
+def lead_score_refresh(
+    *,
+    lead: Lead,
+    actor: Actor = SYSTEM,
+    awards: Sequence[Award] = (),
+    now: dt.datetime | None = None,
+) -> LeadScore:
+    """Score a lead again from its stored components (and new behaviour ``awards``): the
+    profile rules are evaluated afresh, engagement decays to now, and the lead's score and
+    temperature change where the verdict does (a temperature change is recorded)."""
+    now = now or timezone.now()
+    config = config_load()
+    state = LeadScore.objects.select_for_update().filter(lead_id=lead.pk).first()
+    created = state is None
+    if created:
+        state = LeadScore(lead_id=lead.pk)
+    engagement = _engagement_of(None if created else state)
+    for award in sorted(awards, key=lambda a: a.occurred_at):
+        engagement = engine.engagement_add(engagement, award, config.scales)
+    source_name = lead.source.name if lead.source_id else ""
+    profile = engine.profile_score(profile_values(lead, source_name), config.profile_rules)
+    _state_set(state, profile, engagement, now)
+    state.save(force_insert=created)
+    if config.is_empty:
+        return state
+    verdict = verdict_for(profile, engagement, config, now)
+    outcome = _apply_verdict(lead, verdict, by_hand=state.temperature_by_hand, now=now, actor=actor)
+    if outcome.fields:
+        Lead.objects.filter(pk=lead.pk).update(
+            **{name: getattr(lead, name) for name in outcome.fields}, updated_at=now
+        )
+    if outcome.event is not None:
+        outcome.event.save()
+    return state
+
+
+@transaction.atomic
+def lead_events_score(
+    *, lead: Lead, events: Sequence[TrackedEvent], actor: Actor = SYSTEM
+) -> list[ScoreComponent]:
+    """Give a lead the behaviour points its new tracked events earn (each rule's "once" and
+    cap counted against what it gave before), store them as components, and rescore."""
+    config = config_load()
+    if not events or not config.behaviour_rules:
+        if events:
+            lead_score_refresh(lead=lead, actor=actor)
+        return []
+    LeadScore.objects.get_or_create(lead_id=lead.pk)
+    LeadScore.objects.select_for_update().filter(lead_id=lead.pk).first()  # one writer per lead
+    hot_rules = {r.id for r in config.behaviour_rules if r.hot_signal}
+    history = [_award_of(c, hot_rules) for c in ScoreComponent.objects.filter(lead_id=lead.pk)]
+    awards = engine.behaviour_awards(
+        [event_facts(e) for e in events], config.behaviour_rules, history, config.scales.half_life_s
+    )
+    components = ScoreComponent.objects.bulk_create([_component_of(lead.pk, a) for a in awards])
+    lead_score_refresh(lead=lead, actor=actor, awards=awards)
+    return components
+
+
+def lead_score_release(*, lead: Lead, actor: Actor) -> LeadScore:
+    """Let scoring set a lead's temperature again after a person had set it by hand."""
+    with transaction.atomic():
+        LeadScore.objects.update_or_create(lead_id=lead.pk, defaults={"temperature_by_hand": False})
+        return lead_score_refresh(lead=lead, actor=actor)
+
+
+# --------------------------------------------------------------------------- hooks
+
+
+def leads_scores_write(*, leads: list[Lead]) -> None:
+    """Store new leads' score components (a LEADS_CREATED_HOOKS hook). The intake stage has
+    already set the same score and temperature; leads created another way get them here. A
+    temperature given at creation that the rules would not give counts as set by hand."""
+    config = config_load()
+    now = timezone.now()
+    names = _source_names(lead.source_id for lead in leads)
+    matcher = engine.profile_matcher()
+    states, changed = [], []
+    for lead in leads:
+        profile = engine.profile_score(
+            profile_values(lead, names.get(lead.source_id, "")), config.profile_rules, matcher
+        )
+        state = LeadScore(lead_id=lead.pk)
+        _state_set(state, profile, engine.Engagement(), now)
+        if not config.is_empty:
+            verdict = verdict_for(profile, engine.Engagement(), config, now)
+            given = lead.temperature
+            state.temperature_by_hand = given not in (Temperature.UNKNOWN, verdict.temperature)
+            if lead.score != verdict.score or (
+                not state.temperature_by_hand and given != verdict.temperature
+            ):
+                lead.score = verdict.score
+                if not state.temperature_by_hand:
+                    lead.temperature = verdict.temperature
+                changed.append(lead)
+        states.append(state)
+    insert_many(LeadScore, states)
+    if changed:
+        update_many(Lead, changed, ["score", "temperature"])
+
+
+def lead_score_on_change(*, lead: Lead, actor: Actor, changed: set[str]) -> Lead:
+    """A LEAD_CHANGE_HOOKS hook: a temperature a person sets stays theirs; a change to what
+    the profile rules read rescores the lead."""
+    if "temperature" in changed and actor.user is not None:
+        LeadScore.objects.update_or_create(lead_id=lead.pk, defaults={"temperature_by_hand": True})
+    if ROWS_MOVED in changed:  # a merge brought (or took back) events and components
+        leads_scores_recompute(lead_ids=[lead.pk], actor=actor)
+        lead.refresh_from_db(fields=["score", "temperature"])
+        return lead
+    read = set(PROFILE_LEAD_FIELDS) | {ATTRIBUTES, "source_id", "source"}
+    if changed & read:
+        lead_score_refresh(lead=lead, actor=actor)
+        lead.refresh_from_db(fields=["score", "temperature"])
+    return lead
+
+
+# --------------------------------------------------------------------------- many leads
+
+
+def _events_by_lead(lead_ids: Sequence[int]) -> dict[int, list[EventFacts]]:
+    found: dict[int, list[EventFacts]] = defaultdict(list)
+    rows = (
+        TrackedEvent.objects.filter(lead_id__in=lead_ids)
+        .order_by("lead_id", "occurred_at", "id")
+        .values_list(
+            "id",
+            "lead_id",
+            "kind",
+            "occurred_at",
+            "category",
+            "url",
+            "title",
+            "origin",
+            "properties",
+        )
+    )
+    for pk, lead_id, kind, occurred_at, category, url, title, origin, properties in rows:
+        found[lead_id].append(
+            EventFacts(
+                kind=kind,
+                occurred_at=occurred_at,
+                category=category,
+                url=url,
+                title=title,
+                origin=origin,
+                properties=properties if isinstance(properties, dict) else {},
+                id=pk,
+            )
+        )
+    return found
+
+
+_RECOMPUTE_FIELDS = (
+    "id",
+    "score",
+    "temperature",
+    "source_id",
+    "attributes",
+    *(f for f in PROFILE_LEAD_FIELDS if f != "attributes"),
+)
+
+
+def leads_scores_recompute(
+    *,
+    lead_ids: Sequence[int] | None = None,
+    now: dt.datetime | None = None,
+    progress: Callable[[int], None] | None = None,
+    actor: Actor = SYSTEM,
+) -> int:
+    """Rebuild leads' scores from the rules and their tracked events (after the rules
+    changed, or to repair): components replaced, engagement replayed, score and temperature
+    written where they change. Works in chunks, each in its own transaction; returns how
+    many leads' score or temperature changed."""
+    now = now or timezone.now()
+    config = config_load()
+    names = dict(Source.objects.values_list("pk", "name"))
+    matcher = engine.profile_matcher()
+    behaviour = config.behaviour_rules
+    queryset = Lead.objects.filter(merged_into__isnull=True).order_by("pk")
+    if lead_ids is not None:
+        queryset = queryset.filter(pk__in=list(lead_ids))
+    changed_total = 0
+    last_id = 0
+    while True:
+        chunk = list(queryset.filter(pk__gt=last_id).only(*_RECOMPUTE_FIELDS)[:CHUNK_SIZE])
+        if not chunk:
+            break
+        last_id = chunk[-1].pk
+        changed_total += _recompute_chunk(chunk, config, behaviour, names, matcher, now, actor)
+        if progress is not None:
+            progress(len(chunk))
+    return changed_total
+
+
+@transaction.atomic
+def _recompute_chunk(chunk, config, behaviour, names, matcher, now, actor) -> int:
+    ids = [lead.pk for lead in chunk]
+    by_hand = set(
+        LeadScore.objects.filter(lead_id__in=ids, temperature_by_hand=True).values_list(
+            "lead_id", flat=True
+        )
+    )
+    events = _events_by_lead(ids) if behaviour else {}
+    ScoreComponent.objects.filter(lead_id__in=ids).delete()
+    LeadScore.objects.filter(lead_id__in=ids).delete()
+    states, components, changed, temperature_events = [], [], [], []
+    for lead in chunk:
+        profile = engine.profile_score(
+            profile_values(lead, names.get(lead.source_id, "")), config.profile_rules, matcher
+        )
+        awards = (
+            engine.behaviour_awards(
+                events.get(lead.pk, ()), behaviour, (), config.scales.half_life_s
+            )
+            if lead.pk in events
+            else []
+        )
+        engagement = engine.engagement_from(awards, config.scales)
+        components.extend(_component_of(lead.pk, award) for award in awards)
+        state = LeadScore(lead_id=lead.pk, temperature_by_hand=lead.pk in by_hand)
+        _state_set(state, profile, engagement, now)
+        states.append(state)
+        if config.is_empty:
+            continue
+        outcome = _apply_verdict(
+            lead,
+            verdict_for(profile, engagement, config, now),
+            by_hand=state.temperature_by_hand,
+            now=now,
+            actor=actor,
+        )
+        if outcome.fields:
+            changed.append(lead)
+        if outcome.event is not None:
+            temperature_events.append(outcome.event)
+    insert_many(LeadScore, states)
+    insert_many(ScoreComponent, components)
+    if changed:
+        update_many(Lead, changed, ["score", "temperature"])
+    insert_many(LeadEvent, temperature_events)
+    return len(changed)
+
+
+def scores_decay_sweep(*, now: dt.datetime | None = None, actor: Actor = SYSTEM) -> int:
+    """Bring stored scores up to date with time: engagement decays and hot signals expire,
+    so a lead's score or temperature may change with no new event. Reads only the leads
+    that have engagement or a hot signal; returns how many changed."""
+    now = now or timezone.now()
+    config = config_load()
+    if config.is_empty:
+        return 0
+    changed_total = 0
+    last_id = 0
+    states = (
+        LeadScore.objects.exclude(engagement_points=0, hot_until__isnull=True)
+        .filter(lead__merged_into__isnull=True)
+        .select_related("lead")
+        .only(
+            "lead_id",
+            "fit_points",
+            "engagement_points",
+            "engagement_epoch",
+            "hot_until",
+            "hot_reason",
+            "temperature_by_hand",
+            "fit_breakdown",
+            "lead__id",
+            "lead__score",
+            "lead__temperature",
+        )
+        .order_by("lead_id")
+    )
+    while True:
+        chunk = list(states.filter(lead_id__gt=last_id)[:CHUNK_SIZE])
+        if not chunk:
+            break
+        last_id = chunk[-1].lead_id
+        changed, events = [], []
+        for state in chunk:
+            profile = engine.ProfileResult(
+                points=state.fit_points,
+                breakdown=state.fit_breakdown or [],
+                hot_reasons=[],
+            )
+            profile.hot_reasons = _profile_hot_reasons(state.fit_breakdown, config)
+            verdict = verdict_for(profile, _engagement_of(state), config, now)
+            outcome = _apply_verdict(
+                state.lead, verdict, by_hand=state.temperature_by_hand, now=now, actor=actor
+            )
+            if outcome.fields:
+                changed.append(state.lead)
+            if outcome.event is not None:
+                events.append(outcome.event)
+        with transaction.atomic():
+            if changed:
+                update_many(Lead, changed, ["score", "temperature"])
+            insert_many(LeadEvent, events)
+        changed_total += len(changed)
+    return changed_total
+
+
+def _profile_hot_reasons(breakdown: Any, config: Config) -> list[str]:
+    hot = {r.id for r in config.profile_rules if r.hot_signal}
+    if not hot or not isinstance(breakdown, list):
+        return []
+    return [
+        line["name"] for line in breakdown if isinstance(line, Mapping) and line.get("rule") in hot
+    ]
+
+
+# --------------------------------------------------------------------------- breakdown
+
+
+@dataclass(frozen=True)
+class BreakdownLine:
+    name: str
+    group: str
+    points: float  # as given
+    now: float  # what they are worth now
+    at: dt.datetime | None
+
+
+@dataclass(frozen=True)
+class Breakdown:
+    fit: float
+    engagement: float
+    total: float
+    verdict: Verdict | None
+    lines: tuple[BreakdownLine, ...]
+    by_hand: bool
+    computed_at: dt.datetime | None
+
+
+def lead_breakdown(lead: Lead, *, now: dt.datetime | None = None, limit: int = 50) -> Breakdown:
+    """Which rules gave a lead how many points, when, and what they are worth now."""
+    now = now or timezone.now()
+    config = config_load()
+    state = LeadScore.objects.filter(lead_id=lead.pk).first()
+    engagement = _engagement_of(state)
+    half_life = config.scales.half_life_s
+    lines = [
+        BreakdownLine(
+            name=line.get("name", ""),
+            group=line.get("group", ScoreGroup.FIT),
+            points=line.get("points", 0),
+            now=line.get("points", 0),
+            at=state.computed_at if state else None,
+        )
+        for line in (state.fit_breakdown if state else [])
+        if isinstance(line, Mapping)
+    ]
+    for component in ScoreComponent.objects.filter(lead_id=lead.pk)[:limit]:
+        lines.append(
+            BreakdownLine(
+                name=component.rule_name,
+                group=component.group,
+                points=component.points,
+                now=engine.decayed(
+                    component.points, component.occurred_at.timestamp(), now.timestamp(), half_life
+                ),
+                at=component.occurred_at,
+            )
+        )
+    fit = state.fit_points if state else 0.0
+    engagement_now = engagement.at(now.timestamp(), half_life)
+    profile = engine.ProfileResult(
+        points=fit, hot_reasons=_profile_hot_reasons(state.fit_breakdown if state else [], config)
+    )
+    verdict = None if config.is_empty else verdict_for(profile, engagement, config, now)
+    return Breakdown(
+        fit=engine._capped(fit, config.scales.fit_cap),
+        engagement=engine._capped(engagement_now, config.scales.engagement_cap),
+        total=engine.total_score(fit, engagement_now, config.scales),
+        verdict=verdict,
+        lines=tuple(lines),
+        by_hand=bool(state and state.temperature_by_hand),
+        computed_at=state.computed_at if state else None,
+    )

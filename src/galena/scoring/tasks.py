@@ -1,0 +1,28 @@
+"""Background work of scoring. Thin tasks: they take ids and call a service."""
+
+from __future__ import annotations
+
+from celery import shared_task
+
+from galena.scoring import tracking
+from galena.scoring.services import scores_decay_sweep
+
+
+@shared_task(acks_late=True)
+def submission_tracked(*, lead_id: int, submission_id: int, channel: str = "") -> int:
+    """A repeat inquiry is behaviour: record it as the lead's "form submitted" event and
+    rescore; idempotent (the submission's event is stored once)."""
+    return tracking.submission_track(lead_id=lead_id, submission_id=submission_id, channel=channel)
+
+
+@shared_task(acks_late=True)
+def visitor_identified(*, lead_id: int, visitor_key: str, submission_id: int | None = None) -> int:
+    """The visitor who sent a new lead's form is that lead: stitch the visitor's anonymous
+    events to it and rescore; idempotent."""
+    return tracking.visitor_identify(lead_id=lead_id, visitor_key=visitor_key)
+
+
+@shared_task
+def decay_scores() -> int:
+    """Periodic: bring stored scores and temperatures up to date with time."""
+    return scores_decay_sweep()
