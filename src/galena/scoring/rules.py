@@ -47,6 +47,8 @@ _PROPERTY_PATH = re.compile(r"^properties(\.[^.\s](?:[^.]*[^.\s])?)+$")
 # a field that is not a fit field is checked as if it were this one (plain text)
 _TEXT_STAND_IN = "comment"
 _DAY = 86400.0
+# an award smaller than this is no award
+MIN_POINTS = 0.01
 
 
 @dataclass(frozen=True)
@@ -330,8 +332,8 @@ def behaviour_awards(
             points = float(rule.points)
             if rule.cap is not None and points > 0:
                 points = max(0.0, min(points, rule.cap - current))
-            if points == 0 and not rule.hot_signal:
-                continue
+            if abs(points) < MIN_POINTS and not rule.hot_signal:
+                continue  # the cap is reached (up to the seconds between the events)
             given_once.add(rule.id)
             value_at_moment[rule.id] = (current + points, now)
             awards.append(

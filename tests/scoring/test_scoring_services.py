@@ -1,0 +1,332 @@
+"""Scores stored, refreshed, decayed and rebuilt: the intake stage, the hooks on lead
+creation and change, behaviour events, the decay sweep, the full recompute and merges."""
+
+import datetime as dt
+import json
+
+import pytest
+from django.utils import timezone
+
+from galena.intake.models import Submission
+from galena.leads.models import (
+    ActorSource,
+    EventType,
+    Lead,
+    LeadEvent,
+    Temperature,
+)
+from galena.leads.services import Actor, ContactInput, lead_create, lead_update
+from galena.matching.services import leads_merge
+from galena.scoring.models import (
+    Frequency,
+    LeadScore,
+    RuleKind,
+    ScoreComponent,
+    ScoreRule,
+    ScoreSettings,
+    TrackedEvent,
+    TrackedKind,
+)
+from galena.scoring.services import (
+    lead_breakdown,
+    lead_events_score,
+    lead_score_release,
+    leads_scores_recompute,
+    scores_decay_sweep,
+)
+from galena.scoring.tracking import EventInput, events_record, submission_track, visitor_identify
+from tests.intake.conftest import commit_callbacks_run, form, source  # noqa: F401
+
+SYSTEM = Actor.system()
+
+
+@pytest.fixture
+def rules(db):
+    """A small rule set instead of the seeded one: every figure below is easy to follow."""
+    ScoreRule.objects.all().delete()
+    ScoreSettings.objects.all().delete()
+    ScoreSettings.objects.create(half_life_days=10, warm_threshold=20, hot_threshold=40)
+    return {
+        "director": ScoreRule.objects.create(
+            name="Director",
+            kind=RuleKind.PROFILE,
+            conditions=[{"field": "position", "operator": "contains", "value": ["director"]}],
+            points=15,
+        ),
+        "callback": ScoreRule.objects.create(
+            name="Asked for a call back",
+            kind=RuleKind.PROFILE,
+            conditions=[{"field": "channel", "operator": "eq", "value": "callback"}],
+            points=5,
+            hot_signal=True,
+        ),
+        "pricing": ScoreRule.objects.create(
+            name="Viewed the prices",
+            kind=RuleKind.BEHAVIOUR,
+            event_kind=TrackedKind.PAGE_VIEW,
+            conditions=[{"field": "category", "operator": "eq", "value": "pricing"}],
+            points=10,
+            frequency=Frequency.EACH,
+            cap=30,
+        ),
+        "payment": ScoreRule.objects.create(
+            name="Opened the payment page",
+            kind=RuleKind.BEHAVIOUR,
+            event_kind=TrackedKind.PAGE_VIEW,
+            conditions=[{"field": "category", "operator": "eq", "value": "payment"}],
+            points=5,
+            frequency=Frequency.ONCE,
+            hot_signal=True,
+        ),
+        "again": ScoreRule.objects.create(
+            name="Wrote again",
+            kind=RuleKind.BEHAVIOUR,
+            event_kind=TrackedKind.FORM_SUBMIT,
+            points=10,
+            frequency=Frequency.EACH,
+        ),
+    }
+
+
+def new_lead(**data):
+    data = {"first_name": "Ana", "last_name": "Marin", **data}
+    return lead_create(
+        actor=SYSTEM,
+        data=data,
+        contacts=[ContactInput(kind="email", value=f"{data['first_name'].lower()}@example.com")],
+    )
+
+
+def pricing_view(days_ago=0.0, category="pricing"):
+    return EventInput(
+        kind=TrackedKind.PAGE_VIEW,
+        category=category,
+        url=f"https://shop.example.com/{category}",
+        occurred_at=timezone.now() - dt.timedelta(days=days_ago),
+    )
+
+
+def temperature_events(lead):
+    return list(
+        LeadEvent.objects.filter(
+            lead=lead, type=EventType.CLASSIFIED, params__changes__has_key="temperature"
+        ).order_by("id")
+    )
+
+
+# --- creation ---------------------------------------------------------------------------
+
+
+def test_a_new_lead_gets_its_profile_score_and_stored_components(rules):
+    lead = new_lead(position="Sales director")
+
+    lead.refresh_from_db()
+    assert (lead.score, lead.temperature) == (15, Temperature.COLD)
+    state = LeadScore.objects.get(lead=lead)
+    assert state.fit_points == 15
+    assert state.fit_breakdown == [
+        {"rule": rules["director"].pk, "name": "Director", "group": "fit", "points": 15}
+    ]
+    assert state.temperature_by_hand is False
+
+
+def test_a_temperature_given_at_creation_that_the_rules_would_not_give_is_kept_as_by_hand(rules):
+    lead = new_lead(temperature=Temperature.WARM)
+
+    lead.refresh_from_db()
+    assert lead.temperature == Temperature.WARM
+    assert LeadScore.objects.get(lead=lead).temperature_by_hand is True
+
+
+def test_the_intake_stage_scores_a_callback_as_hot_before_the_lead_is_written(
+    rules, client, form, commit_callbacks_run
+):
+    form.channel = "callback"
+    form.save()
+    response = client.post(
+        f"/api/v1/capture/{form.key}",
+        json.dumps({"name": "Ana Marin", "phone": "0722 123 456"}),
+        content_type="application/json",
+    )
+
+    assert response.status_code == 201
+    lead = Submission.objects.get().lead
+    assert lead.channel == "callback"
+    assert (lead.score, lead.temperature) == (5, Temperature.HOT)
+    assert LeadScore.objects.get(lead=lead).fit_points == 5
+    # the stage and the creation hook agree: no temperature "change" was recorded
+    assert temperature_events(lead) == []
+
+
+# --- behaviour ----------------------------------------------------------------------------
+
+
+def test_events_of_a_known_lead_give_points_as_components(rules):
+    lead = new_lead()
+
+    events_record(events=[pricing_view(), pricing_view()], lead=lead)
+
+    lead.refresh_from_db()
+    assert lead.score == 20
+    assert lead.temperature == Temperature.WARM
+    assert list(ScoreComponent.objects.filter(lead=lead).values_list("points", flat=True)) == [
+        10,
+        10,
+    ]
+    [event] = temperature_events(lead)
+    assert event.params["changes"] == {"temperature": ["cold", "warm"]}
+    assert event.actor_source == ActorSource.RULE
+
+
+def test_anonymous_events_are_kept_and_count_once_the_visitor_is_the_lead(rules):
+    events_record(events=[pricing_view(10), pricing_view(0)], visitor_key="v-1")
+    assert TrackedEvent.objects.filter(lead__isnull=True).count() == 2
+    lead = new_lead()
+
+    stitched = visitor_identify(lead_id=lead.pk, visitor_key="v-1")
+
+    assert stitched == 2
+    lead.refresh_from_db()
+    # the visit ten days ago is worth half: 5 + 10
+    assert lead.score == 15
+    assert TrackedEvent.objects.filter(lead=lead).count() == 2
+    assert visitor_identify(lead_id=lead.pk, visitor_key="v-1") == 0  # idempotent
+    # later events of that browser go straight to the lead
+    events_record(events=[pricing_view()], visitor_key="v-1")
+    assert TrackedEvent.objects.filter(lead=lead).count() == 3
+
+
+def test_a_hot_behaviour_signal_makes_the_lead_hot_whatever_its_points(rules):
+    lead = new_lead()
+
+    events_record(events=[pricing_view(category="payment")], lead=lead)
+
+    lead.refresh_from_db()
+    assert (lead.score, lead.temperature) == (5, Temperature.HOT)
+    [event] = temperature_events(lead)
+    assert event.params["reason"] == "Hot signal: Opened the payment page"
+
+
+def test_a_repeat_inquiry_is_tracked_once_per_submission(rules):
+    lead = new_lead()
+
+    assert submission_track(lead_id=lead.pk, submission_id=7, channel="web_form") == 1
+    assert submission_track(lead_id=lead.pk, submission_id=7, channel="web_form") == 0
+
+    lead.refresh_from_db()
+    assert lead.score == 10
+    assert TrackedEvent.objects.filter(lead=lead, kind=TrackedKind.FORM_SUBMIT).count() == 1
+
+
+# --- decay -----------------------------------------------------------------------------------
+
+
+def test_the_decay_sweep_cools_a_lead_whose_interest_faded(rules):
+    lead = new_lead()
+    events_record(events=[pricing_view(), pricing_view()], lead=lead)  # 20: warm
+
+    nothing = scores_decay_sweep(now=timezone.now() + dt.timedelta(days=1))
+    changed = scores_decay_sweep(now=timezone.now() + dt.timedelta(days=10))
+
+    assert nothing == 1  # the score drifted from 20 to 19; still warm
+    assert changed == 1
+    lead.refresh_from_db()
+    assert (lead.score, lead.temperature) == (10, Temperature.COLD)
+    assert [e.params["changes"]["temperature"] for e in temperature_events(lead)] == [
+        ["cold", "warm"],
+        ["warm", "cold"],
+    ]
+
+
+def test_the_breakdown_shows_what_each_rule_gave_and_is_worth_now(rules):
+    lead = new_lead(position="Director")
+    events_record(events=[pricing_view(10)], lead=lead)
+
+    breakdown = lead_breakdown(lead)
+
+    assert breakdown.fit == 15
+    assert breakdown.engagement == pytest.approx(5, abs=0.01)
+    assert breakdown.total == pytest.approx(20, abs=0.01)
+    assert [(line.name, line.points, round(line.now, 1)) for line in breakdown.lines] == [
+        ("Director", 15, 15),
+        ("Viewed the prices", 10, 5),
+    ]
+
+
+# --- changes by people --------------------------------------------------------------------
+
+
+def test_a_change_to_what_a_rule_reads_rescores(rules, admin_user):
+    lead = new_lead()
+
+    lead_update(actor=Actor(user=admin_user), lead=lead, data={"position": "Director"})
+
+    lead.refresh_from_db()
+    assert lead.score == 15
+
+
+def test_a_temperature_set_by_hand_stays_until_released(rules, admin_user):
+    lead = new_lead()
+    lead_update(actor=Actor(user=admin_user), lead=lead, data={"temperature": "hot"})
+
+    events_record(events=[pricing_view()], lead=lead)
+    lead.refresh_from_db()
+    assert (lead.score, lead.temperature) == (10, Temperature.HOT)
+
+    lead_score_release(lead=lead, actor=Actor(user=admin_user))
+    lead.refresh_from_db()
+    assert lead.temperature == Temperature.COLD
+
+
+# --- rebuilding ----------------------------------------------------------------------------
+
+
+def test_recompute_rebuilds_every_lead_after_the_rules_change(rules):
+    first, second = new_lead(position="Director"), new_lead(first_name="Ion")
+    events_record(events=[pricing_view(), pricing_view(), pricing_view()], lead=second)
+    rules["director"].points = 25
+    rules["director"].save()
+    rules["pricing"].cap = 15
+    rules["pricing"].save()
+
+    changed = leads_scores_recompute()
+
+    first.refresh_from_db()
+    second.refresh_from_db()
+    assert changed == 2
+    assert first.score == 25
+    assert second.score == 15
+    assert sorted(ScoreComponent.objects.filter(lead=second).values_list("points", flat=True)) == [
+        5,
+        10,
+    ]
+    assert LeadScore.objects.get(lead=first).fit_points == 25
+
+
+def test_recompute_without_changes_writes_nothing(rules):
+    new_lead(position="Director")
+    events_before = LeadEvent.objects.count()
+
+    assert leads_scores_recompute() == 0
+    assert LeadEvent.objects.count() == events_before
+
+
+def test_a_merge_gives_the_survivor_the_merged_leads_behaviour(rules, admin_user):
+    survivor, other = new_lead(), new_lead(first_name="Anna")
+    events_record(events=[pricing_view(), pricing_view()], lead=other)
+
+    leads_merge(survivor=survivor, others=[other], actor=Actor(user=admin_user))
+
+    survivor.refresh_from_db()
+    assert survivor.score == 20
+    assert ScoreComponent.objects.filter(lead=survivor).count() == 2
+    assert LeadScore.objects.filter(lead=other).exists()  # each lead keeps its own state
+
+
+def test_events_for_a_lead_without_behaviour_rules_only_refresh(rules):
+    ScoreRule.objects.filter(kind=RuleKind.BEHAVIOUR).delete()
+    lead = new_lead(position="Director")
+    event = TrackedEvent.objects.create(lead=lead, kind=TrackedKind.PAGE_VIEW)
+
+    assert lead_events_score(lead=lead, events=[event]) == []
+    assert Lead.objects.get(pk=lead.pk).score == 15
