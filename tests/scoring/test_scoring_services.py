@@ -35,7 +35,6 @@ from galena.scoring.services import (
     scores_decay_sweep,
 )
 from galena.scoring.tracking import EventInput, events_record, submission_track, visitor_identify
-from tests.intake.conftest import commit_callbacks_run, form, source  # noqa: F401
 
 SYSTEM = Actor.system()
 
