@@ -12,7 +12,7 @@ from __future__ import annotations
 import datetime as dt
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from django.db import connection, transaction
@@ -460,53 +460,158 @@ def leads_scores_recompute(
     return changed_total
 
 
-@transaction.atomic
-def _recompute_chunk(chunk, config, behaviour, names, matcher, now, actor) -> int:
-    ids = [lead.pk for lead in chunk]
-    by_hand = set(
-        LeadScore.objects.filter(lead_id__in=ids, temperature_by_hand=True).values_list(
-            "lead_id", flat=True
-        )
-    )
-    events = _events_by_lead(ids) if behaviour else {}
-    ScoreComponent.objects.filter(lead_id__in=ids).delete()
-    LeadScore.objects.filter(lead_id__in=ids).delete()
-    states, components, changed, temperature_events = [], [], [], []
+@dataclass
+class _Scored:
+    lead: Lead
+    state: LeadScore
+    awards: list[Award]
+    verdict: Verdict | None
+
+
+def _score_chunk(chunk, config, names, matcher, now, by_hand: set[int]) -> list[_Scored]:
+    """Score leads from scratch, in memory: the profile from their fields, engagement
+    replayed from their tracked events. Writes nothing."""
+    behaviour = config.behaviour_rules
+    events = _events_by_lead([lead.pk for lead in chunk]) if behaviour else {}
+    scored = []
     for lead in chunk:
         profile = engine.profile_score(
             profile_values(lead, names.get(lead.source_id, "")), config.profile_rules, matcher
         )
         awards = (
-            engine.behaviour_awards(
-                events.get(lead.pk, ()), behaviour, (), config.scales.half_life_s
-            )
+            engine.behaviour_awards(events[lead.pk], behaviour, (), config.scales.half_life_s)
             if lead.pk in events
             else []
         )
         engagement = engine.engagement_from(awards, config.scales)
-        components.extend(_component_of(lead.pk, award) for award in awards)
         state = LeadScore(lead_id=lead.pk, temperature_by_hand=lead.pk in by_hand)
         _state_set(state, profile, engagement, now)
-        states.append(state)
-        if config.is_empty:
+        verdict = None if config.is_empty else verdict_for(profile, engagement, config, now)
+        scored.append(_Scored(lead, state, awards, verdict))
+    return scored
+
+
+def _by_hand(ids: Sequence[int]) -> set[int]:
+    return set(
+        LeadScore.objects.filter(lead_id__in=ids, temperature_by_hand=True).values_list(
+            "lead_id", flat=True
+        )
+    )
+
+
+@transaction.atomic
+def _recompute_chunk(chunk, config, behaviour, names, matcher, now, actor) -> int:
+    ids = [lead.pk for lead in chunk]
+    scored = _score_chunk(chunk, config, names, matcher, now, _by_hand(ids))
+    ScoreComponent.objects.filter(lead_id__in=ids).delete()
+    LeadScore.objects.filter(lead_id__in=ids).delete()
+    changed, temperature_events = [], []
+    for item in scored:
+        if item.verdict is None:
             continue
         outcome = _apply_verdict(
-            lead,
-            verdict_for(profile, engagement, config, now),
-            by_hand=state.temperature_by_hand,
+            item.lead,
+            item.verdict,
+            by_hand=item.state.temperature_by_hand,
             now=now,
             actor=actor,
         )
         if outcome.fields:
-            changed.append(lead)
+            changed.append(item.lead)
         if outcome.event is not None:
             temperature_events.append(outcome.event)
-    insert_many(LeadScore, states)
-    insert_many(ScoreComponent, components)
+    insert_many(LeadScore, [item.state for item in scored])
+    insert_many(
+        ScoreComponent,
+        [_component_of(item.lead.pk, award) for item in scored for award in item.awards],
+    )
     if changed:
         update_many(Lead, changed, ["score", "temperature"])
     insert_many(LeadEvent, temperature_events)
     return len(changed)
+
+
+@dataclass
+class Preview:
+    """What a set of rules would do to the most recent leads, against their stored scores."""
+
+    leads: int = 0
+    before: dict[str, int] = field(default_factory=dict)  # temperature -> leads
+    after: dict[str, int] = field(default_factory=dict)
+    mean_before: float = 0.0
+    mean_after: float = 0.0
+    by_rule: dict[int, dict[str, float]] = field(default_factory=dict)  # leads, points
+    changes: list[dict[str, Any]] = field(default_factory=list)  # first leads that change
+    changed: int = 0
+
+
+PREVIEW_LEADS = 20_000
+
+
+def scores_preview(
+    rules: Sequence[RuleSpec],
+    *,
+    scales: Scales | None = None,
+    limit: int = PREVIEW_LEADS,
+    examples: int = 25,
+) -> Preview:
+    """The effect of ``rules`` (instead of the active ones) on the ``limit`` most recent
+    leads: temperatures before and after, each rule's reach, the leads whose temperature
+    would change. Writes nothing."""
+    now = timezone.now()
+    config = Config(scales=scales or config_load().scales, rules=tuple(rules))
+    names = dict(Source.objects.values_list("pk", "name"))
+    matcher = engine.profile_matcher()
+    leads = list(
+        Lead.objects.filter(merged_into__isnull=True)
+        .exclude(quality_status="rejected")
+        .order_by("-id")
+        .only(*_RECOMPUTE_FIELDS, "display_name", "first_name", "last_name")[:limit]
+    )
+    preview = Preview(leads=len(leads))
+    total_before = total_after = 0.0
+    for start in range(0, len(leads), CHUNK_SIZE):
+        chunk = leads[start : start + CHUNK_SIZE]
+        by_hand = _by_hand([lead.pk for lead in chunk])
+        for item in _score_chunk(chunk, config, names, matcher, now, by_hand):
+            lead = item.lead
+            before = lead.temperature
+            after = (
+                before
+                if item.verdict is None or item.state.temperature_by_hand
+                else item.verdict.temperature
+            )
+            score = lead.score if item.verdict is None else item.verdict.score
+            preview.before[before] = preview.before.get(before, 0) + 1
+            preview.after[after] = preview.after.get(after, 0) + 1
+            total_before += lead.score
+            total_after += score
+            for line in item.state.fit_breakdown:
+                reach = preview.by_rule.setdefault(line["rule"], {"leads": 0, "points": 0.0})
+                reach["leads"] += 1
+                reach["points"] += line["points"]
+            seen = set()
+            for award in item.awards:
+                reach = preview.by_rule.setdefault(award.rule_id, {"leads": 0, "points": 0.0})
+                reach["leads"] += award.rule_id not in seen
+                reach["points"] += award.points
+                seen.add(award.rule_id)
+            if before != after:
+                preview.changed += 1
+                if len(preview.changes) < examples:
+                    preview.changes.append(
+                        {
+                            "lead": lead,
+                            "score_before": lead.score,
+                            "score_after": score,
+                            "before": before,
+                            "after": after,
+                        }
+                    )
+    if leads:
+        preview.mean_before = total_before / len(leads)
+        preview.mean_after = total_after / len(leads)
+    return preview
 
 
 def scores_decay_sweep(*, now: dt.datetime | None = None, actor: Actor = SYSTEM) -> int:

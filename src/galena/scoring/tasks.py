@@ -26,3 +26,11 @@ def visitor_identified(*, lead_id: int, visitor_key: str, submission_id: int | N
 def decay_scores() -> int:
     """Periodic: bring stored scores and temperatures up to date with time."""
     return scores_decay_sweep()
+
+
+@shared_task
+def recompute_scores() -> int:
+    """Rebuild every lead's score with the active rules (after the rules changed)."""
+    from galena.scoring.services import leads_scores_recompute
+
+    return leads_scores_recompute()

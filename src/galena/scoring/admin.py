@@ -1,0 +1,3 @@
+"""Scoring's admin, one module per part."""
+
+from galena.scoring import admin_rules  # noqa: F401
