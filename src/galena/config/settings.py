@@ -196,6 +196,15 @@ CELERY_BEAT_SCHEDULE = {
         "task": "galena.scoring.tasks.decay_scores",
         "schedule": 15 * 60.0,
     },
+    # the model follows the latest outcomes; open leads' probabilities their behaviour
+    "scoring-train": {
+        "task": "galena.scoring.tasks.train_model",
+        "schedule": 7 * 24 * 3600.0,
+    },
+    "scoring-predict": {
+        "task": "galena.scoring.tasks.predict_open_leads",
+        "schedule": 6 * 3600.0,
+    },
 }
 
 # --- security -------------------------------------------------------------------------

@@ -8,7 +8,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from django.db import connections, router
-from django.db.models import Model
+from django.db.models import Field, ForeignKey, Lookup, Model
 from django.db.models.base import ModelState
 from django.utils import timezone
 
@@ -97,6 +97,22 @@ def instance_factory(model: type[Model], **fixed: Any):
     return make
 
 
+def update_rows(model: type[Model], fields: Sequence[str], rows: Sequence[Sequence[Any]]) -> int:
+    """``update_many`` for plain rows: each ``(pk, *values of fields)``, no instances built."""
+    if not rows:
+        return 0
+    alias = router.db_for_write(model)
+    if connections[alias].vendor == "postgresql":
+        return _update_values(model, fields, rows, alias)
+    objects = []
+    for pk, *values in rows:
+        obj = model(pk=pk)
+        for name, value in zip(fields, values, strict=True):
+            setattr(obj, name, value)
+        objects.append(obj)
+    return model.objects.using(alias).bulk_update(objects, fields)
+
+
 def update_many(model: type[Model], objects: Sequence[Model], fields: Sequence[str]) -> int:
     """Write the given fields of many saved instances, each its own values, in one UPDATE:
     ``UPDATE … FROM (VALUES …)`` on PostgreSQL (Django's bulk_update builds a CASE per field
@@ -108,32 +124,100 @@ def update_many(model: type[Model], objects: Sequence[Model], fields: Sequence[s
     connection = connections[alias]
     if connection.vendor != "postgresql":
         return model.objects.using(alias).bulk_update(objects, fields)
+    columns = [model._meta.get_field(name) for name in fields]
+    return _update_values(
+        model,
+        fields,
+        [[obj.pk, *(getattr(obj, field.attname) for field in columns)] for obj in objects],
+        alias,
+    )
+
+
+def _update_values(model, fields, values_rows, alias) -> int:
+    """One UPDATE … FROM for many rows, each value a parameter: the rows as one array per
+    column (``unnest``), so a thousand rows are a few parameters, not thousands; JSON
+    columns (no array of jsonb from text) fall back to a VALUES list."""
+    connection = connections[alias]
     meta = model._meta
     columns = [meta.get_field(name) for name in fields]
     quote = connection.ops.quote_name
-    rows, params = [], []
-    for obj in objects:
-        values = [obj.pk]
-        for field in columns:
-            value = field.get_db_prep_save(getattr(obj, field.attname), connection)
-            values.append(value)
-        params.extend(values)
-        rows.append(
-            "("
-            + ", ".join(
-                ["%s::" + meta.pk.db_type(connection)]
-                + [f"%s::{field.db_type(connection)}" for field in columns]
-            )
-            + ")"
-        )
+    prepared = [
+        [pk, *(f.get_db_prep_save(v, connection) for f, v in zip(columns, raw, strict=True))]
+        for pk, *raw in values_rows
+    ]
+    types = [meta.pk.db_type(connection), *(f.db_type(connection) for f in columns)]
     assignments = ", ".join(f"{quote(f.column)} = v.{quote(f.column)}" for f in columns)
     names = ", ".join([quote(meta.pk.column)] + [quote(f.column) for f in columns])
+    if any(f.get_internal_type() == "JSONField" for f in columns):
+        row = "(" + ", ".join(f"%s::{t}" for t in types) + ")"
+        source = f"(VALUES {', '.join([row] * len(prepared))})"
+        params = [value for values in prepared for value in values]
+    else:
+        source = "unnest(" + ", ".join(f"%s::{t}[]" for t in types) + ")"
+        params = [list(column) for column in zip(*prepared, strict=True)]
     # identifiers quoted by the backend, every value a parameter
     sql = (
         f"UPDATE {quote(meta.db_table)} AS t SET {assignments} "  # noqa: S608
-        f"FROM (VALUES {', '.join(rows)}) AS v ({names}) "
+        f"FROM {source} AS v ({names}) "
         f"WHERE t.{quote(meta.pk.column)} = v.{quote(meta.pk.column)}"
     )
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         return cursor.rowcount
+
+
+def copy_rows(model: type[Model], fields: Sequence[str], rows: Sequence[Sequence[Any]]) -> int:
+    """Insert plain rows (tuples of the named fields' attnames, in order) without building
+    instances: COPY on PostgreSQL (JSON fields as their text; the primary key and any field
+    not named take their database default), ``bulk_create`` of instances elsewhere."""
+    rows = list(rows)
+    if not rows:
+        return 0
+    alias = router.db_for_write(model)
+    connection = connections[alias]
+    meta = model._meta
+    if connection.vendor != "postgresql":
+        model.objects.using(alias).bulk_create(
+            [model(**dict(zip(fields, row, strict=True))) for row in rows], batch_size=1000
+        )
+        return len(rows)
+    columns = [meta.get_field(name) for name in fields]
+    json_columns = [i for i, f in enumerate(columns) if f.get_internal_type() == "JSONField"]
+    quote = connection.ops.quote_name
+    names = ", ".join(quote(field.column) for field in columns)
+    statement = f"COPY {quote(meta.db_table)} ({names}) FROM STDIN"
+    with connection.cursor() as cursor, cursor.cursor.copy(statement) as copy:
+        for row in rows:
+            if json_columns:
+                row = list(row)
+                for i in json_columns:
+                    if row[i] is not None:
+                        row[i] = json.dumps(row[i])
+            copy.write_row(row)
+    return len(rows)
+
+
+class InArray(Lookup):
+    """``field__in_array=[…]``: ``field = ANY(%s)`` with the list as one array parameter on
+    PostgreSQL. Django compiles ``__in`` into one placeholder per value, which costs more
+    than the query itself for thousands of ids; elsewhere it is plain ``IN``."""
+
+    lookup_name = "in_array"
+    prepare_rhs = False
+
+    def get_prep_lookup(self):
+        return [int(value) for value in self.rhs]
+
+    def as_sql(self, compiler, connection):
+        lhs, lhs_params = self.process_lhs(compiler, connection)
+        values = list(self.rhs)
+        if connection.vendor == "postgresql":
+            return f"{lhs} = ANY(%s)", [*lhs_params, values]
+        if not values:
+            return "1 = 0", list(lhs_params)
+        placeholders = ", ".join(["%s"] * len(values))
+        return f"{lhs} IN ({placeholders})", [*lhs_params, *values]
+
+
+Field.register_lookup(InArray)
+ForeignKey.register_lookup(InArray)

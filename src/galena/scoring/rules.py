@@ -210,6 +210,18 @@ class _Matcher:
 
     def __init__(self) -> None:
         self._seen: dict[tuple[int, int, Any], bool] = {}
+        self.profiles: dict[tuple, ProfileResult] = {}
+        self._fields: tuple[Sequence[RuleSpec], tuple[str, ...]] | None = None
+
+    def fields_read(self, rules: Sequence[RuleSpec]) -> tuple[str, ...]:
+        """The fields the rules read (one matcher serves one rule set)."""
+        if self._fields is None or self._fields[0] is not rules:
+            names = dict.fromkeys(
+                c.field for rule in rules if rule.kind == RuleKind.PROFILE for c in rule.conditions
+            )
+            self._fields = (rules, tuple(names))  # held, so "is" cannot meet a new object
+            self.profiles.clear()
+        return self._fields[1]
 
     def __call__(
         self, rule_index: int, condition_index: int, condition: Condition, actual: Any
@@ -234,8 +246,29 @@ def _profile_value(values: Mapping[str, Any], name: str) -> Any:
 def profile_score(
     values: Mapping[str, Any], rules: Sequence[RuleSpec], matcher: _Matcher | None = None
 ) -> ProfileResult:
-    """Points from the profile rules whose conditions all hold for a lead's values."""
+    """Points from the profile rules whose conditions all hold for a lead's values. With a
+    shared ``matcher``, leads whose values the rules read are the same share one result
+    (treat it as read-only)."""
     matcher = matcher or _Matcher()
+    fields = matcher.fields_read(rules)
+    signature = tuple(_profile_value(values, name) for name in fields)
+    try:
+        found = matcher.profiles.get(signature)
+    except TypeError:  # an answer that is a list or a dict: no shortcut
+        signature, found = None, None
+    if found is not None:
+        return found
+    result = _profile_score(values, rules, matcher)
+    if signature is not None:
+        if len(matcher.profiles) > 100_000:
+            matcher.profiles.clear()
+        matcher.profiles[signature] = result
+    return result
+
+
+def _profile_score(
+    values: Mapping[str, Any], rules: Sequence[RuleSpec], matcher: _Matcher
+) -> ProfileResult:
     result = ProfileResult()
     for index, rule in enumerate(rules):
         if rule.kind != RuleKind.PROFILE or not rule.conditions:
@@ -283,17 +316,28 @@ def _event_values(event: EventFacts) -> dict[str, Any]:
     }
 
 
-def event_matches(rule: RuleSpec, event: EventFacts) -> bool:
+def event_matches(rule: RuleSpec, event: EventFacts, matcher: _Matcher | None = None) -> bool:
     if rule.kind != RuleKind.BEHAVIOUR or rule.event_kind != event.kind:
         return False
+    if not rule.conditions:
+        return True
     values = _event_values(event)
-    for condition in rule.conditions:
+    for index, condition in enumerate(rule.conditions):
         name = condition.field
         if name.startswith(PROPERTIES + "."):
             name = ATTRIBUTES + name[len(PROPERTIES) :]
-        if not rule_matches(condition.operator, value_at(values, name), condition.value):
+        actual = value_at(values, name)
+        if matcher is None:
+            if not rule_matches(condition.operator, actual, condition.value):
+                return False
+        elif not matcher(rule.id, index, condition, actual):
             return False
     return True
+
+
+def event_matcher() -> _Matcher:
+    """A shared memory for scoring many events with the same rules (keyed by rule id)."""
+    return _Matcher()
 
 
 def behaviour_awards(
@@ -301,6 +345,7 @@ def behaviour_awards(
     rules: Sequence[RuleSpec],
     history: Iterable[Award],
     half_life_s: float,
+    matcher: _Matcher | None = None,
 ) -> list[Award]:
     """The points new events earn, given what the lead earned before (``history``): a
     "once" rule gives once ever; a capped rule gives at most up to its cap, counting what
@@ -319,11 +364,14 @@ def behaviour_awards(
             decayed(value, moment, now, half_life_s) + award.points,
             now,
         )
+    by_kind: dict[str, list[RuleSpec]] = {}
+    for rule in behaviour:
+        by_kind.setdefault(rule.event_kind, []).append(rule)
     awards: list[Award] = []
     for event in sorted(events, key=lambda e: e.occurred_at):
         now = epoch(event.occurred_at)
-        for rule in behaviour:
-            if not event_matches(rule, event):
+        for rule in by_kind.get(event.kind, ()):
+            if not event_matches(rule, event, matcher):
                 continue
             if rule.frequency == Frequency.ONCE and rule.id in given_once:
                 continue

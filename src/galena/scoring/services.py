@@ -10,15 +10,17 @@ sales at once).
 from __future__ import annotations
 
 import datetime as dt
+import logging
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any
 
 from django.db import connection, transaction
 from django.utils import timezone
 
-from galena.core.bulk import insert_many, update_many
+from galena.core.bulk import copy_rows, insert_many, update_many, update_rows
 from galena.leads.models import ActorSource, EventType, Lead, LeadEvent, Source, Temperature
 from galena.leads.services import ROWS_MOVED, Actor
 from galena.quality.fit import ATTRIBUTES, FIT_FIELDS
@@ -34,6 +36,7 @@ from galena.scoring.models import (
 )
 from galena.scoring.rules import Award, EventFacts, RuleSpec, Scales, Verdict
 
+logger = logging.getLogger(__name__)
 SYSTEM = Actor(user=None, source=ActorSource.RULE)
 CHUNK_SIZE = 2000
 _DAY = 86400.0
@@ -47,11 +50,11 @@ class Config:
     scales: Scales
     rules: tuple[RuleSpec, ...]
 
-    @property
+    @cached_property
     def profile_rules(self) -> tuple[RuleSpec, ...]:
         return tuple(r for r in self.rules if r.kind == RuleKind.PROFILE)
 
-    @property
+    @cached_property
     def behaviour_rules(self) -> tuple[RuleSpec, ...]:
         return tuple(r for r in self.rules if r.kind == RuleKind.BEHAVIOUR)
 
@@ -208,12 +211,16 @@ def _temperature_event(
         occurred_at=now,
         actor=actor.user,
         actor_source=actor.source,
-        params={
-            "changes": {"temperature": [before, verdict.temperature]},
-            "score": verdict.score,
-            "reason": verdict.reason,
-        },
+        params=_temperature_params(before, verdict),
     )
+
+
+def _temperature_params(before: str, verdict: Verdict) -> dict[str, Any]:
+    return {
+        "changes": {"temperature": [before, verdict.temperature]},
+        "score": verdict.score,
+        "reason": verdict.reason,
+    }
 
 
 @dataclass
@@ -364,6 +371,21 @@ def leads_scores_write(*, leads: list[Lead]) -> None:
     insert_many(LeadScore, states)
     if changed:
         update_many(Lead, changed, ["score", "temperature"])
+    _predict_new(leads)
+
+
+def _predict_new(leads: list[Lead]) -> None:
+    """New leads get the active model's probability at once; a failure here costs the
+    prediction (the nightly run gives it), never the lead."""
+    try:
+        from galena.scoring.training import leads_predict
+
+        with transaction.atomic():
+            leads_predict(lead_ids=[lead.pk for lead in leads])
+    except Exception:
+        logger.exception(
+            "scoring: could not predict new leads %s", [lead.pk for lead in leads][:20]
+        )
 
 
 def lead_score_on_change(*, lead: Lead, actor: Actor, changed: set[str]) -> Lead:
@@ -388,7 +410,7 @@ def lead_score_on_change(*, lead: Lead, actor: Actor, changed: set[str]) -> Lead
 def _events_by_lead(lead_ids: Sequence[int]) -> dict[int, list[EventFacts]]:
     found: dict[int, list[EventFacts]] = defaultdict(list)
     rows = (
-        TrackedEvent.objects.filter(lead_id__in=lead_ids)
+        TrackedEvent.objects.filter(lead_id__in_array=lead_ids)
         .order_by("lead_id", "occurred_at", "id")
         .values_list(
             "id",
@@ -418,14 +440,114 @@ def _events_by_lead(lead_ids: Sequence[int]) -> dict[int, list[EventFacts]]:
     return found
 
 
-_RECOMPUTE_FIELDS = (
-    "id",
-    "score",
-    "temperature",
-    "source_id",
-    "attributes",
-    *(f for f in PROFILE_LEAD_FIELDS if f != "attributes"),
+# What a recompute reads of each lead, as plain rows (no model instances: a million of them
+# would cost more than the scoring itself).
+_ROW_FIELDS = ("id", "score", "temperature", "source_id", ATTRIBUTES, *PROFILE_LEAD_FIELDS)
+_STATE_FIELDS = (
+    "lead_id",
+    "fit_points",
+    "fit_breakdown",
+    "engagement_points",
+    "engagement_epoch",
+    "hot_until",
+    "hot_reason",
+    "temperature_by_hand",
+    "computed_at",
 )
+_COMPONENT_FIELDS = (
+    "lead_id",
+    "rule_id",
+    "rule_name",
+    "group",
+    "event_id",
+    "points",
+    "occurred_at",
+)
+WORKERS = 2
+# below this many leads one process does it (forking costs more than it saves)
+PARALLEL_FROM = 50_000
+
+
+@dataclass
+class _Row:
+    """One lead as the recompute reads it."""
+
+    id: int
+    score: int
+    temperature: str
+    source_id: int | None
+    values: dict[str, Any]
+
+
+def _rows(queryset) -> list[_Row]:
+    rows = []
+    for values in queryset.values_list(*_ROW_FIELDS):
+        data = dict(zip(_ROW_FIELDS, values, strict=True))
+        if not isinstance(data[ATTRIBUTES], dict):
+            data[ATTRIBUTES] = {}
+        rows.append(_Row(data["id"], data["score"], data["temperature"], data["source_id"], data))
+    return rows
+
+
+@dataclass
+class _Scored:
+    row: _Row
+    state: tuple  # _STATE_FIELDS
+    awards: list[Award]
+    verdict: Verdict | None
+    by_hand: bool
+
+
+def _score_rows(
+    rows: Sequence[_Row], config: Config, names, matchers, now, by_hand
+) -> list[_Scored]:
+    """Score leads from scratch, in memory: the profile from their fields, engagement
+    replayed from their tracked events. Writes nothing."""
+    profile_matcher, event_matcher = matchers
+    behaviour = config.behaviour_rules
+    events = _events_by_lead([row.id for row in rows]) if behaviour else {}
+    scored = []
+    for row in rows:
+        row.values["source"] = names.get(row.source_id, "")
+        profile = engine.profile_score(row.values, config.profile_rules, profile_matcher)
+        awards = (
+            engine.behaviour_awards(
+                events[row.id], behaviour, (), config.scales.half_life_s, event_matcher
+            )
+            if row.id in events
+            else []
+        )
+        engagement = engine.engagement_from(awards, config.scales)
+        hand = row.id in by_hand
+        state = (
+            row.id,
+            profile.points,
+            profile.breakdown,
+            engagement.points,
+            engagement.epoch,
+            engagement.hot_until,
+            engagement.hot_reason[:200],
+            hand,
+            now,
+        )
+        verdict = None if config.is_empty else verdict_for(profile, engagement, config, now)
+        scored.append(_Scored(row, state, awards, verdict, hand))
+    return scored
+
+
+def _by_hand(ids: Sequence[int]) -> set[int]:
+    return set(
+        LeadScore.objects.filter(lead_id__in_array=ids, temperature_by_hand=True).values_list(
+            "lead_id", flat=True
+        )
+    )
+
+
+def _recompute_queryset(lead_ids: Sequence[int] | None):
+    queryset = Lead.objects.filter(merged_into__isnull=True).order_by("pk")
+    if lead_ids is not None:
+        queryset = queryset.filter(pk__in=list(lead_ids))
+    return queryset
 
 
 def leads_scores_recompute(
@@ -434,100 +556,115 @@ def leads_scores_recompute(
     now: dt.datetime | None = None,
     progress: Callable[[int], None] | None = None,
     actor: Actor = SYSTEM,
+    workers: int | None = None,
 ) -> int:
     """Rebuild leads' scores from the rules and their tracked events (after the rules
     changed, or to repair): components replaced, engagement replayed, score and temperature
-    written where they change. Works in chunks, each in its own transaction; returns how
-    many leads' score or temperature changed."""
+    written where they change. Works in chunks, each in its own transaction, in forked
+    workers on PostgreSQL for large bases; returns how many leads' score or temperature
+    changed."""
     now = now or timezone.now()
-    config = config_load()
-    names = dict(Source.objects.values_list("pk", "name"))
-    matcher = engine.profile_matcher()
-    behaviour = config.behaviour_rules
-    queryset = Lead.objects.filter(merged_into__isnull=True).order_by("pk")
-    if lead_ids is not None:
-        queryset = queryset.filter(pk__in=list(lead_ids))
+    queryset = _recompute_queryset(lead_ids)
+    ids = list(queryset.values_list("pk", flat=True))
+    spans = [
+        (ids[i], ids[min(i + CHUNK_SIZE, len(ids)) - 1]) for i in range(0, len(ids), CHUNK_SIZE)
+    ]
+    if workers is None:
+        workers = WORKERS if connection.vendor == "postgresql" and len(ids) >= PARALLEL_FROM else 1
+    job = _RecomputeJob(lead_ids is not None, now, actor)
     changed_total = 0
-    last_id = 0
-    while True:
-        chunk = list(queryset.filter(pk__gt=last_id).only(*_RECOMPUTE_FIELDS)[:CHUNK_SIZE])
-        if not chunk:
-            break
-        last_id = chunk[-1].pk
-        changed_total += _recompute_chunk(chunk, config, behaviour, names, matcher, now, actor)
-        if progress is not None:
-            progress(len(chunk))
+    if workers <= 1 or len(spans) < 2:
+        for span in spans:
+            changed, count = job(span)
+            changed_total += changed
+            if progress is not None:
+                progress(count)
+        return changed_total
+    from concurrent.futures import ProcessPoolExecutor
+    from multiprocessing import get_context
+
+    from django.db import connections
+
+    connections.close_all()  # each worker opens its own connection
+    with ProcessPoolExecutor(max_workers=workers, mp_context=get_context("fork")) as pool:
+        for changed, count in pool.map(job, spans, chunksize=4):
+            changed_total += changed
+            if progress is not None:
+                progress(count)
     return changed_total
 
 
-@dataclass
-class _Scored:
-    lead: Lead
-    state: LeadScore
-    awards: list[Award]
-    verdict: Verdict | None
+class _RecomputeJob:
+    """One span of lead ids rescored and written (picklable, for the workers)."""
 
+    def __init__(self, only_given: bool, now: dt.datetime, actor: Actor) -> None:
+        self.only_given, self.now, self.actor = only_given, now, actor
+        self._state: tuple | None = None
 
-def _score_chunk(chunk, config, names, matcher, now, by_hand: set[int]) -> list[_Scored]:
-    """Score leads from scratch, in memory: the profile from their fields, engagement
-    replayed from their tracked events. Writes nothing."""
-    behaviour = config.behaviour_rules
-    events = _events_by_lead([lead.pk for lead in chunk]) if behaviour else {}
-    scored = []
-    for lead in chunk:
-        profile = engine.profile_score(
-            profile_values(lead, names.get(lead.source_id, "")), config.profile_rules, matcher
-        )
-        awards = (
-            engine.behaviour_awards(events[lead.pk], behaviour, (), config.scales.half_life_s)
-            if lead.pk in events
-            else []
-        )
-        engagement = engine.engagement_from(awards, config.scales)
-        state = LeadScore(lead_id=lead.pk, temperature_by_hand=lead.pk in by_hand)
-        _state_set(state, profile, engagement, now)
-        verdict = None if config.is_empty else verdict_for(profile, engagement, config, now)
-        scored.append(_Scored(lead, state, awards, verdict))
-    return scored
+    def _prepared(self):
+        if self._state is None:
+            config = config_load()
+            names = dict(Source.objects.values_list("pk", "name"))
+            matchers = (engine.profile_matcher(), engine.event_matcher())
+            self._state = (config, names, matchers)
+        return self._state
 
-
-def _by_hand(ids: Sequence[int]) -> set[int]:
-    return set(
-        LeadScore.objects.filter(lead_id__in=ids, temperature_by_hand=True).values_list(
-            "lead_id", flat=True
-        )
-    )
+    def __call__(self, span: tuple[int, int]) -> tuple[int, int]:
+        config, names, matchers = self._prepared()
+        queryset = Lead.objects.filter(merged_into__isnull=True, pk__gte=span[0], pk__lte=span[1])
+        rows = _rows(queryset.order_by("pk"))
+        return _recompute_rows(rows, config, names, matchers, self.now, self.actor), len(rows)
 
 
 @transaction.atomic
-def _recompute_chunk(chunk, config, behaviour, names, matcher, now, actor) -> int:
-    ids = [lead.pk for lead in chunk]
-    scored = _score_chunk(chunk, config, names, matcher, now, _by_hand(ids))
-    ScoreComponent.objects.filter(lead_id__in=ids).delete()
-    LeadScore.objects.filter(lead_id__in=ids).delete()
+def _recompute_rows(rows: list[_Row], config, names, matchers, now, actor) -> int:
+    ids = [row.id for row in rows]
+    scored = _score_rows(rows, config, names, matchers, now, _by_hand(ids))
+    ScoreComponent.objects.filter(lead_id__in_array=ids).delete()
+    LeadScore.objects.filter(lead_id__in_array=ids).delete()
     changed, temperature_events = [], []
     for item in scored:
         if item.verdict is None:
             continue
-        outcome = _apply_verdict(
-            item.lead,
-            item.verdict,
-            by_hand=item.state.temperature_by_hand,
-            now=now,
-            actor=actor,
-        )
-        if outcome.fields:
-            changed.append(item.lead)
-        if outcome.event is not None:
-            temperature_events.append(outcome.event)
-    insert_many(LeadScore, [item.state for item in scored])
-    insert_many(
+        row, verdict = item.row, item.verdict
+        new_temperature = row.temperature if item.by_hand else verdict.temperature
+        if row.score != verdict.score or new_temperature != row.temperature:
+            changed.append((row.id, verdict.score, new_temperature))
+        if new_temperature != row.temperature:
+            temperature_events.append(
+                (
+                    row.id,
+                    EventType.CLASSIFIED,
+                    now,
+                    actor.user.pk if actor.user else None,
+                    actor.source,
+                    _temperature_params(row.temperature, verdict),
+                )
+            )
+    copy_rows(LeadScore, _STATE_FIELDS, [item.state for item in scored])
+    copy_rows(
         ScoreComponent,
-        [_component_of(item.lead.pk, award) for item in scored for award in item.awards],
+        _COMPONENT_FIELDS,
+        [
+            (
+                item.row.id,
+                a.rule_id or None,
+                a.rule_name,
+                a.group,
+                a.event_id,
+                a.points,
+                a.occurred_at,
+            )
+            for item in scored
+            for a in item.awards
+        ],
     )
-    if changed:
-        update_many(Lead, changed, ["score", "temperature"])
-    insert_many(LeadEvent, temperature_events)
+    update_rows(Lead, ["score", "temperature"], changed)
+    copy_rows(
+        LeadEvent,
+        ("lead_id", "type", "occurred_at", "actor_id", "actor_source", "params"),
+        temperature_events,
+    )
     return len(changed)
 
 
@@ -561,32 +698,27 @@ def scores_preview(
     now = timezone.now()
     config = Config(scales=scales or config_load().scales, rules=tuple(rules))
     names = dict(Source.objects.values_list("pk", "name"))
-    matcher = engine.profile_matcher()
-    leads = list(
+    matchers = (engine.profile_matcher(), engine.event_matcher())
+    rows = _rows(
         Lead.objects.filter(merged_into__isnull=True)
         .exclude(quality_status="rejected")
-        .order_by("-id")
-        .only(*_RECOMPUTE_FIELDS, "display_name", "first_name", "last_name")[:limit]
+        .order_by("-id")[:limit]
     )
-    preview = Preview(leads=len(leads))
+    preview = Preview(leads=len(rows))
     total_before = total_after = 0.0
-    for start in range(0, len(leads), CHUNK_SIZE):
-        chunk = leads[start : start + CHUNK_SIZE]
-        by_hand = _by_hand([lead.pk for lead in chunk])
-        for item in _score_chunk(chunk, config, names, matcher, now, by_hand):
-            lead = item.lead
-            before = lead.temperature
-            after = (
-                before
-                if item.verdict is None or item.state.temperature_by_hand
-                else item.verdict.temperature
-            )
-            score = lead.score if item.verdict is None else item.verdict.score
+    for start in range(0, len(rows), CHUNK_SIZE):
+        chunk = rows[start : start + CHUNK_SIZE]
+        by_hand = _by_hand([row.id for row in chunk])
+        for item in _score_rows(chunk, config, names, matchers, now, by_hand):
+            row = item.row
+            before = row.temperature
+            after = before if item.verdict is None or item.by_hand else item.verdict.temperature
+            score = row.score if item.verdict is None else item.verdict.score
             preview.before[before] = preview.before.get(before, 0) + 1
             preview.after[after] = preview.after.get(after, 0) + 1
-            total_before += lead.score
+            total_before += row.score
             total_after += score
-            for line in item.state.fit_breakdown:
+            for line in item.state[2]:
                 reach = preview.by_rule.setdefault(line["rule"], {"leads": 0, "points": 0.0})
                 reach["leads"] += 1
                 reach["points"] += line["points"]
@@ -601,16 +733,19 @@ def scores_preview(
                 if len(preview.changes) < examples:
                     preview.changes.append(
                         {
-                            "lead": lead,
-                            "score_before": lead.score,
+                            "lead": row.id,
+                            "score_before": row.score,
                             "score_after": score,
                             "before": before,
                             "after": after,
                         }
                     )
-    if leads:
-        preview.mean_before = total_before / len(leads)
-        preview.mean_after = total_after / len(leads)
+    leads = Lead.objects.in_bulk([change["lead"] for change in preview.changes])
+    for change in preview.changes:
+        change["lead"] = leads[change["lead"]]
+    if rows:
+        preview.mean_before = total_before / len(rows)
+        preview.mean_after = total_after / len(rows)
     return preview
 
 

@@ -34,3 +34,24 @@ def recompute_scores() -> int:
     from galena.scoring.services import leads_scores_recompute
 
     return leads_scores_recompute()
+
+
+@shared_task
+def train_model() -> str:
+    """Periodic: retrain the predictive model on the latest outcomes (too few: say so)."""
+    from galena.scoring import predictive
+    from galena.scoring.training import model_train
+
+    try:
+        result = model_train()
+    except predictive.NotEnoughOutcomes as error:
+        return str(error)
+    return f"model {result.model.pk}: {result.predicted} leads predicted"
+
+
+@shared_task
+def predict_open_leads() -> int:
+    """Periodic: open leads' probabilities follow their behaviour."""
+    from galena.scoring.training import leads_predict
+
+    return leads_predict()
