@@ -329,3 +329,42 @@ def test_events_for_a_lead_without_behaviour_rules_only_refresh(rules):
 
     assert lead_events_score(lead=lead, events=[event]) == []
     assert Lead.objects.get(pk=lead.pk).score == 15
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_recompute_in_forked_workers_gives_what_one_process_gives(monkeypatch):
+    ScoreRule.objects.all().delete()
+    ScoreRule.objects.create(
+        name="Director",
+        kind=RuleKind.PROFILE,
+        conditions=[{"field": "position", "operator": "contains", "value": ["director"]}],
+        points=35,
+    )
+    ScoreRule.objects.create(
+        name="Viewed the prices",
+        kind=RuleKind.BEHAVIOUR,
+        event_kind=TrackedKind.PAGE_VIEW,
+        conditions=[{"field": "category", "operator": "eq", "value": "pricing"}],
+        points=10,
+        frequency=Frequency.EACH,
+    )
+    leads = [
+        new_lead(first_name=f"P{i}", position="Director" if i % 3 == 0 else "Clerk")
+        for i in range(30)
+    ]
+    for lead in leads[::2]:
+        TrackedEvent.objects.create(lead=lead, kind=TrackedKind.PAGE_VIEW, category="pricing")
+    Lead.objects.update(score=0, temperature=Temperature.UNKNOWN)
+
+    monkeypatch.setattr("galena.scoring.services.CHUNK_SIZE", 4)  # spans for two workers
+
+    changed = leads_scores_recompute(workers=2)
+
+    assert changed == 30
+    for index, lead in enumerate(leads):
+        lead.refresh_from_db()
+        expected = (35 if index % 3 == 0 else 0) + (10 if index % 2 == 0 else 0)
+        assert lead.score == expected
+    assert LeadScore.objects.count() == 30
+    assert ScoreComponent.objects.count() == 15
