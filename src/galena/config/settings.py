@@ -268,6 +268,9 @@ LEAD_CARD_PANELS: list[str] = [
 TIMELINE_PRESENTERS: dict[str, str] = {
     "repeat_inquiry": "galena.matching.timeline.present_repeat_inquiries",
 }
+# How often a process asks whether the scoring rules, settings or active model changed (an
+# edit in the same process is seen at once).
+SCORING_CONFIG_SECONDS = env.float("SCORING_CONFIG_SECONDS", default=2.0)
 # Called by leads.services.lead_update after it saves a change, inside its transaction, as
 # hook(lead=…, actor=…, changed={field names}): later apps react (fit is re-evaluated)
 # without the lead importing them.

@@ -240,7 +240,9 @@ class _Matcher:
 
 
 def _profile_value(values: Mapping[str, Any], name: str) -> Any:
-    return value_at(values, name) if name else MISSING
+    if "." not in name:  # a plain field: no path to follow
+        return values.get(name, MISSING) if name else MISSING
+    return value_at(values, name)
 
 
 def profile_score(
@@ -454,7 +456,21 @@ def total_score(fit_points: float, engagement_now: float, scales: Scales) -> flo
 class Verdict:
     score: int
     temperature: str
-    reason: str  # why this temperature, in words
+    # why: a hot signal's name, or the threshold the score reached or missed
+    signal: str = ""
+    threshold: int = 0
+
+    @property
+    def reason(self) -> str:
+        """Why this temperature, in words (in the active language)."""
+        if self.signal:
+            return _("Hot signal: %(name)s") % {"name": self.signal}
+        template = (
+            _("%(score)s points < %(threshold)s")
+            if self.temperature == Temperature.COLD
+            else _("%(score)s points ≥ %(threshold)s")
+        )
+        return template % {"score": self.score, "threshold": self.threshold}
 
 
 def temperature_for(
@@ -470,26 +486,14 @@ def temperature_for(
     still fresh) overrides the points; otherwise the thresholds decide."""
     score = round(total)
     if hot_reasons:
-        return Verdict(score, Temperature.HOT, _("Hot signal: %(name)s") % {"name": hot_reasons[0]})
+        return Verdict(score, Temperature.HOT, signal=hot_reasons[0])
     if hot_until is not None and hot_until > now:
-        return Verdict(score, Temperature.HOT, _("Hot signal: %(name)s") % {"name": hot_reason})
+        return Verdict(score, Temperature.HOT, signal=hot_reason or "?")
     if score >= scales.hot:
-        return Verdict(
-            score,
-            Temperature.HOT,
-            _("%(score)s points ≥ %(threshold)s") % {"score": score, "threshold": scales.hot},
-        )
+        return Verdict(score, Temperature.HOT, threshold=scales.hot)
     if score >= scales.warm:
-        return Verdict(
-            score,
-            Temperature.WARM,
-            _("%(score)s points ≥ %(threshold)s") % {"score": score, "threshold": scales.warm},
-        )
-    return Verdict(
-        score,
-        Temperature.COLD,
-        _("%(score)s points < %(threshold)s") % {"score": score, "threshold": scales.warm},
-    )
+        return Verdict(score, Temperature.WARM, threshold=scales.warm)
+    return Verdict(score, Temperature.COLD, threshold=scales.warm)
 
 
 def group_of(kind: str) -> str:

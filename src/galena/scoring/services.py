@@ -11,12 +11,14 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import time
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any
 
+from django.conf import settings
 from django.db import connection, transaction
 from django.utils import timezone
 
@@ -66,6 +68,11 @@ class Config:
 _loaded: dict[str, Any] = {}
 
 
+def config_forget(**_kwargs: Any) -> None:
+    """Forget the loaded rules and settings (a rule or the settings were saved here)."""
+    _loaded.clear()
+
+
 def _version() -> tuple:
     """Changes whenever a rule or the settings change: one small query."""
     rules, settings_table = ScoreRule._meta.db_table, ScoreSettings._meta.db_table
@@ -111,8 +118,15 @@ def rule_spec(rule: ScoreRule) -> RuleSpec:
 
 
 def config_load() -> Config:
-    """The active rules and the settings, read again only when they changed."""
+    """The active rules and the settings, read again only when they changed. Whether they
+    changed is asked at most every ``SCORING_CONFIG_SECONDS`` (an edit in this process is
+    seen at once, in the others within those seconds)."""
+    checked = _loaded.get("checked")
+    fresh = checked is not None and time.monotonic() - checked < settings.SCORING_CONFIG_SECONDS
+    if "config" in _loaded and fresh:
+        return _loaded["config"]
     version = _version()
+    _loaded["checked"] = time.monotonic()
     if "config" in _loaded and _loaded.get("version") == version:
         return _loaded["config"]
     config = Config(
