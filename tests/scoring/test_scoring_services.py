@@ -368,3 +368,14 @@ def test_recompute_in_forked_workers_gives_what_one_process_gives(monkeypatch):
         assert lead.score == expected
     assert LeadScore.objects.count() == 30
     assert ScoreComponent.objects.count() == 15
+
+
+def test_recomputing_some_leads_leaves_the_others_alone(rules):
+    first, middle, last = new_lead(), new_lead(first_name="Ion"), new_lead(first_name="Eva")
+    Lead.objects.update(score=7)
+
+    leads_scores_recompute(lead_ids=[first.pk, last.pk])
+
+    assert Lead.objects.get(pk=first.pk).score == 0
+    assert Lead.objects.get(pk=middle.pk).score == 7
+    assert Lead.objects.get(pk=last.pk).score == 0

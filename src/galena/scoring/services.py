@@ -571,21 +571,21 @@ def leads_scores_recompute(
     progress: Callable[[int], None] | None = None,
     actor: Actor = SYSTEM,
     workers: int | None = None,
+    record: bool = True,
 ) -> int:
     """Rebuild leads' scores from the rules and their tracked events (after the rules
     changed, or to repair): components replaced, engagement replayed, score and temperature
-    written where they change. Works in chunks, each in its own transaction, in forked
-    workers on PostgreSQL for large bases; returns how many leads' score or temperature
-    changed."""
+    written where they change, each temperature change recorded as an event (unless
+    ``record`` is off: the demo's generated history). Works in chunks, each in its own
+    transaction, in forked workers on PostgreSQL for large bases; returns how many leads'
+    score or temperature changed."""
     now = now or timezone.now()
     queryset = _recompute_queryset(lead_ids)
     ids = list(queryset.values_list("pk", flat=True))
-    spans = [
-        (ids[i], ids[min(i + CHUNK_SIZE, len(ids)) - 1]) for i in range(0, len(ids), CHUNK_SIZE)
-    ]
+    spans = [ids[i : i + CHUNK_SIZE] for i in range(0, len(ids), CHUNK_SIZE)]
     if workers is None:
         workers = WORKERS if connection.vendor == "postgresql" and len(ids) >= PARALLEL_FROM else 1
-    job = _RecomputeJob(lead_ids is not None, now, actor)
+    job = _RecomputeJob(now, actor, record)
     changed_total = 0
     if workers <= 1 or len(spans) < 2:
         for span in spans:
@@ -609,10 +609,10 @@ def leads_scores_recompute(
 
 
 class _RecomputeJob:
-    """One span of lead ids rescored and written (picklable, for the workers)."""
+    """One chunk of lead ids rescored and written (picklable, for the workers)."""
 
-    def __init__(self, only_given: bool, now: dt.datetime, actor: Actor) -> None:
-        self.only_given, self.now, self.actor = only_given, now, actor
+    def __init__(self, now: dt.datetime, actor: Actor, record: bool) -> None:
+        self.now, self.actor, self.record = now, actor, record
         self._state: tuple | None = None
 
     def _prepared(self):
@@ -623,15 +623,16 @@ class _RecomputeJob:
             self._state = (config, names, matchers)
         return self._state
 
-    def __call__(self, span: tuple[int, int]) -> tuple[int, int]:
+    def __call__(self, span: list[int]) -> tuple[int, int]:
         config, names, matchers = self._prepared()
-        queryset = Lead.objects.filter(merged_into__isnull=True, pk__gte=span[0], pk__lte=span[1])
+        queryset = Lead.objects.filter(merged_into__isnull=True, pk__in_array=span)
         rows = _rows(queryset.order_by("pk"))
-        return _recompute_rows(rows, config, names, matchers, self.now, self.actor), len(rows)
+        changed = _recompute_rows(rows, config, names, matchers, self.now, self.actor, self.record)
+        return changed, len(rows)
 
 
 @transaction.atomic
-def _recompute_rows(rows: list[_Row], config, names, matchers, now, actor) -> int:
+def _recompute_rows(rows: list[_Row], config, names, matchers, now, actor, record) -> int:
     ids = [row.id for row in rows]
     scored = _score_rows(rows, config, names, matchers, now, _by_hand(ids))
     ScoreComponent.objects.filter(lead_id__in_array=ids).delete()
@@ -644,7 +645,7 @@ def _recompute_rows(rows: list[_Row], config, names, matchers, now, actor) -> in
         new_temperature = row.temperature if item.by_hand else verdict.temperature
         if row.score != verdict.score or new_temperature != row.temperature:
             changed.append((row.id, verdict.score, new_temperature))
-        if new_temperature != row.temperature:
+        if record and new_temperature != row.temperature:
             temperature_events.append(
                 (
                     row.id,
