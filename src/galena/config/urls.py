@@ -12,4 +12,5 @@ urlpatterns = [
     path("", include("galena.quality.urls")),
     path("", include("galena.matching.urls")),
     path("", include("galena.matching.review_urls")),
+    path("", include("galena.scoring.urls")),
 ]

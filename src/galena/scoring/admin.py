@@ -1,3 +1,3 @@
 """Scoring's admin, one module per part."""
 
-from galena.scoring import admin_rules  # noqa: F401
+from galena.scoring import admin_rules, admin_tracking  # noqa: F401

@@ -9,13 +9,17 @@ now is that value halved once per half-life since.
 
 from __future__ import annotations
 
+import re
+import secrets
+
 from django.core.exceptions import ValidationError
+from django.core.validators import URLValidator
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from galena.core.models import TimeStampedModel
-from galena.leads.models import Lead
+from galena.leads.models import Lead, Temperature
 
 # --------------------------------------------------------------------------- behaviour
 
@@ -297,3 +301,114 @@ class PredictiveModel(models.Model):
 
     def __str__(self) -> str:
         return f"{self.algorithm} @ {self.created_at:%Y-%m-%d %H:%M}"
+
+
+# --------------------------------------------------------------------------- tracking
+
+
+def site_key_new() -> str:
+    """A new public key for a tracked site."""
+    return "site_" + secrets.token_urlsafe(12)
+
+
+class TrackingSite(TimeStampedModel):
+    """A website that runs Galena's tracking script: its public key names it in the
+    script's requests, and only pages at its allowed origins may send from a browser."""
+
+    name = models.CharField(max_length=120)
+    key = models.CharField(
+        max_length=40,
+        unique=True,
+        default=site_key_new,
+        help_text=_("Public: it is written in the site's pages."),
+    )
+    allowed_origins = models.JSONField(
+        default=list,
+        blank=True,
+        help_text=_(
+            "The site's addresses, e.g. https://www.example.com: only pages there may send "
+            "events and read greetings."
+        ),
+    )
+    is_active = models.BooleanField(default=True)
+
+    class Meta:
+        ordering = ["name", "id"]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def clean(self) -> None:
+        from galena.intake.fields import origin_errors
+
+        if errors := origin_errors(self.allowed_origins):
+            raise ValidationError({"allowed_origins": errors})
+
+
+GREETING_PLACEHOLDERS = ("first_name", "interest")
+PLACEHOLDER = re.compile(r"\{(\w*)\}")
+
+
+class Greeting(TimeStampedModel):
+    """A personal greeting or offer the tracking script shows a returning known visitor:
+    the first active greeting, in order, whose conditions the visitor's lead meets."""
+
+    name = models.CharField(max_length=120)
+    is_active = models.BooleanField(default=True)
+    order = models.PositiveSmallIntegerField(default=0)
+    site = models.ForeignKey(
+        TrackingSite,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="greetings",
+        help_text=_("Only on this site; empty for every site."),
+    )
+    temperatures = models.JSONField(
+        default=list,
+        blank=True,
+        help_text=_("The lead's temperature is one of these; none for any."),
+    )
+    interest_contains = models.CharField(
+        max_length=200,
+        blank=True,
+        help_text=_("The lead's interest contains this text (in any case); empty for any."),
+    )
+    page_category = models.CharField(
+        max_length=40,
+        blank=True,
+        help_text=_("Only on pages of this category (pricing, product, …); empty for any."),
+    )
+    message = models.TextField(
+        max_length=500,
+        help_text=_(
+            "Plain text; {first_name} and {interest} are replaced by the lead's own. A "
+            "greeting that names a value the lead has not given is skipped."
+        ),
+    )
+    offer_text = models.CharField(max_length=200, blank=True)
+    offer_url = models.URLField(blank=True, validators=[URLValidator(schemes=["http", "https"])])
+
+    class Meta:
+        ordering = ["order", "id"]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def clean(self) -> None:
+        errors: dict[str, str] = {}
+        named = set(PLACEHOLDER.findall(self.message or ""))
+        if unknown := sorted(named - set(GREETING_PLACEHOLDERS)):
+            errors["message"] = _(
+                "Unknown placeholder %(names)s: use {first_name} or {interest}."
+            ) % {"names": ", ".join("{" + name + "}" for name in unknown)}
+        known = set(Temperature.values)
+        temperatures = self.temperatures if isinstance(self.temperatures, list) else [None]
+        if not all(isinstance(t, str) and t in known for t in temperatures):
+            errors["temperatures"] = _("Choose temperatures among %(names)s.") % {
+                "names": ", ".join(Temperature.values)
+            }
+        if self.offer_url and not self.offer_text:
+            errors["offer_text"] = _("An offer address needs a text to show.")
+        if errors:
+            raise ValidationError(errors)

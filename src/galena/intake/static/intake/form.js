@@ -5,7 +5,16 @@
 
   var loadedAt = Date.now();
 
+  // the id Galena's tracking script keeps in this site's cookie, when the page has it: the
+  // form then names the same visitor whose visits were tracked
+  function trackedVisitorId() {
+    var match = document.cookie.match(/(?:^|;\s*)galena_vid=([A-Za-z0-9_-]{8,64})(?:;|$)/);
+    return match ? match[1] : "";
+  }
+
   function visitorId() {
+    var tracked = trackedVisitorId();
+    if (tracked) return tracked;
     try {
       var id = window.localStorage.getItem("galena_visitor");
       if (!id) {
