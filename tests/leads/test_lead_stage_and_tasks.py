@@ -48,6 +48,20 @@ def test_rejection_stamps_rejected_at(manager, lead):
     assert lead.rejected_at is not None
 
 
+def test_a_rejection_can_carry_its_reason(manager, lead):
+    lead_change_stage(
+        actor=Actor(user=manager), lead=lead, stage=stage("rejected"), reason="  Too expensive "
+    )
+
+    event = LeadEvent.objects.get(type=EventType.STAGE_CHANGED)
+    assert event.params == {
+        "from": "new",
+        "to": "rejected",
+        "to_kind": "lost",
+        "reason": "Too expensive",
+    }
+
+
 def test_colleague_cannot_move_the_lead(colleague, lead):
     with pytest.raises(NotFound):
         lead_change_stage(actor=Actor(user=colleague), lead=lead, stage=stage("rejected"))

@@ -385,9 +385,14 @@ def _created_hooks(leads: list[Lead]) -> None:
             import_string(hook)(leads=leads)
 
 
+# the most of a stage change's reason kept in its event
+STAGE_REASON_LENGTH = 500
+
+
 @transaction.atomic
-def lead_change_stage(*, actor: Actor, lead: Lead, stage: Stage) -> Lead:
-    """Move a lead to another pipeline stage, stamping qualification, conversion or rejection."""
+def lead_change_stage(*, actor: Actor, lead: Lead, stage: Stage, reason: str = "") -> Lead:
+    """Move a lead to another pipeline stage, stamping qualification, conversion or rejection;
+    a ``reason`` (why it was rejected, say) is kept in the event."""
     lead = _check_change(actor, lead)
     if lead.stage_id == stage.pk:
         return lead
@@ -409,6 +414,7 @@ def lead_change_stage(*, actor: Actor, lead: Lead, stage: Stage) -> Lead:
         actor,
         EventType.STAGE_CHANGED,
         **{"from": previous.code, "to": stage.code, "to_kind": stage.kind},
+        **({"reason": reason.strip()[:STAGE_REASON_LENGTH]} if reason.strip() else {}),
     )
     return lead
 
