@@ -13,4 +13,5 @@ urlpatterns = [
     path("", include("galena.matching.urls")),
     path("", include("galena.matching.review_urls")),
     path("", include("galena.scoring.urls")),
+    path("scoring/", include("galena.scoring.calibration_urls")),
 ]
