@@ -268,6 +268,18 @@ LEAD_CARD_PANELS: list[str] = [
 TIMELINE_PRESENTERS: dict[str, str] = {
     "repeat_inquiry": "galena.matching.timeline.present_repeat_inquiries",
 }
+# Behaviour tracking (scoring): the public POST /api/v1/track's limits per minute and body
+# size, how long browsers keep /t/track.js, how long a tracked e-mail's links count and a
+# lead token in a link stitches a visitor, and the windows in which repeated e-mail
+# openings and clicks are stored once.
+TRACKING_RATE_PER_ADDRESS = env.int("TRACKING_RATE_PER_ADDRESS", default=300)
+TRACKING_RATE_PER_VISITOR = env.int("TRACKING_RATE_PER_VISITOR", default=60)
+TRACKING_MAX_BODY_BYTES = env.int("TRACKING_MAX_BODY_BYTES", default=64 * 1024)
+TRACKING_SCRIPT_MAX_AGE = env.int("TRACKING_SCRIPT_MAX_AGE", default=3600)
+TRACKING_EMAIL_LINK_DAYS = env.float("TRACKING_EMAIL_LINK_DAYS", default=365)
+TRACKING_LEAD_TOKEN_DAYS = env.float("TRACKING_LEAD_TOKEN_DAYS", default=1)
+TRACKING_EMAIL_OPEN_WINDOW_SECONDS = env.int("TRACKING_EMAIL_OPEN_WINDOW_SECONDS", default=1800)
+TRACKING_EMAIL_CLICK_WINDOW_SECONDS = env.int("TRACKING_EMAIL_CLICK_WINDOW_SECONDS", default=60)
 # How often a process asks whether the scoring rules, settings or active model changed (an
 # edit in the same process is seen at once).
 SCORING_CONFIG_SECONDS = env.float("SCORING_CONFIG_SECONDS", default=2.0)

@@ -49,14 +49,14 @@ def address_from(forwarded: str, remote_addr: str | None) -> str | None:
     return remote_addr or None
 
 
-def _allowed_origin(form: Form, headers: Mapping[str, str]) -> str | None:
+def allowed_origin(form: Form, headers: Mapping[str, str]) -> str | None:
     origin = headers.get("Origin")
     if origin and origin.rstrip("/") in [o.rstrip("/") for o in form.allowed_origins]:
         return origin
     return None
 
 
-def _cors_headers(origin: str | None) -> dict[str, str]:
+def cors_headers(origin: str | None) -> dict[str, str]:
     if not origin:
         return {}
     return {
@@ -97,7 +97,7 @@ def capture_preflight_handle(*, form_key: str, headers: Mapping[str, str]) -> Ca
         form = services.capture_form_for(form_key)
     except ApplicationError as error:
         return _error_reply(error)
-    return CaptureReply(204, None, _cors_headers(_allowed_origin(form, headers)))
+    return CaptureReply(204, None, cors_headers(allowed_origin(form, headers)))
 
 
 def capture_handle(
@@ -116,11 +116,11 @@ def capture_handle(
     allowed = None
     try:
         form = services.capture_form_for(form_key)
-        allowed = _allowed_origin(form, headers)
+        allowed = allowed_origin(form, headers)
         reply = _capture(form, allowed, headers, remote_addr, content_length, read_body, read_form)
     except ApplicationError as error:
         reply = _error_reply(error)
-    reply.headers.update(_cors_headers(allowed))
+    reply.headers.update(cors_headers(allowed))
     return reply
 
 

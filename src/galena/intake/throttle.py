@@ -13,7 +13,7 @@ from galena.core.errors import RateLimited
 WINDOW_SECONDS = 60
 
 
-def _hit(key: str, limit: int, now: float) -> int | None:
+def rate_hit(key: str, limit: int, now: float) -> int | None:
     """Count one request; seconds to wait when over the limit, else None."""
     window = int(now // WINDOW_SECONDS)
     cache_key = f"galena:rate:{key}:{window}"
@@ -39,7 +39,7 @@ def capture_throttle(*, form_key: str, address: str | None) -> None:
     for key, limit in checks:
         if limit <= 0:
             continue
-        wait = _hit(key, limit, now)
+        wait = rate_hit(key, limit, now)
         if wait is not None:
             who = "this form" if key.startswith("form:") else "your address"
             raise RateLimited(

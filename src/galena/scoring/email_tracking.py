@@ -37,18 +37,18 @@ _HREF = re.compile(r"""(\bhref\s*=\s*)(?:"([^"]*)"|'([^']*)')""", re.IGNORECASE)
 _BODY_END = re.compile(r"</body\s*>", re.IGNORECASE)
 
 
-def _days(name: str, default: float) -> float:
-    return float(getattr(settings, name, default)) * 86400
+def _days(name: str) -> float:
+    return float(getattr(settings, name)) * 86400
 
 
 def link_max_age() -> float:
     """Seconds a link or the image of an e-mail keeps counting (a year by default)."""
-    return _days("TRACKING_EMAIL_LINK_DAYS", 365)
+    return _days("TRACKING_EMAIL_LINK_DAYS")
 
 
 def lead_token_max_age() -> float:
     """Seconds a ``glid`` identifies the visitor who followed the link (a day by default)."""
-    return _days("TRACKING_LEAD_TOKEN_DAYS", 1)
+    return _days("TRACKING_LEAD_TOKEN_DAYS")
 
 
 @dataclass(frozen=True)
@@ -178,8 +178,8 @@ def email_html_tracked(html: str, *, lead: Lead, message_key: str) -> str:
 # --------------------------------------------------------------------------- events
 
 
-def _window(name: str, default: int) -> int:
-    return max(1, int(getattr(settings, name, default)))
+def _window(name: str) -> int:
+    return max(1, int(getattr(settings, name)))
 
 
 def _digest(text: str) -> str:
@@ -203,7 +203,7 @@ def email_open_record(*, token: EmailToken) -> list[TrackedEvent]:
     """The lead opened the e-mail: an "e-mail opened" event, stored once per message in a
     window (``TRACKING_EMAIL_OPEN_WINDOW_SECONDS``, 30 minutes), since mail programs load
     the image every time the message is shown. Returns the events stored now."""
-    window = _window("TRACKING_EMAIL_OPEN_WINDOW_SECONDS", 1800)
+    window = _window("TRACKING_EMAIL_OPEN_WINDOW_SECONDS")
     bucket = int(timezone.now().timestamp() // window)
     external_id = f"email_open:{token.lead_id}:{_digest(token.message_key)}:{bucket}"
     return _record(token, kind=TrackedKind.EMAIL_OPEN, external_id=external_id)
@@ -213,7 +213,7 @@ def email_click_record(*, token: EmailToken) -> list[TrackedEvent]:
     """The lead followed a link of the e-mail: an "e-mail link clicked" event, stored once
     per link in a short window (``TRACKING_EMAIL_CLICK_WINDOW_SECONDS``, a minute) so a
     double click or a mail scanner's visit right before the person's counts once."""
-    window = _window("TRACKING_EMAIL_CLICK_WINDOW_SECONDS", 60)
+    window = _window("TRACKING_EMAIL_CLICK_WINDOW_SECONDS")
     bucket = int(timezone.now().timestamp() // window)
     link = _digest(f"{token.message_key}\n{token.url}")
     external_id = f"email_click:{token.lead_id}:{link}:{bucket}"

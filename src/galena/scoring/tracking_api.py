@@ -34,10 +34,8 @@ from galena.core.errors import (
 )
 
 # the capture API's CORS and rate limits, shared rather than copied
-from galena.intake.api import _allowed_origin as allowed_origin
-from galena.intake.api import _cors_headers as cors_headers
-from galena.intake.api import client_address
-from galena.intake.throttle import _hit as rate_hit
+from galena.intake.api import allowed_origin, client_address, cors_headers
+from galena.intake.throttle import rate_hit
 from galena.scoring import server_events, site_tracking
 from galena.scoring.models import TrackedEvent, TrackedKind, TrackingSite
 from galena.scoring.tracking import EventInput
@@ -52,8 +50,8 @@ VISITOR = re.compile(r"^[A-Za-z0-9_-]{8,64}$")
 VISITOR_RULE = "A visitor id is 8 to 64 letters, digits, - or _."
 
 
-def _setting(name: str, default: int) -> int:
-    return int(getattr(settings, name, default))
+def _setting(name: str) -> int:
+    return int(getattr(settings, name))
 
 
 # --------------------------------------------------------------------------- schemas
@@ -295,12 +293,12 @@ def track(request: HttpRequest, site: str = ""):
         tracked_site = site_tracking.site_for_key(site)
         allowed = allowed_origin(tracked_site, request.headers)
         _origin_check(tracked_site, allowed, request)
-        limit = _setting("TRACKING_MAX_BODY_BYTES", 64 * 1024)
+        limit = _setting("TRACKING_MAX_BODY_BYTES")
         size = int(request.META.get("CONTENT_LENGTH") or 0)
         if size > limit:
             raise PayloadTooLarge(f"The batch is {size} bytes; the limit is {limit}.")
         address = client_address(request)
-        _throttle("track:addr", address, _setting("TRACKING_RATE_PER_ADDRESS", 300), "your address")
+        _throttle("track:addr", address, _setting("TRACKING_RATE_PER_ADDRESS"), "your address")
         body = request.body
         if len(body) > limit:
             raise PayloadTooLarge(f"The batch is {len(body)} bytes; the limit is {limit}.")
@@ -308,7 +306,7 @@ def track(request: HttpRequest, site: str = ""):
         _throttle(
             "track:visitor",
             payload.visitor,
-            _setting("TRACKING_RATE_PER_VISITOR", 60),
+            _setting("TRACKING_RATE_PER_VISITOR"),
             "this visitor",
         )
         stored = site_tracking.site_events_record(
@@ -355,7 +353,7 @@ def greeting(
         _throttle(
             "greeting:addr",
             client_address(request),
-            _setting("TRACKING_RATE_PER_ADDRESS", 300),
+            _setting("TRACKING_RATE_PER_ADDRESS"),
             "your address",
         )
         if not VISITOR.match(vid):

@@ -44,9 +44,7 @@ def track_script(request: HttpRequest) -> HttpResponse:
     else:
         response = HttpResponse(code, content_type="text/javascript; charset=utf-8")
     response["ETag"] = etag
-    patch_cache_control(
-        response, public=True, max_age=int(getattr(settings, "TRACKING_SCRIPT_MAX_AGE", 3600))
-    )
+    patch_cache_control(response, public=True, max_age=settings.TRACKING_SCRIPT_MAX_AGE)
     response["Cross-Origin-Resource-Policy"] = "cross-origin"  # included by other sites
     return response
 
