@@ -379,3 +379,20 @@ def test_recomputing_some_leads_leaves_the_others_alone(rules):
     assert Lead.objects.get(pk=first.pk).score == 0
     assert Lead.objects.get(pk=middle.pk).score == 7
     assert Lead.objects.get(pk=last.pk).score == 0
+
+
+def test_recompute_rewrites_only_the_leads_whose_components_changed(rules):
+    first, second = new_lead(position="Director"), new_lead(first_name="Ion")
+    events_record(events=[pricing_view()], lead=second)
+    leads_scores_recompute()
+    stored = dict(LeadScore.objects.values_list("lead_id", "computed_at"))
+    component = ScoreComponent.objects.get(lead=second)
+    rules["director"].points = 25
+    rules["director"].save()
+
+    leads_scores_recompute(now=timezone.now() + dt.timedelta(minutes=5))
+
+    after = dict(LeadScore.objects.values_list("lead_id", "computed_at"))
+    assert after[first.pk] != stored[first.pk]  # its profile points changed
+    assert after[second.pk] == stored[second.pk]  # nothing of it changed: not rewritten
+    assert ScoreComponent.objects.get(lead=second).pk == component.pk

@@ -318,17 +318,24 @@ def _event_values(event: EventFacts) -> dict[str, Any]:
     }
 
 
-def event_matches(rule: RuleSpec, event: EventFacts, matcher: _Matcher | None = None) -> bool:
+def event_matches(
+    rule: RuleSpec,
+    event: EventFacts,
+    matcher: _Matcher | None = None,
+    values: Mapping[str, Any] | None = None,
+) -> bool:
+    """Whether a behaviour rule scores an event (``values``: the event's, when known)."""
     if rule.kind != RuleKind.BEHAVIOUR or rule.event_kind != event.kind:
         return False
     if not rule.conditions:
         return True
-    values = _event_values(event)
+    if values is None:
+        values = _event_values(event)
     for index, condition in enumerate(rule.conditions):
         name = condition.field
         if name.startswith(PROPERTIES + "."):
             name = ATTRIBUTES + name[len(PROPERTIES) :]
-        actual = value_at(values, name)
+        actual = _profile_value(values, name)
         if matcher is None:
             if not rule_matches(condition.operator, actual, condition.value):
                 return False
@@ -371,9 +378,13 @@ def behaviour_awards(
         by_kind.setdefault(rule.event_kind, []).append(rule)
     awards: list[Award] = []
     for event in sorted(events, key=lambda e: e.occurred_at):
+        candidates = by_kind.get(event.kind)
+        if not candidates:
+            continue
         now = epoch(event.occurred_at)
-        for rule in by_kind.get(event.kind, ()):
-            if not event_matches(rule, event, matcher):
+        values = _event_values(event)
+        for rule in candidates:
+            if not event_matches(rule, event, matcher, values):
                 continue
             if rule.frequency == Frequency.ONCE and rule.id in given_once:
                 continue

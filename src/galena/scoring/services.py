@@ -12,6 +12,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import time
+from array import array
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -631,14 +632,46 @@ class _RecomputeJob:
         return changed, len(rows)
 
 
+def _component_order(component: tuple) -> tuple:
+    _lead, rule_id, _name, _group, event_id, points, occurred_at = component
+    return (occurred_at, rule_id or 0, event_id or 0, points)
+
+
 @transaction.atomic
 def _recompute_rows(rows: list[_Row], config, names, matchers, now, actor, record) -> int:
-    ids = [row.id for row in rows]
-    scored = _score_rows(rows, config, names, matchers, now, _by_hand(ids))
-    ScoreComponent.objects.filter(lead_id__in_array=ids).delete()
-    LeadScore.objects.filter(lead_id__in_array=ids).delete()
-    changed, temperature_events = [], []
+    ids = array("q", (row.id for row in rows))  # one array parameter, not thousands
+    states = {
+        stored[0]: stored
+        for stored in LeadScore.objects.filter(lead_id__in_array=ids).values_list(
+            *_STATE_FIELDS[:-1]
+        )
+    }
+    components: dict[int, list[tuple]] = defaultdict(list)
+    for stored in ScoreComponent.objects.filter(lead_id__in_array=ids).values_list(
+        *_COMPONENT_FIELDS
+    ):
+        components[stored[0]].append(stored)
+    by_hand = {lead_id for lead_id, stored in states.items() if stored[7]}
+    scored = _score_rows(rows, config, names, matchers, now, by_hand)
+    changed, temperature_events, rewritten = [], [], []
     for item in scored:
+        new_components = [
+            (
+                item.row.id,
+                a.rule_id or None,
+                a.rule_name,
+                a.group,
+                a.event_id,
+                a.points,
+                a.occurred_at,
+            )
+            for a in item.awards
+        ]
+        # a lead whose stored components are already these is not written again
+        if states.get(item.row.id) != item.state[:-1] or sorted(
+            components.get(item.row.id, ()), key=_component_order
+        ) != sorted(new_components, key=_component_order):
+            rewritten.append((item, new_components))
         if item.verdict is None:
             continue
         row, verdict = item.row, item.verdict
@@ -656,24 +689,16 @@ def _recompute_rows(rows: list[_Row], config, names, matchers, now, actor, recor
                     _temperature_params(row.temperature, verdict),
                 )
             )
-    copy_rows(LeadScore, _STATE_FIELDS, [item.state for item in scored])
-    copy_rows(
-        ScoreComponent,
-        _COMPONENT_FIELDS,
-        [
-            (
-                item.row.id,
-                a.rule_id or None,
-                a.rule_name,
-                a.group,
-                a.event_id,
-                a.points,
-                a.occurred_at,
-            )
-            for item in scored
-            for a in item.awards
-        ],
-    )
+    if rewritten:
+        again = array("q", (item.row.id for item, _components in rewritten))
+        ScoreComponent.objects.filter(lead_id__in_array=again).delete()
+        LeadScore.objects.filter(lead_id__in_array=again).delete()
+        copy_rows(LeadScore, _STATE_FIELDS, [item.state for item, _components in rewritten])
+        copy_rows(
+            ScoreComponent,
+            _COMPONENT_FIELDS,
+            [component for _item, made in rewritten for component in made],
+        )
     update_rows(Lead, ["score", "temperature"], changed)
     copy_rows(
         LeadEvent,
