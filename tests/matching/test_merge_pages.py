@@ -180,7 +180,7 @@ def test_the_panel_keeps_the_cards_queries_bounded(
 ):
     leads_merge(survivor=ana, others=[anna], actor=manual(head))
 
-    with django_assert_max_num_queries(23):  # 3 of them the score panel's
+    with django_assert_max_num_queries(24):  # 4 of them the score panel's
         card(head_client, ana)
 
 

@@ -36,6 +36,7 @@ from galena.demo import catalogue as cat
 from galena.demo import quality as demo_quality
 from galena.demo.matching import demo_duplicates_create, duplicates_count
 from galena.demo.models import DemoLoad
+from galena.demo.scoring import demo_scoring_create, demo_scoring_wipe
 from galena.intake.models import DecisionReason, Form, Submission, SubmissionStatus
 from galena.leads.models import (
     ActorSource,
@@ -118,6 +119,7 @@ def demo_data_wipe() -> None:
     LeadMerge.objects.all().delete()
     Lead.objects.exclude(merged_into=None).update(merged_into=None)
     Lead.objects.all().delete()
+    demo_scoring_wipe()
     Form.objects.filter(slug__in=[form[0] for form in cat.DEMO_FORMS]).delete()
     sources = Source.objects.filter(name__in=[s.name for s in cat.SOURCES])
     Campaign.objects.filter(source__in=sources).delete()
@@ -161,6 +163,7 @@ def demo_data_load(*, leads: int = 5000, seed: int = 42, progress: bool = True) 
         builder.forms_create()
         builder.leads_create(count=leads - duplicates_count(leads), progress=progress)
         demo_duplicates_create(seed=seed, count=duplicates_count(leads), endpoint=DEMO_ENDPOINT)
+        demo_scoring_create(seed=seed, now=builder.now)
         load = DemoLoad.objects.create(
             seed=seed, lead_count=leads, duration_seconds=round(time.monotonic() - started, 2)
         )

@@ -3,6 +3,12 @@
     galena score fit --csv FILE --label COLUMN --model OUT [--id-column COL] [--exclude COL ...]
                      [--positive VALUE]
     galena score predict --model OUT --csv FILE --out SCORES.csv [--id-column COL] [--explain N]
+    galena score train [--seed N]
+    galena score recompute
+
+`train` learns from the business's own closed leads (won against lost), makes the model the
+active one and gives every open lead its probability; `recompute` scores every lead again
+with the active rules (after the rules changed).
 
 `fit` and `predict` run the same modelling as the scoring of leads on any table with a won/lost
 (bought/did not buy) column, so the model can be evaluated on public data as well as on our own.
@@ -48,6 +54,8 @@ class Command(BaseCommand):
     subcommands = {
         "fit": "Train a model on a CSV file with a won/lost column and save it to a file.",
         "predict": "Score every row of a CSV file with a saved model: id,probability.",
+        "train": "Train the predictive model on your won and lost leads and score open leads.",
+        "recompute": "Score every lead again with the active rules (after changing them).",
     }
 
     def add_arguments(self, parser):
@@ -232,3 +240,49 @@ class Command(BaseCommand):
             raise CommandError(
                 f"--model {path}: not a model saved by `galena score fit` ({error})."
             ) from error
+
+    # --- the business's own leads -----------------------------------------------------------
+
+    def arguments_train(self, parser) -> None:
+        parser.add_argument("--seed", type=int, default=0, help="Random seed (default 0).")
+
+    def handle_train(self, options) -> None:
+        from galena.scoring.training import closed_leads, model_train
+
+        started = time.monotonic()
+        with tqdm(
+            total=closed_leads().count(), desc="Closed leads", unit="lead", file=self.stderr
+        ) as bar:
+            try:
+                result = model_train(progress=bar.update, seed=options["seed"])
+            except predictive.NotEnoughOutcomes as error:
+                raise CommandError(
+                    f"{error} Until then the rule score stands alone; train again once more "
+                    "leads are won or lost."
+                ) from error
+        model = result.model
+        auc = model.metrics.get("cv_auc")
+        self.stdout.write(
+            f"Trained {model.algorithm} on {model.trained_on:,} closed leads ({model.won:,} won, "
+            f"{model.lost:,} lost) in {time.monotonic() - started:.1f} s; cross-validated ROC "
+            f"AUC {auc:.3f}. Model {model.pk} is now active; {result.predicted:,} open leads "
+            "got a new probability."
+        )
+
+    def arguments_recompute(self, parser) -> None:
+        pass
+
+    def handle_recompute(self, options) -> None:
+        from galena.leads.models import Lead
+        from galena.scoring.services import leads_scores_recompute
+
+        tqdm.monitor_interval = 0  # no monitor thread: the recompute forks workers
+        started = time.monotonic()
+        total = Lead.objects.filter(merged_into__isnull=True).count()
+        with tqdm(total=total, desc="Leads", unit="lead", file=self.stderr) as bar:
+            changed = leads_scores_recompute(progress=bar.update)
+        self.stdout.write(
+            f"Scored {total:,} lead{'s' if total != 1 else ''} in "
+            f"{time.monotonic() - started:.1f} s; {changed:,} changed "
+            "score or temperature (each temperature change is on the lead's timeline)."
+        )
