@@ -161,6 +161,10 @@ class ModelInfo:
 
     name: str
     trained_at: dt.datetime | None = None
+    # its ROC AUC cross-validated on the leads it learned from, and how many: what there is
+    # to say of it before any lead it scored has closed
+    cv_auc: float | None = None
+    trained_on: int = 0
 
 
 @dataclass(frozen=True)

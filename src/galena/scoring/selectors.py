@@ -326,7 +326,7 @@ def calibration_inputs(*, user, period: Period, options: Options | None = None) 
     model_row = (
         PredictiveModel.objects.filter(is_active=True)
         .order_by("-created_at", "-id")
-        .values("algorithm", "created_at")
+        .values("algorithm", "created_at", "metrics", "trained_on")
         .first()
     )
     population, sampled_from = _population(period)
@@ -339,7 +339,12 @@ def calibration_inputs(*, user, period: Period, options: Options | None = None) 
         population_total=sampled_from,
         visible=visible,
         model=(
-            ModelInfo(name=model_row["algorithm"], trained_at=model_row["created_at"])
+            ModelInfo(
+                name=model_row["algorithm"],
+                trained_at=model_row["created_at"],
+                cv_auc=(model_row["metrics"] or {}).get("cv_auc"),
+                trained_on=model_row["trained_on"],
+            )
             if model_row
             else None
         ),

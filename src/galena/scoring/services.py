@@ -878,6 +878,34 @@ class Breakdown:
     by_hand: bool
     computed_at: dt.datetime | None
 
+    @property
+    def by_rule(self) -> list[dict[str, Any]]:
+        """The lines added up per rule, fit first, then engagement by what it is worth now:
+        how many times a rule gave points, how many, what they are worth now, the last time."""
+        rules: dict[tuple[str, str], dict[str, Any]] = {}
+        for line in self.lines:
+            entry = rules.setdefault(
+                (line.group, line.name),
+                {
+                    "name": line.name,
+                    "group": line.group,
+                    "times": 0,
+                    "points": 0.0,
+                    "now": 0.0,
+                    "last": None,
+                },
+            )
+            entry["times"] += 1
+            entry["points"] += line.points
+            entry["now"] += line.now
+            if (
+                line.group == ScoreGroup.ENGAGEMENT
+                and line.at
+                and (entry["last"] is None or line.at > entry["last"])
+            ):
+                entry["last"] = line.at
+        return sorted(rules.values(), key=lambda e: (e["group"] != ScoreGroup.FIT, -abs(e["now"])))
+
 
 def lead_breakdown(lead: Lead, *, now: dt.datetime | None = None, limit: int = 50) -> Breakdown:
     """Which rules gave a lead how many points, when, and what they are worth now."""
