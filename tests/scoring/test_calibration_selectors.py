@@ -201,13 +201,21 @@ def test_the_thresholds_and_the_active_model_come_from_the_settings(admin_user):
     ScoreSettings.objects.update(warm_threshold=20, hot_threshold=50)
     trained = timezone.now() - 30 * DAY
     PredictiveModel.objects.create(
-        algorithm="logistic", trained_on=100, won=40, lost=60, is_active=True, created_at=trained
+        algorithm="logistic",
+        trained_on=100,
+        won=40,
+        lost=60,
+        is_active=True,
+        created_at=trained,
+        metrics={"cv_auc": 0.77},
     )
 
     found = inputs(admin_user)
 
     assert (found.warm, found.hot) == (20, 50)
-    assert found.model == cal.ModelInfo(name="logistic", trained_at=trained)
+    assert found.model == cal.ModelInfo(
+        name="logistic", trained_at=trained, cv_auc=0.77, trained_on=100
+    )
 
 
 @pytest.mark.parametrize("role_user", ["manager", "telemarketer", "marketer"])
