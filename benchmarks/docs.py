@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import platform
 import re
 from pathlib import Path
 
@@ -24,3 +25,14 @@ def replace_section(title: str, body: str) -> None:
     else:
         text = text.rstrip() + "\n\n" + section
     DOC.write_text(text)
+
+
+def cpu_model() -> str:
+    """The processor's name as the kernel reports it."""
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or "unknown CPU"

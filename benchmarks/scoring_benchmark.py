@@ -306,14 +306,9 @@ def _table(r: dict) -> str:
 
 
 def _doc(r: dict, args) -> str:
-    cpu = "unknown CPU"
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                cpu = line.split(":", 1)[1].strip()
-                break
-    except OSError:
-        pass
+    from benchmarks.docs import cpu_model
+
+    cpu = cpu_model()
     return f"""Run {dt.date.today().isoformat()} on {platform.machine()}, {cpu}, 2 cores; {r["database"]}.
 
 ```

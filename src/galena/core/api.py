@@ -17,11 +17,24 @@ from django.core import signing
 from django.db import models
 from django.db.models import F, Q, QuerySet
 from ninja import Schema
-from pydantic import Field
+from pydantic import Field, field_validator
+from pydantic_core import PydanticUseDefault
 
 from galena.core.errors import ValidationFailed
 
 # --- the error envelope ---------------------------------------------------------------
+
+
+class QuerySchema(Schema):
+    """Query parameters where an empty value (``?from=``, as a form sends it) means the
+    parameter was not given."""
+
+    @field_validator("*", mode="before")
+    @classmethod
+    def _empty_is_absent(cls, value: Any) -> Any:
+        if value == "":
+            raise PydanticUseDefault()
+        return value
 
 
 class ErrorDetail(Schema):

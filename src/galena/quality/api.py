@@ -13,10 +13,9 @@ from typing import Any
 from django.conf import settings
 from django.http import HttpRequest
 from ninja import Field, Query, Router, Schema
-from pydantic import ConfigDict, field_validator
-from pydantic_core import PydanticUseDefault
+from pydantic import ConfigDict
 
-from galena.core.api import ErrorOut, keyset_page
+from galena.core.api import ErrorOut, QuerySchema, keyset_page
 from galena.leads.models import (
     ActorSource,
     Channel,
@@ -49,15 +48,6 @@ class Out(Schema):
 
 class In(Schema):
     model_config = ConfigDict(extra="forbid", use_enum_values=True)
-
-
-class _Query(Schema):
-    @field_validator("*", mode="before")
-    @classmethod
-    def _empty_is_absent(cls, value: Any) -> Any:
-        if value == "":
-            raise PydanticUseDefault()
-        return value
 
 
 # --- the queue ------------------------------------------------------------------------
@@ -120,7 +110,7 @@ class QueuePageOut(Out):
     )
 
 
-class QueueQuery(_Query):
+class QueueQuery(QuerySchema):
     source: int | None = Field(None, description="Only leads from this source id.")
     reason: str | None = Field(None, description="Only leads with a reason of this code.")
     limit: int = Field(
@@ -215,7 +205,7 @@ def reject(request: HttpRequest, payload: RejectIn):
 # --- the credibility report -----------------------------------------------------------
 
 
-class ReportQuery(_Query):
+class ReportQuery(QuerySchema):
     model_config = ConfigDict(populate_by_name=True)
 
     date_from: dt.date | None = Field(

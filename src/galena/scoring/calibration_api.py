@@ -6,14 +6,12 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 from decimal import Decimal
-from typing import Any
 
 from django.http import HttpRequest
 from ninja import Field, Query, Router, Schema
-from pydantic import ConfigDict, field_validator
-from pydantic_core import PydanticUseDefault
+from pydantic import ConfigDict
 
-from galena.core.api import ErrorOut
+from galena.core.api import ErrorOut, QuerySchema
 from galena.core.errors import ValidationFailed
 from galena.scoring import calibration, selectors
 
@@ -26,7 +24,7 @@ class Out(Schema):
     model_config = ConfigDict(use_enum_values=True)
 
 
-class CalibrationQuery(Schema):
+class CalibrationQuery(QuerySchema):
     model_config = ConfigDict(populate_by_name=True)
 
     date_from: dt.date | None = Field(
@@ -58,13 +56,6 @@ class CalibrationQuery(Schema):
         le=1000,
         description="How many of the highest-scored lost leads to list.",
     )
-
-    @field_validator("*", mode="before")
-    @classmethod
-    def _empty_is_absent(cls, value: Any) -> Any:
-        if value == "":
-            raise PydanticUseDefault()
-        return value
 
 
 class CalibrationRateOut(Out):

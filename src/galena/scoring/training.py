@@ -13,7 +13,7 @@ from __future__ import annotations
 import logging
 import time
 from collections import defaultdict
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -153,6 +153,14 @@ def _fill_behaviour(rows: list[dict[str, Any]]) -> None:
             row.setdefault(name, 0)
 
 
+def _chunks(queryset) -> Iterator[list[Lead]]:
+    """The queryset's leads in primary-key order, ``CHUNK_SIZE`` at a time."""
+    last = 0
+    while chunk := list(queryset.filter(pk__gt=last).order_by("pk")[:CHUNK_SIZE]):
+        last = chunk[-1].pk
+        yield chunk
+
+
 def closed_leads() -> Any:
     """Leads whose outcome is known: won or lost, not merged away, not pseudo-leads."""
     return (
@@ -169,12 +177,7 @@ def training_set(progress: Callable[[int], None] | None = None) -> tuple[list[di
     rows: list[dict[str, Any]] = []
     labels: list[int] = []
     queryset = closed_leads().select_related("stage").only(*_LEAD_FIELDS, "stage__kind")
-    last = 0
-    while True:
-        chunk = list(queryset.filter(pk__gt=last)[:CHUNK_SIZE])
-        if not chunk:
-            break
-        last = chunk[-1].pk
+    for chunk in _chunks(queryset):
         rows.extend(_rows_for(chunk, closed=True))
         labels.extend(1 if lead.stage.kind == StageKind.WON else 0 for lead in chunk)
         if progress is not None:
@@ -279,12 +282,7 @@ def leads_predict(
     if lead_ids is not None:
         queryset = queryset.filter(pk__in=list(lead_ids))
     written = 0
-    last = 0
-    while True:
-        chunk = list(queryset.filter(pk__gt=last)[:CHUNK_SIZE])
-        if not chunk:
-            break
-        last = chunk[-1].pk
+    for chunk in _chunks(queryset):
         rows = _rows_for(chunk, closed=False)
         for name in model_behaviour_names(model):
             for row in rows:
