@@ -327,8 +327,11 @@ timed per batch and divided by its size, {r["submissions"]:,} submissions.
 
 **Recompute** (target ≤ {TARGET_RECOMPUTE_S:.0f} s for 1,000,000 leads): `galena score recompute`'s service,
 every lead's profile evaluated, its events replayed through the behaviour rules, its
-`LeadScore` and components replaced, and its score and temperature written where they
-change (with a `classified` event per temperature change).
+`LeadScore` and components compared with the stored ones and replaced where they differ,
+and its score and temperature written where they change (with a `classified` event per
+temperature change). The first run is the day scoring is switched on: every lead gets a
+score, a stored state and a temperature event; afterwards a recompute (after a rule is
+edited) writes only what changed.
 
 {_table(r)}
 """
