@@ -396,3 +396,24 @@ def test_recompute_rewrites_only_the_leads_whose_components_changed(rules):
     assert after[first.pk] != stored[first.pk]  # its profile points changed
     assert after[second.pk] == stored[second.pk]  # nothing of it changed: not rewritten
     assert ScoreComponent.objects.get(lead=second).pk == component.pk
+
+
+def test_a_call_that_verifies_the_lead_rescores_it(rules, admin_user):
+    from galena.quality.verification import lead_call_log
+
+    ScoreRule.objects.create(
+        name="Verified",
+        kind=RuleKind.PROFILE,
+        conditions=[{"field": "verification", "operator": "eq", "value": "verified"}],
+        points=25,
+    )
+    lead = lead_create(
+        actor=SYSTEM,
+        data={"first_name": "Ana", "last_name": "Marin"},
+        contacts=[ContactInput(kind="phone", value="+40722123456")],
+    )
+
+    lead_call_log(actor=Actor(user=admin_user), lead=lead, outcome="confirmed")
+
+    lead.refresh_from_db()
+    assert (lead.verification, lead.score, lead.temperature) == ("verified", 25, Temperature.WARM)

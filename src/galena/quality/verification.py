@@ -54,7 +54,7 @@ from galena.leads.models import (
     VerificationMethod,
 )
 from galena.leads.normalise import normalise_contact
-from galena.leads.services import Actor
+from galena.leads.services import Actor, _change_hooks
 from galena.quality.checks import REGISTRY
 from galena.quality.models import CheckGroup
 
@@ -223,6 +223,8 @@ def lead_email_confirm(*, token: str, max_age: dt.timedelta | None = None) -> Co
         lead.verified_at = now
         fields += ["verification", "verification_method", "verified_at"]
     lead.save(update_fields=fields)
+    if "verification" in fields:  # later apps read it (a verified lead scores more)
+        _change_hooks(lead, Actor(user=None, source=ActorSource.WEB_FORM), {"verification"})
     _event(
         lead,
         Actor(user=None, source=ActorSource.WEB_FORM),
@@ -395,6 +397,7 @@ def lead_call_log(*, actor: Actor, lead: Lead, outcome: str, note: str = "") -> 
             lead_changes += ["verification", "verification_method", "verified_at"]
     if lead_changes:
         lead.save(update_fields=[*lead_changes, "updated_at"])
+        _change_hooks(lead, actor, set(lead_changes))  # later apps read them
     event = _event(lead, actor, EventType.CALL, occurred_at=now, **params)
     if "verification" in lead_changes or verified_phones:
         _event(
@@ -438,6 +441,7 @@ def lead_verify_by_source_match(
     lead.verification_method = VerificationMethod.SOURCE_MATCH
     lead.verified_at = now
     lead.save(update_fields=["verification", "verification_method", "verified_at", "updated_at"])
+    _change_hooks(lead, Actor.system(), {"verification"})  # later apps read it
     params: dict[str, Any] = {"method": VerificationMethod.SOURCE_MATCH.value, "lead_id": lead_id}
     if submission_id is not None:
         params["submission_id"] = submission_id
