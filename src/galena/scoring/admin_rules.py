@@ -15,6 +15,7 @@ from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.translation import gettext_lazy as _
 
+from galena.quality.models import FitOperator
 from galena.scoring.models import PredictiveModel, RuleKind, ScoreRule, ScoreSettings, TrackedKind
 from galena.scoring.services import config_load, rule_spec, scores_preview
 
@@ -56,12 +57,21 @@ class ScoreRuleForm(forms.ModelForm):
         return [] if value in (None, "") else value
 
 
+_SHOWN_VALUES = 4
+
+
 def _condition_text(condition: Any) -> str:
+    """A condition as the list shows it: "position contains director, head of, ceo, cfo, …
+    (+20)", the operator in words."""
     if not isinstance(condition, dict):
         return "?"
     value = condition.get("value")
-    shown = ", ".join(str(v) for v in value) if isinstance(value, list) else str(value or "")
-    return f"{condition.get('field')} {condition.get('operator')} {shown}".strip()
+    values = value if isinstance(value, list) else ([value] if value not in (None, "") else [])
+    shown = ", ".join(str(v) for v in values[:_SHOWN_VALUES])
+    if len(values) > _SHOWN_VALUES:
+        shown += f", … (+{len(values) - _SHOWN_VALUES})"
+    operator = dict(FitOperator.choices).get(condition.get("operator"), condition.get("operator"))
+    return f"{condition.get('field')} {operator} {shown}".strip()
 
 
 @admin.register(ScoreRule)
