@@ -221,7 +221,7 @@ def measure_recompute() -> list[dict]:
     total = Lead.objects.count()
     for label in ("first (every lead changes)", "again (scores already right)"):
         began = time.monotonic()
-        changed = leads_scores_recompute()
+        changed = leads_scores_recompute(workers=None)  # as `galena score recompute`
         elapsed = time.monotonic() - began
         runs.append({"run": label, "seconds": elapsed, "changed": changed, "leads": total})
         print(f"  recompute {label}: {elapsed:.1f} s, {changed:,} changed", file=sys.stderr)

@@ -571,15 +571,18 @@ def leads_scores_recompute(
     now: dt.datetime | None = None,
     progress: Callable[[int], None] | None = None,
     actor: Actor = SYSTEM,
-    workers: int | None = None,
+    workers: int | None = 1,
     record: bool = True,
 ) -> int:
     """Rebuild leads' scores from the rules and their tracked events (after the rules
     changed, or to repair): components replaced, engagement replayed, score and temperature
     written where they change, each temperature change recorded as an event (unless
     ``record`` is off: the demo's generated history). Works in chunks, each in its own
-    transaction, in forked workers on PostgreSQL for large bases; returns how many leads'
-    score or temperature changed."""
+    transaction; returns how many leads' score or temperature changed.
+
+    ``workers=None`` forks worker processes on PostgreSQL for large bases: only from a
+    process of its own (the command), never from a threaded web server or a task worker,
+    where a fork may copy a lock another thread holds."""
     now = now or timezone.now()
     queryset = _recompute_queryset(lead_ids)
     ids = list(queryset.values_list("pk", flat=True))

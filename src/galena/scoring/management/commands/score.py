@@ -280,7 +280,7 @@ class Command(BaseCommand):
         started = time.monotonic()
         total = Lead.objects.filter(merged_into__isnull=True).count()
         with tqdm(total=total, desc="Leads", unit="lead", file=self.stderr) as bar:
-            changed = leads_scores_recompute(progress=bar.update)
+            changed = leads_scores_recompute(progress=bar.update, workers=None)
         self.stdout.write(
             f"Scored {total:,} lead{'s' if total != 1 else ''} in "
             f"{time.monotonic() - started:.1f} s; {changed:,} changed "
