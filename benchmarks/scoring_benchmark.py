@@ -12,9 +12,10 @@ Targets: scoring adds ≤ 2 ms to a submission; recomputing 1,000,000 leads' sco
    creation hook that stores the new lead's score components (``leads_scores_write``, in a
    transaction rolled back), timed per submission for batches of 1 and of 50, with the
    seeded rules of a fresh install.
-3. ``leads_scores_recompute()`` over the whole base, twice: the first run changes every
-   lead (none had a score), the second finds the stored scores right and writes only what
-   it must — the case of a rule edited by a few points.
+3. ``leads_scores_recompute()`` over the whole base, three times: the first run changes
+   every lead (none had a score), the second finds the stored scores right and writes
+   nothing, the third follows an edit of a profile rule most leads match ("Named the
+   product", +3 points), so most leads' scores move.
 
     .venv/bin/python benchmarks/scoring_benchmark.py \\
         --database-url postgres://postgres@127.0.0.1:5432/galena_bench_scoring \\
@@ -215,16 +216,29 @@ def measure_submissions(count: int, seed_value: int) -> dict:
 
 def measure_recompute() -> list[dict]:
     from galena.leads.models import Lead
+    from galena.scoring.models import ScoreRule
     from galena.scoring.services import leads_scores_recompute
 
     runs = []
     total = Lead.objects.count()
-    for label in ("first (every lead changes)", "again (scores already right)"):
+    edited = ScoreRule.objects.get(name="Named the product")
+
+    def run(label: str) -> None:
         began = time.monotonic()
         changed = leads_scores_recompute(workers=None)  # as `galena score recompute`
         elapsed = time.monotonic() - began
         runs.append({"run": label, "seconds": elapsed, "changed": changed, "leads": total})
         print(f"  recompute {label}: {elapsed:.1f} s, {changed:,} changed", file=sys.stderr)
+
+    run("first (every lead changes)")
+    run("again (scores already right)")
+    edited.points += 3
+    edited.save()
+    try:
+        run("a rule edited (most leads' scores move)")
+    finally:
+        edited.points -= 3
+        edited.save()
     return runs
 
 

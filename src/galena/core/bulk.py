@@ -133,28 +133,68 @@ def update_many(model: type[Model], objects: Sequence[Model], fields: Sequence[s
     )
 
 
+# Fields whose Python values psycopg sends as they are (aware datetimes included).
+_PLAIN_TYPES = frozenset(
+    {
+        "IntegerField",
+        "BigIntegerField",
+        "PositiveIntegerField",
+        "PositiveSmallIntegerField",
+        "SmallIntegerField",
+        "FloatField",
+        "BooleanField",
+        "CharField",
+        "TextField",
+        "DateTimeField",
+    }
+)
+
+
 def _update_values(model, fields, values_rows, alias) -> int:
     """One UPDATE … FROM for many rows, each value a parameter: the rows as one array per
-    column (``unnest``), so a thousand rows are a few parameters, not thousands; JSON
-    columns (no array of jsonb from text) fall back to a VALUES list."""
+    column (``unnest``), so a thousand rows are a few parameters, not thousands. JSON
+    columns travel as text and are cast back in the SET."""
     connection = connections[alias]
     meta = model._meta
     columns = [meta.get_field(name) for name in fields]
+    is_json = [f.get_internal_type() == "JSONField" for f in columns]
     quote = connection.ops.quote_name
+
+    texts: dict[int, tuple[Any, str]] = {}  # JSON already written, by the value's identity
+
+    def as_json(field, value):
+        if value is None:
+            return None
+        known = texts.get(id(value))
+        if known is None or known[0] is not value:
+            known = texts[id(value)] = (value, json.dumps(value, cls=field.encoder))
+        return known[1]
+
+    def as_is(field, value):
+        return value
+
+    def as_prepared(field, value):
+        return field.get_db_prep_save(value, connection)
+
+    converters = [
+        as_json if j else as_is if f.get_internal_type() in _PLAIN_TYPES else as_prepared
+        for f, j in zip(columns, is_json, strict=True)
+    ]
     prepared = [
-        [pk, *(f.get_db_prep_save(v, connection) for f, v in zip(columns, raw, strict=True))]
+        [pk, *(convert(f, v) for convert, f, v in zip(converters, columns, raw, strict=True))]
         for pk, *raw in values_rows
     ]
-    types = [meta.pk.db_type(connection), *(f.db_type(connection) for f in columns)]
-    assignments = ", ".join(f"{quote(f.column)} = v.{quote(f.column)}" for f in columns)
+    types = [
+        meta.pk.db_type(connection),
+        *("text" if j else f.db_type(connection) for f, j in zip(columns, is_json, strict=True)),
+    ]
+    assignments = ", ".join(
+        f"{quote(f.column)} = v.{quote(f.column)}" + (f"::{f.db_type(connection)}" if j else "")
+        for f, j in zip(columns, is_json, strict=True)
+    )
     names = ", ".join([quote(meta.pk.column)] + [quote(f.column) for f in columns])
-    if any(f.get_internal_type() == "JSONField" for f in columns):
-        row = "(" + ", ".join(f"%s::{t}" for t in types) + ")"
-        source = f"(VALUES {', '.join([row] * len(prepared))})"
-        params = [value for values in prepared for value in values]
-    else:
-        source = "unnest(" + ", ".join(f"%s::{t}[]" for t in types) + ")"
-        params = [list(column) for column in zip(*prepared, strict=True)]
+    source = "unnest(" + ", ".join(f"%s::{t}[]" for t in types) + ")"
+    params = [list(column) for column in zip(*prepared, strict=True)]
     # identifiers quoted by the backend, every value a parameter
     sql = (
         f"UPDATE {quote(meta.db_table)} AS t SET {assignments} "  # noqa: S608

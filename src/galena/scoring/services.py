@@ -657,6 +657,8 @@ def _recompute_rows(rows: list[_Row], config, names, matchers, now, actor, recor
     by_hand = {lead_id for lead_id, stored in states.items() if stored[7]}
     scored = _score_rows(rows, config, names, matchers, now, by_hand)
     changed, temperature_events, rewritten = [], [], []
+    created: list[tuple] = []
+    updated: list[tuple] = []
     for item in scored:
         new_components = [
             (
@@ -670,11 +672,16 @@ def _recompute_rows(rows: list[_Row], config, names, matchers, now, actor, recor
             )
             for a in item.awards
         ]
-        # a lead whose stored components are already these is not written again
-        if states.get(item.row.id) != item.state[:-1] or sorted(
-            components.get(item.row.id, ()), key=_component_order
-        ) != sorted(new_components, key=_component_order):
-            rewritten.append((item, new_components))
+        # what is already stored as it should be is not written again
+        stored = states.get(item.row.id)
+        if stored is None:
+            created.append(item.state)
+        elif stored != item.state[:-1]:
+            updated.append(item.state)
+        if sorted(components.get(item.row.id, ()), key=_component_order) != sorted(
+            new_components, key=_component_order
+        ):
+            rewritten.append((item.row.id, new_components))
         if item.verdict is None:
             continue
         row, verdict = item.row, item.verdict
@@ -692,15 +699,15 @@ def _recompute_rows(rows: list[_Row], config, names, matchers, now, actor, recor
                     _temperature_params(row.temperature, verdict),
                 )
             )
+    copy_rows(LeadScore, _STATE_FIELDS, created)
+    update_rows(LeadScore, _STATE_FIELDS[1:], updated)  # in place: (lead_id, *the rest)
     if rewritten:
-        again = array("q", (item.row.id for item, _components in rewritten))
+        again = array("q", (lead_id for lead_id, _components in rewritten))
         ScoreComponent.objects.filter(lead_id__in_array=again).delete()
-        LeadScore.objects.filter(lead_id__in_array=again).delete()
-        copy_rows(LeadScore, _STATE_FIELDS, [item.state for item, _components in rewritten])
         copy_rows(
             ScoreComponent,
             _COMPONENT_FIELDS,
-            [component for _item, made in rewritten for component in made],
+            [component for _lead, made in rewritten for component in made],
         )
     update_rows(Lead, ["score", "temperature"], changed)
     copy_rows(
