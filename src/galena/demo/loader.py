@@ -600,7 +600,8 @@ class _Builder:
             )
             if country == "US" and rest[:3] == "555":
                 continue  # 555 numbers are fictional
-            if phonenumbers.is_valid_number(candidate):
+            # for the country itself: +44 7781… is valid, but Guernsey's, not Britain's
+            if phonenumbers.is_valid_number_for_region(candidate, country):
                 number = candidate
                 break
         raw = phonenumbers.format_number(number, self.rng.choice(PHONE_FORMATS))
