@@ -417,3 +417,16 @@ def test_a_call_that_verifies_the_lead_rescores_it(rules, admin_user):
 
     lead.refresh_from_db()
     assert (lead.verification, lead.score, lead.temperature) == ("verified", 25, Temperature.WARM)
+
+
+def test_engagement_decayed_to_nothing_leaves_the_sweep(rules):
+    lead = new_lead()
+    events_record(events=[pricing_view()], lead=lead)
+    much_later = timezone.now() + dt.timedelta(days=400)
+
+    assert scores_decay_sweep(now=much_later) == 1  # 10 points, forty half-lives later: 0
+
+    state = LeadScore.objects.get(lead=lead)
+    assert (state.engagement_points, state.hot_until) == (0, None)
+    assert not LeadScore.objects.exclude(engagement_points=0, hot_until__isnull=True).exists()
+    assert ScoreComponent.objects.filter(lead=lead).count() == 1  # the breakdown keeps it

@@ -4,3 +4,12 @@ from django.apps import AppConfig
 class CoreConfig(AppConfig):
     name = "galena.core"
     label = "core"
+
+    def ready(self) -> None:
+        # field__in_array=ids, for every app's queries (core.bulk.InArray)
+        from django.db.models import Field, ForeignKey
+
+        from galena.core.bulk import InArray
+
+        Field.register_lookup(InArray)
+        ForeignKey.register_lookup(InArray)

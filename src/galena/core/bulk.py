@@ -8,7 +8,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from django.db import connections, router
-from django.db.models import Field, ForeignKey, Lookup, Model
+from django.db.models import Lookup, Model
 from django.db.models.base import ModelState
 from django.utils import timezone
 
@@ -258,7 +258,3 @@ class InArray(Lookup):
             return "1 = 0", list(lhs_params)
         placeholders = ", ".join(["%s"] * len(values))
         return f"{lhs} IN ({placeholders})", [*lhs_params, *values]
-
-
-Field.register_lookup(InArray)
-ForeignKey.register_lookup(InArray)

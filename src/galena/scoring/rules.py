@@ -454,13 +454,13 @@ def engagement_add(engagement: Engagement, award: Award, scales: Scales) -> Enga
 # --------------------------------------------------------------------------- total
 
 
-def _capped(points: float, cap: int | None) -> float:
+def capped(points: float, cap: int | None) -> float:
     return points if cap is None else min(points, float(cap))
 
 
 def total_score(fit_points: float, engagement_now: float, scales: Scales) -> float:
     """Fit and engagement, each within its group's cap."""
-    return _capped(fit_points, scales.fit_cap) + _capped(engagement_now, scales.engagement_cap)
+    return capped(fit_points, scales.fit_cap) + capped(engagement_now, scales.engagement_cap)
 
 
 @dataclass(frozen=True)

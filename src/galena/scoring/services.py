@@ -799,6 +799,11 @@ def scores_preview(
     return preview
 
 
+# Engagement worth less than this can no longer move a rounded score: it is set to nothing,
+# and the lead leaves the sweep (else every lead that ever did anything stays in it forever).
+SETTLED = 0.01
+
+
 def scores_decay_sweep(*, now: dt.datetime | None = None, actor: Actor = SYSTEM) -> int:
     """Bring stored scores up to date with time: engagement decays and hot signals expire,
     so a lead's score or temperature may change with no new event. Reads only the leads
@@ -833,15 +838,15 @@ def scores_decay_sweep(*, now: dt.datetime | None = None, actor: Actor = SYSTEM)
         if not chunk:
             break
         last_id = chunk[-1].lead_id
-        changed, events = [], []
+        changed, events, settled = [], [], []
         for state in chunk:
             profile = engine.ProfileResult(
                 points=state.fit_points,
                 breakdown=state.fit_breakdown or [],
-                hot_reasons=[],
+                hot_reasons=_profile_hot_reasons(state.fit_breakdown, config),
             )
-            profile.hot_reasons = _profile_hot_reasons(state.fit_breakdown, config)
-            verdict = verdict_for(profile, _engagement_of(state), config, now)
+            engagement = _engagement_of(state)
+            verdict = verdict_for(profile, engagement, config, now)
             outcome = _apply_verdict(
                 state.lead, verdict, by_hand=state.temperature_by_hand, now=now, actor=actor
             )
@@ -849,10 +854,20 @@ def scores_decay_sweep(*, now: dt.datetime | None = None, actor: Actor = SYSTEM)
                 changed.append(state.lead)
             if outcome.event is not None:
                 events.append(outcome.event)
+            hot_over = state.hot_until is None or state.hot_until <= now
+            if (
+                hot_over
+                and abs(engagement.at(now.timestamp(), config.scales.half_life_s)) < SETTLED
+            ):
+                settled.append(state.lead_id)
         with transaction.atomic():
             if changed:
                 update_many(Lead, changed, ["score", "temperature"])
             insert_many(LeadEvent, events)
+            # decayed to nothing and no hot signal left: out of the sweep until the next event
+            LeadScore.objects.filter(lead_id__in_array=array("q", settled)).update(
+                engagement_points=0, engagement_epoch=now.timestamp(), hot_until=None, hot_reason=""
+            )
         changed_total += len(changed)
     return changed_total
 
@@ -917,7 +932,7 @@ class Breakdown:
         return sorted(rules.values(), key=lambda e: (e["group"] != ScoreGroup.FIT, -abs(e["now"])))
 
 
-def lead_breakdown(lead: Lead, *, now: dt.datetime | None = None, limit: int = 50) -> Breakdown:
+def lead_breakdown(lead: Lead, *, now: dt.datetime | None = None) -> Breakdown:
     """Which rules gave a lead how many points, when, and what they are worth now."""
     now = now or timezone.now()
     config = config_load()
@@ -935,16 +950,18 @@ def lead_breakdown(lead: Lead, *, now: dt.datetime | None = None, limit: int = 5
         for line in (state.fit_breakdown if state else [])
         if isinstance(line, Mapping)
     ]
-    for component in ScoreComponent.objects.filter(lead_id=lead.pk)[:limit]:
+    # every component, not the latest few: the per-rule sums must add up to the engagement
+    components = ScoreComponent.objects.filter(lead_id=lead.pk).values_list(
+        "rule_name", "group", "points", "occurred_at"
+    )
+    for name, group, points, occurred_at in components:
         lines.append(
             BreakdownLine(
-                name=component.rule_name,
-                group=component.group,
-                points=component.points,
-                now=engine.decayed(
-                    component.points, component.occurred_at.timestamp(), now.timestamp(), half_life
-                ),
-                at=component.occurred_at,
+                name=name,
+                group=group,
+                points=points,
+                now=engine.decayed(points, occurred_at.timestamp(), now.timestamp(), half_life),
+                at=occurred_at,
             )
         )
     fit = state.fit_points if state else 0.0
@@ -954,8 +971,8 @@ def lead_breakdown(lead: Lead, *, now: dt.datetime | None = None, limit: int = 5
     )
     verdict = None if config.is_empty else verdict_for(profile, engagement, config, now)
     return Breakdown(
-        fit=engine._capped(fit, config.scales.fit_cap),
-        engagement=engine._capped(engagement_now, config.scales.engagement_cap),
+        fit=engine.capped(fit, config.scales.fit_cap),
+        engagement=engine.capped(engagement_now, config.scales.engagement_cap),
         total=engine.total_score(fit, engagement_now, config.scales),
         verdict=verdict,
         lines=tuple(lines),
