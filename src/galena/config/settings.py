@@ -49,10 +49,12 @@ INSTALLED_APPS = [
     "galena.core",
     "galena.accounts",
     "galena.leads",
+    "galena.notifications",
     "galena.intake",
     "galena.quality",
     "galena.matching",
     "galena.scoring",
+    "galena.routing",
     "galena.demo",
 ]
 

@@ -325,6 +325,15 @@ class Lead(models.Model):
     team = models.ForeignKey(
         "accounts.Team", on_delete=models.SET_NULL, null=True, blank=True, related_name="leads"
     )
+    # who had the lead before a hand-off to sales (a telemarketer who qualified it): lead and
+    # client may have different responsible people, and both count in the reports
+    original_owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="handed_off_leads",
+    )
     score = models.IntegerField(default=0)
     predicted_probability = models.FloatField(null=True, blank=True)
     # what the first deal was worth when the lead became a client (the conversion sets it)
@@ -355,6 +364,9 @@ class Lead(models.Model):
     updated_at = models.DateTimeField(auto_now=True)
     assigned_at = models.DateTimeField(null=True, blank=True)
     first_response_at = models.DateTimeField(null=True, blank=True)
+    # the first-response deadline (the SLA), for sorting lists by what is due first
+    response_due_at = models.DateTimeField(null=True, blank=True)
+    handed_off_at = models.DateTimeField(null=True, blank=True)
     qualified_at = models.DateTimeField(null=True, blank=True)
     converted_at = models.DateTimeField(null=True, blank=True)
     rejected_at = models.DateTimeField(null=True, blank=True)
@@ -381,6 +393,7 @@ class Lead(models.Model):
             models.Index(fields=["temperature", "stage"], name="lead_temperature_stage"),
             models.Index(fields=["quality_status", "-created_at"], name="lead_quality_created"),
             models.Index(fields=["name_translit"], name="lead_name_translit"),
+            models.Index(fields=["owner", "response_due_at"], name="lead_owner_response_due"),
         ]
 
     def __str__(self) -> str:
@@ -459,6 +472,12 @@ class EventType(models.TextChoices):
     REPEAT_INQUIRY = "repeat_inquiry", _("Repeat inquiry")
     MERGED = "merged", _("Merged")
     UNMERGED = "unmerged", _("Merge undone")
+    QUEUED = "queued", _("Put in a team's queue")
+    HANDED_OFF = "handed_off", _("Handed off to sales")
+    SLA_WARNING = "sla_warning", _("First response due soon")
+    SLA_BREACHED = "sla_breached", _("First response overdue")
+    SLA_ESCALATED = "sla_escalated", _("Overdue response escalated")
+    SLA_MET = "sla_met", _("First response given")
 
 
 class CallOutcome(models.TextChoices):

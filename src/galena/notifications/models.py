@@ -1,0 +1,1 @@
+"""Notifications: built by the notifications work (in-app, e-mail, webhooks)."""

@@ -1,0 +1,21 @@
+from django.apps import AppConfig
+
+
+class RoutingConfig(AppConfig):
+    name = "galena.routing"
+    label = "routing"
+    verbose_name = "Routing and SLAs"
+
+    def ready(self) -> None:
+        # cached rules and policies forgotten when they are saved in this process (other
+        # processes look again within ROUTING_CONFIG_SECONDS)
+        from django.db.models.signals import post_delete, post_save
+
+        from galena.routing.models import RoutingRule, SlaPolicy
+        from galena.routing.services import config_forget
+
+        for model in (RoutingRule, SlaPolicy):
+            post_save.connect(config_forget, sender=model, dispatch_uid=f"forget-{model.__name__}")
+            post_delete.connect(
+                config_forget, sender=model, dispatch_uid=f"forget-d-{model.__name__}"
+            )
