@@ -13,9 +13,9 @@ from django.apps import apps as django_apps
 from django.db import connections
 
 from galena.config.celery import app as celery_app
-from galena.leads.models import EventType, LeadEvent
 from galena.leads.services import Actor, lead_assign
-from galena.leads.tasks import notify_owner_of_assignment
+from galena.notifications.models import Notification
+from galena.notifications.tasks import notifications_email
 from tests.factories import LeadFactory
 
 REDIS_HOST, REDIS_PORT = "127.0.0.1", 6379
@@ -91,33 +91,33 @@ def stages(transactional_db):
 def assign_a_lead(team, head, manager):
     lead = LeadFactory(team=team)
     lead_assign(actor=Actor(user=head), lead=lead, owner=manager)
-    return LeadEvent.objects.get(lead=lead, type=EventType.ASSIGNED)
+    return Notification.objects.get(lead=lead, user=manager)
 
 
 @pytest.mark.redis
 @pytest.mark.django_db(transaction=True)
 def test_worker_e_mails_the_new_owner_once(stages, redis_worker, team, head, manager, mailoutbox):
-    tasks_done = worker_state.total_count[notify_owner_of_assignment.name]
+    tasks_done = worker_state.total_count[notifications_email.name]
 
-    event = assign_a_lead(team, head, manager)
+    notification = assign_a_lead(team, head, manager)
 
-    def notified():
-        """the assignment event is stamped notified_at"""
-        event.refresh_from_db()
-        return event.params.get("notified_at")
+    def emailed():
+        """the notification is stamped emailed_at"""
+        notification.refresh_from_db()
+        return notification.emailed_at
 
-    stamp = wait_for(notified)
+    stamp = wait_for(emailed)
     assert [m.to for m in mailoutbox] == [[manager.email]]
-    assert mailoutbox[0].subject == f"New lead for you: {event.lead}"
-    assert f"/leads/{event.lead_id}/" in mailoutbox[0].body
+    assert mailoutbox[0].subject == f"{notification.lead} is now yours"
+    assert f"/leads/{notification.lead_id}/" in mailoutbox[0].body
 
     # the same task again, through the worker: nothing more is sent
-    notify_owner_of_assignment.delay(event.pk)
+    notifications_email.delay([notification.pk])
     wait_for(
-        lambda: worker_state.total_count[notify_owner_of_assignment.name] >= tasks_done + 2,
+        lambda: worker_state.total_count[notifications_email.name] >= tasks_done + 2,
     )
-    event.refresh_from_db()
-    assert event.params["notified_at"] == stamp
+    notification.refresh_from_db()
+    assert notification.emailed_at == stamp
     assert len(mailoutbox) == 1
 
 
@@ -127,10 +127,10 @@ def test_without_a_broker_tasks_run_in_process(stages, settings, team, head, man
     assert settings.CELERY_TASK_ALWAYS_EAGER is True
     assert celery_app.conf.task_always_eager is True
 
-    event = assign_a_lead(team, head, manager)
+    notification = assign_a_lead(team, head, manager)
 
-    event.refresh_from_db()
-    assert event.params["notified_at"]
+    notification.refresh_from_db()
+    assert notification.emailed_at
     assert [m.to for m in mailoutbox] == [[manager.email]]
-    assert notify_owner_of_assignment.apply(args=[event.pk]).get() is False
+    assert notifications_email.apply(args=[[notification.pk]]).get() == 0
     assert len(mailoutbox) == 1

@@ -4,6 +4,7 @@ from django.core import mail
 from galena.core.errors import NotFound, PermissionDenied
 from galena.leads.models import EventType, LeadEvent
 from galena.leads.services import Actor, lead_assign
+from galena.notifications.models import Notification
 from tests.factories import LeadFactory
 
 
@@ -25,7 +26,7 @@ def test_head_assigns_and_the_owner_is_emailed(
     assert event.params["from"] is None
     assert event.params["to"] == manager.pk
     assert event.params["reason"] == "speaks Finnish"
-    assert "notified_at" in event.params
+    assert Notification.objects.get().user == manager
     assert len(mail.outbox) == 1
     assert mail.outbox[0].to == [manager.email]
 
@@ -38,6 +39,7 @@ def test_manager_takes_an_unassigned_team_lead_without_email(
 
     unassigned.refresh_from_db()
     assert unassigned.owner == manager
+    assert not Notification.objects.exists()
     assert mail.outbox == []
 
 
@@ -78,16 +80,3 @@ def test_assignment_moves_the_lead_to_the_owners_team(admin_user, outsider, othe
 
     unassigned.refresh_from_db()
     assert unassigned.team == other_team
-
-
-def test_notification_is_sent_once_per_assignment(
-    head, manager, unassigned, django_capture_on_commit_callbacks
-):
-    from galena.leads.tasks import notify_owner_of_assignment
-
-    with django_capture_on_commit_callbacks(execute=True):
-        lead_assign(actor=Actor(user=head), lead=unassigned, owner=manager)
-    event = LeadEvent.objects.get(type=EventType.ASSIGNED)
-
-    assert notify_owner_of_assignment(event.pk) is False
-    assert len(mail.outbox) == 1

@@ -207,6 +207,11 @@ CELERY_BEAT_SCHEDULE = {
         "task": "galena.scoring.tasks.predict_open_leads",
         "schedule": 6 * 3600.0,
     },
+    # webhook retries that are due, e-mails whose task was lost
+    "notifications-sweep": {
+        "task": "galena.notifications.tasks.notifications_sweep",
+        "schedule": 60.0,
+    },
 }
 
 # --- security -------------------------------------------------------------------------
@@ -299,6 +304,20 @@ LEADS_CREATED_HOOKS: list[str] = [
     "galena.matching.keys.leads_keys_write",
     "galena.scoring.services.leads_scores_write",
 ]
+# Called by leads.services after it gives leads an owner (lead_assign, lead_create with an
+# owner), inside its transaction, as hook(events=[ASSIGNED LeadEvent, …]): the new owner is
+# told.
+LEAD_ASSIGNED_HOOKS: list[str] = [
+    "galena.notifications.services.leads_assigned_notify",
+]
+# Outgoing webhooks (notifications): seconds to wait for an answer, the waits before each
+# retry (then the delivery has failed), and whether URLs inside the network are allowed
+# (never in production unless asked).
+NOTIFICATIONS_WEBHOOK_TIMEOUT = env.float("NOTIFICATIONS_WEBHOOK_TIMEOUT", default=5.0)
+NOTIFICATIONS_WEBHOOK_RETRY_SECONDS: list[int] = [60, 300, 1800, 7200, 43200]
+NOTIFICATIONS_WEBHOOK_ALLOW_PRIVATE = env.bool(
+    "NOTIFICATIONS_WEBHOOK_ALLOW_PRIVATE", default=not PRODUCTION
+)
 # Points of the quality checks that fire add up: at these, a lead is held for review or
 # rejected as a pseudo-lead (each check's weight is set in the admin).
 QUALITY_QUARANTINE_POINTS = env.int("QUALITY_QUARANTINE_POINTS", default=100)

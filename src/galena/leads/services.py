@@ -326,8 +326,9 @@ def lead_create(
             "contacts": [{"kind": p.kind, "value": p.value} for p in points],
         },
     )
+    assigned = None
     if owner is not None:
-        LeadEvent.objects.create(
+        assigned = LeadEvent.objects.create(
             lead=lead,
             type=EventType.ASSIGNED,
             occurred_at=lead.created_at,
@@ -336,6 +337,8 @@ def lead_create(
             params={"from": None, "to": owner.pk, "to_name": owner.get_username()},
         )
     _created_hooks([lead])
+    if assigned is not None:
+        _assigned_hooks([assigned])
     return lead
 
 
@@ -383,6 +386,14 @@ def _created_hooks(leads: list[Lead]) -> None:
     if leads:
         for hook in settings.LEADS_CREATED_HOOKS:
             import_string(hook)(leads=leads)
+
+
+def _assigned_hooks(events: list[LeadEvent]) -> None:
+    """Tell later apps that leads got an owner (settings.LEAD_ASSIGNED_HOOKS: the owner is
+    notified), with the ASSIGNED events, in this transaction."""
+    if events:
+        for hook in settings.LEAD_ASSIGNED_HOOKS:
+            import_string(hook)(events=events)
 
 
 # the most of a stage change's reason kept in its event
@@ -448,10 +459,8 @@ def lead_assign(*, actor: Actor, lead: Lead, owner, reason: str = "") -> Lead:
             "reason": reason,
         },
     )
-    if owner is not None and (actor.user is None or owner.pk != actor.user.pk):
-        from galena.leads.tasks import notify_owner_of_assignment
-
-        transaction.on_commit(lambda: notify_owner_of_assignment.delay(event.pk))
+    if owner is not None:
+        _assigned_hooks([event])
     return lead
 
 

@@ -1,0 +1,123 @@
+"""notify / notify_many: the rows, the preferences, the queries, the tasks after the commit."""
+
+import pytest
+from django.core import mail
+
+from galena.notifications.models import Notification, NotificationKind, NotificationPreference
+from galena.notifications.services import NotificationRequest, notify, notify_many
+from tests.factories import LeadFactory, UserFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def test_notify_stores_one_row_per_user_with_its_params(manager, colleague):
+    lead = LeadFactory()
+
+    notify(
+        kind=NotificationKind.QUEUE_ALERT,
+        user_ids=[manager.pk, colleague.pk],
+        lead_id=lead.pk,
+        params={"team": "North"},
+    )
+
+    rows = Notification.objects.order_by("user_id")
+    assert [(n.user_id, n.kind, n.lead_id, n.params) for n in rows] == [
+        (manager.pk, "queue_alert", lead.pk, {"team": "North"}),
+        (colleague.pk, "queue_alert", lead.pk, {"team": "North"}),
+    ]
+    assert all(n.in_app and n.read_at is None for n in rows)
+
+
+def test_inactive_users_are_skipped(manager):
+    manager.is_active = False
+    manager.save()
+
+    notify(kind=NotificationKind.HOT_LEAD, user_ids=[manager.pk], lead_id=LeadFactory().pk)
+
+    assert not Notification.objects.exists()
+
+
+def test_in_app_and_e_mail_switched_off_store_nothing(manager, django_capture_on_commit_callbacks):
+    NotificationPreference.objects.create(
+        user=manager, kind=NotificationKind.HOT_LEAD, in_app=False, email=False
+    )
+
+    with django_capture_on_commit_callbacks(execute=True) as callbacks:
+        notify(kind=NotificationKind.HOT_LEAD, user_ids=[manager.pk], lead_id=LeadFactory().pk)
+
+    assert not Notification.objects.exists()
+    assert callbacks == []
+    assert mail.outbox == []
+
+
+def test_e_mail_only_is_kept_out_of_the_list_but_sent(manager, django_capture_on_commit_callbacks):
+    NotificationPreference.objects.create(
+        user=manager, kind=NotificationKind.HOT_LEAD, in_app=False, email=True
+    )
+
+    with django_capture_on_commit_callbacks(execute=True):
+        notify(kind=NotificationKind.HOT_LEAD, user_ids=[manager.pk], lead_id=LeadFactory().pk)
+
+    notification = Notification.objects.get()
+    assert notification.in_app is False
+    assert notification.emailed_at is not None
+    assert [m.to for m in mail.outbox] == [[manager.email]]
+
+
+def test_defaults_e_mail_what_needs_acting_on(manager, django_capture_on_commit_callbacks):
+    lead = LeadFactory()
+
+    with django_capture_on_commit_callbacks(execute=True):
+        notify(kind=NotificationKind.SLA_WARNING, user_ids=[manager.pk], lead_id=lead.pk)
+        notify(kind=NotificationKind.SLA_BREACH, user_ids=[manager.pk], lead_id=lead.pk)
+
+    assert {n.kind: n.email_wanted for n in Notification.objects.all()} == {
+        "sla_warning": False,
+        "sla_breach": True,
+    }
+    assert len(mail.outbox) == 1
+
+
+def test_unknown_kind_is_refused(manager):
+    with pytest.raises(ValueError, match="Unknown notification kind"):
+        notify(kind="birthday", user_ids=[manager.pk])
+
+    assert not Notification.objects.exists()
+
+
+def test_the_same_request_twice_in_a_batch_is_stored_once(manager):
+    lead = LeadFactory()
+    request = NotificationRequest(
+        kind=NotificationKind.HOT_LEAD, user_id=manager.pk, lead_id=lead.pk
+    )
+
+    notify_many([request, request])
+
+    assert Notification.objects.count() == 1
+
+
+@pytest.mark.parametrize("size", [1, 40])
+def test_notify_many_queries_do_not_grow_with_the_batch(
+    size, team, django_assert_num_queries, django_capture_on_commit_callbacks
+):
+    users = [UserFactory(team=team) for _ in range(4)]
+    leads = [LeadFactory() for _ in range(size)]
+    NotificationPreference.objects.create(
+        user=users[1], kind=NotificationKind.LEAD_ASSIGNED, in_app=True, email=False
+    )
+    requests = [
+        NotificationRequest(
+            kind=NotificationKind.LEAD_ASSIGNED, user_id=users[i % 4].pk, lead_id=lead.pk
+        )
+        for i, lead in enumerate(leads)
+    ]
+
+    # users, preferences, one INSERT, the active webhooks
+    with (
+        django_capture_on_commit_callbacks(execute=False) as callbacks,
+        django_assert_num_queries(4),
+    ):
+        notify_many(requests)
+
+    assert Notification.objects.count() == size
+    assert len(callbacks) == 1  # one e-mail task for the whole batch
