@@ -1,14 +1,22 @@
 """Business hours and holidays, pure: whether a moment is working time, for a member (their
-working hours) or a team (its business hours). No database here.
+working hours) or a team (its business hours), and time counted in such hours (first-response
+deadlines). No database here.
 
 Hours are {ISO weekday ("1" = Monday): [start, end]} or {weekday: [[start, end], …]} with
-"HH:MM" local times in the given time zone; a day missing from the mapping is a day off.
+"HH:MM" local times in the given time zone ("24:00" ends a day at midnight); a day missing
+from the mapping is a day off, and so is a holiday.
+
+Open time is what ``is_open`` says it is: the instants whose local wall-clock time falls in
+the day's hours. So a day on which the clocks go forward loses the skipped hour, and one on
+which they go back counts the repeated hour twice if both passes are within the hours —
+the arithmetic below is done on instants (UTC), never on wall-clock differences, and agrees
+with ``is_open`` to the microsecond.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Collection, Mapping
+from collections.abc import Collection, Iterator, Mapping
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -64,4 +72,248 @@ def is_open(
     if local.date() in holidays:
         return False
     now = local.time().replace(tzinfo=None)
-    return any(start <= now < end for start, end in intervals(hours, local.isoweekday()))
+    # "24:00" is read as the day's last microsecond (dt.time.max) and ends the day inclusive
+    return any(
+        start <= now and (now < end or end == dt.time.max)
+        for start, end in intervals(hours, local.isoweekday())
+    )
+
+
+# --------------------------------------------------------------------------- business time
+
+Span = tuple[dt.datetime, dt.datetime]
+
+_DAY = dt.timedelta(days=1)
+# No time zone is more than 14 hours from UTC: a local day lies within these margins of the
+# same calendar day in UTC.
+_MARGIN = dt.timedelta(hours=15)
+# This many days in a row without open time (holidays for years) count as no open time.
+_CLOSED_DAYS_LIMIT = 3660
+# The rest of time, open, when a calendar has none: time is then plain wall-clock time.
+_FOREVER = dt.datetime.max.replace(tzinfo=dt.UTC) - dt.timedelta(days=2)
+
+
+def _pieces(
+    hours: Mapping[str, Any] | None, weekday: int
+) -> list[tuple[dt.timedelta, dt.timedelta]]:
+    """A weekday's intervals as offsets from local midnight, overlaps merged; "24:00" is
+    the next midnight."""
+    merged: list[list[dt.timedelta]] = []
+    for start, end in intervals(hours, weekday):
+        begin = dt.timedelta(hours=start.hour, minutes=start.minute, seconds=start.second)
+        begin += dt.timedelta(microseconds=start.microsecond)
+        if end == dt.time.max:
+            finish = _DAY
+        else:
+            finish = dt.timedelta(hours=end.hour, minutes=end.minute, seconds=end.second)
+            finish += dt.timedelta(microseconds=end.microsecond)
+        if merged and begin <= merged[-1][1]:
+            merged[-1][1] = max(merged[-1][1], finish)
+        else:
+            merged.append([begin, finish])
+    return [(begin, finish) for begin, finish in merged]
+
+
+def has_open_time(hours: Mapping[str, Any] | None) -> bool:
+    """Whether the hours open on any weekday at all."""
+    return any(_pieces(hours, weekday) for weekday in range(1, 8))
+
+
+def _offset(moment: dt.datetime, tz: dt.tzinfo) -> dt.timedelta:
+    return moment.astimezone(tz).utcoffset() or dt.timedelta(0)
+
+
+def _offset_segments(
+    low: dt.datetime, high: dt.datetime, tz: dt.tzinfo
+) -> list[tuple[dt.datetime, dt.datetime, dt.timedelta]]:
+    """[low, high) cut where the zone's offset from UTC changes, each piece with its offset.
+    A zone changes its offset at most once in the few days this is asked about; the change
+    is found to the second (zones change on whole seconds)."""
+    before, after = _offset(low, tz), _offset(high, tz)
+    if before == after:
+        return [(low, high, before)]
+    inside, outside = 0, int((high - low).total_seconds())
+    while outside - inside > 1:
+        middle = (inside + outside) // 2
+        if _offset(low + dt.timedelta(seconds=middle), tz) == before:
+            inside = middle
+        else:
+            outside = middle
+    change = low + dt.timedelta(seconds=outside)
+    return [(low, change, before), (change, high, after)]
+
+
+def _day_spans(
+    day: dt.date, pieces: list[tuple[dt.timedelta, dt.timedelta]], tz: dt.tzinfo
+) -> list[Span]:
+    """The open instants (UTC) whose local date is ``day`` and local time in ``pieces``."""
+    midnight = dt.datetime.combine(day, dt.time())
+    spans: list[Span] = []
+    low = (midnight - _MARGIN).replace(tzinfo=dt.UTC)
+    high = (midnight + _DAY + _MARGIN).replace(tzinfo=dt.UTC)
+    for segment_start, segment_end, offset in _offset_segments(low, high, tz):
+        # in this segment local wall-clock time is UTC + offset: intersect in wall time
+        wall_start = segment_start.replace(tzinfo=None) + offset
+        wall_end = segment_end.replace(tzinfo=None) + offset
+        for begin, finish in pieces:
+            start, end = max(midnight + begin, wall_start), min(midnight + finish, wall_end)
+            if start < end:
+                spans.append(
+                    ((start - offset).replace(tzinfo=dt.UTC), (end - offset).replace(tzinfo=dt.UTC))
+                )
+    return spans
+
+
+def _open_spans(
+    start: dt.datetime,
+    hours: Mapping[str, Any] | None,
+    tz: dt.tzinfo,
+    holidays: Collection[dt.date],
+) -> Iterator[Span]:
+    """The open time from ``start`` on, as consecutive [from, to) spans in UTC, the first
+    cut at ``start``. Without open time (or none for ``_CLOSED_DAYS_LIMIT`` days) the rest
+    of time is one open span: time is then plain wall-clock time."""
+    start = start.astimezone(dt.UTC)
+    by_weekday = {weekday: _pieces(hours, weekday) for weekday in range(1, 8)}
+    if not any(by_weekday.values()):
+        yield start, _FOREVER
+        return
+    closed = frozenset(holidays)
+    # the day before: in a zone whose clocks go back over midnight, its last instants may
+    # come after ``start``
+    day = start.astimezone(tz).date() - _DAY
+    last = start
+    closed_days = 0
+    while closed_days < _CLOSED_DAYS_LIMIT:
+        pieces = [] if day in closed else by_weekday[day.isoweekday()]
+        found = False
+        for span_start, span_end in _day_spans(day, pieces, tz) if pieces else ():
+            if span_end <= last:
+                continue
+            found = True
+            yield max(span_start, last), span_end
+            last = span_end
+        closed_days = 0 if found else closed_days + 1
+        day += _DAY
+    yield last, _FOREVER
+
+
+def next_open(
+    moment: dt.datetime,
+    hours: Mapping[str, Any] | None,
+    *,
+    tz: dt.tzinfo,
+    holidays: Collection[dt.date] = (),
+) -> dt.datetime:
+    """``moment`` when it is open, else the next opening (in UTC). A calendar with no open
+    time at all returns ``moment``: time is plain wall-clock time."""
+    if is_open(moment, hours, tz=tz, holidays=holidays):
+        return moment
+    return next(_open_spans(moment, hours, tz, holidays))[0]
+
+
+def add_business_time(
+    start: dt.datetime,
+    seconds: float,
+    hours: Mapping[str, Any] | None,
+    *,
+    tz: dt.tzinfo,
+    holidays: Collection[dt.date] = (),
+) -> dt.datetime:
+    """The moment ``seconds`` of open time after ``start`` (aware; the result in UTC).
+    Counting starts at the next opening when ``start`` is closed; 0 seconds give that
+    opening. The result is open, or the close of an open span when the time runs out
+    exactly there (1 hour from 17:00 with hours 09:00–18:00 is 18:00, not 09:00 the next
+    day). A calendar with no open time at all — no weekday with hours — counts plain
+    wall-clock time: ``start + seconds``."""
+    if seconds < 0:
+        raise ValueError("Give a duration of zero or more seconds.")
+    remaining = dt.timedelta(seconds=seconds)
+    for span_start, span_end in _open_spans(start, hours, tz, holidays):
+        length = span_end - span_start
+        if remaining <= length:
+            return span_start + remaining
+        remaining -= length
+    raise AssertionError("open spans never end")  # pragma: no cover
+
+
+def business_seconds_between(
+    start: dt.datetime,
+    end: dt.datetime,
+    hours: Mapping[str, Any] | None,
+    *,
+    tz: dt.tzinfo,
+    holidays: Collection[dt.date] = (),
+) -> float:
+    """Seconds of open time from ``start`` to ``end``; negative when ``end`` comes first (time
+    left to an overdue deadline). With no open time at all: the wall-clock seconds."""
+    if end < start:
+        return -business_seconds_between(end, start, hours, tz=tz, holidays=holidays)
+    total = dt.timedelta(0)
+    for span_start, span_end in _open_spans(start, hours, tz, holidays):
+        if span_start >= end:
+            break
+        total += min(span_end, end) - span_start
+    return total.total_seconds()
+
+
+def _instant(day: dt.date, wall: dt.time, tz: dt.tzinfo) -> dt.datetime:
+    """The instant (UTC) a wall-clock time on a local day names: the first of two when the
+    clocks go back; for a time the clocks skip going forward, the moment they skip."""
+    naive = dt.datetime.combine(day, wall)
+    first = naive.replace(tzinfo=tz).astimezone(dt.UTC)
+    if first.astimezone(tz).replace(tzinfo=None) == naive:
+        return first
+    later = naive.replace(tzinfo=tz, fold=1).astimezone(dt.UTC)
+    segments = _offset_segments(min(first, later), max(first, later), tz)
+    return segments[-1][0] if len(segments) > 1 else first
+
+
+def add_business_days(
+    start: dt.datetime,
+    days: int,
+    hours: Mapping[str, Any] | None,
+    *,
+    tz: dt.tzinfo,
+    holidays: Collection[dt.date] = (),
+) -> dt.datetime:
+    """The same local time ``days`` open days later (the result in UTC): 1 business day
+    from Friday 17:00 is Monday 17:00 (Tuesday when Monday is a holiday). A closed
+    ``start`` counts from the next opening (Saturday → Monday 09:00 → Tuesday 09:00). When
+    that time is not open on the day reached (shorter hours, a lunch break), it is clamped
+    into the day: to the close of the last interval before it, else the day's opening —
+    never later than the same wall-clock time. Never decreasing in ``start``: a moment in
+    the second pass of an hour the clocks repeat counts as the end of that hour. A calendar
+    with no open time at all counts days of 24 hours."""
+    if days < 0:
+        raise ValueError("Give a number of days of zero or more.")
+    if not has_open_time(hours):
+        return start.astimezone(dt.UTC) + days * _DAY
+    begin = next_open(start, hours, tz=tz, holidays=holidays).astimezone(dt.UTC)
+    if days == 0:
+        return begin
+    local = begin.astimezone(tz)
+    wall = local.time().replace(tzinfo=None, fold=0)
+    if local.fold:  # the repeated hour's second pass: count it as the hour's end
+        segments = _offset_segments(begin - _DAY, begin, tz)
+        if len(segments) > 1:
+            change, offset_before = segments[-1][0], segments[0][2]
+            wall = (change.replace(tzinfo=None) + offset_before).time()
+    closed = frozenset(holidays)
+    day, counted, looked = local.date(), 0, 0
+    spans: list[Span] = []
+    while counted < days:
+        day += _DAY
+        looked += 1
+        pieces = [] if day in closed else _pieces(hours, day.isoweekday())
+        # a day whose only hours the clocks skip has no open time either
+        spans = _day_spans(day, pieces, tz) if pieces else []
+        if spans:
+            counted += 1
+        elif looked > _CLOSED_DAYS_LIMIT + days:  # holidays for years: wall-clock days
+            return begin + days * _DAY
+    target = _instant(day, wall, tz)
+    if any(span_start <= target < span_end for span_start, span_end in spans):
+        return target
+    earlier = [span_end for _start, span_end in spans if span_end <= target]
+    return max(earlier) if earlier else spans[0][0]
