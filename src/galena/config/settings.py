@@ -253,6 +253,8 @@ INTAKE_STAGES: list[str] = env.list(
         # after every stage that classifies the lead (fit, verification), whose verdicts
         # its profile rules may read
         "galena.scoring.stage.scoring",
+        # last: it reads the temperature and score the stages before it gave
+        "galena.routing.stage.routing",
     ],
 )
 # Templates later apps put at the top of the lead card, above everything but its title, in
@@ -290,6 +292,8 @@ TRACKING_EMAIL_CLICK_WINDOW_SECONDS = env.int("TRACKING_EMAIL_CLICK_WINDOW_SECON
 # How often a process asks whether the scoring rules, settings or active model changed (an
 # edit in the same process is seen at once).
 SCORING_CONFIG_SECONDS = env.float("SCORING_CONFIG_SECONDS", default=2.0)
+# The same for the routing rules and SLA policies.
+ROUTING_CONFIG_SECONDS = env.float("ROUTING_CONFIG_SECONDS", default=2.0)
 # Called by leads.services.lead_update after it saves a change, inside its transaction, as
 # hook(lead=…, actor=…, changed={field names}): later apps react (fit is re-evaluated)
 # without the lead importing them.
@@ -303,6 +307,8 @@ LEAD_CHANGE_HOOKS: list[str] = [
 LEADS_CREATED_HOOKS: list[str] = [
     "galena.matching.keys.leads_keys_write",
     "galena.scoring.services.leads_scores_write",
+    # after scoring, whose temperature and score its rules read
+    "galena.routing.services.leads_route",
 ]
 # Called by leads.services after it gives leads an owner (lead_assign, lead_create with an
 # owner), inside its transaction, as hook(events=[ASSIGNED LeadEvent, …]): the new owner is

@@ -11,3 +11,4 @@ EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
 CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 INTAKE_FORM_CACHE_SECONDS = 0  # tests change forms between requests
 SCORING_CONFIG_SECONDS = 0  # tests change rules between calls, in rolled-back transactions
+ROUTING_CONFIG_SECONDS = 0

@@ -41,7 +41,6 @@ from galena.leads.services import (
     LeadDraft,
     contact_point_add,
     lead_create,
-    lead_set_stage_fields,
     task_create,
 )
 
@@ -359,14 +358,12 @@ def _write(submission: Submission, decision: Decision) -> None:
             owner=owner,
             team=None,
             created_at=parsed.received_at,
-        )
-        if parsed.team_id and lead.team_id is None:
-            lead.team_id = parsed.team_id
-        lead.quality_status = QUALITY.get(decision.action, QualityStatus.UNKNOWN)
-        lead.quality_reasons = [asdict(r) for r in decision.reasons]
-        stage_fields = lead_set_stage_fields(lead, _stage_fields(decision))
-        lead.save(
-            update_fields=["team", "quality_status", "quality_reasons", "updated_at", *stage_fields]
+            verdict={
+                "team_id": parsed.team_id,
+                "quality_status": QUALITY.get(decision.action, QualityStatus.UNKNOWN),
+                "quality_reasons": [asdict(r) for r in decision.reasons],
+                "stage_fields": _stage_fields(decision),
+            },
         )
     DecisionReason.objects.bulk_create(decision_reasons(submission, decision, lead))
     if lead is None:

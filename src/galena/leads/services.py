@@ -270,8 +270,12 @@ def lead_create(
     owner=None,
     team=None,
     created_at: dt.datetime | None = None,
+    verdict: Mapping[str, Any] | None = None,
 ) -> Lead:
-    """Create a lead with its contact points; a person's name and one way to reach them."""
+    """Create a lead with its contact points; a person's name and one way to reach them.
+    ``verdict``: what the intake stages decided (``team_id``, ``quality_status``,
+    ``quality_reasons``, ``stage_fields``), set before the lead is saved so the creation
+    hooks (routing) see the lead whole."""
     if actor.user is not None:
         access.require_lead_access(actor.user)
     lead = Lead(stage=Stage.objects.get(is_initial=True))
@@ -304,6 +308,8 @@ def lead_create(
         )
     if owner is not None:
         lead.assigned_at = lead.created_at
+    if verdict:
+        _verdict_set(lead, verdict)
     lead.display_name = lead.display_name or _compute_display_name(lead)
     _refresh_search_text(lead, (p.value for p in points))
     try:
@@ -340,6 +346,15 @@ def lead_create(
     if assigned is not None:
         _assigned_hooks([assigned])
     return lead
+
+
+def _verdict_set(lead: Lead, verdict: Mapping[str, Any]) -> None:
+    if verdict.get("team_id") and lead.team_id is None:
+        lead.team_id = verdict["team_id"]
+    if verdict.get("quality_status"):
+        lead.quality_status = verdict["quality_status"]
+        lead.quality_reasons = list(verdict.get("quality_reasons") or [])
+    lead_set_stage_fields(lead, verdict.get("stage_fields") or {})
 
 
 def _check_change(actor: Actor, lead: Lead) -> Lead:

@@ -1,0 +1,13 @@
+"""Routing's background work: thin Celery tasks that take ids and call a service."""
+
+from __future__ import annotations
+
+from celery import shared_task
+
+
+@shared_task(name="galena.routing.tasks.repeat_inquiry_route")
+def repeat_inquiry_route(*, lead_id: int, submission_id: int | None = None, **_params) -> bool:
+    """A known lead wrote again: keep its owner if active, else route it by the rules."""
+    from galena.routing.services import lead_owner_check
+
+    return lead_owner_check(lead_id=lead_id, reason="repeat inquiry")

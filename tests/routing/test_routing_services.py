@@ -1,0 +1,267 @@
+"""Routing new leads where they are written: owners, queues, events and notices."""
+
+import datetime as dt
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from galena.accounts.models import Role
+from galena.core.errors import PermissionDenied, ValidationFailed
+from galena.leads.models import EventType, Lead, LeadEvent, QualityStatus, Stage
+from galena.leads.services import Actor, ContactInput, lead_change_stage, lead_create
+from galena.notifications.models import Notification, NotificationKind
+from galena.routing.models import (
+    Absence,
+    RoutingMember,
+    RoutingRule,
+    Strategy,
+    TargetKind,
+    TeamRouting,
+)
+from galena.routing.services import (
+    lead_hand_off,
+    lead_owner_check,
+    lead_reroute,
+    leads_reassign,
+    route_test,
+)
+from tests.factories import TeamFactory, UserFactory
+from tests.routing.conftest import member
+
+
+def new_lead(actor=None, **data):
+    data.setdefault("first_name", "Ana")
+    return lead_create(
+        actor=actor or Actor.system(),
+        data=data,
+        contacts=[
+            ContactInput(
+                kind="email",
+                value=f"{data['first_name'].lower()}{Lead.objects.count()}@example.com",
+            )
+        ],
+    )
+
+
+def test_a_new_lead_goes_round_robin_and_the_assignment_is_an_event(team, team_rule):
+    ana, bob = member("ana", team), member("bob", team)
+    owners = [new_lead().owner_id for _ in range(4)]
+    assert owners == [ana.pk, bob.pk, ana.pk, bob.pk]
+    lead = Lead.objects.order_by("pk").first()
+    assert lead.team == team and lead.assigned_at is not None
+    event = LeadEvent.objects.get(lead=lead, type=EventType.ASSIGNED)
+    assert event.actor_source == "rule"
+    assert event.params["rule"] == team_rule.pk
+    assert event.params["rule_name"] == "Everyone → North"
+    assert event.params["reason"] == "round robin"
+    assert event.params["to"] == ana.pk
+    assert TeamRouting.objects.get(team=team).sequence == 4
+    assert RoutingMember.objects.get(user=ana).assigned_on_day == 2
+
+
+def test_the_owner_is_notified_and_a_hot_lead_says_so(team, team_rule):
+    ana = member("ana", team)
+    lead = new_lead(temperature="hot")
+    kinds = set(Notification.objects.filter(user=ana, lead=lead).values_list("kind", flat=True))
+    assert kinds == {NotificationKind.LEAD_ASSIGNED, NotificationKind.HOT_LEAD}
+
+
+def test_first_matching_rule_wins_over_the_default(team, team_rule):
+    east = TeamFactory(name="East")
+    eve = member("eve", east)
+    member("ana", team)
+    RoutingRule.objects.create(
+        name="Romania → East",
+        order=5,
+        team=east,
+        conditions=[{"field": "country", "operator": "eq", "value": "RO"}],
+    )
+    assert new_lead(country="RO").owner == eve
+    assert new_lead(country="FI").owner.username == "ana"
+
+
+def test_a_rule_to_a_person(team):
+    olga = member("olga", team)
+    RoutingRule.objects.create(
+        name="Expo leads → Olga",
+        order=1,
+        target_kind=TargetKind.USER,
+        user=olga,
+        conditions=[{"field": "interest", "operator": "contains", "value": "expo"}],
+    )
+    lead = new_lead(interest="Met at the Expo")
+    assert lead.owner == olga and lead.team == team
+
+
+def test_nobody_available_puts_it_in_the_team_queue_and_alerts_the_head(team, team_rule):
+    head = UserFactory(username="head", role=Role.HEAD_OF_SALES, team=team)
+    team.head = head
+    team.save()
+    ana = member("ana", team)
+    Absence.objects.create(
+        user=ana,
+        starts_at=dt.datetime(2020, 1, 1, tzinfo=dt.UTC),
+        ends_at=dt.datetime(2099, 1, 1, tzinfo=dt.UTC),
+    )
+    lead = new_lead()
+    assert lead.owner is None and lead.team == team
+    event = LeadEvent.objects.get(lead=lead, type=EventType.QUEUED)
+    assert "absent" in event.params["reason"]
+    alert = Notification.objects.get(kind=NotificationKind.QUEUE_ALERT)
+    assert alert.user == head and alert.lead == lead
+
+
+def test_capacity_per_day_is_respected(team, team_rule):
+    member("ana", team, capacity_per_day=1)
+    bob = member("bob", team, capacity_per_day=1)
+    assert new_lead().owner.username == "ana"
+    assert new_lead().owner == bob
+    assert new_lead().owner is None  # both full: the queue
+
+
+def test_members_outside_working_hours_are_skipped(team, team_rule):
+    member("night", team, working_hours={})  # never works
+    day = member("day", team)
+    assert new_lead().owner == day
+
+
+def test_weighted_and_least_loaded_strategies(team, team_rule):
+    ana, bob = member("ana", team), member("bob", team)
+    RoutingMember.objects.update_or_create(user=ana, defaults={"weight": 3})
+    team_rule.strategy = Strategy.WEIGHTED
+    team_rule.save()
+    owners = [new_lead().owner_id for _ in range(8)]
+    assert owners.count(ana.pk) == 6 and owners.count(bob.pk) == 2
+    team_rule.strategy = Strategy.LEAST_LOADED
+    team_rule.save()
+    assert new_lead().owner == bob  # bob has 2 open leads, ana 6
+
+
+def test_skills_route_the_product_to_who_sells_it(team, team_rule):
+    member("ana", team, products=["Heat pumps"])
+    bob = member("bob", team, products=["Solar panels"], languages=["ro"])
+    team_rule.strategy = Strategy.SKILLS
+    team_rule.save()
+    assert new_lead(interest="Solar panels for a house").owner == bob
+
+
+def test_leads_held_for_review_rejected_or_owned_are_not_routed(team, team_rule):
+    ana = member("ana", team)
+    held = lead_create(
+        actor=Actor.system(),
+        data={"first_name": "Held"},
+        contacts=[ContactInput(kind="email", value="held@example.com")],
+        verdict={"quality_status": QualityStatus.QUARANTINED},
+    )
+    assert held.owner is None
+    assert not LeadEvent.objects.filter(lead=held, type__in=["assigned", "queued"]).exists()
+    own = lead_create(
+        actor=Actor(user=ana),
+        data={"first_name": "Mine"},
+        contacts=[ContactInput(kind="email", value="mine@example.com")],
+    )
+    assert own.owner == ana  # a manager's own lead stays theirs
+    assert LeadEvent.objects.filter(lead=own, type="assigned", actor_source="rule").count() == 0
+
+
+def test_the_seeded_default_rule_leaves_leads_in_the_general_queue(db):
+    lead = new_lead()
+    assert lead.owner is None and lead.team is None
+    assert route_test(lead).rule.name == "Every other lead: the general queue"
+    # nothing happened to the lead: no event
+    assert not LeadEvent.objects.filter(lead=lead, type=EventType.QUEUED).exists()
+
+
+def test_routing_a_batch_costs_a_constant_number_of_queries(team, team_rule):
+    from galena.leads.services import LeadDraft, leads_build, leads_create_bulk
+
+    for name in ("ana", "bob", "cem"):
+        member(name, team)
+
+    def create(n):
+        drafts = [
+            LeadDraft(
+                data={"first_name": f"Lead{n}x{i}"},
+                contacts=[ContactInput(kind="email", value=f"lead{n}x{i}@example.com")],
+            )
+            for i in range(n)
+        ]
+        built = leads_build(drafts=drafts)
+        with CaptureQueriesContext(connection) as queries:
+            leads_create_bulk(actor=Actor.system(), built=built)
+        # savepoints aside: SQLite's bulk update splits its statements by parameter count
+        return len([q for q in queries.captured_queries if "SAVEPOINT" not in q["sql"]])
+
+    create(1)  # the first lead creates the members' routing rows
+    assert create(5) == create(40)
+    assert Lead.objects.filter(owner__isnull=False).count() == 46
+
+
+def test_the_tester_says_which_rule_would_take_a_lead(team, team_rule):
+    lead = new_lead()
+    match = route_test(lead)
+    assert match.rule.id == team_rule.pk
+
+
+def test_reroute_never_gives_the_lead_back_to_the_excluded_owner(team, team_rule):
+    ana, bob = member("ana", team), member("bob", team)
+    lead = new_lead()
+    assert lead.owner == ana
+    lead = lead_reroute(lead=lead, actor=Actor.system(), exclude_user_ids={ana.pk}, reason="SLA")
+    assert lead.owner == bob
+    event = LeadEvent.objects.filter(lead=lead, type=EventType.ASSIGNED).order_by("-id").first()
+    assert event.params["from"] == ana.pk and event.params["reason"].startswith("SLA: ")
+
+
+def test_a_repeat_inquiry_stays_with_an_active_owner_and_is_rerouted_when_they_left(
+    team, team_rule
+):
+    ana, bob = member("ana", team), member("bob", team)
+    lead = new_lead()
+    assert lead_owner_check(lead_id=lead.pk, reason="repeat inquiry") is False
+    ana.is_active = False
+    ana.save()
+    assert lead_owner_check(lead_id=lead.pk, reason="repeat inquiry") is True
+    lead.refresh_from_db()
+    assert lead.owner == bob
+
+
+def test_bulk_reassign_by_a_head_of_sales_only(team, team_rule):
+    head = UserFactory(username="head", role=Role.HEAD_OF_SALES, team=team)
+    ana, bob = member("ana", team), member("bob", team)
+    leads = [new_lead() for _ in range(3)]
+    changed = leads_reassign(
+        actor=Actor(user=head), lead_ids=[lead.pk for lead in leads], owner=bob, reason="Ana is ill"
+    )
+    assert changed == 2  # one was bob's already
+    assert set(Lead.objects.values_list("owner_id", flat=True)) == {bob.pk}
+    event = LeadEvent.objects.filter(type=EventType.ASSIGNED, actor=head).first()
+    assert event.params["reason"] == "Ana is ill"
+    with pytest.raises(PermissionDenied):
+        leads_reassign(actor=Actor(user=ana), lead_ids=[leads[0].pk], owner=ana)
+    with pytest.raises(ValidationFailed):
+        leads_reassign(actor=Actor(user=head), lead_ids=[], owner=ana)
+
+
+def test_hand_off_keeps_the_telemarketer_as_original_owner(team, team_rule):
+    tele = member("tele", team, role=Role.TELEMARKETER)
+    seller = member("seller", team)
+    lead = lead_create(
+        actor=Actor(user=tele),
+        data={"first_name": "Ion"},
+        contacts=[ContactInput(kind="email", value="ion@example.com")],
+    )
+    with pytest.raises(ValidationFailed) as error:
+        lead_hand_off(actor=Actor(user=tele), lead=lead, to=seller)
+    assert "stage" in error.value.errors
+    lead = lead_change_stage(
+        actor=Actor(user=tele), lead=lead, stage=Stage.objects.get(code="qualified")
+    )
+    lead = lead_hand_off(actor=Actor(user=tele), lead=lead, to=seller, note="Wants 10 kW")
+    lead.refresh_from_db()
+    assert lead.owner == seller and lead.original_owner == tele and lead.handed_off_at
+    handed = LeadEvent.objects.get(lead=lead, type=EventType.HANDED_OFF)
+    assert handed.actor == tele and handed.params["note"] == "Wants 10 kW"
+    with pytest.raises(ValidationFailed):
+        lead_hand_off(actor=Actor(user=seller), lead=lead, to=tele)
