@@ -611,7 +611,7 @@ def lead_owner_check(*, lead_id: int, reason: str) -> bool:
     it was routed again."""
     with transaction.atomic():
         lead = (
-            Lead.objects.select_for_update()
+            Lead.objects.select_for_update(of=("self",))
             .select_related("owner", "stage")
             .filter(pk=lead_id, merged_into__isnull=True)
             .first()
