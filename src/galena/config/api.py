@@ -28,6 +28,7 @@ from galena.intake.webhooks import router as inbound_router
 from galena.leads.api import router as leads_router
 from galena.matching.api import router as matching_router
 from galena.matching.review_api import router as matching_review_router
+from galena.notifications.api import router as notifications_router
 from galena.quality.api import router as quality_router
 from galena.routing.assign_api import router as assign_router
 from galena.scoring.api import router as scoring_router
@@ -258,6 +259,7 @@ def _unexpected(request: HttpRequest, exc: Exception) -> HttpResponse:
 
 
 api.add_router("/", leads_router)
+api.add_router("/", notifications_router)
 api.add_router("/", intake_router)
 api.add_router("/", inbound_router)
 api.add_router("/", quality_router)

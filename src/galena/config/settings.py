@@ -294,6 +294,9 @@ TRACKING_EMAIL_CLICK_WINDOW_SECONDS = env.int("TRACKING_EMAIL_CLICK_WINDOW_SECON
 SCORING_CONFIG_SECONDS = env.float("SCORING_CONFIG_SECONDS", default=2.0)
 # The same for the routing rules and SLA policies.
 ROUTING_CONFIG_SECONDS = env.float("ROUTING_CONFIG_SECONDS", default=2.0)
+# How long the least-loaded and skills strategies use a team's counted loads (open leads and
+# tasks due) before counting again; routing's own assignments are added as they are made.
+ROUTING_LOAD_SECONDS = env.float("ROUTING_LOAD_SECONDS", default=30.0)
 # Called by leads.services.lead_update after it saves a change, inside its transaction, as
 # hook(lead=…, actor=…, changed={field names}): later apps react (fit is re-evaluated)
 # without the lead importing them.

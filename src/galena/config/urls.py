@@ -8,6 +8,7 @@ urlpatterns = [
     path("api/v1/", api.urls),
     path("", include("galena.accounts.urls")),
     path("", include("galena.leads.urls")),
+    path("", include("galena.notifications.urls")),
     path("", include("galena.intake.urls")),
     path("", include("galena.quality.urls")),
     path("", include("galena.matching.urls")),

@@ -43,6 +43,8 @@ from galena.leads.services import (
     lead_create,
     task_create,
 )
+from galena.notifications.models import NotificationKind
+from galena.notifications.services import notify
 
 logger = logging.getLogger(__name__)
 
@@ -384,6 +386,14 @@ def _write(submission: Submission, decision: Decision) -> None:
             occurred_at=entry.occurred_at or parsed.received_at,
             actor_source=actor.source,
             params=entry.params,
+        )
+    if lead.owner_id and any(e.type == EventType.REPEAT_INQUIRY for e in parsed.timeline):
+        # the owner hears that their lead wrote again (routing re-routes an absent owner's)
+        notify(
+            kind=NotificationKind.REPEAT_INQUIRY,
+            user_ids=[lead.owner_id],
+            lead_id=lead.pk,
+            params={"channel": parsed.channel},
         )
     for request in parsed.tasks:
         task_create(

@@ -10,6 +10,7 @@ from django.conf import settings
 from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 
+from galena.leads.models import Channel
 from galena.notifications.models import NotificationKind
 
 
@@ -44,7 +45,13 @@ def details(params: dict[str, Any]) -> list[str]:
     if params.get("team"):
         lines.append(_("Team: %(team)s") % {"team": params["team"]})
     if params.get("channel"):
-        lines.append(_("Channel: %(channel)s") % {"channel": params["channel"]})
+        channel = params["channel"]
+        label = Channel(channel).label if channel in Channel.values else channel
+        lines.append(_("Channel: %(channel)s") % {"channel": label})
+    if params.get("signal"):
+        lines.append(_("Hot signal: %(name)s") % {"name": params["signal"]})
+    elif params.get("score") is not None:
+        lines.append(_("Score: %(score)s") % {"score": params["score"]})
     if params.get("reason"):
         lines.append(_("Reason: %(reason)s") % {"reason": params["reason"]})
     return lines
@@ -62,3 +69,12 @@ def _when(value: str) -> str:
 
 def lead_url(lead_id: int) -> str:
     return f"{settings.SITE_URL}/leads/{lead_id}/"
+
+
+def present(notifications: list) -> list:
+    """Give each notification its ``title`` and ``details`` in the active language."""
+    for notification in notifications:
+        lead = notification.lead if notification.lead_id is not None else None
+        notification.title = title(notification.kind, str(lead) if lead is not None else "")
+        notification.details = details(notification.params)
+    return notifications

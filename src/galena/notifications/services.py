@@ -256,3 +256,36 @@ def leads_assigned_notify(*, events: Iterable[LeadEvent]) -> None:
                 )
             )
     notify_many(requests)
+
+
+# --- the reader's writes --------------------------------------------------------------------
+
+
+def notifications_mark_read(*, user, notification_ids: Iterable[int] | None = None) -> int:
+    """Mark the user's unread notifications read: these ones, or all when None; another
+    user's ids are ignored. Returns how many changed."""
+    unread = Notification.objects.filter(user=user, in_app=True, read_at__isnull=True)
+    if notification_ids is not None:
+        unread = unread.filter(pk__in=list(notification_ids))
+    return unread.update(read_at=timezone.now())
+
+
+@transaction.atomic
+def notification_preferences_set(*, user, choices: dict[str, tuple[bool, bool]]) -> None:
+    """Store the user's (in-app, e-mail) choice for each kind given."""
+    valid_kinds = set(NotificationKind.values)
+    unknown = set(choices) - valid_kinds
+    if unknown:
+        raise ValueError(f"Unknown notification kinds: {sorted(unknown)}.")
+    now = timezone.now()
+    NotificationPreference.objects.bulk_create(
+        [
+            NotificationPreference(
+                user=user, kind=kind, in_app=in_app, email=email, created_at=now, updated_at=now
+            )
+            for kind, (in_app, email) in choices.items()
+        ],
+        update_conflicts=True,
+        unique_fields=["user", "kind"],
+        update_fields=["in_app", "email", "updated_at"],
+    )

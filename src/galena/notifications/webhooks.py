@@ -62,15 +62,27 @@ def webhook_url_check(url: str) -> None:
     """Refuse a URL that is not http(s), or, unless private addresses are allowed
     (NOTIFICATIONS_WEBHOOK_ALLOW_PRIVATE, off in production), one inside the network."""
     try:
-        _addresses(url)
+        if settings.NOTIFICATIONS_WEBHOOK_ALLOW_PRIVATE:
+            _parts(url)
+        else:
+            _addresses(url)
     except WebhookRefused as error:
         raise ValidationFailed({"url": str(error)}) from None
 
 
-def _addresses(url: str) -> tuple[Any, list[str]]:
+def _parts(url: str) -> Any:
     parts = urlsplit(url)
+    try:
+        parts.port  # noqa: B018 - raises on a port that is not a number
+    except ValueError:
+        raise WebhookRefused("The port is not a number.") from None
     if parts.scheme not in ("http", "https") or not parts.hostname:
         raise WebhookRefused("Use an http:// or https:// address.")
+    return parts
+
+
+def _addresses(url: str) -> tuple[Any, list[str]]:
+    parts = _parts(url)
     port = parts.port or (443 if parts.scheme == "https" else 80)
     try:
         infos = socket.getaddrinfo(parts.hostname, port, type=socket.SOCK_STREAM)

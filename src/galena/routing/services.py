@@ -20,6 +20,7 @@ from typing import Any
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
+from django.core.cache import cache
 from django.db import IntegrityError, connection, transaction
 from django.db.models import Count, Q
 from django.utils import timezone
@@ -37,6 +38,7 @@ from galena.leads.models import (
     LeadEvent,
     QualityStatus,
     Source,
+    Stage,
     StageKind,
     Task,
     Temperature,
@@ -152,12 +154,12 @@ def _team_routing_locked(team_id: int) -> TeamRouting:
     return rows.get(team_id=team_id)
 
 
-def _loads(user_ids: Sequence[int], now: dt.datetime) -> dict[int, int]:
-    """Open leads plus tasks due by the end of today, per member: two grouped queries."""
+def _loads_counted(user_ids: Sequence[int], now: dt.datetime) -> dict[int, int]:
+    """Open leads plus tasks due by the end of today, per member: two grouped queries that
+    read only the (owner, stage) and (assignee, done, due) indexes."""
+    open_stages = list(Stage.objects.filter(kind=StageKind.OPEN).values_list("pk", flat=True))
     open_leads = dict(
-        Lead.objects.filter(
-            owner_id__in=user_ids, stage__kind=StageKind.OPEN, merged_into__isnull=True
-        )
+        Lead.objects.filter(owner_id__in=user_ids, stage_id__in=open_stages)
         .values_list("owner_id")
         .annotate(n=Count("id"))
         .values_list("owner_id", "n")
@@ -170,6 +172,32 @@ def _loads(user_ids: Sequence[int], now: dt.datetime) -> dict[int, int]:
         .values_list("assignee_id", "n")
     )
     return {uid: open_leads.get(uid, 0) + due.get(uid, 0) for uid in user_ids}
+
+
+def _load_key(team_id: int) -> str:
+    return f"galena:routing:load:{team_id}"
+
+
+def _loads(team_id: int, user_ids: Sequence[int], now: dt.datetime) -> dict[int, int]:
+    """The members' loads, counted at most every ROUTING_LOAD_SECONDS per team (the counts
+    read thousands of index entries; a lone submission cannot pay that each time). Between
+    counts the assignments routing makes are added as it makes them (under the team's lock),
+    so least-loaded stays fair; leads closed by hand show at the next count."""
+    seconds = settings.ROUTING_LOAD_SECONDS
+    if seconds > 0:
+        cached = cache.get(_load_key(team_id))
+        if cached is not None and set(cached) == set(user_ids):
+            return cached
+    loads = _loads_counted(user_ids, now)
+    if seconds > 0:
+        cache.set(_load_key(team_id), loads, timeout=seconds)
+    return loads
+
+
+def _loads_remember(state: TeamState) -> None:
+    if settings.ROUTING_LOAD_SECONDS > 0 and state.loads_read:
+        loads = {m.user_id: m.load for m in state.members}
+        cache.set(_load_key(state.team.pk), loads, timeout=settings.ROUTING_LOAD_SECONDS)
 
 
 def _holidays(team_ids: Iterable[int | None], today: dt.date) -> dict[int | None, frozenset]:
@@ -192,6 +220,7 @@ class TeamState:
     routing: TeamRouting
     members: list[engine.Member]
     stored: dict[int, RoutingMember]
+    loads_read: bool = False
 
 
 def _members(
@@ -216,7 +245,8 @@ def _members(
     ).values_list("user_id", "starts_at", "ends_at"):
         absences[user_id].append((start, end))
     holidays = _holidays({team.pk for team in team_of.values()}, now.date())
-    loads = _loads(user_ids, now) if with_load else {}
+    teams = {team.pk for team in team_of.values()}
+    loads = _loads(next(iter(teams)), user_ids, now) if with_load and len(teams) == 1 else {}
     members = []
     for user_id in user_ids:
         user, state, team = users.get(user_id), stored[user_id], team_of[user_id]
@@ -261,7 +291,9 @@ def _team_load(team_id: int, now: dt.datetime, strategy: str) -> TeamState:
     )
     with_load = strategy in (Strategy.LEAST_LOADED, Strategy.SKILLS)
     members, stored = _members(user_ids, dict.fromkeys(user_ids, team), now, with_load=with_load)
-    return TeamState(team=team, routing=routing, members=members, stored=stored)
+    return TeamState(
+        team=team, routing=routing, members=members, stored=stored, loads_read=with_load
+    )
 
 
 def _store_members(states: Iterable[TeamState], touched: set[int], now: dt.datetime) -> None:
@@ -285,6 +317,8 @@ def _store_members(states: Iterable[TeamState], touched: set[int], now: dt.datet
         ["last_sequence", "current_weight", "day", "assigned_on_day", "last_assigned_at"],
     )
     update_many(TeamRouting, teams, ["sequence"])
+    for state in states:
+        _loads_remember(state)
 
 
 # --------------------------------------------------------------------------- routing

@@ -26,6 +26,8 @@ from django.utils import timezone
 from galena.core.bulk import copy_rows, insert_many, update_many, update_rows
 from galena.leads.models import ActorSource, EventType, Lead, LeadEvent, Source, Temperature
 from galena.leads.services import ROWS_MOVED, Actor
+from galena.notifications.models import NotificationKind
+from galena.notifications.services import NotificationRequest, notify_many
 from galena.quality.fit import ATTRIBUTES, FIT_FIELDS
 from galena.scoring import rules as engine
 from galena.scoring.models import (
@@ -262,6 +264,16 @@ def _apply_verdict(
     return _Outcome(lead, fields, event)
 
 
+def _hot_notice(lead_id: int, owner_id: int | None, verdict: Verdict) -> NotificationRequest | None:
+    """The owner of a lead that just turned hot is told (at arrival routing tells them)."""
+    if owner_id is None or verdict.temperature != Temperature.HOT:
+        return None
+    params = {"signal": verdict.signal} if verdict.signal else {"score": verdict.score}
+    return NotificationRequest(
+        kind=NotificationKind.HOT_LEAD, user_id=owner_id, lead_id=lead_id, params=params
+    )
+
+
 def _engagement_of(state: LeadScore | None) -> engine.Engagement:
     if state is None:
         return engine.Engagement()
@@ -320,6 +332,9 @@ def lead_score_refresh(
         )
     if outcome.event is not None:
         outcome.event.save()
+        notice = _hot_notice(lead.pk, lead.owner_id, verdict)
+        if notice is not None:
+            notify_many([notice])
     return state
 
 
@@ -578,7 +593,9 @@ def leads_scores_recompute(
     changed, or to repair): components replaced, engagement replayed, score and temperature
     written where they change, each temperature change recorded as an event (unless
     ``record`` is off: the demo's generated history). Works in chunks, each in its own
-    transaction; returns how many leads' score or temperature changed.
+    transaction; returns how many leads' score or temperature changed. Owners are not
+    notified of leads it makes hot: a rule edit is not news about a lead, and would tell
+    them of thousands at once.
 
     ``workers=None`` forks worker processes on PostgreSQL for large bases: only from a
     process of its own (the command), never from a threaded web server or a task worker,
@@ -830,6 +847,7 @@ def scores_decay_sweep(*, now: dt.datetime | None = None, actor: Actor = SYSTEM)
             "lead__id",
             "lead__score",
             "lead__temperature",
+            "lead__owner_id",
         )
         .order_by("lead_id")
     )
@@ -838,7 +856,7 @@ def scores_decay_sweep(*, now: dt.datetime | None = None, actor: Actor = SYSTEM)
         if not chunk:
             break
         last_id = chunk[-1].lead_id
-        changed, events, settled = [], [], []
+        changed, events, settled, notices = [], [], [], []
         for state in chunk:
             profile = engine.ProfileResult(
                 points=state.fit_points,
@@ -854,6 +872,7 @@ def scores_decay_sweep(*, now: dt.datetime | None = None, actor: Actor = SYSTEM)
                 changed.append(state.lead)
             if outcome.event is not None:
                 events.append(outcome.event)
+                notices.append(_hot_notice(state.lead_id, state.lead.owner_id, verdict))
             hot_over = state.hot_until is None or state.hot_until <= now
             if (
                 hot_over
@@ -864,6 +883,7 @@ def scores_decay_sweep(*, now: dt.datetime | None = None, actor: Actor = SYSTEM)
             if changed:
                 update_many(Lead, changed, ["score", "temperature"])
             insert_many(LeadEvent, events)
+            notify_many(notice for notice in notices if notice is not None)
             # decayed to nothing and no hot signal left: out of the sweep until the next event
             LeadScore.objects.filter(lead_id__in_array=array("q", settled)).update(
                 engagement_points=0, engagement_epoch=now.timestamp(), hot_until=None, hot_reason=""

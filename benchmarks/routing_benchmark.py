@@ -1,0 +1,229 @@
+"""Routing benchmark (issue 7): what routing adds to a submission.
+
+Target: routing adds ≤ 3 ms to a submission. Measured in-process on PostgreSQL, with a
+base of open leads so the least-loaded and skills strategies count real loads:
+
+1. Three teams of eight managers (working around the clock, no daily cap), rules a head
+   of sales would set (hot leads → East, least loaded; Spain → South, round robin;
+   products → North by skills; the seeded default last) and the seeded SLA policies.
+2. ``--leads`` open leads (default 100,000) owned by those managers, with due tasks.
+3. Per submission: the routing stage, then the creation hooks routing adds —
+   ``leads_route`` (rule, member chosen under the team's lock, owner and team written, the
+   assignment event, the notifications) and ``leads_sla_start`` (the first-response
+   clock) — timed for batches of 1 and of 50, each batch in a transaction rolled back.
+
+    .venv/bin/python benchmarks/routing_benchmark.py \\
+        --database-url postgres://postgres@127.0.0.1:5432/galena_bench_routing \\
+        [--leads 100000] [--submissions 2000] [--write-docs]
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import platform
+import random
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+SECTION = "Routing: per submission"
+TARGET_MS = 3.0
+ALL_DAY = {str(day): ["00:00", "24:00"] for day in range(1, 8)}
+COUNTRIES = ["RO", "RU", "ES", "FI", "GB", "US"]
+PRODUCTS = ["Solar panels", "Heat pumps", "Batteries", "EV chargers"]
+TEMPERATURES = ["cold", "warm", "hot", "unknown"]
+
+
+class _Rollback(Exception):
+    pass
+
+
+def setup(leads: int, seed_value: int) -> None:
+    from django.contrib.auth import get_user_model
+
+    from galena.accounts.models import Profile, Role, Team
+    from galena.core.bulk import insert_many, instance_factory
+    from galena.leads.models import Lead, Stage, Task
+    from galena.routing.models import RoutingMember, RoutingRule, Strategy, TargetKind
+
+    rng = random.Random(seed_value)
+    users = []
+    teams = {}
+    for name in ("East", "South", "North"):
+        team = teams[name] = Team.objects.create(name=name, time_zone="Europe/Bucharest")
+        for i in range(8):
+            user = get_user_model().objects.create(
+                username=f"{name.lower()}{i}", email=f"{name}{i}@x.io"
+            )
+            Profile.objects.create(
+                user=user,
+                role=Role.SALES_MANAGER,
+                team=team,
+                capacity_per_day=0,
+                working_hours=ALL_DAY,
+                products=[rng.choice(PRODUCTS)],
+                languages=[rng.choice(["ro", "ru", "es", "fi", "en"])],
+            )
+            RoutingMember.objects.create(user=user)
+            users.append(user)
+    RoutingRule.objects.create(
+        name="Hot → East",
+        order=1,
+        team=teams["East"],
+        strategy=Strategy.LEAST_LOADED,
+        conditions=[{"field": "temperature", "operator": "eq", "value": "hot"}],
+    )
+    RoutingRule.objects.create(
+        name="Spain → South",
+        order=2,
+        team=teams["South"],
+        strategy=Strategy.ROUND_ROBIN,
+        conditions=[{"field": "country", "operator": "eq", "value": "ES"}],
+    )
+    RoutingRule.objects.create(
+        name="Products → North",
+        order=3,
+        team=teams["North"],
+        strategy=Strategy.SKILLS,
+        conditions=[{"field": "interest", "operator": "not_empty", "value": None}],
+    )
+    RoutingRule.objects.create(
+        name="Others → South", order=4, team=teams["South"], target_kind=TargetKind.TEAM
+    )
+    stage = Stage.objects.get(is_initial=True)
+    now = dt.datetime.now(dt.UTC)
+    new_lead = instance_factory(Lead, stage=stage)
+    insert_many(
+        Lead,
+        [
+            new_lead(first_name=f"Lead{i}", owner_id=rng.choice(users).pk, created_at=now)
+            for i in range(leads)
+        ],
+        batch_size=5000,
+    )
+    new_task = instance_factory(Task, kind="call", title="Call")
+    lead_ids = list(Lead.objects.values_list("pk", flat=True)[: leads // 5])
+    insert_many(
+        Task,
+        [new_task(lead_id=lid, due_at=now, assignee_id=rng.choice(users).pk) for lid in lead_ids],
+        batch_size=5000,
+    )
+
+
+def measure(count: int, seed_value: int) -> dict:
+    from django.db import transaction
+
+    from galena.intake.contract import Decision, ParsedSubmission
+    from galena.leads.models import Lead, Stage
+    from galena.routing.services import leads_route
+    from galena.routing.sla import leads_sla_start
+    from galena.routing.stage import routing
+
+    rng = random.Random(seed_value + 1)
+    stage = Stage.objects.get(is_initial=True)
+    results = {}
+    for batch_size in (1, 50):
+        per_submission = []
+        for start in range(0, count, batch_size):
+            size = min(batch_size, count - start)
+            try:
+                with transaction.atomic():
+                    # the leads intake has just written, unowned (not timed)
+                    leads = Lead.objects.bulk_create(
+                        [
+                            Lead(
+                                first_name=f"New{start}x{i}",
+                                stage=stage,
+                                country=rng.choice(COUNTRIES),
+                                interest=rng.choice([*PRODUCTS, "", ""]),
+                                language=rng.choice(["ro", "es", "fi", "en"]),
+                                temperature=rng.choice(TEMPERATURES),
+                            )
+                            for i in range(size)
+                        ]
+                    )
+                    decisions = [
+                        Decision(
+                            parsed=ParsedSubmission(
+                                channel="landing_page", received_at=lead.created_at
+                            )
+                        )
+                        for lead in leads
+                    ]
+                    began = time.perf_counter()
+                    for decision in decisions:
+                        routing(decision, None)
+                    leads_route(leads=leads)
+                    leads_sla_start(leads=leads)
+                    elapsed = time.perf_counter() - began
+                    raise _Rollback
+            except _Rollback:
+                pass
+            per_submission.extend([elapsed * 1000 / size] * size)
+        per_submission.sort()
+        results[batch_size] = {
+            "median_ms": statistics.median(per_submission),
+            "p99_ms": per_submission[max(int(len(per_submission) * 0.99) - 1, 0)],
+        }
+    return results
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--database-url", required=True)
+    parser.add_argument("--leads", type=int, default=100_000)
+    parser.add_argument("--submissions", type=int, default=2000)
+    parser.add_argument("--seed", type=int, default=5)
+    parser.add_argument("--write-docs", action="store_true")
+    args = parser.parse_args(argv)
+
+    from benchmarks.quality_benchmark import django_setup
+
+    database = django_setup(args.database_url, Path(tempfile.mkdtemp(prefix="galena-routing-")))
+    from django.db import connection
+
+    setup(args.leads, args.seed)
+    with connection.cursor() as cursor:
+        cursor.execute("VACUUM ANALYZE")
+    result = measure(args.submissions, args.seed)
+    table = _table(result)
+    print(table)
+    if args.write_docs:
+        from benchmarks.docs import cpu_model, replace_section
+
+        replace_section(
+            SECTION,
+            f"""Run {dt.date.today().isoformat()} on {platform.machine()}, {cpu_model()}, 2 cores; {database}.
+
+```
+.venv/bin/python benchmarks/routing_benchmark.py --database-url postgres://postgres@127.0.0.1:5432/galena_bench_routing --leads {args.leads} --submissions {args.submissions} --write-docs
+```
+
+Three teams of eight managers, four rules (hot → East least loaded, Spain → South round
+robin, products → North by skills, the rest → South), the seeded SLA policies, and
+{args.leads:,} open leads with {args.leads // 5:,} due tasks owned by the managers (the loads
+the least-loaded and skills strategies count). Per submission (target ≤ {TARGET_MS:.0f} ms): the routing
+stage plus routing's creation hooks — the rule, the member chosen under the team's lock,
+the owner written, the assignment event, the owner's notifications, and the first-response
+clock — timed per batch and divided by its size, {args.submissions:,} submissions.
+
+{table}
+""",
+        )
+    return 0 if max(r["p99_ms"] for r in result.values()) <= TARGET_MS else 1
+
+
+def _table(result: dict) -> str:
+    lines = ["| batch size | routing per submission: median | p99 |", "|---:|---:|---:|"]
+    for size, figures in result.items():
+        lines.append(f"| {size} | **{figures['median_ms']:.2f} ms** | {figures['p99_ms']:.2f} ms |")
+    return "\n".join(lines)
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
