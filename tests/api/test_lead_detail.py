@@ -118,6 +118,8 @@ def test_the_detail_has_every_field_and_contact(api_as, manager, team):
         "updated_at": encode_time(lead.updated_at),
         "assigned_at": "2025-04-02T09:30:00Z",
         "first_response_at": None,
+        "response_due_at": None,
+        "sla_status": None,
         "qualified_at": "2025-04-02T09:30:00Z",
         "converted_at": None,
         "rejected_at": None,

@@ -120,6 +120,9 @@ def test_an_item_has_the_list_fields(api_as, admin_user, manager, team):
                 ],
                 "created_at": encode_time(lead.created_at),
                 "updated_at": encode_time(lead.updated_at),
+                "response_due_at": None,
+                "first_response_at": None,
+                "sla_status": None,
             }
         ],
         "next_cursor": None,
@@ -253,7 +256,7 @@ def test_an_unknown_sort_is_refused(api_as, admin_user):
     assert response.status_code == 400
     assert response.json() == error(
         "invalid",
-        "Sort by one of: created, name, company, score, temperature, stage, owner, source "
+        "Sort by one of: created, name, company, score, temperature, stage, owner, source, due "
         "(prefix - to reverse).",
         field="sort",
     )

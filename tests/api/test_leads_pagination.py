@@ -48,6 +48,10 @@ def expected_order(sort: str) -> list[int]:
         }[key]()
 
     def sort_key(lead: Lead):
+        if key == "due":  # unanswered by deadline (NULLs last), then the latest answer first
+            answered, due = lead.first_response_at, lead.response_due_at
+            latest_first = -answered.timestamp() if answered else 0
+            return (answered is not None, latest_first, due is None, due or NOON, lead.pk)
         v = value(lead)
         return (v is None, v if v is not None else 0, lead.pk)
 
@@ -73,6 +77,8 @@ def many_leads(team):
             source=sources[index % 3],
             stage=stages[index % 3],
             temperature=temperatures[index % 3],
+            response_due_at=[None, NOON, NOON, NOON + dt.timedelta(hours=1)][index % 4],
+            first_response_at=[None, None, NOON + dt.timedelta(minutes=index // 6)][index % 3],
         )
 
 

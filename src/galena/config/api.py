@@ -30,6 +30,7 @@ from galena.matching.api import router as matching_router
 from galena.matching.review_api import router as matching_review_router
 from galena.notifications.api import router as notifications_router
 from galena.quality.api import router as quality_router
+from galena.routing.api import router as routing_router
 from galena.routing.assign_api import router as assign_router
 from galena.scoring.api import router as scoring_router
 from galena.scoring.calibration_api import router as calibration_router
@@ -267,5 +268,6 @@ api.add_router("/", matching_router)
 api.add_router("/", matching_review_router)
 api.add_router("/", tracking_router)
 api.add_router("/", calibration_router)
+api.add_router("/", routing_router)
 api.add_router("/", assign_router)
 api.add_router("/", scoring_router)

@@ -270,6 +270,8 @@ LEAD_CARD_PANELS: list[str] = [
     "quality/_verification_panel.html",
     "matching/_duplicates_panel.html",
     "scoring/_card_panel.html",
+    # the first-response deadline: how long is left, or whether it was met
+    "routing/_sla_panel.html",
 ]
 # Later apps' lines on the lead card's timeline: event type -> "module.function", called
 # once per card with every event of that type (to look up what they name in bulk); it gives

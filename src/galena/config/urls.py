@@ -15,4 +15,5 @@ urlpatterns = [
     path("", include("galena.matching.review_urls")),
     path("", include("galena.scoring.urls")),
     path("scoring/", include("galena.scoring.calibration_urls")),
+    path("routing/", include("galena.routing.urls")),
 ]

@@ -12,6 +12,7 @@ from typing import Any, Literal
 
 from django.conf import settings
 from django.http import HttpRequest
+from django.utils import timezone
 from ninja import Field, Query, Router, Schema, Status
 from pydantic import ConfigDict, field_validator
 from pydantic_core import PydanticUseDefault
@@ -52,7 +53,8 @@ WRITE_ERRORS = {400: ErrorOut, 401: ErrorOut, 403: ErrorOut, 404: ErrorOut}
 SORT_DESCRIPTION = (
     f"Sort order: one of {', '.join(selectors.SORTS)}; prefix with - to reverse "
     "(default -created, newest first). Ties are broken by id. Leads without an owner or a "
-    "source sort after all others (before them when reversed)."
+    "source sort after all others (before them when reversed). `due`: unanswered leads "
+    "first, the nearest or most overdue first-response deadline first, then answered ones."
 )
 
 
@@ -115,6 +117,17 @@ class ContactPointOut(Out):
 
 # --- schemas: leads out ---------------------------------------------------------------
 
+SlaStatusOut = Literal["due", "met", "breached"] | None
+RESPONSE_DUE_DESCRIPTION = "The first-response deadline (the SLA); null without one."
+SLA_STATUS_DESCRIPTION = (
+    "due, met or breached (answered late included); null without a first-response deadline."
+)
+
+
+def _sla_status(lead: Lead) -> str | None:
+    now = timezone.now()
+    return selectors.response_status(lead.response_due_at, lead.first_response_at, now=now) or None
+
 
 class LeadListItemOut(Out):
     id: int
@@ -141,10 +154,17 @@ class LeadListItemOut(Out):
     )
     created_at: dt.datetime
     updated_at: dt.datetime
+    response_due_at: dt.datetime | None = Field(description=RESPONSE_DUE_DESCRIPTION)
+    first_response_at: dt.datetime | None
+    sla_status: SlaStatusOut = Field(description=SLA_STATUS_DESCRIPTION)
 
     @staticmethod
     def resolve_stage(lead: Lead) -> str:
         return lead.stage.code
+
+    @staticmethod
+    def resolve_sla_status(lead: Lead) -> str | None:
+        return _sla_status(lead)
 
 
 class LeadPageOut(Out):
@@ -204,6 +224,8 @@ class LeadOut(Out):
     updated_at: dt.datetime
     assigned_at: dt.datetime | None
     first_response_at: dt.datetime | None
+    response_due_at: dt.datetime | None = Field(description=RESPONSE_DUE_DESCRIPTION)
+    sla_status: SlaStatusOut = Field(description=SLA_STATUS_DESCRIPTION)
     qualified_at: dt.datetime | None
     converted_at: dt.datetime | None
     rejected_at: dt.datetime | None
@@ -221,6 +243,10 @@ class LeadOut(Out):
     @staticmethod
     def resolve_contact_points(lead: Lead) -> list[ContactPoint]:
         return list(lead.contact_points.all())
+
+    @staticmethod
+    def resolve_sla_status(lead: Lead) -> str | None:
+        return _sla_status(lead)
 
 
 # --- schemas: leads in ----------------------------------------------------------------

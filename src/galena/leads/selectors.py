@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, fields
 
-from django.db.models import Count, F, Prefetch, Q, QuerySet, Sum
+from django.db.models import Count, F, OrderBy, Prefetch, Q, QuerySet, Sum
 from django.db.models.functions import TruncDate
 from django.utils import timezone
 
@@ -33,6 +33,9 @@ SORTS = {
     "stage": ("stage__order", "id"),
     "owner": ("owner__username", "id"),
     "source": ("source__name", "id"),
+    # what is due first: unanswered leads by their first-response deadline (the most
+    # overdue first, those without one after), then answered ones, the latest answer first
+    "due": ("-first_response_at", "response_due_at", "id"),
 }
 
 
@@ -136,7 +139,7 @@ def leads_filtered(*, user, filters: LeadFilters) -> QuerySet[Lead]:
             if len(digits) >= 5 and len(digits) >= len(word) - 4:
                 condition |= Q(search_text__contains=digits)
             leads = leads.filter(condition)
-    return leads.order_by(*sort_fields(filters.sort))
+    return leads.order_by(*sort_ordering(filters.sort))
 
 
 def sort_fields(sort: str) -> tuple[str, ...]:
@@ -146,7 +149,45 @@ def sort_fields(sort: str) -> tuple[str, ...]:
         raise ValidationFailed(
             {"sort": f"Sort by one of: {', '.join(SORTS)} (prefix - to reverse)."}
         )
-    return tuple(("-" if descending else "") + name for name in SORTS[key])
+    if not descending:
+        return SORTS[key]
+    return tuple(name[1:] if name.startswith("-") else f"-{name}" for name in SORTS[key])
+
+
+def sort_ordering(sort: str) -> tuple[str | OrderBy, ...]:
+    """``sort_fields`` for order_by, with empty values where the API's pages put them on
+    every database: after all others, before them when reversed."""
+    ordering: list[str | OrderBy] = []
+    for name in sort_fields(sort):
+        path = name.lstrip("-")
+        if not _nullable(path):
+            ordering.append(name)
+        elif name.startswith("-"):
+            ordering.append(F(path).desc(nulls_first=True))
+        else:
+            ordering.append(F(path).asc(nulls_last=True))
+    return tuple(ordering)
+
+
+def _nullable(path: str) -> bool:
+    model, nullable = Lead, False
+    for part in path.split("__"):
+        field = model._meta.get_field(part)
+        nullable = nullable or field.null
+        model = field.related_model or model
+    return nullable
+
+
+def response_status(
+    due_at: dt.datetime | None, responded_at: dt.datetime | None, *, now: dt.datetime
+) -> str:
+    """A first-response deadline's state, as routing's SLA clock tells it: "due", "met" or
+    "breached" (answered late included); "" without a deadline."""
+    if due_at is None:
+        return ""
+    if responded_at is not None:
+        return "met" if responded_at <= due_at else "breached"
+    return "breached" if now > due_at else "due"
 
 
 def lead_detail(*, user, lead_id: int) -> Lead:

@@ -191,6 +191,8 @@ COLUMNS = [
     ("stage", gettext_lazy("Stage")),
     ("temperature", gettext_lazy("Temperature")),
     ("owner", gettext_lazy("Owner")),
+    # the first-response deadline: the "due" sort puts what must be answered first on top
+    ("due", gettext_lazy("SLA")),
     ("source", gettext_lazy("Source")),
     ("score", gettext_lazy("Score")),
     ("created", gettext_lazy("Created")),

@@ -1,0 +1,8 @@
+from django.urls import path
+
+from galena.routing import views
+
+urlpatterns = [
+    path("speed/", views.speed_report, name="routing-speed"),
+    path("leads/<int:lead_id>/sla/", views.sla_panel, name="routing-sla-panel"),
+]
