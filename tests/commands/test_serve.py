@@ -1,4 +1,5 @@
-"""`galena serve`, `galena worker` and `galena beat`: configured, checked, never started here."""
+"""`galena serve`, `galena worker` and `galena beat`: configured, checked, never started here
+(tests/commands/test_embedded_beat.py starts the embedded beat for real)."""
 
 import io
 
@@ -71,6 +72,22 @@ def test_serve_reads_host_and_port_from_the_environment(started, monkeypatch, se
     assert err.getvalue() == ""
 
 
+def test_serve_runs_the_periodic_tasks_only_without_a_broker(started, settings, tmp_path):
+    settings.STATIC_ROOT = tmp_path
+    (tmp_path / "app.css").write_text("body {}")
+
+    settings.CELERY_BROKER_URL = ""
+    call_command("serve", stdout=io.StringIO())
+    settings.CELERY_BROKER_URL = "redis://127.0.0.1:6379/0"
+    call_command("serve", stdout=io.StringIO())
+
+    without_broker, with_broker = started
+    assert without_broker.when_ready is serve.embedded_beat_when_ready
+    assert without_broker.on_exit is serve.embedded_beat_on_exit
+    assert with_broker.when_ready is not serve.embedded_beat_when_ready
+    assert with_broker.on_exit is not serve.embedded_beat_on_exit
+
+
 def test_serve_warns_when_static_files_were_not_collected(started, settings, tmp_path):
     settings.STATIC_ROOT = tmp_path / "nothing-here"
     err = io.StringIO()
@@ -98,9 +115,22 @@ def test_beat_refuses_without_a_broker(settings, monkeypatch):
     calls = []
     monkeypatch.setattr(celery_app, "start", lambda argv: calls.append(argv))
 
-    with pytest.raises(CommandError, match="in-process"):
+    with pytest.raises(CommandError, match="in-process") as refusal:
         call_command("beat")
 
+    assert "`galena serve` runs the periodic ones" in str(refusal.value)
+    assert calls == []
+
+
+def test_embedded_beat_refuses_with_a_broker(settings, monkeypatch):
+    settings.CELERY_BROKER_URL = "redis://:secret@127.0.0.1:6379/0"
+    calls = []
+    monkeypatch.setattr(celery_app, "Beat", lambda **options: calls.append(options))
+
+    with pytest.raises(CommandError, match="one is configured") as refusal:
+        call_command("beat", "--embedded")
+
+    assert "secret" not in str(refusal.value)
     assert calls == []
 
 

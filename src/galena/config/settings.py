@@ -212,6 +212,11 @@ CELERY_BEAT_SCHEDULE = {
         "task": "galena.notifications.tasks.notifications_sweep",
         "schedule": 60.0,
     },
+    # first-response deadlines: warnings, breaches and their escalation
+    "routing-sla-sweep": {
+        "task": "galena.routing.tasks.sla_sweep",
+        "schedule": 60.0,
+    },
 }
 
 # --- security -------------------------------------------------------------------------
@@ -306,6 +311,8 @@ LEAD_CHANGE_HOOKS: list[str] = [
     "galena.quality.fit.lead_fit_refresh",
     "galena.matching.keys.lead_keys_refresh",
     "galena.scoring.services.lead_score_on_change",
+    # a lead released from quarantine gets its first-response clock
+    "galena.routing.sla.lead_sla_on_change",
 ]
 # Called by leads.services after it creates leads (one or many), inside its transaction, as
 # hook(leads=[…]): matching writes their blocking keys.
@@ -314,7 +321,22 @@ LEADS_CREATED_HOOKS: list[str] = [
     "galena.scoring.services.leads_scores_write",
     # after scoring, whose temperature and score its rules read
     "galena.routing.services.leads_route",
+    # after routing, whose team's business hours count the deadline
+    "galena.routing.sla.leads_sla_start",
 ]
+# Called by leads.services (a note, a task done) and quality (a call logged) after a person
+# or the system acted on a lead, inside its transaction, as hook(lead=…, kind=…, at=…,
+# actor=…) with kind "call", "email", "task" or "note": routing decides whether it answers
+# the lead (its first response, its SLA clock met).
+LEAD_ACTIVITY_HOOKS: list[str] = [
+    "galena.routing.sla.lead_sla_respond",
+]
+# First-response deadlines (SLA policies are data, in the admin): the business hours of leads
+# without a team (ISO weekday -> [[start, end], …] in TIME_ZONE; a team's own are in its
+# routing settings), and how old a lead may arrive and still get a clock (an import of past
+# leads gets none).
+SLA_DEFAULT_BUSINESS_HOURS = {str(day): [["09:00", "18:00"]] for day in range(1, 6)}
+SLA_START_MAX_AGE_HOURS = env.float("SLA_START_MAX_AGE_HOURS", default=24.0)
 # Called by leads.services after it gives leads an owner (lead_assign, lead_create with an
 # owner), inside its transaction, as hook(events=[ASSIGNED LeadEvent, …]): the new owner is
 # told.

@@ -21,6 +21,7 @@ DEMO_PASSWORD = "demo12345"
 WORK_TIMESTAMPS = (
     "assigned_at",
     "first_response_at",
+    "handed_off_at",
     "qualified_at",
     "converted_at",
     "rejected_at",
@@ -175,22 +176,88 @@ COUNTRIES: tuple[Country, ...] = (
 COUNTRY_BY_CODE = {c.code: c for c in COUNTRIES}
 
 
+def _hours(start: str, end: str, days: range = range(1, 6)) -> dict[str, list[str]]:
+    return {str(day): [start, end] for day in days}
+
+
+# A national holiday: (month, day, name); the day may be (earliest day, ISO weekday) for a
+# holiday that falls on a weekday, e.g. Finland's Midsummer Eve, the Friday from 19 June.
+HolidaySpec = tuple[int, int | tuple[int, int], str]
+
+
 @dataclass(frozen=True)
 class TeamSpec:
     name: str
     time_zone: str
     countries: tuple[str, ...]
+    # when the team answers leads (its first-response deadlines count these hours), local
+    business_hours: dict[str, list[list[str]]] = field(default_factory=dict)
+    # the national holidays of the country the team sits in
+    holidays: tuple[HolidaySpec, ...] = ()
 
 
 TEAMS: tuple[TeamSpec, ...] = (
-    TeamSpec("East", "Europe/Bucharest", ("RO", "RU")),
-    TeamSpec("South", "Europe/Madrid", ("ES",)),
-    TeamSpec("North", "Europe/Helsinki", ("FI", "GB", "US")),
+    TeamSpec(
+        "East",
+        "Europe/Bucharest",
+        ("RO", "RU"),
+        # Saturday mornings too: households call about their roofs at the weekend
+        business_hours={
+            **{str(day): [["09:00", "18:00"]] for day in range(1, 6)},
+            "6": [["10:00", "14:00"]],
+        },
+        holidays=(
+            (1, 1, "Anul Nou"),
+            (1, 2, "Anul Nou"),
+            (1, 24, "Ziua Unirii Principatelor Române"),
+            (5, 1, "Ziua Muncii"),
+            (6, 1, "Ziua Copilului"),
+            (8, 15, "Adormirea Maicii Domnului"),
+            (11, 30, "Sfântul Andrei"),
+            (12, 1, "Ziua Națională a României"),
+            (12, 25, "Crăciunul"),
+            (12, 26, "A doua zi de Crăciun"),
+        ),
+    ),
+    TeamSpec(
+        "South",
+        "Europe/Madrid",
+        ("ES",),
+        # a long lunch from Monday to Thursday, the short "jornada intensiva" on Fridays
+        business_hours={
+            **{str(day): [["09:00", "14:00"], ["15:00", "19:00"]] for day in range(1, 5)},
+            "5": [["08:00", "15:00"]],
+        },
+        holidays=(
+            (1, 1, "Año Nuevo"),
+            (1, 6, "Epifanía del Señor"),
+            (5, 1, "Fiesta del Trabajo"),
+            (8, 15, "Asunción de la Virgen"),
+            (10, 12, "Fiesta Nacional de España"),
+            (11, 1, "Todos los Santos"),
+            (12, 6, "Día de la Constitución"),
+            (12, 8, "Inmaculada Concepción"),
+            (12, 25, "Natividad del Señor"),
+        ),
+    ),
+    TeamSpec(
+        "North",
+        "Europe/Helsinki",
+        ("FI", "GB", "US"),
+        # Helsinki's morning to the British evening and the American East Coast's afternoon
+        business_hours={str(day): [["08:00", "20:00"]] for day in range(1, 6)},
+        holidays=(
+            (1, 1, "Uudenvuodenpäivä"),
+            (1, 6, "Loppiainen"),
+            (5, 1, "Vappu"),
+            (6, (19, 5), "Juhannusaatto"),
+            (12, 6, "Itsenäisyyspäivä"),
+            (12, 24, "Jouluaatto"),
+            (12, 25, "Joulupäivä"),
+            (12, 26, "Tapaninpäivä"),
+        ),
+    ),
 )
-
-
-def _hours(start: str, end: str, days: range = range(1, 6)) -> dict[str, list[str]]:
-    return {str(day): [start, end] for day in days}
 
 
 @dataclass(frozen=True)
@@ -373,6 +440,101 @@ USERS: tuple[UserSpec, ...] = (
     ),
 )
 DEMO_USERNAMES = tuple(u.username for u in USERS)
+
+
+# --- routing: how the heads of sales share the leads out -----------------------------
+
+
+@dataclass(frozen=True)
+class RoutingRuleSpec:
+    """A rule as the heads of sales set it in the admin: conditions in the fit rules'
+    language (``galena.routing.rules.ROUTING_FIELDS``), a person or a team, a strategy."""
+
+    name: str
+    conditions: tuple[dict, ...]
+    team: str = ""
+    user: str = ""
+    strategy: str = "round_robin"
+
+
+BIG_COMPANY = ("50-249", "250+")
+# in order, before the seeded default rule (the general queue), which stays last
+ROUTING_RULES: tuple[RoutingRuleSpec, ...] = (
+    RoutingRuleSpec(
+        "Key accounts: big British and American companies → James Carter",
+        (
+            {"field": "country", "operator": "in", "value": ["GB", "US"]},
+            {"field": "company_name", "operator": "not_empty", "value": ""},
+            {"field": "attributes.employees", "operator": "in", "value": list(BIG_COMPANY)},
+            {"field": "score", "operator": "gte", "value": 60},
+        ),
+        user="james",
+    ),
+    RoutingRuleSpec(
+        "Hot leads from Romania and Russia → East, least loaded",
+        (
+            {"field": "temperature", "operator": "eq", "value": "hot"},
+            {"field": "country", "operator": "in", "value": ["RO", "RU"]},
+        ),
+        team="East",
+        strategy="least_loaded",
+    ),
+    RoutingRuleSpec(
+        "Romania and Russia → East, round robin",
+        ({"field": "country", "operator": "in", "value": ["RO", "RU"]},),
+        team="East",
+    ),
+    RoutingRuleSpec(
+        "Spain → South, weighted (Lucía takes two of every three)",
+        ({"field": "country", "operator": "eq", "value": "ES"},),
+        team="South",
+        strategy="weighted",
+    ),
+    RoutingRuleSpec(
+        "Finland, the UK and the US → North, by skills (product and language)",
+        ({"field": "country", "operator": "in", "value": ["FI", "GB", "US"]},),
+        team="North",
+        strategy="skills",
+    ),
+)
+# a share of leads under weighted round robin (1 for everyone else)
+ROUTING_WEIGHTS = {"lucia": 2}
+# who is away: (username, note); the leave starts today and lasts a week
+ABSENCE = ("ioana", "Annual leave")
+ABSENCE_DAYS = 7
+# How long each person takes to answer a new lead, against the team's usual pace: Andrei
+# and James let leads wait (the speed-to-lead report shows it), Lucía and the telemarketers,
+# who live on the phone, answer first.
+RESPONSE_PACE = {
+    "andrei": 3.0,
+    "james": 2.6,
+    "lucia": 0.7,
+    "radu": 0.6,
+    "sofia": 0.6,
+    "oliver": 0.6,
+}
+# a telemarketer who qualified a lead passes it to a sales manager this often
+HAND_OFF_SHARE = 0.75
+HAND_OFF_NOTES = (
+    "Qualified on the phone: owns the house, roof faces south. Wants an offer this week.",
+    "Budget confirmed, asks for financing options.",
+    "Decision maker reached; site survey welcome.",
+    "Compares two installers: call before Friday.",
+    "Interested in a battery too.",
+)
+# Leads arriving while the demo is loaded, unanswered: (minutes ago, source key,
+# temperature). Their first-response clocks run when someone logs in: the card says "due
+# in 3 minutes", and the SLA sweep warns, marks the breach and escalates them live.
+LIVE_ARRIVALS = (
+    (57, "contact_form", "warm"),
+    (44, "quiz", "warm"),
+    (31, "callback", "hot"),
+    (22, "chat", "warm"),
+    (14, "callback", "hot"),
+    (9, "quiz", "warm"),
+    (4, "callback", "hot"),
+    (2, "callback", "hot"),
+)
 
 
 @dataclass(frozen=True)

@@ -9,6 +9,7 @@ stage changes, notes) with its actor and actor source, in time order.
 from __future__ import annotations
 
 import datetime as dt
+import math
 import random
 import re
 import time
@@ -18,6 +19,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 from functools import cache
+from statistics import NormalDist
 from types import SimpleNamespace
 from typing import Any
 
@@ -32,10 +34,18 @@ from faker import Faker
 from tqdm import tqdm
 
 from galena.accounts.models import Profile, Role, Team
+from galena.core.bulk import insert_many
 from galena.demo import catalogue as cat
 from galena.demo import quality as demo_quality
 from galena.demo.matching import demo_duplicates_create, duplicates_count
 from galena.demo.models import DemoLoad
+from galena.demo.routing import (
+    DemoRouting,
+    demo_routing_create,
+    demo_routing_finish,
+    demo_routing_wipe,
+    response_kind,
+)
 from galena.demo.scoring import demo_scoring_create, demo_scoring_wipe
 from galena.intake.models import DecisionReason, Form, Submission, SubmissionStatus
 from galena.leads.models import (
@@ -73,6 +83,7 @@ from galena.leads.services import (
 )
 from galena.matching.keys import leads_keys_write
 from galena.matching.models import LeadMerge
+from galena.routing.models import SlaClock
 
 BATCH_SIZE = 500
 DEMO_ENDPOINT = "demo"  # the demo's submissions, so a wipe finds them
@@ -120,6 +131,7 @@ def demo_data_wipe() -> None:
     Lead.objects.exclude(merged_into=None).update(merged_into=None)
     Lead.objects.all().delete()
     demo_scoring_wipe()
+    demo_routing_wipe()
     Form.objects.filter(slug__in=[form[0] for form in cat.DEMO_FORMS]).delete()
     sources = Source.objects.filter(name__in=[s.name for s in cat.SOURCES])
     Campaign.objects.filter(source__in=sources).delete()
@@ -159,10 +171,17 @@ def demo_data_load(*, leads: int = 5000, seed: int = 42, progress: bool = True) 
     ):
         builder = _Builder(seed=seed, now=timezone.now().replace(microsecond=0))
         builder.people_create()
+        builder.routing = demo_routing_create(
+            seed=seed,
+            now=builder.now,
+            teams=builder.teams,
+            users={member.username: member.pk for member in builder.members},
+        )
         builder.channels_create()
         builder.forms_create()
         builder.leads_create(count=leads - duplicates_count(leads), progress=progress)
         demo_duplicates_create(seed=seed, count=duplicates_count(leads), endpoint=DEMO_ENDPOINT)
+        demo_routing_finish(routing=builder.routing)
         demo_scoring_create(seed=seed, now=builder.now)
         load = DemoLoad.objects.create(
             seed=seed, lead_count=leads, duration_seconds=round(time.monotonic() - started, 2)
@@ -254,6 +273,29 @@ MATURE_OUTCOMES = {
     Temperature.COLD: (10, 42, 9, 4, 20, 15),
     Temperature.UNKNOWN: (40, 33, 5, 2, 15, 5),
 }
+# How long the owner takes to answer a lead they were given, in minutes: the median of a
+# log-normal spread (times a person's pace, catalogue.RESPONSE_PACE), by the temperature it
+# arrived with; the policies ask for 5 minutes (hot), an hour (warm), a business day.
+RESPONSE_MEDIAN_MINUTES = {
+    Temperature.HOT: 1.8,
+    Temperature.WARM: 16.0,
+    Temperature.COLD: 150.0,
+    Temperature.UNKNOWN: 150.0,
+}
+RESPONSE_SPREAD = {
+    Temperature.HOT: 0.7,
+    Temperature.WARM: 0.9,
+    Temperature.COLD: 1.0,
+    Temperature.UNKNOWN: 1.0,
+}
+# how long a head of sales takes to give a lead out by hand (a rule does it on arrival)
+MANUAL_ASSIGNMENT_MINUTES = {
+    Temperature.HOT: (0.5, 2.5),
+    Temperature.WARM: (3, 30),
+    Temperature.COLD: (30, 600),
+    Temperature.UNKNOWN: (20, 300),
+}
+_NORMAL = NormalDist()
 LANGUAGE_NAMES = {
     "ro": "Romanian",
     "ru": "Russian",
@@ -299,6 +341,9 @@ class _Plan:
     # the submission-received event's parameters, completed with the submission's id
     received_params: dict[str, Any] | None = None
     interest_at: dt.datetime | None = None  # an earlier contact-less submission, if any
+    # a lead arriving as the demo is loaded: (minutes ago, source key, temperature)
+    live: tuple[int, str, str] | None = None
+    released_at: dt.datetime | None = None  # when a reviewer released it to sales
 
 
 @dataclass
@@ -418,6 +463,10 @@ class _Builder:
         )
         self.next_submission_id = (Submission.objects.aggregate(last=Max("id"))["last"] or 0) + 1
         self.next_task_id = (Task.objects.aggregate(last=Max("id"))["last"] or 0) + 1
+        # routing's own generator (hand-offs, rules' instant assignments, notifications):
+        # the rest of the demo stays the same whatever it draws
+        self.routing_rng = random.Random(seed * 6271 + 11)  # noqa: S311 - demo data
+        self.routing: DemoRouting | None = None
 
     # --- people ---------------------------------------------------------------------
 
@@ -676,14 +725,25 @@ class _Builder:
         times.sort()
         return times
 
+    def _arrivals(self, times: list[dt.datetime]) -> list[tuple[dt.datetime, Any]]:
+        """Creation times in order, the newest few given to the leads arriving as the demo
+        is loaded (catalogue.LIVE_ARRIVALS; one for every 40 leads, at most all of them)."""
+        live = cat.LIVE_ARRIVALS[
+            len(cat.LIVE_ARRIVALS) - min(len(cat.LIVE_ARRIVALS), len(times) // 40) :
+        ]
+        arrivals = [(moment, None) for moment in times[: len(times) - len(live)]]
+        arrivals += [(self.now - spec[0] * MINUTE, spec) for spec in live]
+        return sorted(arrivals, key=lambda arrival: arrival[0])
+
     def leads_create(self, *, count: int, progress: bool) -> None:
-        created_times = self._created_times(count)
+        arrivals = self._arrivals(self._created_times(count))
         with tqdm(
             total=count, desc="Demo leads", unit="lead", disable=not progress, leave=False
         ) as bar:
             for start in range(0, count, BATCH_SIZE):
                 plans = [
-                    self._plan(created) for created in created_times[start : start + BATCH_SIZE]
+                    self._plan(created, live)
+                    for created, live in arrivals[start : start + BATCH_SIZE]
                 ]
                 self._write(plans)
                 bar.update(len(plans))
@@ -694,10 +754,20 @@ class _Builder:
 
     def _write(self, plans: list[_Plan]) -> None:
         """Insert one batch; ids of leads and tasks are given here so events can name them."""
-        points, tasks, events = [], [], []
+        points, tasks, events, clocks = [], [], [], []
         for plan in plans:
             plan.lead.pk = self.next_lead_id
             self.next_lead_id += 1
+            if self.routing is not None:
+                clock = self.routing.clock_for(
+                    plan.lead,
+                    source_name=self.sources[plan.source_key].name,
+                    started_at=plan.released_at or plan.lead.created_at,
+                    response_kind=response_kind(plan.tasks),
+                )
+                if clock is not None:
+                    clocks.append(clock)
+                self.routing.lead_written(plan.lead, plan.events, clock)
             for point in plan.contacts:
                 point.lead_id = plan.lead.pk
                 points.append(point)
@@ -718,6 +788,7 @@ class _Builder:
         self.events.insert(events)
         self.submissions.insert_instances(submissions)
         self.reasons.insert_instances(reasons)
+        insert_many(SlaClock, clocks)
         leads_keys_write(leads=[p.lead for p in plans])
 
     # --- the quality gate -----------------------------------------------------------
@@ -727,13 +798,16 @@ class _Builder:
         contacts as the person typed them, the reasons, and a story that fits: a held or
         rejected lead was never worked; a released one was worked from its release on."""
         lead, rng = plan.lead, self.quality_rng
-        verdict = demo_quality.verdict_for(
-            rng,
-            source_key=plan.source_key,
-            channel=lead.channel,
-            contacts=plan.contacts,
-            age=self.now - lead.created_at,
-        )
+        if plan.live is not None:  # the demo's live arrivals are real people, for sales
+            verdict = demo_quality.Verdict(outcome="created", status=QualityStatus.ACCEPTED)
+        else:
+            verdict = demo_quality.verdict_for(
+                rng,
+                source_key=plan.source_key,
+                channel=lead.channel,
+                contacts=plan.contacts,
+                age=self.now - lead.created_at,
+            )
         plan.verdict = verdict
         created = plan.events[0]
         created_contacts = created[4]["contacts"]
@@ -783,6 +857,7 @@ class _Builder:
             review_at = min(lead.created_at + delay, self.now - MINUTE).replace(microsecond=0)
             if verdict.review == "released":
                 self._delay_story(plan, delay)
+                plan.released_at = review_at  # its first-response clock starts here
         if lead.quality_status != QualityStatus.ACCEPTED:
             self._hold(plan)
 
@@ -826,7 +901,7 @@ class _Builder:
         """A lead not sent to sales: nobody took it, called it or moved it."""
         lead = plan.lead
         lead.stage = self.stages["new"]
-        lead.owner_id = None
+        lead.owner_id = lead.original_owner_id = None
         for name in (*cat.WORK_TIMESTAMPS, "verified_at"):
             setattr(lead, name, None)
         lead.verification, lead.verification_method = Verification.UNVERIFIED, ""
@@ -842,6 +917,7 @@ class _Builder:
         for name in (
             "assigned_at",
             "first_response_at",
+            "handed_off_at",
             "qualified_at",
             "converted_at",
             "rejected_at",
@@ -987,21 +1063,74 @@ class _Builder:
         ]
         return self.rng.choice(running) if running else None
 
-    def _owner_for(self, team: str, language: str, product: str, *, quick: bool) -> _Member:
+    def _at_work(self, members: list[_Member], at: dt.datetime) -> list[_Member]:
+        """The members not on leave at ``at`` (all of them if everyone is)."""
+        routing = self.routing
+        if routing is None:
+            return members
+        return [m for m in members if not routing.is_away(m.pk, at)] or members
+
+    def _owner_for(
+        self, team: str, language: str, product: str, *, quick: bool, at: dt.datetime
+    ) -> _Member:
         if quick and self.rng.random() < 0.4:
             pool = self._team_members(team, Role.TELEMARKETER)
         else:
-            managers = self._team_members(team, Role.SALES_MANAGER)
+            managers = self._at_work(self._team_members(team, Role.SALES_MANAGER), at)
             pool = [m for m in managers if language in m.languages and product in m.products]
             pool = pool or [m for m in managers if language in m.languages] or managers
         return self.rng.choices(pool, weights=[m.capacity for m in pool])[0]
 
-    def _plan(self, created: dt.datetime) -> _Plan:
+    def _hand_off(
+        self,
+        steps: list[_Step],
+        minutes: float,
+        seller: _Member,
+        team: str,
+        lead: Lead,
+        product: str,
+    ) -> _Member:
+        """A telemarketer passes a qualified lead to a sales manager who sells the product in
+        the lead's language, as lead_hand_off does: the hand-off, then the assignment."""
+        at = lead.created_at + dt.timedelta(minutes=minutes)
+        managers = self._at_work(self._team_members(team, Role.SALES_MANAGER), at)
+        pool = [m for m in managers if lead.language in m.languages and product in m.products]
+        pool = pool or [m for m in managers if lead.language in m.languages] or managers
+        manager = self.routing_rng.choices(pool, weights=[m.capacity for m in pool])[0]
+        to = {"from": seller.pk, "to": manager.pk, "to_name": manager.username}
+        note = self.routing_rng.choice(cat.HAND_OFF_NOTES)
+        steps.append(
+            _Step(
+                minutes, EventType.HANDED_OFF, seller.pk, ActorSource.MANUAL, {**to, "note": note}
+            )
+        )
+        steps.append(
+            _Step(
+                minutes + 0.01,
+                EventType.ASSIGNED,
+                None,
+                ActorSource.MANUAL,
+                {**to, "reason": "handed off to sales"},
+            )
+        )
+        return manager
+
+    def _response_minutes(self, owner: _Member, temperature: str, draw: float) -> float:
+        """Minutes the owner takes to answer (``draw`` a uniform number in [0, 1))."""
+        median = RESPONSE_MEDIAN_MINUTES[Temperature(temperature)]
+        median *= cat.RESPONSE_PACE.get(owner.username, 1.0)
+        spread = RESPONSE_SPREAD[Temperature(temperature)]
+        return median * math.exp(spread * _NORMAL.inv_cdf(min(max(draw, 0.001), 0.999)))
+
+    def _plan(self, created: dt.datetime, live: tuple[int, str, str] | None = None) -> _Plan:
         rng = self.rng
         country = rng.choices(cat.COUNTRIES, weights=[c.weight for c in cat.COUNTRIES])[0]
         faker = self.fakers[country.code]
         team_name = next(t.name for t in cat.TEAMS if country.code in t.countries)
-        source, offline_event = self._source_for(country.code, created)
+        if live is not None:
+            source, offline_event = cat.SOURCE_BY_KEY[live[1]], None
+        else:
+            source, offline_event = self._source_for(country.code, created)
         channel = source.channel
         campaign = self._campaign_for(source, country.code, created.date())
 
@@ -1024,6 +1153,8 @@ class _Builder:
         product = rng.choices(list(product_weights), weights=list(product_weights.values()))[0]
 
         temperature = rng.choices(TEMPERATURES, weights=CHANNEL_TEMPERATURE[channel])[0]
+        if live is not None:
+            temperature = Temperature(live[2])
         fit_weights = (60, 25, 15) if channel == Channel.BOUGHT_LIST else (75, 10, 15)
         fit = rng.choices((Fit.TARGET, Fit.NON_TARGET, Fit.UNKNOWN), weights=fit_weights)[0]
         if channel == Channel.BOUGHT_LIST:
@@ -1166,7 +1297,7 @@ class _Builder:
             primary_kinds.add(point.kind)
         _refresh_search_text(lead, (p.value for p in points))
 
-        plan = _Plan(lead=lead, contacts=points)
+        plan = _Plan(lead=lead, contacts=points, live=live)
         self._story(plan, data=data, team_name=team_name, product=product, channel=channel)
         plan.source_key = source.key
         self._quality(plan)
@@ -1195,6 +1326,8 @@ class _Builder:
     ) -> None:
         rng, lead = self.rng, plan.lead
         final = self._final_stage(lead)
+        if plan.live is not None:
+            final = "new"  # it has only just come in
         steps: list[_Step] = []
         tasks: list[list] = []  # [task, created, due, done or None], in minutes
 
@@ -1279,18 +1412,17 @@ class _Builder:
         else:
             age_days = (self.now - lead.created_at) / DAY
             assign = final != "new" or (rng.random() < (0.85 if age_days > 3 else 0.45))
-            if assign:
+            if assign or plan.live is not None:
                 owner = self._owner_for(
-                    team_name, lead.language, product, quick=lead.contact_type == ContactType.QUICK
+                    team_name,
+                    lead.language,
+                    product,
+                    quick=lead.contact_type == ContactType.QUICK,
+                    at=lead.created_at,
                 )
-                delay = {
-                    Temperature.HOT: (2, 40),
-                    Temperature.WARM: (10, 240),
-                    Temperature.COLD: (60, 1800),
-                    Temperature.UNKNOWN: (30, 900),
-                }[Temperature(lead.temperature)]
+                delay = MANUAL_ASSIGNMENT_MINUTES[Temperature(lead.temperature)]
                 assigned_minutes = rng.uniform(*delay)
-                if rng.random() < 0.55:
+                if rng.random() < 0.55 and plan.live is None:
                     head = self._team_members(team_name, Role.HEAD_OF_SALES)[0]
                     actor_id, source = head.pk, ActorSource.MANUAL
                     reason = rng.choice(
@@ -1303,6 +1435,8 @@ class _Builder:
                 else:
                     actor_id, source = None, ActorSource.RULE
                     reason = f"Routing rule: language {lead.language}, product {product}"
+                    # a rule gives the lead out as it arrives
+                    assigned_minutes = self.routing_rng.uniform(0.05, 0.5)
                 steps.append(
                     _Step(
                         assigned_minutes,
@@ -1315,21 +1449,23 @@ class _Builder:
 
         verified_by = None
         if owner is not None:
+            # the first task is due when the first-response policy says
             due_after = {
-                Temperature.HOT: 15,
-                Temperature.WARM: 120,
+                Temperature.HOT: 5,
+                Temperature.WARM: 60,
                 Temperature.COLD: 1440,
-                Temperature.UNKNOWN: 480,
+                Temperature.UNKNOWN: 1440,
             }[Temperature(lead.temperature)]
             # without a phone number the first contact is an e-mail
             by_phone = any(p.kind == ContactKind.PHONE for p in plan.contacts)
             kind, title = (
                 (TaskKind.CALL, "First call") if by_phone else (TaskKind.EMAIL, "First e-mail")
             )
-            t = assigned_minutes + rng.uniform(1, 15)
+            # the owner plans the first contact as they take the lead, then makes it
+            t = assigned_minutes + rng.uniform(1, 15) / 10
             first_call = task_step(t, owner.pk, kind, title, t + due_after, owner.pk)
             if final != "new":
-                t = t + due_after + rng.uniform(-10, 180)
+                t += self._response_minutes(owner, lead.temperature, rng.random())
                 non_target = lead.fit == Fit.NON_TARGET
                 if rng.random() < 0.3:
                     task_done(first_call, t, owner.pk, cat.NO_ANSWER if by_phone else cat.NO_REPLY)
@@ -1370,6 +1506,12 @@ class _Builder:
                 if qualify:
                     t += rng.uniform(120, 7200)
                     stage_step(t, owner.pk, "qualified")
+                    if (
+                        owner.role == Role.TELEMARKETER
+                        and self.routing_rng.random() < cat.HAND_OFF_SHARE
+                    ):
+                        t += self.routing_rng.uniform(2, 40)
+                        owner = self._hand_off(steps, t, owner, team_name, lead, product)
                     t += rng.uniform(5, 60)
                     kind = rng.choice((TaskKind.OFFER, TaskKind.OFFER, TaskKind.PRICE_LIST))
                     title = "Send commercial offer" if kind == TaskKind.OFFER else "Send price list"
@@ -1546,6 +1688,8 @@ class _Builder:
             params = step.params
             if step.type == EventType.ASSIGNED:
                 lead.assigned_at = when
+            elif step.type == EventType.HANDED_OFF:
+                lead.handed_off_at, lead.original_owner_id = when, params["from"]
             elif step.type == EventType.STAGE_CHANGED:
                 if params["to"] == "qualified" and lead.qualified_at is None:
                     lead.qualified_at = when

@@ -505,13 +505,21 @@ def note_add(*, actor: Actor, lead: Lead, text: str) -> LeadEvent:
         raise ValidationFailed({"text": "The note is empty."})
     if len(text) > 10_000:
         raise ValidationFailed({"text": "Use at most 10,000 characters."})
-    return _event(lead, actor, EventType.NOTE_ADDED, text=text)
+    event = _event(lead, actor, EventType.NOTE_ADDED, text=text)
+    activity_hooks(lead, actor, ACTIVITY_NOTE, event.occurred_at)
+    return event
 
 
-def _first_response(lead: Lead, when: dt.datetime) -> None:
-    if lead.first_response_at is None:
-        lead.first_response_at = when
-        lead.save(update_fields=["first_response_at", "updated_at"])
+# What was done on a lead, as LEAD_ACTIVITY_HOOKS hear it (an e-mail sent will be "email").
+ACTIVITY_CALL, ACTIVITY_EMAIL, ACTIVITY_TASK, ACTIVITY_NOTE = "call", "email", "task", "note"
+
+
+def activity_hooks(lead: Lead, actor: Actor, kind: str, at: dt.datetime) -> None:
+    """Tell later apps that someone acted on the lead (settings.LEAD_ACTIVITY_HOOKS), in this
+    transaction: routing decides whether it is the lead's first response and sets
+    ``first_response_at``."""
+    for hook in settings.LEAD_ACTIVITY_HOOKS:
+        import_string(hook)(lead=lead, kind=kind, at=at, actor=actor)
 
 
 @transaction.atomic
@@ -566,7 +574,8 @@ def task_create(
 
 @transaction.atomic
 def task_complete(*, actor: Actor, task: Task, outcome: str = "") -> Task:
-    """Mark a task done with its outcome; the first done task is the lead's first response."""
+    """Mark a task done with its outcome; done by a person, it may be the lead's first
+    response (routing decides, LEAD_ACTIVITY_HOOKS)."""
     lead = _check_change(actor, task.lead)
     task = Task.objects.select_for_update().get(pk=task.pk, lead=lead)
     if task.done_at is not None:
@@ -577,7 +586,7 @@ def task_complete(*, actor: Actor, task: Task, outcome: str = "") -> Task:
     task.done_at = timezone.now()
     task.outcome = outcome
     task.save(update_fields=["done_at", "outcome", "updated_at"])
-    _first_response(lead, task.done_at)
+    activity_hooks(lead, actor, ACTIVITY_TASK, task.done_at)
     _event(
         lead,
         actor,

@@ -20,7 +20,7 @@ from galena.core.net import network_of
 from galena.intake.models import DecisionReason, Submission, SubmissionOutcome, SubmissionStatus
 from galena.leads import access
 from galena.leads.models import ActorSource, EventType, Lead, LeadEvent, QualityStatus
-from galena.leads.services import Actor
+from galena.leads.services import Actor, _change_hooks
 
 # A review may decide on a page of the queue at once, not on an unbounded selection.
 REVIEW_BATCH_LIMIT = 500
@@ -139,8 +139,9 @@ def _decide(
 def lead_quality_release(
     *, actor: Actor, leads: Iterable[Lead | int], note: str = ""
 ) -> ReviewOutcome:
-    """Release quarantined leads to sales (quality accepted); others are skipped."""
-    return _decide(
+    """Release quarantined leads to sales (quality accepted); others are skipped. Later apps
+    hear of each release as a change of ``quality_status`` (the SLA clock starts)."""
+    outcome = _decide(
         actor=actor,
         leads=leads,
         allowed={QualityStatus.QUARANTINED},
@@ -148,6 +149,8 @@ def lead_quality_release(
         decision="released",
         note=note,
     )
+    outcome.changed = [_change_hooks(lead, actor, {"quality_status"}) for lead in outcome.changed]
+    return outcome
 
 
 @transaction.atomic

@@ -54,7 +54,7 @@ from galena.leads.models import (
     VerificationMethod,
 )
 from galena.leads.normalise import normalise_contact
-from galena.leads.services import Actor, _change_hooks
+from galena.leads.services import ACTIVITY_CALL, Actor, _change_hooks, activity_hooks
 from galena.quality.checks import REGISTRY
 from galena.quality.models import CheckGroup
 
@@ -357,7 +357,8 @@ CALL_NOTE_MAX = 2000
 def lead_call_log(*, actor: Actor, lead: Lead, outcome: str, note: str = "") -> LeadEvent:
     """Record a call with its outcome and note (a CALL event). "Reached — details confirmed"
     verifies the lead by call and its phone numbers; "wrong number" marks the primary phone
-    invalid. The first call logged is the lead's first response."""
+    invalid. A call logged by a person may be the lead's first response, whatever its outcome
+    (routing decides, LEAD_ACTIVITY_HOOKS)."""
     lead = _lock(actor, lead.pk)
     if outcome not in CallOutcome.values:
         raise ValidationFailed({"outcome": _("Choose how the call went.")})
@@ -373,9 +374,6 @@ def lead_call_log(*, actor: Actor, lead: Lead, outcome: str, note: str = "") -> 
     if primary is not None:
         params["phone"] = primary.value
     lead_changes: list[str] = []
-    if lead.first_response_at is None:
-        lead.first_response_at = now
-        lead_changes.append("first_response_at")
     if outcome == CallOutcome.WRONG_NUMBER and primary.is_valid:
         primary.is_valid = False
         primary.status = ContactStatus.INVALID
@@ -399,6 +397,8 @@ def lead_call_log(*, actor: Actor, lead: Lead, outcome: str, note: str = "") -> 
         lead.save(update_fields=[*lead_changes, "updated_at"])
         _change_hooks(lead, actor, set(lead_changes))  # later apps read them
     event = _event(lead, actor, EventType.CALL, occurred_at=now, **params)
+    # an attempt is a response, whatever its outcome (speed to lead counts the first dial)
+    activity_hooks(lead, actor, ACTIVITY_CALL, now)
     if "verification" in lead_changes or verified_phones:
         _event(
             lead,

@@ -19,3 +19,16 @@ class RoutingConfig(AppConfig):
             post_delete.connect(
                 config_forget, sender=model, dispatch_uid=f"forget-d-{model.__name__}"
             )
+
+        # the SLA policies and the calendars their deadlines count in
+        from galena.accounts.models import Team
+        from galena.routing.models import Holiday, TeamRouting
+        from galena.routing.sla import sla_config_forget
+
+        for model in (SlaPolicy, Holiday, TeamRouting, Team):
+            post_save.connect(
+                sla_config_forget, sender=model, dispatch_uid=f"sla-forget-{model.__name__}"
+            )
+            post_delete.connect(
+                sla_config_forget, sender=model, dispatch_uid=f"sla-forget-d-{model.__name__}"
+            )

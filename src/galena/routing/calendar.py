@@ -16,9 +16,13 @@ with ``is_open`` to the microsecond.
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections.abc import Collection, Iterator, Mapping
+from itertools import pairwise
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from django.utils.translation import gettext as _
 
 Interval = tuple[dt.time, dt.time]
 
@@ -317,3 +321,58 @@ def add_business_days(
         return target
     earlier = [span_end for _start, span_end in spans if span_end <= target]
     return max(earlier) if earlier else spans[0][0]
+
+
+_CLOCK_TIME = re.compile(r"^(?:[01]\d|2[0-3]):[0-5]\d$")
+
+
+def _clock_time(text: Any) -> dt.timedelta | None:
+    if text == "24:00":
+        return _DAY
+    if not isinstance(text, str) or not _CLOCK_TIME.match(text):
+        return None
+    return dt.timedelta(hours=int(text[:2]), minutes=int(text[3:]))
+
+
+def business_hours_errors(hours: Any) -> str:
+    """What is wrong with business hours as typed, in words; empty when they can be saved.
+    {"1": [["09:00", "13:00"], ["14:00", "18:00"]], …}: ISO weekdays 1 (Monday) to 7,
+    "HH:MM" times from 00:00 to 24:00, each start before its end, no overlaps."""
+    if not isinstance(hours, Mapping):
+        return _('Give the hours per ISO weekday, e.g. {"1": [["09:00", "18:00"]]}.')
+    problems = []
+    for day, value in hours.items():
+        if day not in {str(weekday) for weekday in range(1, 8)}:
+            problems.append(
+                _("“%(day)s” is not a weekday: use 1 (Monday) to 7 (Sunday).") % {"day": day}
+            )
+            continue
+        pairs = value
+        if isinstance(value, list) and value and all(isinstance(v, str) for v in value):
+            pairs = [value]  # one interval, written flat: ["09:00", "18:00"]
+        if not isinstance(pairs, list):
+            problems.append(_("Day %(day)s: give a list of [start, end] pairs.") % {"day": day})
+            continue
+        spans = []
+        for pair in pairs:
+            start, end = (
+                (_clock_time(pair[0]), _clock_time(pair[1]))
+                if isinstance(pair, list | tuple) and len(pair) == 2
+                else (None, None)
+            )
+            if start is None or end is None:
+                problems.append(
+                    _("Day %(day)s: %(pair)s is not a pair of HH:MM times (00:00 to 24:00).")
+                    % {"day": day, "pair": pair}
+                )
+            elif start >= end:
+                problems.append(
+                    _("Day %(day)s: %(start)s is not before %(end)s.")
+                    % {"day": day, "start": pair[0], "end": pair[1]}
+                )
+            else:
+                spans.append((start, end))
+        spans.sort()
+        if any(later[0] < earlier[1] for earlier, later in pairwise(spans)):
+            problems.append(_("Day %(day)s: the intervals overlap.") % {"day": day})
+    return " ".join(problems)

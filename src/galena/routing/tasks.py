@@ -11,3 +11,12 @@ def repeat_inquiry_route(*, lead_id: int, submission_id: int | None = None, **_p
     from galena.routing.services import lead_owner_check
 
     return lead_owner_check(lead_id=lead_id, reason="repeat inquiry")
+
+
+@shared_task(name="galena.routing.tasks.sla_sweep")
+def sla_sweep() -> int:
+    """Periodic (every minute): warn of first-response deadlines coming, mark the ones passed
+    and escalate them; idempotent, and safe to run twice at once."""
+    from galena.routing.sla import sla_sweep as sweep
+
+    return sweep()

@@ -12,6 +12,7 @@ def broker_require() -> str:
         raise CommandError(
             "No task broker is configured: set REDIS_URL (or CELERY_BROKER_URL), "
             "e.g. REDIS_URL=redis://127.0.0.1:6379/0. Without a broker Galena runs its "
-            "background tasks in-process, so no worker or beat is needed."
+            "background tasks in-process and `galena serve` runs the periodic ones (it "
+            "starts `galena beat --embedded`), so no worker or beat is needed."
         )
     return settings.CELERY_BROKER_URL

@@ -11,6 +11,11 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import connections
 from gunicorn.app.base import BaseApplication
 
+from galena.core.management.commands._embedded_beat import (
+    beat_embedded_start,
+    beat_embedded_stop,
+)
+
 
 def default_workers() -> int:
     """WEB_CONCURRENCY, else gunicorn's 2 × cores + 1, capped at 4 for a modest server."""
@@ -42,6 +47,24 @@ class GalenaServer(BaseApplication):
         return application
 
 
+def embedded_beat_when_ready(arbiter) -> None:
+    """gunicorn hook, in the master once it listens: start the periodic tasks' process."""
+    arbiter.galena_beat = beat_embedded_start()
+    arbiter.log.info(
+        "No broker: periodic tasks run in-process, in `galena beat --embedded` (pid %s).",
+        arbiter.galena_beat.pid,
+    )
+
+
+def embedded_beat_on_exit(arbiter) -> None:
+    """gunicorn hook, in the master as it exits (Ctrl+C, SIGTERM): stop that process."""
+    # A hook, not a `finally` around run(): a worker forked from the master unwinds
+    # through run() too when it exits, and must not stop the master's child.
+    process = getattr(arbiter, "galena_beat", None)
+    if process is not None:
+        beat_embedded_stop(process)
+
+
 def server_build(
     *,
     host: str = "127.0.0.1",
@@ -51,9 +74,16 @@ def server_build(
     timeout: int = 30,
     graceful_timeout: int = 30,
     access_log: bool = False,
+    embedded_beat: bool = False,
 ) -> GalenaServer:
-    """A configured, not yet started, gunicorn server for Galena."""
+    """A configured, not yet started, gunicorn server for Galena; with `embedded_beat`, it
+    runs the periodic tasks in a child process while it serves (no broker)."""
     bind = f"[{host}]:{port}" if ":" in host else f"{host}:{port}"
+    hooks = (
+        {"when_ready": embedded_beat_when_ready, "on_exit": embedded_beat_on_exit}
+        if embedded_beat
+        else {}
+    )
     return GalenaServer(
         {
             "bind": [bind],
@@ -67,6 +97,7 @@ def server_build(
             "proc_name": "galena",
             # the control socket would live in $HOME, shared by every instance on the machine
             "control_socket_disable": True,
+            **hooks,
         }
     )
 
@@ -83,7 +114,10 @@ def static_files_missing() -> str | None:
 
 
 class Command(BaseCommand):
-    help = "Run Galena's production web server (gunicorn; static files served by whitenoise)."
+    help = (
+        "Run Galena's production web server (gunicorn; static files served by whitenoise); "
+        "without a broker it also runs the periodic tasks (galena beat --embedded)."
+    )
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument(
@@ -135,6 +169,8 @@ class Command(BaseCommand):
             timeout=options["timeout"],
             graceful_timeout=options["graceful_timeout"],
             access_log=options["access_log"],
+            # with a broker, `galena beat` (or `galena worker --with-beat`) runs on its own
+            embedded_beat=not settings.CELERY_BROKER_URL,
         )
         self.stdout.write(
             f"Serving Galena on http://{host}:{port} with {server.cfg.workers} worker(s)."

@@ -1,0 +1,177 @@
+"""First-response clocks: started for new leads going to sales, met by the responses their
+policy counts, started on release from quarantine."""
+
+import datetime as dt
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from galena.leads.models import CallOutcome, Lead, QualityStatus
+from galena.leads.services import Actor, note_add, task_complete, task_create
+from galena.quality.services import lead_quality_release
+from galena.quality.verification import lead_call_log
+from galena.routing.models import Holiday, SlaClock, SlaPolicy, TeamRouting
+from galena.routing.sla import leads_sla_start
+from tests.factories import LeadFactory
+from tests.routing.sla_fixtures import MONDAY, clock_of, new_lead
+from tests.routing.sla_fixtures import clocks_for_any_arrival as clocks_for_any_arrival
+from tests.routing.sla_fixtures import sellers as sellers
+
+pytestmark = pytest.mark.django_db
+
+
+# --------------------------------------------------------------------------- starting
+
+
+def test_a_hot_lead_gets_five_minutes_and_the_lead_shows_the_deadline(sellers):
+    ana, _bob = sellers
+    lead = new_lead(temperature="hot")
+    clock = clock_of(lead)
+    assert clock.policy.name == "Hot leads: 5 minutes"
+    assert (clock.started_at, clock.due_at) == (MONDAY, MONDAY + dt.timedelta(minutes=5))
+    assert clock.warn_at == MONDAY + dt.timedelta(minutes=3)
+    assert clock.next_check_at == clock.warn_at
+    assert (clock.met_at, clock.breached_at, clock.escalation_step) == (None, None, 0)
+    lead.refresh_from_db()
+    assert lead.owner == ana
+    assert lead.response_due_at == clock.due_at
+
+
+def test_a_warm_lead_gets_an_hour_of_the_teams_business_hours(team, sellers):
+    evening = dt.datetime(2026, 11, 23, 17, 30, tzinfo=dt.UTC)  # Monday, 30 minutes left
+    assert clock_of(new_lead(created_at=evening)).due_at == dt.datetime(
+        2026, 11, 24, 9, 30, tzinfo=dt.UTC
+    )
+
+
+def test_a_cold_lead_on_friday_evening_is_due_the_next_business_evening(team, sellers):
+    team.time_zone = "Europe/Bucharest"
+    team.save()
+    TeamRouting.objects.update_or_create(
+        team=team, defaults={"business_hours": {str(d): [["09:00", "20:00"]] for d in range(1, 6)}}
+    )
+    friday = dt.datetime(2026, 11, 27, 17, 15, tzinfo=dt.UTC)  # 19:15 in Bucharest
+    assert clock_of(new_lead(temperature="cold", created_at=friday)).due_at == dt.datetime(
+        2026, 11, 30, 17, 15, tzinfo=dt.UTC
+    )  # Monday 19:15 in Bucharest
+    Holiday.objects.create(team=None, date=dt.date(2026, 11, 30), name="St Andrew")
+    assert clock_of(new_lead(temperature="cold", created_at=friday)).due_at == dt.datetime(
+        2026, 12, 1, 17, 15, tzinfo=dt.UTC
+    )  # the Monday is everyone's holiday: Tuesday
+
+
+def test_a_lead_without_a_team_counts_in_the_default_hours(db):
+    lead = new_lead(temperature="cold", created_at=dt.datetime(2026, 11, 27, 17, 0, tzinfo=dt.UTC))
+    assert lead.team_id is None  # the seeded rule leaves it in the general queue
+    assert clock_of(lead).due_at == dt.datetime(2026, 11, 30, 17, 0, tzinfo=dt.UTC)
+
+
+def test_leads_not_for_sales_get_no_clock(sellers):
+    held = new_lead(verdict={"quality_status": QualityStatus.QUARANTINED})
+    rejected = new_lead(verdict={"quality_status": QualityStatus.REJECTED})
+    assert not SlaClock.objects.filter(lead__in=[held, rejected]).exists()
+    assert Lead.objects.get(pk=held.pk).response_due_at is None
+
+
+def test_a_lead_no_policy_takes_and_a_lead_from_the_past_get_no_clock(sellers, settings):
+    SlaPolicy.objects.exclude(name__startswith="Hot").update(is_active=False)
+    assert not SlaClock.objects.filter(lead=new_lead(temperature="warm")).exists()
+    settings.SLA_START_MAX_AGE_HOURS = 24
+    imported = new_lead(temperature="hot", created_at=dt.datetime(2020, 1, 6, tzinfo=dt.UTC))
+    assert not SlaClock.objects.filter(lead=imported).exists()
+
+
+def test_starting_clocks_costs_the_same_queries_for_one_lead_or_fifty(team):
+    SlaPolicy.objects.filter(name__startswith="Hot").update(
+        conditions=[
+            {"field": "temperature", "operator": "eq", "value": "hot"},
+            {"field": "source", "operator": "not_empty", "value": None},
+        ]
+    )
+
+    def start(n):
+        leads = [
+            LeadFactory(team=team if i % 2 else None, temperature="hot" if i % 3 else "warm")
+            for i in range(n)
+        ]
+        with CaptureQueriesContext(connection) as queries:
+            leads_sla_start(leads=leads)
+        assert SlaClock.objects.filter(lead__in=leads).count() == n
+        return len(queries.captured_queries)
+
+    assert start(1) == start(50) <= 6
+
+
+# --------------------------------------------------------------------------- responding
+
+
+@pytest.fixture
+def lead(sellers):
+    return new_lead(temperature="warm")
+
+
+def test_a_task_done_by_a_person_meets_the_clock_and_is_the_first_response(sellers, lead):
+    ana, _bob = sellers
+    task = task_create(actor=Actor(user=ana), lead=lead, title="Call back")
+    task = task_complete(actor=Actor(user=ana), task=task, outcome="talked")
+    clock = clock_of(lead)
+    assert (clock.met_at, clock.met_by, clock.next_check_at) == (task.done_at, "task", None)
+    lead.refresh_from_db()
+    assert lead.first_response_at == task.done_at
+
+
+def test_a_call_counts_even_when_nobody_answered(sellers, lead):
+    ana, _bob = sellers
+    event = lead_call_log(actor=Actor(user=ana), lead=lead, outcome=CallOutcome.NO_ANSWER)
+    assert (clock_of(lead).met_at, clock_of(lead).met_by) == (event.occurred_at, "call")
+    assert Lead.objects.get(pk=lead.pk).first_response_at == event.occurred_at
+
+
+def test_a_note_does_not_count_unless_the_policy_says_so(sellers, lead):
+    ana, _bob = sellers
+    note_add(actor=Actor(user=ana), lead=lead, text="Looked them up")
+    assert clock_of(lead).met_at is None
+    assert Lead.objects.get(pk=lead.pk).first_response_at is None
+    SlaPolicy.objects.filter(pk=clock_of(lead).policy_id).update(response_kinds=["note"])
+    event = note_add(actor=Actor(user=ana), lead=lead, text="Wrote on LinkedIn")
+    assert (clock_of(lead).met_at, clock_of(lead).met_by) == (event.occurred_at, "note")
+
+
+def test_the_system_acting_is_no_response(sellers, lead):
+    task = task_create(actor=Actor.system(), lead=lead, title="Follow up")
+    task_complete(actor=Actor.system(), task=task)
+    assert clock_of(lead).met_at is None
+    assert Lead.objects.get(pk=lead.pk).first_response_at is None
+
+
+def test_the_first_response_stays_the_first(sellers, lead):
+    ana, _bob = sellers
+    first = lead_call_log(actor=Actor(user=ana), lead=lead, outcome=CallOutcome.CALL_BACK)
+    task = task_complete(actor=Actor(user=ana), task=task_create(actor=Actor(user=ana), lead=lead))
+    assert task.done_at > first.occurred_at
+    assert clock_of(lead).met_at == first.occurred_at
+    assert Lead.objects.get(pk=lead.pk).first_response_at == first.occurred_at
+
+
+def test_a_lead_without_a_clock_is_answered_by_a_call_an_e_mail_or_a_task(sellers):
+    SlaPolicy.objects.update(is_active=False)
+    ana, _bob = sellers
+    lead = new_lead()
+    note_add(actor=Actor(user=ana), lead=lead, text="Nothing yet")
+    assert Lead.objects.get(pk=lead.pk).first_response_at is None
+    task = task_complete(actor=Actor(user=ana), task=task_create(actor=Actor(user=ana), lead=lead))
+    assert Lead.objects.get(pk=lead.pk).first_response_at == task.done_at
+
+
+# --------------------------------------------------------------------------- released
+
+
+def test_a_lead_released_from_quarantine_gets_its_clock_from_the_release(admin_user, sellers):
+    held = new_lead(temperature="hot", verdict={"quality_status": QualityStatus.QUARANTINED})
+    before = dt.datetime.now(dt.UTC)
+    lead_quality_release(actor=Actor(user=admin_user), leads=[held])
+    clock = clock_of(held)
+    assert clock.started_at >= before
+    assert clock.due_at == clock.started_at + dt.timedelta(minutes=5)
+    assert Lead.objects.get(pk=held.pk).response_due_at == clock.due_at
