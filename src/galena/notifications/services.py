@@ -15,6 +15,7 @@ from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.utils import timezone
 
+from galena.core.bulk import insert_many, instance_factory
 from galena.leads.models import EventType, Lead, LeadEvent, Temperature
 from galena.notifications.models import (
     Notification,
@@ -84,6 +85,7 @@ def notify_many(requests: Iterable[NotificationRequest]) -> None:
     }
     rows = []
     events: dict[tuple, _Event] = {}
+    new_notification = instance_factory(Notification)
     for request in requests:
         if request.user_id not in emails:
             continue
@@ -96,17 +98,17 @@ def notify_many(requests: Iterable[NotificationRequest]) -> None:
         email = email and bool(emails[request.user_id])
         if in_app or email:
             rows.append(
-                Notification(
+                new_notification(
                     user_id=request.user_id,
                     kind=request.kind,
                     lead_id=request.lead_id,
                     params=request.params,
-                    created_at=now,
                     in_app=in_app,
                     email_wanted=email,
+                    created_at=now,
                 )
             )
-    rows = Notification.objects.bulk_create(rows)
+    rows = insert_many(Notification, rows)
     email_ids = [row.pk for row in rows if row.email_wanted]
     if email_ids:
         from galena.notifications.tasks import notifications_email
@@ -167,6 +169,7 @@ def _deliveries_record(events: list[_Event], now) -> list[WebhookDelivery]:
         return []
     leads = leads_summary({e.lead_id for e in wanted if e.lead_id is not None})
     deliveries = []
+    new_delivery = instance_factory(WebhookDelivery, next_attempt_at=now)
     for event in wanted:
         payload = event_payload(
             kind=event.kind,
@@ -177,16 +180,10 @@ def _deliveries_record(events: list[_Event], now) -> list[WebhookDelivery]:
             params=event.params,
         )
         deliveries.extend(
-            WebhookDelivery(
-                webhook=webhook,
-                kind=event.kind,
-                payload=payload,
-                next_attempt_at=now,
-                created_at=now,
-            )
+            new_delivery(webhook_id=webhook.pk, kind=event.kind, payload=payload, created_at=now)
             for webhook in webhooks_by_kind[event.kind]
         )
-    return WebhookDelivery.objects.bulk_create(deliveries)
+    return insert_many(WebhookDelivery, deliveries)
 
 
 def leads_summary(lead_ids: Iterable[int]) -> dict[int, dict[str, Any]]:
