@@ -122,7 +122,8 @@ def test_adding_is_monotonic_in_the_start_and_the_time(
 
     assert add(start, seconds) <= add(start + dt.timedelta(seconds=later), seconds)
     assert add(start, seconds) <= add(start, seconds + more)
-    assert add(add(start, seconds), more) == add(start, seconds + more)
+    if more:  # (adding nothing at a close moves to the next opening)
+        assert add(add(start, seconds), more) == add(start, seconds + more)
 
 
 @settings(max_examples=200, deadline=None)

@@ -16,6 +16,7 @@ with ``is_open`` to the microsecond.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import re
 from collections.abc import Collection, Iterator, Mapping
 from itertools import pairwise
@@ -66,7 +67,7 @@ def intervals(hours: Mapping[str, Any] | None, weekday: int) -> list[Interval]:
 
 def is_open(
     moment: dt.datetime,
-    hours: Mapping[str, Any] | None,
+    hours: Mapping[str, Any] | Week | None,
     *,
     tz: dt.tzinfo,
     holidays: Collection[dt.date] = (),
@@ -75,12 +76,11 @@ def is_open(
     local = moment.astimezone(tz)
     if local.date() in holidays:
         return False
-    now = local.time().replace(tzinfo=None)
-    # "24:00" is read as the day's last microsecond (dt.time.max) and ends the day inclusive
-    return any(
-        start <= now and (now < end or end == dt.time.max)
-        for start, end in intervals(hours, local.isoweekday())
+    since_midnight = dt.timedelta(
+        hours=local.hour, minutes=local.minute, seconds=local.second, microseconds=local.microsecond
     )
+    # "24:00" ends the day at the next midnight: the day's last microsecond is open
+    return any(begin <= since_midnight < end for begin, end in week(hours)[local.isoweekday()])
 
 
 # --------------------------------------------------------------------------- business time
@@ -97,9 +97,10 @@ _CLOSED_DAYS_LIMIT = 3660
 _FOREVER = dt.datetime.max.replace(tzinfo=dt.UTC) - dt.timedelta(days=2)
 
 
-def _pieces(
-    hours: Mapping[str, Any] | None, weekday: int
-) -> list[tuple[dt.timedelta, dt.timedelta]]:
+Pieces = tuple[tuple[dt.timedelta, dt.timedelta], ...]
+
+
+def _day_pieces(hours: Mapping[str, Any] | None, weekday: int) -> Pieces:
     """A weekday's intervals as offsets from local midnight, overlaps merged; "24:00" is
     the next midnight."""
     merged: list[list[dt.timedelta]] = []
@@ -115,12 +116,47 @@ def _pieces(
             merged[-1][1] = max(merged[-1][1], finish)
         else:
             merged.append([begin, finish])
-    return [(begin, finish) for begin, finish in merged]
+    return tuple((begin, finish) for begin, finish in merged)
 
 
-def has_open_time(hours: Mapping[str, Any] | None) -> bool:
+class Week(tuple):
+    """Business hours parsed once: for each ISO weekday (index 1 = Monday … 7) its open
+    intervals as offsets from local midnight. Every function here takes it where it takes
+    hours; a deadline counted many times a second in the same calendar parses nothing."""
+
+    __slots__ = ()
+
+
+def _frozen(value: Any) -> Any:
+    if isinstance(value, Mapping):
+        return tuple(sorted((str(key), _frozen(item)) for key, item in value.items()))
+    if isinstance(value, list | tuple):
+        return tuple(_frozen(item) for item in value)
+    return value
+
+
+@functools.lru_cache(maxsize=256)
+def _week_of(frozen: tuple) -> Week:
+    hours = dict(frozen)
+    return Week(((), *(_day_pieces(hours, weekday) for weekday in range(1, 8))))
+
+
+def week(hours: Mapping[str, Any] | Week | None) -> Week:
+    """The hours parsed (see ``Week``); malformed entries are left out, as ``intervals``
+    does."""
+    if isinstance(hours, Week):
+        return hours
+    if not isinstance(hours, Mapping):
+        return Week(((),) * 8)
+    try:
+        return _week_of(_frozen(hours))
+    except TypeError:  # something unhashable in odd hours: parse them as they are
+        return Week(((), *(_day_pieces(hours, weekday) for weekday in range(1, 8))))
+
+
+def has_open_time(hours: Mapping[str, Any] | Week | None) -> bool:
     """Whether the hours open on any weekday at all."""
-    return any(_pieces(hours, weekday) for weekday in range(1, 8))
+    return any(week(hours))
 
 
 def _offset(moment: dt.datetime, tz: dt.tzinfo) -> dt.timedelta:
@@ -147,10 +183,10 @@ def _offset_segments(
     return [(low, change, before), (change, high, after)]
 
 
-def _day_spans(
-    day: dt.date, pieces: list[tuple[dt.timedelta, dt.timedelta]], tz: dt.tzinfo
-) -> list[Span]:
-    """The open instants (UTC) whose local date is ``day`` and local time in ``pieces``."""
+@functools.lru_cache(maxsize=4096)
+def _day_spans(day: dt.date, pieces: Pieces, tz: dt.tzinfo) -> tuple[Span, ...]:
+    """The open instants (UTC) whose local date is ``day`` and local time in ``pieces``
+    (remembered: the leads arriving today all count across the same few days)."""
     midnight = dt.datetime.combine(day, dt.time())
     spans: list[Span] = []
     low = (midnight - _MARGIN).replace(tzinfo=dt.UTC)
@@ -165,12 +201,12 @@ def _day_spans(
                 spans.append(
                     ((start - offset).replace(tzinfo=dt.UTC), (end - offset).replace(tzinfo=dt.UTC))
                 )
-    return spans
+    return tuple(spans)
 
 
 def _open_spans(
     start: dt.datetime,
-    hours: Mapping[str, Any] | None,
+    hours: Mapping[str, Any] | Week | None,
     tz: dt.tzinfo,
     holidays: Collection[dt.date],
 ) -> Iterator[Span]:
@@ -178,8 +214,8 @@ def _open_spans(
     cut at ``start``. Without open time (or none for ``_CLOSED_DAYS_LIMIT`` days) the rest
     of time is one open span: time is then plain wall-clock time."""
     start = start.astimezone(dt.UTC)
-    by_weekday = {weekday: _pieces(hours, weekday) for weekday in range(1, 8)}
-    if not any(by_weekday.values()):
+    by_weekday = week(hours)
+    if not any(by_weekday):
         yield start, _FOREVER
         return
     closed = frozenset(holidays)
@@ -189,7 +225,7 @@ def _open_spans(
     last = start
     closed_days = 0
     while closed_days < _CLOSED_DAYS_LIMIT:
-        pieces = [] if day in closed else by_weekday[day.isoweekday()]
+        pieces = () if day in closed else by_weekday[day.isoweekday()]
         found = False
         for span_start, span_end in _day_spans(day, pieces, tz) if pieces else ():
             if span_end <= last:
@@ -204,7 +240,7 @@ def _open_spans(
 
 def next_open(
     moment: dt.datetime,
-    hours: Mapping[str, Any] | None,
+    hours: Mapping[str, Any] | Week | None,
     *,
     tz: dt.tzinfo,
     holidays: Collection[dt.date] = (),
@@ -219,7 +255,7 @@ def next_open(
 def add_business_time(
     start: dt.datetime,
     seconds: float,
-    hours: Mapping[str, Any] | None,
+    hours: Mapping[str, Any] | Week | None,
     *,
     tz: dt.tzinfo,
     holidays: Collection[dt.date] = (),
@@ -244,7 +280,7 @@ def add_business_time(
 def business_seconds_between(
     start: dt.datetime,
     end: dt.datetime,
-    hours: Mapping[str, Any] | None,
+    hours: Mapping[str, Any] | Week | None,
     *,
     tz: dt.tzinfo,
     holidays: Collection[dt.date] = (),
@@ -276,7 +312,7 @@ def _instant(day: dt.date, wall: dt.time, tz: dt.tzinfo) -> dt.datetime:
 def add_business_days(
     start: dt.datetime,
     days: int,
-    hours: Mapping[str, Any] | None,
+    hours: Mapping[str, Any] | Week | None,
     *,
     tz: dt.tzinfo,
     holidays: Collection[dt.date] = (),
@@ -304,14 +340,15 @@ def add_business_days(
             change, offset_before = segments[-1][0], segments[0][2]
             wall = (change.replace(tzinfo=None) + offset_before).time()
     closed = frozenset(holidays)
+    parsed = week(hours)
     day, counted, looked = local.date(), 0, 0
-    spans: list[Span] = []
+    spans: tuple[Span, ...] = ()
     while counted < days:
         day += _DAY
         looked += 1
-        pieces = [] if day in closed else _pieces(hours, day.isoweekday())
+        pieces = () if day in closed else parsed[day.isoweekday()]
         # a day whose only hours the clocks skip has no open time either
-        spans = _day_spans(day, pieces, tz) if pieces else []
+        spans = _day_spans(day, pieces, tz) if pieces else ()
         if spans:
             counted += 1
         elif looked > _CLOSED_DAYS_LIMIT + days:  # holidays for years: wall-clock days

@@ -39,8 +39,14 @@ from galena.leads.services import Actor
 from galena.notifications.models import NotificationKind
 from galena.notifications.services import notify
 from galena.routing import sla_rules
-from galena.routing.calendar import zone
-from galena.routing.models import Holiday, SlaClock, SlaPolicy
+from galena.routing.calendar import week, zone
+from galena.routing.models import (
+    Holiday,
+    SlaClock,
+    SlaPolicy,
+    TeamRouting,
+    default_business_hours,
+)
 from galena.routing.services import RULE_ACTOR, _heads_of, _source_names, lead_reroute, lead_values
 from galena.routing.sla_rules import Calendar, PolicySpec, Step
 
@@ -76,9 +82,13 @@ class SlaConfig:
 _loaded: dict[str, Any] = {}
 
 
-def sla_config_forget(**_kwargs: Any) -> None:
-    """Forget the loaded policies and calendars (one was saved in this process)."""
-    _loaded.clear()
+def sla_config_forget(*, sender: Any = None, instance: Any = None, **kwargs: Any) -> None:
+    """Forget the loaded policies and calendars (one was saved in this process). A team's
+    routing row created with the default hours changes no calendar: routing creates one
+    the first time it routes to a team."""
+    unchanged = sender is TeamRouting and kwargs.get("created")
+    if not (unchanged and instance.business_hours == default_business_hours()):
+        _loaded.clear()
 
 
 def _max_age() -> dt.timedelta:
@@ -105,10 +115,11 @@ def sla_config_load() -> SlaConfig:
     by_team: dict[int | None, set[dt.date]] = defaultdict(set)
     for team_id, date in Holiday.objects.filter(date__gte=since).values_list("team_id", "date"):
         by_team[team_id].add(date)
-    default_hours = settings.SLA_DEFAULT_BUSINESS_HOURS
+    # a team without its routing row yet has the hours the row would have
+    team_default = week(default_business_hours())
     calendars = {
         team_id: Calendar(
-            hours=hours if hours is not None else default_hours,
+            hours=week(hours) if hours is not None else team_default,
             tz=zone(time_zone),
             holidays=sla_rules.holidays_of(team_id, by_team),
         )
@@ -122,7 +133,7 @@ def sla_config_load() -> SlaConfig:
         by_id={spec.id: spec for spec in specs},
         calendars=calendars,
         default=Calendar(
-            hours=default_hours,
+            hours=week(settings.SLA_DEFAULT_BUSINESS_HOURS),
             tz=zone(settings.TIME_ZONE),
             holidays=sla_rules.holidays_of(None, by_team),
         ),

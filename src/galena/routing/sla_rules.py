@@ -25,6 +25,7 @@ from django.utils.translation import gettext as _
 
 from galena.routing import rules as engine
 from galena.routing.calendar import (
+    Week,
     add_business_days,
     add_business_time,
     business_seconds_between,
@@ -38,9 +39,10 @@ DEFAULT_RESPONSE_KINDS = frozenset(default_response_kinds())
 
 @dataclass(frozen=True)
 class Calendar:
-    """A team's business hours in its time zone, and its holidays (and everyone's)."""
+    """A team's business hours in its time zone (parsed once, ``calendar.week``), and its
+    holidays (and everyone's)."""
 
-    hours: Mapping[str, Any]
+    hours: Mapping[str, Any] | Week
     tz: dt.tzinfo
     holidays: frozenset[dt.date] = frozenset()
 
