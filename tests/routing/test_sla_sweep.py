@@ -6,6 +6,7 @@ import threading
 
 import pytest
 from django.db import connection
+from django.urls import reverse
 from django.utils import timezone
 
 from galena.leads.models import CallOutcome, EventType, Lead, LeadEvent, QualityStatus, Stage
@@ -237,3 +238,17 @@ def test_two_sweeps_at_once_write_each_step_once(team, team_rule, head, monkeypa
     for lead in leads:
         assert [step for _type, step in sla_events(lead)] == [1, 2, 3]
     assert Notification.objects.filter(kind=NotificationKind.SLA_ESCALATED).count() == 30
+
+
+def test_the_card_tells_the_chain_in_words_with_names(client, admin_user, sellers, head, lead):
+    sla_sweep(now=DUE - dt.timedelta(minutes=10))
+    sla_sweep(now=DUE + dt.timedelta(hours=3))
+    client.force_login(admin_user)
+    page = client.get(reverse("lead-detail", args=[lead.pk])).content.decode()
+    ana, bob = (user.get_full_name() for user in sellers)
+    assert f"{ana} warned" in page
+    assert f"{ana} reminded" in page
+    assert f"from {ana} to {bob}" in page
+    assert "Overdue: the head of sales alerted" in page
+    assert head.get_full_name() in page
+    assert "Warm leads: 1 hour" in page

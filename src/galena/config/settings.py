@@ -283,6 +283,9 @@ LEAD_CARD_PANELS: list[str] = [
 # each event ``template``, the template of its line, and what that template reads.
 TIMELINE_PRESENTERS: dict[str, str] = {
     "repeat_inquiry": "galena.matching.timeline.present_repeat_inquiries",
+    "sla_warning": "galena.routing.timeline.present_sla_events",
+    "sla_breached": "galena.routing.timeline.present_sla_events",
+    "sla_escalated": "galena.routing.timeline.present_sla_events",
 }
 # Behaviour tracking (scoring): the public POST /api/v1/track's limits per minute and body
 # size, how long browsers keep /t/track.js, how long a tracked e-mail's links count and a
