@@ -149,7 +149,9 @@ def beat_embedded_run(
     if parent_pid:
         _parent_watch(parent_pid)
     try:
-        app.Beat(loglevel=loglevel, schedule=schedule, quiet=True).run()
+        # print() (the console e-mail backend) writes to the terminal as in the web server,
+        # not through the log at WARNING, line by line
+        app.Beat(loglevel=loglevel, schedule=schedule, quiet=True, redirect_stdouts=False).run()
     finally:
         lock.close()
 
