@@ -1,6 +1,8 @@
 """`galena demo`: the demo business, loaded once, as the lead services would have written it."""
 
+import datetime as dt
 import io
+import statistics
 from collections import Counter, defaultdict
 
 import phonenumbers
@@ -11,6 +13,7 @@ from django.core.management.base import CommandError
 from django.utils import timezone
 
 from galena.accounts.models import Profile, Role
+from galena.demo import catalogue as cat
 from galena.demo.catalogue import DEMO_PASSWORD
 from galena.demo.models import DemoLoad
 from galena.leads.models import (
@@ -28,7 +31,22 @@ from galena.leads.models import (
     Task,
 )
 from galena.leads.normalise import normalise_contact
+from galena.leads.selectors import SENT_TO_SALES
 from galena.leads.services import EDITABLE_FIELDS, Actor, ContactInput, lead_create
+from galena.notifications.models import Notification, NotificationKind
+from galena.routing import sla_rules
+from galena.routing.calendar import business_hours_errors, zone
+from galena.routing.models import (
+    Absence,
+    Holiday,
+    RoutingMember,
+    RoutingRule,
+    SlaClock,
+    SlaStatus,
+    TargetKind,
+    TeamRouting,
+)
+from galena.routing.rules import condition_errors, target_errors
 from tests.factories import LeadFactory
 
 LEADS = 300
@@ -156,7 +174,15 @@ def test_demo_lead_timestamps_follow_the_story(loaded):
         done = [t.done_at for t in tasks[lead.pk] if t.done_at]
         assert lead.first_response_at == (min(done) if done else None)
         if lead.first_response_at:
-            assert lead.first_response_at >= lead.assigned_at
+            assert lead.first_response_at >= assigned[0].occurred_at
+        handed = [e for e in story if e.type == EventType.HANDED_OFF]
+        assert bool(handed) == (lead.original_owner_id is not None)
+        if handed:  # a telemarketer's qualified lead, passed on to sales
+            (event,) = handed
+            assert event.params["from"] == event.actor_id == lead.original_owner_id
+            assert event.params["to"] == lead.owner_id
+            assert lead.handed_off_at == event.occurred_at <= lead.assigned_at
+            assert lead.qualified_at <= lead.handed_off_at
 
         moves = [e for e in story if e.type == EventType.STAGE_CHANGED]
         codes = ["new"] + [e.params["to"] for e in moves]
@@ -196,6 +222,121 @@ def test_demo_events_name_their_actor_and_tasks(loaded):
     assert Task.objects.filter(done_at__isnull=False).exclude(outcome="").exists()
 
 
+def test_demo_routing_rules_calendars_and_members_are_valid(loaded):
+    rules = list(RoutingRule.objects.order_by("order", "id"))
+    assert [r.name for r in rules[:-1]] == [r.name for r in cat.ROUTING_RULES]
+    assert rules[-1].conditions == [] and rules[-1].target_kind == TargetKind.QUEUE
+    for rule in rules:
+        assert condition_errors(rule.conditions) == ""
+        assert target_errors(rule.target_kind, rule.user_id, rule.team_id) == {}
+    assert {r.strategy for r in rules if r.target_kind == TargetKind.TEAM} == {
+        "round_robin",
+        "weighted",
+        "least_loaded",
+        "skills",
+    }
+    assert RoutingRule.objects.get(target_kind=TargetKind.USER).user.profile.role == (
+        Role.SALES_MANAGER
+    )
+
+    routing = {r.team.name: r for r in TeamRouting.objects.select_related("team")}
+    assert set(routing) == {"East", "South", "North"}
+    assert all(business_hours_errors(r.business_hours) == "" for r in routing.values())
+    holidays = Counter(Holiday.objects.values_list("team__name", flat=True))
+    assert set(holidays) == {"East", "South", "North"}
+    assert not Holiday.objects.filter(team__isnull=True).exists()
+
+    sellers = Profile.objects.filter(role__in=[Role.SALES_MANAGER, Role.TELEMARKETER])
+    members = {m.user_id: m for m in RoutingMember.objects.all()}
+    assert set(members) == set(sellers.values_list("user_id", flat=True))
+    assert sorted(m.weight for m in members.values())[-2:] == [1, 2]
+    assert sum(m.last_sequence > 0 for m in members.values()) > len(members) // 2
+    (absence,) = Absence.objects.select_related("user__profile")
+    assert absence.user.profile.role == Role.SALES_MANAGER
+    assert absence.starts_at <= timezone.now() < absence.ends_at
+    # nobody gives a lead to a manager on leave
+    assert not Lead.objects.filter(owner=absence.user, assigned_at__gte=absence.starts_at).exists()
+
+
+def test_demo_sla_clocks_follow_the_leads_history(loaded):
+    now = timezone.now()
+    calendars = {
+        r.team_id: sla_rules.Calendar(
+            hours=r.business_hours,
+            tz=zone(r.team.time_zone),
+            holidays=frozenset(r.team.holidays.values_list("date", flat=True)),
+        )
+        for r in TeamRouting.objects.select_related("team")
+    }
+    leads = Lead.objects.select_related("sla_clock__policy", "owner", "stage")
+    for_sales = leads.filter(quality_status__in=SENT_TO_SALES, merged_into__isnull=True)
+    assert SlaClock.objects.count() == for_sales.count()
+    held = leads.exclude(quality_status__in=SENT_TO_SALES)
+    assert not held.filter(response_due_at__isnull=False).exists()
+
+    for lead in for_sales:
+        clock = lead.sla_clock
+        policy = sla_rules.policy_spec(clock.policy)
+        deadline = sla_rules.deadline_for(policy, clock.started_at, calendars[lead.team_id])
+        assert (clock.due_at, clock.warn_at) == (deadline.due_at, deadline.warn_at)
+        assert clock.started_at >= lead.created_at and clock.due_at > clock.started_at
+        assert lead.response_due_at == clock.due_at
+        assert clock.met_at == lead.first_response_at
+        if clock.met_at is not None:
+            assert clock.met_by in ("call", "email") and clock.next_check_at is None
+            late = clock.met_at > clock.due_at
+            assert clock.breached_at == (clock.due_at if late else None)
+            assert clock.escalation_step == int(late)
+        elif clock.breached_at is not None:
+            assert clock.breached_at == clock.due_at < now
+            assert clock.escalation_step >= sla_rules.Escalated.REMINDED
+        if clock.next_check_at is not None:  # live work for the running sweep
+            assert clock.met_at is None and clock.next_check_at >= clock.started_at
+
+    clocks = list(SlaClock.objects.select_related("policy"))
+    fresh = [c for c in clocks if c.next_check_at and c.started_at > now - dt.timedelta(hours=1)]
+    assert any(c.policy.response_minutes == 5 and c.due_at > now for c in fresh)
+    # old leads nobody answered went up the whole chain, or their chain is over
+    assert any(c.escalation_step == sla_rules.Escalated.ALERTED for c in clocks)
+    assert not [c for c in clocks if c.next_check_at and c.due_at < now - dt.timedelta(days=3)]
+
+
+def test_demo_first_responses_are_fast_and_slow_managers_breach_more(loaded):
+    clocks = list(SlaClock.objects.select_related("policy", "lead__owner"))
+    hot = [c for c in clocks if c.met_at and c.policy.response_minutes == 5]
+    minutes = statistics.median((c.met_at - c.started_at).total_seconds() / 60 for c in hot)
+    assert minutes < 5
+    judged = [c for c in clocks if c.status != SlaStatus.DUE]
+    met = [c for c in judged if c.status == SlaStatus.MET]
+    assert len(met) > 0.7 * len(judged)
+
+    def within(clocks):
+        return sum(c.status == SlaStatus.MET for c in clocks) / len(clocks)
+
+    owned = [c for c in judged if c.lead.owner_id]
+    slow = {name for name, pace in cat.RESPONSE_PACE.items() if pace > 1}
+    slow_ones = [c for c in owned if c.lead.owner.username in slow]
+    rest = [c for c in owned if c.lead.owner.username not in slow]
+    assert within(slow_ones) < within(rest) - 0.1
+
+
+def test_demo_users_find_notifications_of_the_last_day(loaded):
+    now = timezone.now()
+    notices = list(Notification.objects.select_related("user__profile", "lead"))
+    assert all(n.created_at <= now and not n.email_wanted and n.in_app for n in notices)
+    assert all(n.read_at is None or n.created_at <= n.read_at <= now for n in notices)
+    unread = [n for n in notices if n.read_at is None]
+    assert all(n.created_at > now - dt.timedelta(days=1) for n in unread)
+    assert {NotificationKind.LEAD_ASSIGNED, NotificationKind.HOT_LEAD} <= {n.kind for n in unread}
+    roles = {n.user.profile.role for n in unread}
+    assert {Role.SALES_MANAGER, Role.HEAD_OF_SALES} <= roles
+    for notice in notices:
+        if notice.kind in (NotificationKind.LEAD_ASSIGNED, NotificationKind.HOT_LEAD):
+            assert notice.lead.owner_id == notice.user_id or notice.lead.handed_off_at
+        if notice.kind in (NotificationKind.QUEUE_ALERT, NotificationKind.SLA_ESCALATED):
+            assert notice.user.profile.role == Role.HEAD_OF_SALES
+
+
 def test_rerunning_demo_keeps_the_data(loaded):
     counts = (Lead.objects.count(), LeadEvent.objects.count(), get_user_model().objects.count())
 
@@ -223,6 +364,11 @@ def test_same_seed_gives_the_same_leads(db):
     assert first == again
     assert first != other
     assert DemoLoad.objects.get().seed == 8
+    # the wipe took the previous load's routing with it
+    assert RoutingRule.objects.count() == len(cat.ROUTING_RULES) + 1
+    assert Absence.objects.count() == 1
+    assert Holiday.objects.count() == len(set(Holiday.objects.values_list("team", "date")))
+    assert SlaClock.objects.filter(lead__isnull=False).count() == SlaClock.objects.count()
 
 
 def test_demo_refuses_a_database_with_other_leads(db):

@@ -506,8 +506,8 @@ ABSENCE_DAYS = 7
 # and James let leads wait (the speed-to-lead report shows it), Lucía and the telemarketers,
 # who live on the phone, answer first.
 RESPONSE_PACE = {
-    "andrei": 3.0,
-    "james": 2.6,
+    "andrei": 6.0,
+    "james": 5.0,
     "lucia": 0.7,
     "radu": 0.6,
     "sofia": 0.6,
@@ -522,18 +522,30 @@ HAND_OFF_NOTES = (
     "Compares two installers: call before Friday.",
     "Interested in a battery too.",
 )
-# Leads arriving while the demo is loaded, unanswered: (minutes ago, source key,
-# temperature). Their first-response clocks run when someone logs in: the card says "due
-# in 3 minutes", and the SLA sweep warns, marks the breach and escalates them live.
+
+
+@dataclass(frozen=True)
+class LiveArrival:
+    """A lead arriving as the demo is loaded, not answered yet."""
+
+    minutes_ago: int
+    source: str  # a source key
+    temperature: str
+    queued: bool = False  # nobody could take it: it waits in the team's queue
+
+
+# Their first-response clocks run when someone logs in: the card says "due in 3 minutes",
+# and the SLA sweep warns, marks the breach and escalates them while one watches. The
+# newest come first when a small demo has room for only some.
 LIVE_ARRIVALS = (
-    (57, "contact_form", "warm"),
-    (44, "quiz", "warm"),
-    (31, "callback", "hot"),
-    (22, "chat", "warm"),
-    (14, "callback", "hot"),
-    (9, "quiz", "warm"),
-    (4, "callback", "hot"),
-    (2, "callback", "hot"),
+    LiveArrival(57, "contact_form", "warm"),
+    LiveArrival(44, "quiz", "warm"),
+    LiveArrival(31, "callback", "hot"),
+    LiveArrival(22, "chat", "warm"),
+    LiveArrival(14, "callback", "hot"),
+    LiveArrival(9, "quiz", "warm", queued=True),
+    LiveArrival(4, "callback", "hot"),
+    LiveArrival(2, "callback", "hot"),
 )
 
 

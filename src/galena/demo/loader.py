@@ -3,7 +3,8 @@
 The leads are written in bulk for speed, but every row is what the lead services would
 have written for the same story: the same display name and search text, contact points
 normalised by the same function, and one LeadEvent per step (created, assigned, tasks,
-stage changes, notes) with its actor and actor source, in time order.
+stage changes, hand-offs, notes) with its actor and actor source, in time order, and the
+first-response clock the story gives it (demo/routing.py).
 """
 
 from __future__ import annotations
@@ -34,7 +35,6 @@ from faker import Faker
 from tqdm import tqdm
 
 from galena.accounts.models import Profile, Role, Team
-from galena.core.bulk import insert_many
 from galena.demo import catalogue as cat
 from galena.demo import quality as demo_quality
 from galena.demo.matching import demo_duplicates_create, duplicates_count
@@ -277,7 +277,7 @@ MATURE_OUTCOMES = {
 # log-normal spread (times a person's pace, catalogue.RESPONSE_PACE), by the temperature it
 # arrived with; the policies ask for 5 minutes (hot), an hour (warm), a business day.
 RESPONSE_MEDIAN_MINUTES = {
-    Temperature.HOT: 1.8,
+    Temperature.HOT: 1.5,
     Temperature.WARM: 16.0,
     Temperature.COLD: 150.0,
     Temperature.UNKNOWN: 150.0,
@@ -290,7 +290,7 @@ RESPONSE_SPREAD = {
 }
 # how long a head of sales takes to give a lead out by hand (a rule does it on arrival)
 MANUAL_ASSIGNMENT_MINUTES = {
-    Temperature.HOT: (0.5, 2.5),
+    Temperature.HOT: (0.3, 1.5),
     Temperature.WARM: (3, 30),
     Temperature.COLD: (30, 600),
     Temperature.UNKNOWN: (20, 300),
@@ -341,8 +341,7 @@ class _Plan:
     # the submission-received event's parameters, completed with the submission's id
     received_params: dict[str, Any] | None = None
     interest_at: dt.datetime | None = None  # an earlier contact-less submission, if any
-    # a lead arriving as the demo is loaded: (minutes ago, source key, temperature)
-    live: tuple[int, str, str] | None = None
+    live: cat.LiveArrival | None = None  # a lead arriving as the demo is loaded
     released_at: dt.datetime | None = None  # when a reviewer released it to sales
 
 
@@ -450,6 +449,7 @@ class _Builder:
             [f.attname for f in ContactPoint._meta.concrete_fields if not f.primary_key],
         )
         self.tasks = _Inserter(Task)
+        self.clocks = _Inserter(SlaClock)
         self.events = _Inserter(
             LeadEvent, ["lead_id", "type", "occurred_at", "actor_id", "actor_source", "params"]
         )
@@ -463,8 +463,8 @@ class _Builder:
         )
         self.next_submission_id = (Submission.objects.aggregate(last=Max("id"))["last"] or 0) + 1
         self.next_task_id = (Task.objects.aggregate(last=Max("id"))["last"] or 0) + 1
-        # routing's own generator (hand-offs, rules' instant assignments, notifications):
-        # the rest of the demo stays the same whatever it draws
+        # routing's own generator (hand-offs, the rules' assignments on arrival): the rest of
+        # the demo stays the same whatever it draws
         self.routing_rng = random.Random(seed * 6271 + 11)  # noqa: S311 - demo data
         self.routing: DemoRouting | None = None
 
@@ -725,14 +725,16 @@ class _Builder:
         times.sort()
         return times
 
-    def _arrivals(self, times: list[dt.datetime]) -> list[tuple[dt.datetime, Any]]:
+    def _arrivals(
+        self, times: list[dt.datetime]
+    ) -> list[tuple[dt.datetime, cat.LiveArrival | None]]:
         """Creation times in order, the newest few given to the leads arriving as the demo
         is loaded (catalogue.LIVE_ARRIVALS; one for every 40 leads, at most all of them)."""
         live = cat.LIVE_ARRIVALS[
             len(cat.LIVE_ARRIVALS) - min(len(cat.LIVE_ARRIVALS), len(times) // 40) :
         ]
         arrivals = [(moment, None) for moment in times[: len(times) - len(live)]]
-        arrivals += [(self.now - spec[0] * MINUTE, spec) for spec in live]
+        arrivals += [(self.now - spec.minutes_ago * MINUTE, spec) for spec in live]
         return sorted(arrivals, key=lambda arrival: arrival[0])
 
     def leads_create(self, *, count: int, progress: bool) -> None:
@@ -788,7 +790,7 @@ class _Builder:
         self.events.insert(events)
         self.submissions.insert_instances(submissions)
         self.reasons.insert_instances(reasons)
-        insert_many(SlaClock, clocks)
+        self.clocks.insert_instances(clocks)
         leads_keys_write(leads=[p.lead for p in plans])
 
     # --- the quality gate -----------------------------------------------------------
@@ -1076,10 +1078,18 @@ class _Builder:
         if quick and self.rng.random() < 0.4:
             pool = self._team_members(team, Role.TELEMARKETER)
         else:
-            managers = self._at_work(self._team_members(team, Role.SALES_MANAGER), at)
-            pool = [m for m in managers if language in m.languages and product in m.products]
-            pool = pool or [m for m in managers if language in m.languages] or managers
+            pool = self._skilled(
+                self._team_members(team, Role.SALES_MANAGER), language, product, at
+            )
         return self.rng.choices(pool, weights=[m.capacity for m in pool])[0]
+
+    def _skilled(
+        self, managers: list[_Member], language: str, product: str, at: dt.datetime
+    ) -> list[_Member]:
+        """The managers at work who sell the product in the language, else who speak it."""
+        managers = self._at_work(managers, at)
+        pool = [m for m in managers if language in m.languages and product in m.products]
+        return pool or [m for m in managers if language in m.languages] or managers
 
     def _hand_off(
         self,
@@ -1093,9 +1103,8 @@ class _Builder:
         """A telemarketer passes a qualified lead to a sales manager who sells the product in
         the lead's language, as lead_hand_off does: the hand-off, then the assignment."""
         at = lead.created_at + dt.timedelta(minutes=minutes)
-        managers = self._at_work(self._team_members(team, Role.SALES_MANAGER), at)
-        pool = [m for m in managers if lead.language in m.languages and product in m.products]
-        pool = pool or [m for m in managers if lead.language in m.languages] or managers
+        managers = self._team_members(team, Role.SALES_MANAGER)
+        pool = self._skilled(managers, lead.language, product, at)
         manager = self.routing_rng.choices(pool, weights=[m.capacity for m in pool])[0]
         to = {"from": seller.pk, "to": manager.pk, "to_name": manager.username}
         note = self.routing_rng.choice(cat.HAND_OFF_NOTES)
@@ -1122,13 +1131,13 @@ class _Builder:
         spread = RESPONSE_SPREAD[Temperature(temperature)]
         return median * math.exp(spread * _NORMAL.inv_cdf(min(max(draw, 0.001), 0.999)))
 
-    def _plan(self, created: dt.datetime, live: tuple[int, str, str] | None = None) -> _Plan:
+    def _plan(self, created: dt.datetime, live: cat.LiveArrival | None = None) -> _Plan:
         rng = self.rng
         country = rng.choices(cat.COUNTRIES, weights=[c.weight for c in cat.COUNTRIES])[0]
         faker = self.fakers[country.code]
         team_name = next(t.name for t in cat.TEAMS if country.code in t.countries)
         if live is not None:
-            source, offline_event = cat.SOURCE_BY_KEY[live[1]], None
+            source, offline_event = cat.SOURCE_BY_KEY[live.source], None
         else:
             source, offline_event = self._source_for(country.code, created)
         channel = source.channel
@@ -1154,7 +1163,7 @@ class _Builder:
 
         temperature = rng.choices(TEMPERATURES, weights=CHANNEL_TEMPERATURE[channel])[0]
         if live is not None:
-            temperature = Temperature(live[2])
+            temperature = Temperature(live.temperature)
         fit_weights = (60, 25, 15) if channel == Channel.BOUGHT_LIST else (75, 10, 15)
         fit = rng.choices((Fit.TARGET, Fit.NON_TARGET, Fit.UNKNOWN), weights=fit_weights)[0]
         if channel == Channel.BOUGHT_LIST:
@@ -1412,7 +1421,9 @@ class _Builder:
         else:
             age_days = (self.now - lead.created_at) / DAY
             assign = final != "new" or (rng.random() < (0.85 if age_days > 3 else 0.45))
-            if assign or plan.live is not None:
+            if plan.live is not None:
+                assign = not plan.live.queued
+            if assign:
                 owner = self._owner_for(
                     team_name,
                     lead.language,

@@ -27,7 +27,16 @@ from galena.matching.keys import leads_keys_write
 from galena.matching.models import DuplicateFoundBy
 from galena.matching.nicknames import other_forms
 
-SKIPPED = {"id", "display_name", "search_text", "name_translit", "merged_into"}
+# not copied: a second lead is new, nobody has worked it or promised to answer it yet
+SKIPPED = {
+    "id",
+    "display_name",
+    "search_text",
+    "name_translit",
+    "merged_into",
+    "original_owner",
+    "response_due_at",
+}
 
 
 def _other_form(first: str, rng: random.Random) -> str:

@@ -22,14 +22,8 @@ from typing import Any
 from galena.accounts.models import Role, Team
 from galena.core.bulk import insert_many, instance_factory, update_rows
 from galena.demo import catalogue as cat
-from galena.leads.models import (
-    EventType,
-    Lead,
-    QualityStatus,
-    StageKind,
-    TaskKind,
-    Temperature,
-)
+from galena.leads.models import EventType, Lead, StageKind, TaskKind, Temperature
+from galena.leads.selectors import SENT_TO_SALES
 from galena.notifications.models import Notification, NotificationKind
 from galena.routing import sla_rules
 from galena.routing.calendar import zone
@@ -46,19 +40,18 @@ from galena.routing.models import (
 )
 from galena.routing.services import lead_values
 
-DAY = dt.timedelta(days=1)
 # holidays are written for the demo's history and the weeks after it is loaded
 HOLIDAYS_BEFORE = dt.timedelta(days=200)
 HOLIDAYS_AFTER = dt.timedelta(days=60)
 # an unanswered lead younger than this is left to the running sweep: its steps are taken live
 LIVE_WINDOW = dt.timedelta(hours=1)
-# notifications of this long ago are written; those of the last day are mostly unread
+# notifications of this long ago are written; those of the last day are mostly unread, those
+# of the last hour all
 NOTICE_WINDOW = dt.timedelta(days=2)
 UNREAD_WINDOW = dt.timedelta(days=1)
 UNREAD_SHARE = 0.8
 # what a person's first done task counts as
 RESPONSE_BY_TASK = {TaskKind.CALL: ResponseKind.CALL, TaskKind.EMAIL: ResponseKind.EMAIL}
-SENT_TO_SALES = (QualityStatus.ACCEPTED, QualityStatus.UNKNOWN)
 
 
 def holiday_dates(spec: cat.TeamSpec, first: dt.date, last: dt.date) -> list[tuple[dt.date, str]]:
@@ -171,7 +164,8 @@ class DemoRouting:
         head = self.heads.get(lead.team_id)
         waits = lead.owner_id is None and lead.quality_status in SENT_TO_SALES
         if waits and head and lead.created_at >= since:
-            reason = "nobody in the team could take it when it came in"
+            # what routing says when it finds nobody at work to take a lead
+            reason = "no member can take it: outside working hours"
             self._notice(
                 NotificationKind.QUEUE_ALERT, head, lead, lead.created_at, {"reason": reason}
             )
@@ -202,7 +196,9 @@ class DemoRouting:
         self, kind: str, user_id: int, lead: Lead, when: dt.datetime, params: dict[str, Any]
     ) -> None:
         read_at = None
-        if when < self.now - UNREAD_WINDOW or self.rng.random() >= UNREAD_SHARE:
+        if when < self.now - LIVE_WINDOW and (
+            when < self.now - UNREAD_WINDOW or self.rng.random() >= UNREAD_SHARE
+        ):
             read_at = min(when + dt.timedelta(minutes=self.rng.uniform(2, 180)), self.now)
         self.notices.append(
             self.new_notice(
