@@ -278,3 +278,29 @@ def test_counted_loads_are_kept_a_while_and_routings_own_assignments_added(
     assert owners == [ana.pk, bob.pk, ana.pk, bob.pk]  # the cached loads grow as it assigns
     Lead.objects.filter(owner=ana).update(owner=None)  # closed by hand: seen at the next count
     assert new_lead().owner == ana  # ana 2 (cached), bob 2: round robin breaks the tie
+
+
+def test_a_rule_to_a_person_reads_their_availability_once_per_batch(team):
+    from galena.leads.services import LeadDraft, leads_build, leads_create_bulk
+
+    olga = member("olga", team)
+    RoutingRule.objects.create(
+        name="All → Olga", order=1, target_kind=TargetKind.USER, user=olga, conditions=[]
+    )
+
+    def create(n):
+        drafts = [
+            LeadDraft(
+                data={"first_name": f"Lead{n}x{i}"},
+                contacts=[ContactInput(kind="email", value=f"person{n}x{i}@example.com")],
+            )
+            for i in range(n)
+        ]
+        built = leads_build(drafts=drafts)
+        with CaptureQueriesContext(connection) as queries:
+            leads_create_bulk(actor=Actor.system(), built=built)
+        return len([q for q in queries.captured_queries if "SAVEPOINT" not in q["sql"]])
+
+    create(1)
+    assert create(5) == create(30)
+    assert Lead.objects.filter(owner=olga).count() == 36

@@ -32,7 +32,6 @@ from galena.leads.models import ContactType, Fit, Origin, QualityStatus, Tempera
 from galena.quality.fit import (
     ATTRIBUTES,
     FIT_FIELDS,
-    MISSING,
     _folded,
     fit_rule_errors,
     rule_matches,
@@ -314,6 +313,3 @@ class RouteResult:
     reason: str = ""
     alert: bool = False  # nobody could take it: the team's head is told
     details: dict[str, Any] = field(default_factory=dict)
-
-
-MISSING_VALUE = MISSING

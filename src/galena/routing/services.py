@@ -131,7 +131,7 @@ def lead_values(lead: Lead, source_name: str = "") -> dict[str, Any]:
     return values
 
 
-def _source_names(leads: Iterable[Lead]) -> dict[int, str]:
+def source_names(leads: Iterable[Lead]) -> dict[int, str]:
     ids = {lead.source_id for lead in leads} - {None}
     return dict(Source.objects.filter(pk__in=ids).values_list("pk", "name")) if ids else {}
 
@@ -324,7 +324,7 @@ def _store_members(states: Iterable[TeamState], touched: set[int], now: dt.datet
 # --------------------------------------------------------------------------- routing
 
 
-def _heads_of(team_id: int | None) -> list[int]:
+def heads_of(team_id: int | None) -> list[int]:
     """Who is told when a lead waits in a queue: the team's head, else its heads of sales,
     else the admins."""
     if team_id is not None:
@@ -377,9 +377,10 @@ def route_many(
     transaction that assigns. ``exclude``: lead id → users who must not get it."""
     now = now or timezone.now()
     config = config_load()
-    names = _source_names(leads)
+    names = source_names(leads)
     results: list[engine.RouteResult] = []
     states: dict[int, TeamState] = {}
+    people: dict[int, engine.RouteResult] = {}
     touched: set[int] = set()
     for lead in leads:
         match = engine.rule_for(lead_values(lead, names.get(lead.source_id, "")), config.rules)
@@ -390,7 +391,9 @@ def route_many(
             )
             continue
         if rule.target_kind == TargetKind.USER and rule.user_id is not None:
-            result = _user_target(rule, now)
+            if rule.id not in people:  # the person's availability, read once per call
+                people[rule.id] = _user_target(rule, now)
+            result = replace(people[rule.id], details={})
             if lead.pk and result.owner_id in (exclude or {}).get(lead.pk, set()):
                 result = replace(result, owner_id=None, queued=True, alert=True)
                 result.reason = _("the rule's person is the owner it is taken from")
@@ -500,7 +503,7 @@ def _apply(
             kind = EventType.QUEUED
             if result.alert:
                 if lead.team_id not in heads:
-                    heads[lead.team_id] = _heads_of(lead.team_id)
+                    heads[lead.team_id] = heads_of(lead.team_id)
                 notices += [
                     NotificationRequest(
                         kind=NotificationKind.QUEUE_ALERT,
@@ -558,7 +561,7 @@ def lead_reroute(
 
 def route_test(lead: Lead) -> engine.RuleMatch:
     """Which rule would take this lead now (nothing is written): the admin's tester."""
-    names = _source_names([lead])
+    names = source_names([lead])
     return engine.rule_for(lead_values(lead, names.get(lead.source_id, "")), config_load().rules)
 
 
@@ -597,8 +600,9 @@ def leads_reassign(*, actor: Actor, lead_ids: Iterable[int], owner, reason: str 
 def lead_hand_off(*, actor: Actor, lead: Lead, to, note: str = "") -> Lead:
     """Pass a qualified lead from its telemarketer to a sales manager: the sales manager
     owns it from now, the telemarketer stays recorded as its original owner."""
-    lead = Lead.objects.select_for_update().get(pk=lead.pk)
-    if actor.user is not None:
+    if actor.user is None:
+        lead = Lead.objects.select_for_update().get(pk=lead.pk)
+    else:
         lead = access.lead_get_for(user=actor.user, lead_id=lead.pk, for_update=True)
         mine = lead.owner_id == actor.user.pk
         if not (mine or access.can_assign(actor.user)):

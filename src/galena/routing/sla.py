@@ -47,7 +47,7 @@ from galena.routing.models import (
     TeamRouting,
     default_business_hours,
 )
-from galena.routing.services import RULE_ACTOR, _heads_of, _source_names, lead_reroute, lead_values
+from galena.routing.services import RULE_ACTOR, heads_of, lead_reroute, lead_values, source_names
 from galena.routing.sla_rules import Calendar, PolicySpec, Step
 
 logger = logging.getLogger(__name__)
@@ -159,7 +159,7 @@ def _deadlines(
 ) -> list[tuple[Lead, PolicySpec, dt.datetime, sla_rules.Deadline]]:
     """Each lead's policy and deadline (leads no policy takes are left out)."""
     leads = list(leads)
-    names = _source_names(leads) if config.reads_source else {}
+    names = source_names(leads) if config.reads_source else {}
     found = []
     for lead in leads:
         policy = sla_rules.policy_for(
@@ -314,7 +314,7 @@ class _Sweep:
             EventType.SLA_BREACHED, owner=self.lead.owner_id, step=sla_rules.Escalated.REMINDED
         )
         # the owner is reminded; a lead nobody owns waits in a queue: its watchers are told
-        told = [self.lead.owner_id] if self.lead.owner_id else _heads_of(self.lead.team_id)
+        told = [self.lead.owner_id] if self.lead.owner_id else heads_of(self.lead.team_id)
         _notify(NotificationKind.SLA_BREACH, told, self.lead, self._notice())
 
     def reassign(self) -> None:
@@ -332,7 +332,7 @@ class _Sweep:
         )
 
     def alert(self) -> None:
-        heads = _heads_of(self.lead.team_id)
+        heads = heads_of(self.lead.team_id)
         self._event(
             EventType.SLA_ESCALATED,
             step=sla_rules.Escalated.ALERTED,
