@@ -21,6 +21,8 @@ from ninja.errors import ValidationError as RequestValidationError
 from ninja.security import HttpBearer, SessionAuth
 
 from galena.accounts.services import api_token_authenticate
+from galena.activities.api import router as activities_router
+from galena.clients.api import router as clients_router
 from galena.core.api import error_body
 from galena.core.errors import ApplicationError, ValidationFailed
 from galena.intake.api import router as intake_router
@@ -29,6 +31,7 @@ from galena.leads.api import router as leads_router
 from galena.matching.api import router as matching_router
 from galena.matching.review_api import router as matching_review_router
 from galena.notifications.api import router as notifications_router
+from galena.nurture.api import router as nurture_router
 from galena.quality.api import router as quality_router
 from galena.routing.api import router as routing_router
 from galena.routing.assign_api import router as assign_router
@@ -271,3 +274,6 @@ api.add_router("/", calibration_router)
 api.add_router("/", routing_router)
 api.add_router("/", assign_router)
 api.add_router("/", scoring_router)
+api.add_router("/", activities_router)
+api.add_router("/", clients_router)
+api.add_router("/", nurture_router)

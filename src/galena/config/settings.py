@@ -55,6 +55,9 @@ INSTALLED_APPS = [
     "galena.matching",
     "galena.scoring",
     "galena.routing",
+    "galena.activities",
+    "galena.clients",
+    "galena.nurture",
     "galena.demo",
 ]
 
@@ -277,6 +280,12 @@ LEAD_CARD_PANELS: list[str] = [
     "scoring/_card_panel.html",
     # the first-response deadline: how long is left, or whether it was met
     "routing/_sla_panel.html",
+    # calls, e-mails, offers and meetings
+    "activities/_card_panel.html",
+    # conversion to client, and the client it became
+    "clients/_card_panel.html",
+    # rejection, deferral, the farewell questionnaire and nurture sequences
+    "nurture/_card_panel.html",
 ]
 # Later apps' lines on the lead card's timeline: event type -> "module.function", called
 # once per card with every event of that type (to look up what they name in bulk); it gives

@@ -16,4 +16,7 @@ urlpatterns = [
     path("", include("galena.scoring.urls")),
     path("scoring/", include("galena.scoring.calibration_urls")),
     path("routing/", include("galena.routing.urls")),
+    path("", include("galena.activities.urls")),
+    path("", include("galena.clients.urls")),
+    path("", include("galena.nurture.urls")),
 ]

@@ -478,6 +478,19 @@ class EventType(models.TextChoices):
     SLA_BREACHED = "sla_breached", _("First response overdue")
     SLA_ESCALATED = "sla_escalated", _("Overdue response escalated")
     SLA_MET = "sla_met", _("First response given")
+    # the work on a lead: activities, conversion, rejection and the deferred-demand base
+    EMAIL_SENT = "email_sent", _("E-mail sent")
+    OFFER_SENT = "offer_sent", _("Offer sent")
+    MEETING_SCHEDULED = "meeting_scheduled", _("Meeting scheduled")
+    CONVERTED = "converted", _("Converted to client")
+    REJECTED = "rejected", _("Rejected")
+    DEFERRED = "deferred", _("Deferred")
+    REACTIVATED = "reactivated", _("Back in the pipeline")
+    FAREWELL_SENT = "farewell_sent", _("Farewell e-mail sent")
+    FAREWELL_ANSWERED = "farewell_answered", _("Farewell questionnaire answered")
+    NURTURE_SENT = "nurture_sent", _("Nurture e-mail sent")
+    NURTURE_STOPPED = "nurture_stopped", _("Nurture stopped")
+    UNSUBSCRIBED = "unsubscribed", _("Unsubscribed")
 
 
 class CallOutcome(models.TextChoices):

@@ -1,0 +1,5 @@
+"""Activities's part of the JSON API."""
+
+from ninja import Router
+
+router = Router(tags=["activities"])

@@ -1,0 +1,1 @@
+"""Contacts, accounts and deals: what a lead becomes when it is converted."""

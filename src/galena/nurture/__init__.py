@@ -1,0 +1,1 @@
+"""Rejected and deferred leads: reasons, the farewell questionnaire, nurture sequences and reactivation."""

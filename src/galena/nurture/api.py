@@ -1,0 +1,5 @@
+"""Rejection and nurture's part of the JSON API."""
+
+from ninja import Router
+
+router = Router(tags=["nurture"])
