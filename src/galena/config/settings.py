@@ -326,6 +326,10 @@ LEAD_CHANGE_HOOKS: list[str] = [
     # a lead released from quarantine gets its first-response clock
     "galena.routing.sla.lead_sla_on_change",
 ]
+# Called by leads.services.lead_change_stage after a lead moved to another stage, inside its
+# transaction, as hook(lead=…, actor=…, previous=<the Stage it left>): a rejected or deferred
+# lead enters the deferred-demand base, a lead back in the pipeline leaves its nurture.
+LEAD_STAGE_HOOKS: list[str] = []
 # Called by leads.services after it creates leads (one or many), inside its transaction, as
 # hook(leads=[…]): matching writes their blocking keys.
 LEADS_CREATED_HOOKS: list[str] = [

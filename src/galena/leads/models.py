@@ -483,8 +483,6 @@ class EventType(models.TextChoices):
     OFFER_SENT = "offer_sent", _("Offer sent")
     MEETING_SCHEDULED = "meeting_scheduled", _("Meeting scheduled")
     CONVERTED = "converted", _("Converted to client")
-    REJECTED = "rejected", _("Rejected")
-    DEFERRED = "deferred", _("Deferred")
     REACTIVATED = "reactivated", _("Back in the pipeline")
     FAREWELL_SENT = "farewell_sent", _("Farewell e-mail sent")
     FAREWELL_ANSWERED = "farewell_answered", _("Farewell questionnaire answered")

@@ -442,6 +442,8 @@ def lead_change_stage(*, actor: Actor, lead: Lead, stage: Stage, reason: str = "
         **{"from": previous.code, "to": stage.code, "to_kind": stage.kind},
         **({"reason": reason.strip()[:STAGE_REASON_LENGTH]} if reason.strip() else {}),
     )
+    for hook in settings.LEAD_STAGE_HOOKS:
+        lead = import_string(hook)(lead=lead, actor=actor, previous=previous) or lead
     return lead
 
 
