@@ -29,6 +29,10 @@ def default_stages_after_flush(request):
         request.getfixturevalue("transactional_db")
         seeding = importlib.import_module("galena.leads.migrations.0002_seed_default_stages")
         seeding.seed_stages(apps, None)
+        reasons = importlib.import_module(
+            "galena.leads.migrations.0011_seed_rejection_reasons_stage_requirements"
+        )
+        reasons.seed(apps, None)
     yield
 
 

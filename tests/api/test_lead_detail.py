@@ -123,6 +123,8 @@ def test_the_detail_has_every_field_and_contact(api_as, manager, team):
         "qualified_at": "2025-04-02T09:30:00Z",
         "converted_at": None,
         "rejected_at": None,
+        "rejection_reason": None,
+        "rejection_note": "",
         "recontact_at": "2025-09-01T08:00:00Z",
         "merged_into_id": None,
         "contact_points": [

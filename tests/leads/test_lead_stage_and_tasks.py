@@ -42,7 +42,12 @@ def test_conversion_and_reopening_keep_timestamps_true(manager, lead):
 
 
 def test_rejection_stamps_rejected_at(manager, lead):
-    lead_change_stage(actor=Actor(user=manager), lead=lead, stage=stage("rejected"))
+    lead_change_stage(
+        actor=Actor(user=manager),
+        lead=lead,
+        stage=stage("rejected"),
+        fields={"rejection_reason": "no_budget"},
+    )
 
     lead.refresh_from_db()
     assert lead.rejected_at is not None
@@ -50,7 +55,11 @@ def test_rejection_stamps_rejected_at(manager, lead):
 
 def test_a_rejection_can_carry_its_reason(manager, lead):
     lead_change_stage(
-        actor=Actor(user=manager), lead=lead, stage=stage("rejected"), reason="  Too expensive "
+        actor=Actor(user=manager),
+        lead=lead,
+        stage=stage("rejected"),
+        reason="  Too expensive ",
+        fields={"rejection_reason": "no_budget"},
     )
 
     event = LeadEvent.objects.get(type=EventType.STAGE_CHANGED)
@@ -59,12 +68,13 @@ def test_a_rejection_can_carry_its_reason(manager, lead):
         "to": "rejected",
         "to_kind": "lost",
         "reason": "Too expensive",
+        "rejection_reason": "no_budget",
     }
 
 
 def test_colleague_cannot_move_the_lead(colleague, lead):
     with pytest.raises(NotFound):
-        lead_change_stage(actor=Actor(user=colleague), lead=lead, stage=stage("rejected"))
+        lead_change_stage(actor=Actor(user=colleague), lead=lead, stage=stage("in_work"))
 
     lead.refresh_from_db()
     assert lead.stage.code == "new"

@@ -136,7 +136,8 @@ def test_a_lead_closed_merged_or_held_stops_the_chain(sellers, head, lead, how):
     sla_sweep(now=DUE + MINUTE)
     if how in ("lost", "won"):
         stage = Stage.objects.filter(kind=how).first()
-        lead_change_stage(actor=Actor(user=ana), lead=lead, stage=stage)
+        fields = {"rejection_reason": "no_budget"} if how == "lost" else {}
+        lead_change_stage(actor=Actor(user=ana), lead=lead, stage=stage, fields=fields)
     elif how == "merged":
         Lead.objects.filter(pk=lead.pk).update(merged_into=LeadFactory())
     else:

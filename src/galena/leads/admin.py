@@ -7,6 +7,7 @@ from galena.leads.models import (
     Lead,
     LeadEvent,
     OfflineEvent,
+    RejectionReason,
     SavedFilter,
     Source,
     Stage,
@@ -43,8 +44,20 @@ class OfflineEventAdmin(admin.ModelAdmin):
 
 @admin.register(Stage)
 class StageAdmin(admin.ModelAdmin):
-    list_display = ["name", "code", "kind", "order", "is_initial"]
+    list_display = ["name", "code", "kind", "order", "is_initial", "required_fields"]
     list_editable = ["order"]
+
+
+@admin.register(RejectionReason)
+class RejectionReasonAdmin(admin.ModelAdmin):
+    list_display = ["name", "code", "order", "is_active"]
+    list_editable = ["order", "is_active"]
+    list_filter = ["is_active"]
+    search_fields = ["name", "code"]
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        # a reason rejected leads carry is kept (switch it off instead)
+        return obj is None or not obj.leads.exists()
 
 
 class ContactPointInline(admin.TabularInline):

@@ -33,6 +33,7 @@ from galena.leads.models import (
     Lead,
     Origin,
     QualityStatus,
+    RejectionReason,
     Stage,
     StageKind,
     Task,
@@ -229,6 +230,10 @@ class LeadOut(Out):
     qualified_at: dt.datetime | None
     converted_at: dt.datetime | None
     rejected_at: dt.datetime | None
+    rejection_reason: str | None = Field(
+        description="Why it was rejected: a code of GET /rejection-reasons; null unless rejected."
+    )
+    rejection_note: str = Field(description="What the person rejecting it added.")
     recontact_at: dt.datetime | None = Field(description="When to come back to the lead.")
     merged_into_id: int | None = Field(
         description="The lead this one was merged into (it has this lead's contacts, events "
@@ -239,6 +244,10 @@ class LeadOut(Out):
     @staticmethod
     def resolve_stage(lead: Lead) -> str:
         return lead.stage.code
+
+    @staticmethod
+    def resolve_rejection_reason(lead: Lead) -> str | None:
+        return lead.rejection_reason.code if lead.rejection_reason_id else None
 
     @staticmethod
     def resolve_contact_points(lead: Lead) -> list[ContactPoint]:
@@ -322,8 +331,41 @@ class AssignIn(In):
     reason: str = Field("", max_length=500, description="Why, for the timeline.")
 
 
+class StageFieldsIn(LeadFieldsIn):
+    """Values for the fields the stage requires (its required_fields), set with the move."""
+
+    rejection_reason: str | None = Field(None, description="A code of GET /rejection-reasons.")
+    rejection_note: str | None = Field(None, max_length=10_000)
+
+
 class StageIn(In):
     stage: str = Field(description="The code of the stage to move to (see GET /stages).")
+    fields: StageFieldsIn | None = Field(
+        None,
+        description="Fill in what the stage requires (see required_fields in GET /stages); "
+        "a move that leaves any of them empty is refused with each missing field named.",
+    )
+
+
+class RejectIn(In):
+    reason: str = Field(description="Why: a code of GET /rejection-reasons.")
+    note: str = Field("", max_length=10_000, description="Anything to add, for the timeline.")
+
+
+class DeferIn(In):
+    recontact_at: dt.datetime | dt.date = Field(
+        description="When to come back to the lead: a future time with its time zone, or a "
+        "day (9:00 that day)."
+    )
+    note: str = Field("", max_length=10_000, description="Why, for the timeline and the task.")
+
+    @field_validator("recontact_at", mode="before")
+    @classmethod
+    def _day_alone(cls, value: Any) -> Any:
+        # "2026-12-07" is a day; anything with a time is a moment (with its time zone)
+        if isinstance(value, str) and len(value) == 10:
+            return dt.date.fromisoformat(value)
+        return value
 
 
 class NoteIn(In):
@@ -443,6 +485,19 @@ class StageOut(Out):
     kind: StageKind = Field(description="open, won (converted), lost (rejected) or deferred.")
     order: int
     is_initial: bool = Field(description="New leads start here.")
+    required_fields: list[str] = Field(
+        description="Lead fields that must be filled in before a lead enters this stage."
+    )
+
+
+class RejectionReasonOut(Out):
+    code: str
+    name: str = Field(description="In the reader's language for the default reasons.")
+    order: int
+
+    @staticmethod
+    def resolve_name(reason: RejectionReason) -> str:
+        return reason.label
 
 
 class SourceOut(Out):
@@ -605,7 +660,38 @@ def change_stage(request: HttpRequest, lead_id: int, payload: StageIn):
         raise ValidationFailed(
             {"stage": f"No stage with code {payload.stage!r}: GET /api/v1/stages lists them."}
         )
-    services.lead_change_stage(actor=_actor(request), lead=lead, stage=stage)
+    fields = payload.fields.model_dump(exclude_unset=True) if payload.fields else {}
+    services.lead_change_stage(actor=_actor(request), lead=lead, stage=stage, fields=fields)
+    return selectors.lead_detail(user=_user(request), lead_id=lead_id)
+
+
+@router.post(
+    "/leads/{lead_id}/reject",
+    response={200: LeadOut, **WRITE_ERRORS},
+    tags=["leads"],
+    summary="Reject a lead",
+)
+def reject_lead(request: HttpRequest, lead_id: int, payload: RejectIn):
+    """Move the lead to the rejected stage with a reason (GET /rejection-reasons) and a note."""
+    lead = access.lead_get_for(user=_user(request), lead_id=lead_id)
+    reason = RejectionReason.objects.filter(code=payload.reason).first()
+    services.lead_reject(actor=_actor(request), lead=lead, reason=reason, note=payload.note)
+    return selectors.lead_detail(user=_user(request), lead_id=lead_id)
+
+
+@router.post(
+    "/leads/{lead_id}/defer",
+    response={200: LeadOut, **WRITE_ERRORS},
+    tags=["leads"],
+    summary="Defer a lead",
+)
+def defer_lead(request: HttpRequest, lead_id: int, payload: DeferIn):
+    """Put the lead off until a future day: it moves to the deferred stage and its owner
+    gets a call task for that day."""
+    lead = access.lead_get_for(user=_user(request), lead_id=lead_id)
+    services.lead_defer(
+        actor=_actor(request), lead=lead, recontact_at=payload.recontact_at, note=payload.note
+    )
     return selectors.lead_detail(user=_user(request), lead_id=lead_id)
 
 
@@ -726,6 +812,17 @@ def complete_task(request: HttpRequest, lead_id: int, task_id: int, payload: Tas
 def list_stages(request: HttpRequest):
     """All pipeline stages, in pipeline order."""
     return Stage.objects.order_by("order", "id")
+
+
+@router.get(
+    "/rejection-reasons",
+    response={200: list[RejectionReasonOut], 401: ErrorOut},
+    tags=["reference"],
+    summary="Rejection reasons",
+)
+def list_rejection_reasons(request: HttpRequest):
+    """The reasons a lead can be rejected with (the active ones), in their order."""
+    return RejectionReason.objects.filter(is_active=True).order_by("order", "id")
 
 
 @router.get(

@@ -8,6 +8,7 @@ from __future__ import annotations
 from decimal import Decimal
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.core.validators import MinValueValidator
 from django.db import models
 from django.db.models import Q
@@ -176,6 +177,35 @@ DEFAULT_STAGE_NAMES = (
 )
 
 
+# The lead fields a stage may require (Stage.required_fields): the ones a person fills in on
+# the card, plus the rejection's reason and note. A choice field still "unknown" is missing.
+REQUIRABLE_FIELDS = (
+    "first_name",
+    "middle_name",
+    "last_name",
+    "company_name",
+    "position",
+    "language",
+    "country",
+    "region",
+    "city",
+    "interest",
+    "comment",
+    "preferred_contact_time",
+    "temperature",
+    "fit",
+    "origin",
+    "contact_type",
+    "source",
+    "campaign",
+    "offline_event",
+    "recontact_at",
+    "rejection_reason",
+    "rejection_note",
+)
+UNKNOWN = "unknown"
+
+
 class Stage(models.Model):
     """A step of the lead pipeline; stages are data so each business can shape its own."""
 
@@ -184,6 +214,15 @@ class Stage(models.Model):
     kind = models.CharField(max_length=12, choices=StageKind.choices, default=StageKind.OPEN)
     order = models.PositiveSmallIntegerField(default=0)
     is_initial = models.BooleanField(default=False, help_text=_("New leads start here."))
+    required_fields = models.JSONField(
+        default=list,
+        blank=True,
+        help_text=_(
+            "Lead fields that must be filled in before a lead enters this stage, e.g. "
+            '["temperature", "interest"]. The rejected stage needs "rejection_reason", the '
+            'deferred one "recontact_at".'
+        ),
+    )
 
     class Meta:
         ordering = ["order", "id"]
@@ -205,6 +244,70 @@ class Stage(models.Model):
     @property
     def is_closed(self) -> bool:
         return self.kind in (StageKind.WON, StageKind.LOST)
+
+    def clean(self) -> None:
+        names = self.required_fields
+        if not isinstance(names, list) or not all(isinstance(n, str) for n in names):
+            raise ValidationError(
+                {"required_fields": _('Give a list of field names, e.g. ["temperature"].')}
+            )
+        unknown = [n for n in names if n not in REQUIRABLE_FIELDS]
+        if unknown:
+            raise ValidationError(
+                {
+                    "required_fields": _(
+                        "Not a field a stage can require: %(names)s. Use: %(allowed)s."
+                    )
+                    % {"names": ", ".join(unknown), "allowed": ", ".join(REQUIRABLE_FIELDS)}
+                }
+            )
+        if len(set(names)) != len(names):
+            raise ValidationError({"required_fields": _("Name each field once.")})
+
+    def missing_fields(self, lead: Lead) -> list[str]:
+        """The fields this stage requires that the lead has not filled in, in the stage's order."""
+        return [name for name in self.required_fields or () if is_blank(lead, name)]
+
+
+def is_blank(lead: Lead, name: str) -> bool:
+    """Whether a lead's field counts as not filled in (a choice still "unknown" included)."""
+    field = Lead._meta.get_field(name)
+    value = getattr(lead, field.attname)
+    return value in (None, "", {}, []) or (bool(field.choices) and value == UNKNOWN)
+
+
+# The default rejection reasons' names, seeded as data by a migration, listed here so they are
+# translated (RejectionReason.label).
+DEFAULT_REJECTION_REASON_NAMES = (
+    gettext_noop("No budget"),
+    gettext_noop("Bought elsewhere"),
+    gettext_noop("Not the decision maker"),
+    gettext_noop("No need now"),
+    gettext_noop("Unreachable"),
+    gettext_noop("Other"),
+)
+
+
+class RejectionReason(models.Model):
+    """Why a lead was rejected: a list the business keeps (the admin), reported on."""
+
+    code = models.SlugField(max_length=40, unique=True)
+    name = models.CharField(max_length=120)
+    order = models.PositiveSmallIntegerField(default=0)
+    is_active = models.BooleanField(
+        default=True, help_text=_("Inactive reasons stay on old leads but cannot be chosen.")
+    )
+
+    class Meta:
+        ordering = ["order", "id"]
+
+    def __str__(self) -> str:
+        return self.label
+
+    @property
+    def label(self) -> str:
+        """The name in the reader's language when it is a default reason's name."""
+        return gettext(self.name)
 
 
 # --- the lead -------------------------------------------------------------------------
@@ -371,6 +474,11 @@ class Lead(models.Model):
     converted_at = models.DateTimeField(null=True, blank=True)
     rejected_at = models.DateTimeField(null=True, blank=True)
     recontact_at = models.DateTimeField(null=True, blank=True)
+    # why the lead was rejected (set with the move to a lost stage, cleared when it leaves)
+    rejection_reason = models.ForeignKey(
+        RejectionReason, on_delete=models.PROTECT, null=True, blank=True, related_name="leads"
+    )
+    rejection_note = models.TextField(blank=True)
 
     # lower-cased names, company and contact values: one column to search
     search_text = models.TextField(blank=True, editable=False)

@@ -195,7 +195,9 @@ def lead_detail(*, user, lead_id: int) -> Lead:
     lead merged into another is found too: its card says where it went."""
     lead = (
         access.leads_visible_to(user, include_merged=True)
-        .select_related("stage", "owner", "team", "source", "campaign", "offline_event")
+        .select_related(
+            "stage", "owner", "team", "source", "campaign", "offline_event", "rejection_reason"
+        )
         .prefetch_related("contact_points")
         .filter(pk=lead_id)
         .first()

@@ -15,6 +15,7 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.module_loading import import_string
+from django.utils.translation import gettext
 
 from galena.accounts.models import Role
 from galena.accounts.roles import role_of, team_id_of
@@ -22,6 +23,7 @@ from galena.core.bulk import insert_many, instance_factory
 from galena.core.errors import NotFound, PermissionDenied, ValidationFailed
 from galena.leads import access
 from galena.leads.models import (
+    REQUIRABLE_FIELDS,
     TRACKING_FIELDS,
     ActorSource,
     Campaign,
@@ -32,6 +34,7 @@ from galena.leads.models import (
     Lead,
     LeadEvent,
     OfflineEvent,
+    RejectionReason,
     SavedFilter,
     Source,
     Stage,
@@ -371,6 +374,14 @@ def lead_update(*, actor: Actor, lead: Lead, data: Mapping[str, Any]) -> Lead:
     changes = _apply_fields(lead, data)
     if not changes:
         return lead
+    _check_changed_lead(lead, data)
+    lead.save()
+    _event(lead, actor, EventType.UPDATED, changes=changes)
+    return _change_hooks(lead, actor, set(changes))
+
+
+def _check_changed_lead(lead: Lead, data: Mapping[str, Any]) -> None:
+    """After fields changed: still a person, derived name and search text, fields valid."""
     _require_person(lead)
     if not ("display_name" in data and lead.display_name):
         lead.display_name = _compute_display_name(lead) or lead.display_name
@@ -379,9 +390,6 @@ def lead_update(*, actor: Actor, lead: Lead, data: Mapping[str, Any]) -> Lead:
         lead.full_clean(exclude=["stage", "search_text"])
     except ValidationError as error:
         raise _validation_failed(error) from error
-    lead.save()
-    _event(lead, actor, EventType.UPDATED, changes=changes)
-    return _change_hooks(lead, actor, set(changes))
 
 
 # Named among a change hook's ``changed`` when rows of other leads were moved onto the lead
@@ -413,17 +421,122 @@ def _assigned_hooks(events: list[LeadEvent]) -> None:
 
 # the most of a stage change's reason kept in its event
 STAGE_REASON_LENGTH = 500
+# the most of a rejection's or deferral's note
+NOTE_LENGTH = 10_000
+# what a lead keeps only while it is in a stage of a kind: cleared when it leaves
+KEPT_WHILE_IN = {
+    StageKind.LOST: ("rejection_reason", "rejection_note", "rejected_at"),
+    StageKind.DEFERRED: ("recontact_at",),
+}
+
+
+class StageFieldsMissing(ValidationFailed):
+    """A stage change refused because the stage requires fields the lead has not filled in:
+    ``missing`` names them, so a form can ask for them."""
+
+    def __init__(self, stage: Stage, missing: list[str]):
+        self.stage = stage
+        self.missing = missing
+        super().__init__(
+            {
+                name: gettext("Fill this in to move the lead to “%(stage)s”.")
+                % {"stage": stage.label}
+                for name in missing
+            }
+        )
+
+
+def stage_field_label(name: str) -> str:
+    """A lead field's name for people (translated)."""
+    return str(Lead._meta.get_field(name).verbose_name).capitalize()
+
+
+def _apply_stage_fields(lead: Lead, fields: Mapping[str, Any]) -> dict[str, list[Any]]:
+    """Set the fields a stage change fills in (those the stage requires): the card's own
+    fields as lead_update takes them, plus the rejection's reason and note."""
+    unknown = set(fields) - set(REQUIRABLE_FIELDS) - set(RELATED_FIELDS)
+    if unknown:
+        name = sorted(unknown)[0]
+        raise ValidationFailed({name: "A stage change cannot set this field."})
+    data = dict(fields)
+    changes: dict[str, list[Any]] = {}
+    if "rejection_reason" in data:
+        reason = data.pop("rejection_reason")
+        if isinstance(reason, str):
+            reason = RejectionReason.objects.filter(code=reason).first() or reason
+        if not isinstance(reason, RejectionReason) or not reason.is_active:
+            raise ValidationFailed({"rejection_reason": _reasons_hint()})
+        if lead.rejection_reason_id != reason.pk:
+            changes["rejection_reason"] = [
+                lead.rejection_reason.code if lead.rejection_reason_id else None,
+                reason.code,
+            ]
+            lead.rejection_reason = reason
+    if "rejection_note" in data:
+        note = (data.pop("rejection_note") or "").strip()
+        if len(note) > NOTE_LENGTH:
+            raise ValidationFailed({"rejection_note": "Use at most 10,000 characters."})
+        if note != lead.rejection_note:
+            changes["rejection_note"] = [lead.rejection_note, note]
+            lead.rejection_note = note
+    for name in ("source", "campaign", "offline_event"):
+        if name in data:
+            value = data.pop(name)
+            data[f"{name}_id"] = getattr(value, "pk", value)
+    recontact_at = data.get("recontact_at")
+    if isinstance(recontact_at, dt.datetime) and timezone.is_naive(recontact_at):
+        raise ValidationFailed({"recontact_at": "Give the time with its time zone."})
+    changes.update(_apply_fields(lead, data))
+    return changes
+
+
+def _reasons_hint() -> str:
+    codes = RejectionReason.objects.filter(is_active=True).values_list("code", flat=True)
+    return "Choose why the lead is rejected: one of " + ", ".join(codes) + "."
+
+
+def _clear_on_leaving(lead: Lead, previous: Stage, stage: Stage) -> dict[str, Any]:
+    """What held only in the stage left (a rejection's reason, a deferral's date), cleared;
+    returns the values cleared, for the event."""
+    cleared: dict[str, Any] = {}
+    if previous.kind == stage.kind:
+        return cleared
+    for name in KEPT_WHILE_IN.get(previous.kind, ()):
+        value = getattr(lead, name)
+        if value in (None, ""):
+            continue
+        cleared[name] = value.code if isinstance(value, RejectionReason) else _json_value(value)
+        setattr(lead, name, "" if name == "rejection_note" else None)
+    return cleared
 
 
 @transaction.atomic
-def lead_change_stage(*, actor: Actor, lead: Lead, stage: Stage, reason: str = "") -> Lead:
-    """Move a lead to another pipeline stage, stamping qualification, conversion or rejection;
-    a ``reason`` (why it was rejected, say) is kept in the event."""
+def lead_change_stage(
+    *,
+    actor: Actor,
+    lead: Lead,
+    stage: Stage,
+    reason: str = "",
+    fields: Mapping[str, Any] | None = None,
+    note: str = "",
+) -> Lead:
+    """Move a lead to another pipeline stage, stamping qualification, conversion or rejection.
+    ``fields`` fill in what the stage requires (Stage.required_fields): a change that leaves
+    any of them empty is refused (StageFieldsMissing) and writes nothing. Leaving a rejected
+    stage clears the rejection's reason and note, leaving a deferred one the recontact date.
+    A ``reason`` or ``note`` is kept in the event."""
     lead = _check_change(actor, lead)
     if lead.stage_id == stage.pk:
         return lead
     previous = Stage.objects.get(pk=lead.stage_id)
     now = timezone.now()
+    cleared = _clear_on_leaving(lead, previous, stage)
+    changes = _apply_stage_fields(lead, fields or {})
+    missing = stage.missing_fields(lead)
+    if missing:
+        raise StageFieldsMissing(stage, missing)
+    if changes:
+        _check_changed_lead(lead, fields or {})
     lead.stage = stage
     if stage.code == "qualified" and lead.qualified_at is None:
         lead.qualified_at = now
@@ -431,19 +544,114 @@ def lead_change_stage(*, actor: Actor, lead: Lead, stage: Stage, reason: str = "
         lead.converted_at = now
     if stage.kind == StageKind.LOST:
         lead.rejected_at = now
-    if previous.kind in (StageKind.WON, StageKind.LOST) and stage.kind == StageKind.OPEN:
-        lead.converted_at = None if previous.kind == StageKind.WON else lead.converted_at
-        lead.rejected_at = None if previous.kind == StageKind.LOST else lead.rejected_at
+    if previous.kind == StageKind.WON and stage.kind == StageKind.OPEN:
+        lead.converted_at = None
     lead.save()
-    _event(
-        lead,
-        actor,
-        EventType.STAGE_CHANGED,
-        **{"from": previous.code, "to": stage.code, "to_kind": stage.kind},
-        **({"reason": reason.strip()[:STAGE_REASON_LENGTH]} if reason.strip() else {}),
+    params: dict[str, Any] = {"from": previous.code, "to": stage.code, "to_kind": stage.kind}
+    if reason.strip():
+        params["reason"] = reason.strip()[:STAGE_REASON_LENGTH]
+    # the rejection's reason and note, the deferral's date: named on their own, not as a diff
+    if stage.kind == StageKind.LOST and lead.rejection_reason_id:
+        params["rejection_reason"] = lead.rejection_reason.code
+        note = note or lead.rejection_note
+    if stage.kind == StageKind.DEFERRED and lead.recontact_at:
+        params["recontact_at"] = lead.recontact_at
+    if note.strip():
+        params["note"] = note.strip()[:NOTE_LENGTH]
+    named = {"rejection_reason", "rejection_note"} | (
+        {"recontact_at"} if stage.kind == StageKind.DEFERRED else set()
     )
+    shown = {name: pair for name, pair in changes.items() if name not in named}
+    if shown:
+        params["changes"] = shown
+    if cleared:
+        params["cleared"] = cleared
+    _event(lead, actor, EventType.STAGE_CHANGED, **params)
+    if changes:
+        lead = _change_hooks(lead, actor, set(changes))
     for hook in settings.LEAD_STAGE_HOOKS:
         lead = import_string(hook)(lead=lead, actor=actor, previous=previous) or lead
+    return lead
+
+
+def _first_stage(kind: str, what: str) -> Stage:
+    stage = Stage.objects.filter(kind=kind).order_by("order", "id").first()
+    if stage is None:
+        raise ValidationFailed(
+            {"stage": f"No {what} stage is set up: ask an admin to add a stage of that kind."}
+        )
+    return stage
+
+
+@transaction.atomic
+def lead_reject(
+    *, actor: Actor, lead: Lead, reason: RejectionReason | None, note: str = ""
+) -> Lead:
+    """Reject a lead with a reason (an active RejectionReason) and an optional note: it moves
+    to the (first) rejected stage and LEAD_STAGE_HOOKS run."""
+    lead = _check_change(actor, lead)
+    if reason is None or not reason.is_active:
+        raise ValidationFailed({"rejection_reason": _reasons_hint()})
+    stage = _first_stage(StageKind.LOST, "rejected")
+    current = Stage.objects.get(pk=lead.stage_id)
+    if current.kind == StageKind.LOST:
+        raise ValidationFailed({"stage": f"This lead is already rejected ({current.label})."})
+    return lead_change_stage(
+        actor=actor,
+        lead=lead,
+        stage=stage,
+        fields={"rejection_reason": reason, "rejection_note": note},
+    )
+
+
+def _recontact_moment(recontact_at: dt.datetime | dt.date) -> dt.datetime:
+    if isinstance(recontact_at, dt.datetime):
+        if timezone.is_naive(recontact_at):
+            raise ValidationFailed({"recontact_at": "Give the time with its time zone."})
+        return recontact_at
+    # a day alone: the start of the working morning there
+    return timezone.make_aware(dt.datetime.combine(recontact_at, RECONTACT_TIME))
+
+
+# the time of day a deferral given as a day alone comes back (the server's time zone)
+RECONTACT_TIME = dt.time(9, 0)
+
+
+@transaction.atomic
+def lead_defer(
+    *, actor: Actor, lead: Lead, recontact_at: dt.datetime | dt.date, note: str = ""
+) -> Lead:
+    """Put a lead off until a future day: it moves to the deferred stage with that recontact
+    date, and a call task due then goes to its owner. A deferred lead deferred again gets
+    the new date and a new task."""
+    lead = _check_change(actor, lead)
+    if recontact_at is None:
+        raise ValidationFailed({"recontact_at": "Choose the day to come back to the lead."})
+    moment = _recontact_moment(recontact_at)
+    is_day = not isinstance(recontact_at, dt.datetime)
+    if moment <= timezone.now() or (is_day and recontact_at <= timezone.localdate()):
+        raise ValidationFailed(
+            {"recontact_at": "Choose a day in the future to come back to the lead."}
+        )
+    if len(note.strip()) > NOTE_LENGTH:
+        raise ValidationFailed({"note": "Use at most 10,000 characters."})
+    current = Stage.objects.get(pk=lead.stage_id)
+    if current.kind == StageKind.DEFERRED:
+        lead = lead_update(actor=actor, lead=lead, data={"recontact_at": moment})
+    else:
+        stage = _first_stage(StageKind.DEFERRED, "deferred")
+        lead = lead_change_stage(
+            actor=actor, lead=lead, stage=stage, fields={"recontact_at": moment}, note=note
+        )
+    task_create(
+        actor=actor,
+        lead=lead,
+        kind=TaskKind.CALL,
+        title=gettext("Call back (deferred lead)"),
+        description=note.strip(),
+        due_at=moment,
+        assignee=lead.owner,
+    )
     return lead
 
 
