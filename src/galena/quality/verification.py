@@ -354,8 +354,16 @@ CALL_NOTE_MAX = 2000
 
 
 @transaction.atomic
-def lead_call_log(*, actor: Actor, lead: Lead, outcome: str, note: str = "") -> LeadEvent:
-    """Record a call with its outcome and note (a CALL event). "Reached — details confirmed"
+def lead_call_log(
+    *,
+    actor: Actor,
+    lead: Lead,
+    outcome: str,
+    note: str = "",
+    details: dict[str, Any] | None = None,
+) -> LeadEvent:
+    """Record a call with its outcome and note (a CALL event; ``details`` such as the
+    duration, from activities.services.call_log, are kept in it). "Reached — details confirmed"
     verifies the lead by call and its phone numbers; "wrong number" marks the primary phone
     invalid. A call logged by a person may be the lead's first response, whatever its outcome
     (routing decides, LEAD_ACTIVITY_HOOKS)."""
@@ -373,6 +381,7 @@ def lead_call_log(*, actor: Actor, lead: Lead, outcome: str, note: str = "") -> 
     params: dict[str, Any] = {"outcome": outcome, "note": note}
     if primary is not None:
         params["phone"] = primary.value
+    params.update(details or {})
     lead_changes: list[str] = []
     if outcome == CallOutcome.WRONG_NUMBER and primary.is_valid:
         primary.is_valid = False
