@@ -295,6 +295,10 @@ TIMELINE_PRESENTERS: dict[str, str] = {
     "sla_warning": "galena.routing.timeline.present_sla_events",
     "sla_breached": "galena.routing.timeline.present_sla_events",
     "sla_escalated": "galena.routing.timeline.present_sla_events",
+    "email_sent": "galena.activities.timeline.present_emails",
+    "email_received": "galena.activities.timeline.present_emails",
+    "offer_sent": "galena.activities.timeline.present_emails",
+    "meeting_scheduled": "galena.activities.timeline.present_meetings",
 }
 # Behaviour tracking (scoring): the public POST /api/v1/track's limits per minute and body
 # size, how long browsers keep /t/track.js, how long a tracked e-mail's links count and a
@@ -393,6 +397,17 @@ INTAKE_ADAPTERS = {
 INTAKE_ADAPTER_PREPARE = {
     "meta": "galena.intake.adapters.meta.fetch_lead",
 }
+# Asked by the e-mail adapter, as hook(message_ids=[…]) -> lead id or None, whether an inbound
+# message answers an e-mail Galena sent (In-Reply-To, References): it is attached to that lead.
+INTAKE_REPLY_RESOLVERS: list[str] = ["galena.activities.replies.lead_for_reply"]
+# Activities: the Reply-To of e-mails to leads (the intake mailbox, so replies attach to the
+# lead; empty: the sender's own address), the largest document one may upload, and the most
+# an e-mail's attachments may weigh together.
+ACTIVITIES_REPLY_TO = env.str("ACTIVITIES_REPLY_TO", default="")
+ACTIVITIES_DOCUMENT_MAX_BYTES = env.int("ACTIVITIES_DOCUMENT_MAX_BYTES", default=15 * 1024 * 1024)
+ACTIVITIES_ATTACHMENTS_MAX_BYTES = env.int(
+    "ACTIVITIES_ATTACHMENTS_MAX_BYTES", default=20 * 1024 * 1024
+)
 # How many reverse proxies in front of Galena append to X-Forwarded-For (0: none, use the
 # socket's address).
 TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0)

@@ -387,6 +387,8 @@ def _write(submission: Submission, decision: Decision) -> None:
             actor_source=actor.source,
             params=entry.params,
         )
+    if decision.action == Action.ATTACH:
+        _inquiry_hooks(lead, actor, parsed.timeline)
     if lead.owner_id and any(e.type == EventType.REPEAT_INQUIRY for e in parsed.timeline):
         # the owner hears that their lead wrote again (routing re-routes an absent owner's)
         notify(
@@ -404,6 +406,18 @@ def _write(submission: Submission, decision: Decision) -> None:
             description=request.description,
             due_at=request.due_at,
         )
+
+
+def _inquiry_hooks(lead: Lead, actor: Actor, timeline: list) -> None:
+    """Tell later apps (settings.LEAD_INQUIRY_HOOKS: nurture stops, reactivation) that the
+    person wrote to us again: an e-mail attached to the lead (a reply to one Galena sent,
+    or a new one from the lead's address), not an auto-reply."""
+    for entry in timeline:
+        params = entry.params or {}
+        if entry.type != EventType.EMAIL_RECEIVED or params.get("auto_submitted"):
+            continue
+        for hook in getattr(settings, "LEAD_INQUIRY_HOOKS", []):
+            import_string(hook)(lead=lead, actor=actor, kind="email_reply")
 
 
 def _contacts_add_new(actor: Actor, lead: Lead, contacts: list[ContactInput]) -> None:

@@ -23,6 +23,7 @@ from html.parser import HTMLParser
 from typing import Any
 
 from django.conf import settings
+from django.utils.module_loading import import_string
 
 from galena.intake.contract import Attribution, ParsedSubmission, Person, TimelineEntry
 from galena.leads.models import Channel, ContactKind, EventType
@@ -97,6 +98,7 @@ class ReadMessage:
     to: list[str] = field(default_factory=list)
     message_id: str = ""
     in_reply_to: str = ""
+    references: list[str] = field(default_factory=list)  # the thread's Message-IDs, oldest first
     date: str = ""  # ISO 8601, when the Date header could be read
     body: str = ""  # the whole text
     comment: str = ""  # the text without quoted replies and signature
@@ -131,6 +133,7 @@ def read_message(raw: bytes) -> ReadMessage:
         to=[a for _, a in _addresses(message, "To")][:20],
         message_id=_header(message, "Message-ID").strip().strip("<>")[:500],
         in_reply_to=_header(message, "In-Reply-To").strip().strip("<>")[:500],
+        references=_references(message),
         date=_date(message),
         body=body[:MAX_BODY_CHARS],
         comment=strip_quotes_and_signature(body)[:MAX_COMMENT_CHARS],
@@ -434,12 +437,17 @@ def parse(submission) -> ParsedSubmission:
         "body": read.body,
         "message_id": read.message_id,
         "in_reply_to": read.in_reply_to,
+        "references": read.references,
         "date": read.date,
         "attachments": attachments,
         "submission_id": submission.pk,
     }
     if read.auto_submitted:
         event["auto_submitted"] = read.auto_submitted
+    # a reply to an e-mail Galena sent belongs to that lead, whatever address it comes from
+    replied_lead_id = thread_lead(read)
+    if replied_lead_id is not None:
+        event["reply"] = True
     if payload.get("attachments_removed"):
         event["attachments_removed"] = True
     return ParsedSubmission(
@@ -458,8 +466,28 @@ def parse(submission) -> ParsedSubmission:
         owner_id=mailbox.default_owner_id if mailbox else None,
         team_id=mailbox.default_team_id if mailbox else None,
         default_region=settings.DEFAULT_REGION,
-        existing_lead_id=lead_with_email(read.sender_address),
+        existing_lead_id=replied_lead_id or lead_with_email(read.sender_address),
     )
+
+
+def _references(message: Message) -> list[str]:
+    """The Message-IDs of the References header (without <>), at most the last 20."""
+    found = re.findall(r"<([^<>\s]{1,500})>", _header(message, "References"))
+    return found[-20:]
+
+
+def thread_lead(read: ReadMessage) -> int | None:
+    """The lead whose sent e-mail this message answers, by In-Reply-To or References, as
+    the apps named in settings.INTAKE_REPLY_RESOLVERS find it (activities: the Message-IDs
+    of the e-mails Galena sent); None when it answers none of them."""
+    message_ids = [m for m in [read.in_reply_to, *reversed(read.references)] if m]
+    if not message_ids:
+        return None
+    for path in getattr(settings, "INTAKE_REPLY_RESOLVERS", []):
+        lead_id = import_string(path)(message_ids=message_ids)
+        if lead_id is not None:
+            return lead_id
+    return None
 
 
 def _first_name_first(name: str) -> str:
