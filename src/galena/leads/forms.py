@@ -3,22 +3,28 @@ and their refusals come back onto the fields through ``add_service_error``."""
 
 from __future__ import annotations
 
+import copy
 from typing import Any
 
 from django import forms
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from galena.core.errors import ApplicationError, ValidationFailed
 from galena.leads import access
 from galena.leads.models import (
+    UNKNOWN,
     Campaign,
     Channel,
     ContactKind,
     ContactType,
     Fit,
+    OfflineEvent,
     Origin,
+    RejectionReason,
     Source,
     Stage,
+    StageKind,
     TaskKind,
     Temperature,
 )
@@ -388,14 +394,100 @@ class TaskCompleteForm(PageForm):
         self.task = task
 
 
+def _fill_field(name: str) -> forms.Field:
+    """A form field to fill in a lead field a stage requires: the edit form's own when it
+    has one (same label, same checks), required."""
+    if name == "rejection_reason":
+        field: forms.Field = forms.ModelChoiceField(
+            label=_("Reason"),
+            queryset=RejectionReason.objects.filter(is_active=True),
+            empty_label=None,
+            widget=forms.RadioSelect,
+        )
+    elif name == "rejection_note":
+        field = forms.CharField(
+            label=_("Note"),
+            max_length=10_000,
+            widget=forms.Textarea(attrs={"rows": 2, "placeholder": _("What was said, if useful")}),
+        )
+    elif name == "offline_event":
+        field = forms.ModelChoiceField(label=_("Offline event"), queryset=OfflineEvent.objects)
+    else:
+        field = copy.deepcopy(LeadEditForm.base_fields[name])
+        if isinstance(field, forms.ChoiceField) and not isinstance(field, forms.ModelChoiceField):
+            field.choices = _blank() + [c for c in field.choices if c[0] != UNKNOWN]
+    field.required = True
+    return field
+
+
+def stage_fill_fields(stage: Stage, lead) -> dict[str, forms.Field]:
+    """The fields to ask for when a lead moves to ``stage``: what the stage requires and the
+    lead lacks; a rejection's note and a deferral's day and note are always offered."""
+    fields = {name: _fill_field(name) for name in stage.missing_fields(lead)}
+    if stage.kind == StageKind.LOST and "rejection_note" not in fields:
+        fields["rejection_note"] = _fill_field("rejection_note")
+        fields["rejection_note"].required = False
+    if stage.kind == StageKind.DEFERRED:
+        # lead_defer takes a day (the morning there) and always needs one
+        fields.pop("recontact_at", None)
+        fields["recontact_day"] = forms.DateField(
+            label=_("Come back on"),
+            widget=forms.DateInput(attrs={"type": "date"}),
+            initial=timezone.localtime(lead.recontact_at).date() if lead.recontact_at else None,
+        )
+        fields["note"] = forms.CharField(
+            label=_("Note"),
+            required=False,
+            max_length=10_000,
+            widget=forms.Textarea(attrs={"rows": 2, "placeholder": _("Why later, what to offer")}),
+        )
+    return fields
+
+
 class StageForm(PageForm):
+    """Move the lead to a stage. A stage that needs fields the lead lacks asks for them
+    first (``asking``); sent again with ``filling`` set to that stage, they are checked and
+    go to the service with the move."""
+
     id_prefix = "stage"
 
     stage = forms.ModelChoiceField(label=_("Stage"), queryset=Stage.objects, empty_label=None)
+    filling = forms.IntegerField(required=False, widget=forms.HiddenInput)
 
-    def __init__(self, *args: Any, lead, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, lead, target: Stage | None = None, **kwargs: Any) -> None:
         kwargs.setdefault("initial", {"stage": lead.stage_id})
         super().__init__(*args, **kwargs)
+        self.lead = lead
+        self.target = target or self._bound_target()
+        self.fill_names: list[str] = []
+        target = self.target
+        if target is not None and target.pk != lead.stage_id and target.kind != StageKind.WON:
+            extra = stage_fill_fields(target, lead)
+            self.fields.update(extra)
+            self.fill_names = list(extra)
+        self.filling = (
+            bool(self.fill_names)
+            and self.is_bound
+            and (str(self.data.get("filling") or "") == str(self.target.pk))
+        )
+        if self.fill_names and not self.filling:
+            for name in self.fill_names:
+                self.fields[name].required = False
+        self.asking = bool(self.fill_names) and not self.filling
+
+    def _bound_target(self) -> Stage | None:
+        if not self.is_bound:
+            return None
+        value = str(self.data.get("stage") or "")
+        return Stage.objects.filter(pk=value).first() if value.isdigit() else None
+
+    @property
+    def fill_fields(self) -> list[forms.BoundField]:
+        return [self[name] for name in self.fill_names]
+
+    def fill_values(self) -> dict[str, Any]:
+        """The filled-in fields, named as lead_change_stage takes them."""
+        return {name: self.cleaned_data.get(name) for name in self.fill_names}
 
 
 class AssignForm(PageForm):

@@ -446,11 +446,6 @@ class StageFieldsMissing(ValidationFailed):
         )
 
 
-def stage_field_label(name: str) -> str:
-    """A lead field's name for people (translated)."""
-    return str(Lead._meta.get_field(name).verbose_name).capitalize()
-
-
 def _apply_stage_fields(lead: Lead, fields: Mapping[str, Any]) -> dict[str, list[Any]]:
     """Set the fields a stage change fills in (those the stage requires): the card's own
     fields as lead_update takes them, plus the rejection's reason and note."""

@@ -22,7 +22,7 @@ from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
-from django.urls import reverse
+from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 from django.utils.cache import patch_vary_headers
 from django.utils.module_loading import import_string
@@ -59,6 +59,7 @@ from galena.leads.models import (
     Lead,
     LeadEvent,
     OfflineEvent,
+    RejectionReason,
     SavedFilter,
     Source,
     Stage,
@@ -435,6 +436,28 @@ def _present_merge(event: LeadEvent, lead_names: dict[int, str]) -> None:
     ]
 
 
+def _present_stage_change(
+    event: LeadEvent, names: dict[str, dict[Any, str]], reasons: dict[str, str]
+) -> None:
+    """A stage change in words: the rejection's reason, the deferral's date, the fields filled
+    in with the move and what leaving the stage cleared."""
+    params = event.params or {}
+    code = params.get("rejection_reason")
+    event.rejection_reason_label = reasons.get(code, code) if code else ""
+    event.recontact = _diff_value("recontact_at", params.get("recontact_at"), names)
+    event.changes = _changes(event, names)
+    cleared = params.get("cleared") or {}
+    event.cleared = [
+        {
+            "label": _field_label(name),
+            "value": reasons.get(value, value)
+            if name == "rejection_reason"
+            else _diff_value(name, value, names),
+        }
+        for name, value in cleared.items()
+    ]
+
+
 def _present_by_hooks(events: list[LeadEvent]) -> None:
     """Let later apps present their own events (settings.TIMELINE_PRESENTERS): each presenter
     is called once, with every event of its type, so it can look names up in bulk."""
@@ -499,6 +522,21 @@ def present_timeline(
         if lead_ids
         else {}
     )
+    reason_codes = {
+        code
+        for event in presented
+        if event.type == EventType.STAGE_CHANGED
+        for code in (
+            (event.params or {}).get("rejection_reason"),
+            ((event.params or {}).get("cleared") or {}).get("rejection_reason"),
+        )
+        if code
+    }
+    reasons = (
+        {r.code: r.label for r in RejectionReason.objects.filter(code__in=reason_codes)}
+        if reason_codes
+        else {}
+    )
     all_stages = list(Stage.objects.all()) if stages is None else stages
     stage_labels = {stage.code: stage.label for stage in all_stages}
     names["stage_id"] = {stage.pk: stage.label for stage in all_stages}
@@ -512,6 +550,7 @@ def present_timeline(
         elif event.type == EventType.STAGE_CHANGED:
             event.stage_from = stage_labels.get(params.get("from"), params.get("from"))
             event.stage_to = stage_labels.get(params.get("to"), params.get("to"))
+            _present_stage_change(event, names, reasons)
         elif event.type == EventType.ASSIGNED:
             event.owner_from = users.get(params.get("from"))
             event.owner_to = users.get(params.get("to")) or params.get("to_name")
@@ -591,6 +630,8 @@ def _card_context(
         "assign_form": bound.get("assign")
         or (AssignForm(user=user, lead=lead) if can_assign else None),
         "stage_form": bound.get("stage") or StageForm(lead=lead),
+        "convert_url": convert_url(lead.pk),
+        "next_stage": next_stage_needs(lead, stages),
         "take_form": bound.get("take"),
         "now": timezone.now(),
     }
@@ -632,6 +673,7 @@ def _card_refused(request: HttpRequest, lead: Lead, name: str, form: Any) -> Htt
         context: dict[str, Any] = {"lead": lead, "form": form, f"{name}_form": form}
         if name == "stage":
             context["stages"] = list(Stage.objects.all())
+            context["convert_url"] = convert_url(lead.pk)
         if name == "done":
             context["task"] = form.task
         return _partial(request, FORM_TEMPLATES[name], context)
@@ -743,20 +785,92 @@ def lead_task_complete(request: HttpRequest, lead_id: int, task_id: int) -> Http
     return _card_action(request, lead, "done", form, perform, _("Task done."))
 
 
+def next_stage_needs(lead: Lead, stages: list[Stage]) -> dict[str, Any] | None:
+    """The card's completeness: the next open stage of the pipeline and, for each field it
+    requires, whether the lead has it (no query: the stages are given)."""
+    current = next((s for s in stages if s.pk == lead.stage_id), None)
+    if current is None or current.kind != StageKind.OPEN:
+        return None
+    later = [
+        s
+        for s in stages
+        if s.kind == StageKind.OPEN and (s.order, s.pk) > (current.order, current.pk)
+    ]
+    if not later:
+        return None
+    stage = later[0]
+    missing = set(stage.missing_fields(lead))
+    fields = [
+        {"name": name, "label": _field_label(name), "done": name not in missing}
+        for name in stage.required_fields or ()
+    ]
+    done = sum(1 for f in fields if f["done"])
+    return {
+        "stage": stage,
+        "fields": fields,
+        "missing": [f for f in fields if not f["done"]],
+        "percent": round(100 * done / len(fields)) if fields else 100,
+    }
+
+
+def convert_url(lead_id: int) -> str | None:
+    """The conversion page of the clients app (client-convert), if it is installed: a move
+    to a won stage goes there, never straight through the stage form."""
+    try:
+        return reverse("client-convert", args=[lead_id])
+    except NoReverseMatch:
+        return None
+
+
+def stage_move(*, actor: services.Actor, lead: Lead, stage: Stage, values: dict[str, Any]) -> Lead:
+    """Move a lead with what the stage form asked for: a deferral through lead_defer (its
+    task), anything else through lead_change_stage with the fields filled in."""
+    values = {k: v for k, v in values.items() if v not in (None, "")}
+    if stage.kind == StageKind.DEFERRED:
+        return services.lead_defer(
+            actor=actor,
+            lead=lead,
+            recontact_at=values.pop("recontact_day", None),
+            note=values.pop("note", ""),
+        )
+    return services.lead_change_stage(actor=actor, lead=lead, stage=stage, fields=values)
+
+
+# a deferral's form field for what the service calls recontact_at
+STAGE_FIELD_MAP = {"recontact_at": "recontact_day"}
+
+
 @page
 @require_POST
 def lead_stage_change(request: HttpRequest, lead_id: int) -> HttpResponse:
     lead = _visible_lead(request, lead_id)
     form = StageForm(request.POST, lead=lead)
+    form.field_map = STAGE_FIELD_MAP
+    if form.is_valid():
+        stage = form.cleaned_data["stage"]
+        url = convert_url(lead.pk) if stage.kind == StageKind.WON else None
+        if url is not None and stage.pk != lead.stage_id:
+            if _is_partial(request):
+                return HttpResponseClientRedirect(url)
+            return redirect(url)
+        if form.asking:
+            return _card_refused(request, lead, "stage", form)
 
     def perform(data: dict[str, Any]) -> Any:
         if data["stage"].pk == lead.stage_id:
             return False
-        return services.lead_change_stage(actor=_actor(request), lead=lead, stage=data["stage"])
+        return stage_move(
+            actor=_actor(request), lead=lead, stage=data["stage"], values=form.fill_values()
+        )
 
     message = _("Stage changed.")
-    if form.is_valid() and form.cleaned_data["stage"].kind == StageKind.WON:
-        message = _("Converted. Well done!")
+    if form.is_valid():
+        kind = form.cleaned_data["stage"].kind
+        message = {
+            StageKind.WON: _("Converted. Well done!"),
+            StageKind.LOST: _("Lead rejected."),
+            StageKind.DEFERRED: _("Lead deferred: a call is planned for that day."),
+        }.get(kind, message)
     return _card_action(request, lead, "stage", form, perform, message)
 
 
