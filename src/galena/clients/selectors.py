@@ -20,6 +20,7 @@ from galena.clients.models import (
     ContactMethod,
     Conversion,
     Deal,
+    DealStage,
     DealStageKind,
 )
 from galena.core.errors import PermissionDenied
@@ -125,11 +126,15 @@ def client_list(*, user, q: str = "", owner_id: int | None = None, kind: str = "
     if owner_id:
         accounts = accounts.filter(owner_id=owner_id)
         contacts = contacts.filter(owner_id=owner_id)
-    accounts = accounts.annotate(row_kind=Value("account", output_field=CharField())).values_list(
-        "row_kind", "pk", "name", "owner_id", "country", "created_at"
+    accounts = (
+        accounts.order_by()
+        .annotate(row_kind=Value("account", output_field=CharField()))
+        .values_list("row_kind", "pk", "name", "owner_id", "country", "created_at")
     )
-    contacts = contacts.annotate(row_kind=Value("contact", output_field=CharField())).values_list(
-        "row_kind", "pk", "display_name", "owner_id", "country", "created_at"
+    contacts = (
+        contacts.order_by()
+        .annotate(row_kind=Value("contact", output_field=CharField()))
+        .values_list("row_kind", "pk", "display_name", "owner_id", "country", "created_at")
     )
     if kind == "account":
         return accounts.order_by("name", "pk")
@@ -231,7 +236,7 @@ def account_card(*, user, account_id: int) -> dict[str, Any]:
         "contacts": contacts,
         "deals": deals,
         "totals": totals_by_currency(deals),
-        **_client_leads(user, links),
+        **client_leads(user, links),
     }
 
 
@@ -251,11 +256,11 @@ def contact_card(*, user, contact_id: int) -> dict[str, Any]:
         "contact": contact,
         "deals": deals,
         "totals": totals_by_currency(deals),
-        **_client_leads(user, links),
+        **client_leads(user, links),
     }
 
 
-def _client_leads(user, links: QuerySet[ClientLead]) -> dict[str, Any]:
+def client_leads(user, links: QuerySet[ClientLead]) -> dict[str, Any]:
     """The leads a client came from that the user may see, newest first; the others only
     counted (a lead out of one's sight stays so)."""
     links = links.order_by("-linked_at", "-id")
@@ -284,6 +289,10 @@ def lead_client(lead: Lead) -> dict[str, Any]:
         else None
     )
     return {"link": link, "conversion": conversion}
+
+
+def default_deal_stage_id() -> int | None:
+    return DealStage.objects.filter(is_default=True).values_list("pk", flat=True).first()
 
 
 # --- proposals: existing clients to link at conversion -----------------------------------
@@ -322,7 +331,7 @@ def _contact_record(contact: Contact) -> Record:
     )
 
 
-def _lead_tax_id(lead: Lead) -> str:
+def lead_tax_id(lead: Lead) -> str:
     attributes = lead.attributes or {}
     for name in ("tax_id", "vat", "vat_number", "national_id"):
         value = attributes.get(name)
@@ -410,7 +419,7 @@ def conversion_proposals(*, user, lead: Lead) -> dict[str, list[Proposal]]:
             accounts.setdefault(account.pk, Proposal(kind="account", record=account))
             accounts[account.pk].reasons.append(f"account of {proposal.record}")
             accounts[account.pk].score += 5
-    tax_id = tax_id_normalise(_lead_tax_id(lead))
+    tax_id = tax_id_normalise(lead_tax_id(lead))
     if tax_id:
         for account in visible_accounts.filter(tax_id_normalised=tax_id).select_related("owner"):
             accounts.setdefault(account.pk, Proposal(kind="account", record=account))

@@ -455,6 +455,43 @@ def lead_convert(
     return conversion
 
 
+# --- the client card ---------------------------------------------------------------------
+
+
+@transaction.atomic
+def account_update(*, actor: Actor, account: Account, data: AccountData) -> Account:
+    """Change an account's details (the client fields the business requires among them);
+    a required field cannot be emptied."""
+    if actor.user is not None:
+        account = client_access.account_get_for(
+            user=actor.user, account_id=account.pk, for_update=True
+        )
+    if not data.name.strip():
+        raise ValidationFailed({"account.name": "Give the company's name."})
+    before_missing = {row.field for row in missing_fields(account)}
+    for f in fields(AccountData):
+        value = getattr(data, f.name)
+        value = str(value or "").strip() if f.name == "billing_address" else _text(value, 255)
+        setattr(account, f.name, value)
+    account.name = account.name[:200]
+    account.country = account.country.upper()[:2]
+    account.tax_id = account.tax_id[:40]
+    account.registration_number = account.registration_number[:60]
+    account.industry = account.industry[:120]
+    emptied = [row for row in missing_fields(account) if row.field not in before_missing]
+    if emptied:
+        raise ValidationFailed(
+            {
+                f"account.{row.field}": f"A client needs this: {row.label.lower()}."
+                for row in emptied
+            }
+        )
+    account.tax_id_normalised = tax_id_normalise(account.tax_id)
+    account.search_text = _account_search_text(account)
+    account.save()
+    return account
+
+
 # --- deals on a client ------------------------------------------------------------------
 
 

@@ -1,1 +1,21 @@
-urlpatterns: list = []
+from django.urls import path
+
+from galena.clients import views
+
+urlpatterns = [
+    path("leads/<int:lead_id>/convert/", views.lead_convert, name="client-convert"),
+    path("clients/", views.client_list, name="client-list"),
+    path("clients/accounts/<int:account_id>/", views.account_detail, name="client-account"),
+    path("clients/accounts/<int:account_id>/edit/", views.account_edit, name="client-account-edit"),
+    path(
+        "clients/accounts/<int:account_id>/deals/",
+        views.account_deal_new,
+        name="client-account-deal-new",
+    ),
+    path("clients/contacts/<int:contact_id>/", views.contact_detail, name="client-contact"),
+    path(
+        "clients/contacts/<int:contact_id>/deals/",
+        views.contact_deal_new,
+        name="client-contact-deal-new",
+    ),
+]
