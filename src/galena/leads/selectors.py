@@ -142,6 +142,24 @@ def leads_filtered(*, user, filters: LeadFilters) -> QuerySet[Lead]:
     return leads.order_by(*sort_ordering(filters.sort))
 
 
+def board_counts(*, user, filters: LeadFilters) -> dict[int, int]:
+    """How many leads the board's filters leave in each stage, in one query."""
+    leads = leads_filtered(user=user, filters=filters).order_by()
+    return dict(leads.values_list("stage_id").annotate(n=Count("id")))
+
+
+def board_cards(*, user, filters: LeadFilters, stage: Stage) -> QuerySet[Lead]:
+    """One board column: the filtered leads in a stage, in the filters' order, with what a
+    board card shows (stage, owner) joined."""
+    leads = leads_filtered(user=user, filters=filters).filter(stage=stage)
+    return leads.select_related("stage", "owner")
+
+
+def board_card(*, user, lead_id: int) -> Lead | None:
+    """One lead as a board card shows it, if the user may see it."""
+    return access.leads_visible_to(user).select_related("stage", "owner").filter(pk=lead_id).first()
+
+
 def sort_fields(sort: str) -> tuple[str, ...]:
     descending = sort.startswith("-")
     key = sort.lstrip("-") or "created"

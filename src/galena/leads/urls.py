@@ -6,6 +6,9 @@ urlpatterns = [
     path("", views.dashboard, name="dashboard"),
     path("leads/", views.lead_list, name="lead-list"),
     path("leads/new/", views.lead_new, name="lead-new"),
+    path("leads/board/", views.lead_board, name="lead-board"),
+    path("leads/board/stages/<int:stage_id>/", views.lead_board_column, name="lead-board-column"),
+    path("leads/<int:lead_id>/board-move/", views.lead_board_move, name="lead-board-move"),
     path("leads/filters/", views.saved_filter_save, name="saved-filter-save"),
     path(
         "leads/filters/<int:saved_filter_id>/delete/",

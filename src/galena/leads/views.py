@@ -33,6 +33,7 @@ from django_htmx.http import HttpResponseClientRedirect, push_url, reswap, retar
 
 from galena.accounts.models import Team
 from galena.accounts.roles import can_see_marketing, can_work_leads
+from galena.core.api import keyset_page
 from galena.core.errors import ApplicationError, NotFound, PermissionDenied
 from galena.core.views import page
 from galena.leads import access, selectors, services
@@ -243,15 +244,19 @@ def _list_query(params: QueryDict) -> str:
     return query.urlencode()
 
 
-def _lead_list_context(
-    request: HttpRequest, params: QueryDict, saved_form: SavedFilterForm | None = None
+def _filter_context(
+    request: HttpRequest,
+    params: QueryDict,
+    saved_form: SavedFilterForm | None = None,
+    *,
+    on_page: str = "list",
 ) -> dict[str, Any]:
+    """The filters the list and the board share: the form, the filters it gives, the clean
+    query string and the user's saved filters."""
     user = request.user
     access.require_lead_access(user)
     form = LeadFilterForm(params or None, user=user)
     filters = form.filters()
-    leads = selectors.lead_list(user=user, filters=filters)
-    page_obj = Paginator(leads, PAGE_SIZE).get_page(params.get("page"))
     clean = _clean_params(params)
     query = _list_query(clean)
     return {
@@ -259,15 +264,32 @@ def _lead_list_context(
         "section": "leads",
         "form": form,
         "filters": filters,
-        "page_obj": page_obj,
-        "leads": page_obj.object_list,
-        "columns": _columns(filters.sort),
         "sort": filters.sort,
         "query": query,
         "is_filtered": form.active_count > 0 or bool(filters.q.strip()),
         "saved_filters": _saved_filters(user, query),
         "saved_form": saved_form or SavedFilterForm(initial={"query": query}),
+        "on_page": on_page,
+        "page_url": reverse(SAVED_FILTER_PAGES.get(on_page, "lead-list")),
     }
+
+
+# where a saved filter's link leads: the page it was saved on
+SAVED_FILTER_PAGES = {"list": "lead-list", "board": "lead-board"}
+
+
+def _lead_list_context(
+    request: HttpRequest, params: QueryDict, saved_form: SavedFilterForm | None = None
+) -> dict[str, Any]:
+    context = _filter_context(request, params, saved_form)
+    leads = selectors.lead_list(user=request.user, filters=context["filters"])
+    page_obj = Paginator(leads, PAGE_SIZE).get_page(params.get("page"))
+    context.update(
+        page_obj=page_obj,
+        leads=page_obj.object_list,
+        columns=_columns(context["filters"].sort),
+    )
+    return context
 
 
 def _saved_filters(user, query: str) -> list[SavedFilter]:
@@ -298,17 +320,23 @@ def _saved_filters_response(
     request: HttpRequest, query: str, form: SavedFilterForm | None = None
 ) -> HttpResponse:
     params = QueryDict(query)
+    on_page = request.POST.get("on_page", "list")
+    page_url = reverse(SAVED_FILTER_PAGES.get(on_page, "lead-list"))
     if _is_partial(request):
         context = {
             "saved_filters": _saved_filters(request.user, query),
             "saved_form": form or SavedFilterForm(initial={"query": query}),
             "query": query,
+            "on_page": on_page,
+            "page_url": page_url,
         }
         return _partial(request, "leads/_saved_filters.html", context)
     if form is not None:
+        if on_page == "board":
+            return render(request, "leads/board.html", _board_context(request, params, form))
         context = _lead_list_context(request, params, saved_form=form)
         return render(request, "leads/lead_list.html", context)
-    return redirect(reverse("lead-list") + (f"?{query}" if query else ""))
+    return redirect(page_url + (f"?{query}" if query else ""))
 
 
 @page
@@ -966,3 +994,153 @@ def sources(request: HttpRequest) -> HttpResponse:
             "works_leads": can_work_leads(request.user),
         },
     )
+
+
+# --- the board ------------------------------------------------------------------------
+
+# cards a board column shows at first and on each "load more"
+BOARD_PAGE = 20
+
+
+def _board_stages(filters: LeadFilters) -> list[Stage]:
+    stages = list(Stage.objects.all())
+    if filters.stage:
+        stages = [stage for stage in stages if stage.code == filters.stage]
+    return stages
+
+
+def _board_column(
+    request: HttpRequest, filters: LeadFilters, stage: Stage, *, cursor: str | None = None
+) -> tuple[list[Lead], str | None]:
+    ordering = selectors.sort_fields(filters.sort)
+    cards = selectors.board_cards(user=request.user, filters=filters, stage=stage)
+    return keyset_page(
+        cards,
+        ordering=ordering,
+        scope=f"board:{stage.pk}:" + ",".join(ordering),
+        cursor=cursor,
+        limit=BOARD_PAGE,
+    )
+
+
+def _board_context(
+    request: HttpRequest, params: QueryDict, saved_form: SavedFilterForm | None = None
+) -> dict[str, Any]:
+    context = _filter_context(request, params, saved_form, on_page="board")
+    filters = context["filters"]
+    counts = selectors.board_counts(user=request.user, filters=filters)
+    stages = _board_stages(filters)
+    columns = []
+    for stage in stages:
+        # closed stages sit at the end as counts; their cards load when asked for
+        collapsed = stage.is_closed and not filters.stage
+        cards, cursor = ([], None) if collapsed else _board_column(request, filters, stage)
+        columns.append(
+            {
+                "stage": stage,
+                "count": counts.get(stage.pk, 0),
+                "cards": cards,
+                "cursor": cursor,
+                "collapsed": collapsed,
+            }
+        )
+    columns.sort(key=lambda column: column["collapsed"])
+    context.update(
+        columns=columns,
+        stages=stages if filters.stage else list(Stage.objects.all()),
+        all_stages=list(Stage.objects.all()),
+        total=sum(counts.values()),
+        now=timezone.now(),
+        convert_available=convert_url(0) is not None,
+    )
+    return context
+
+
+@page
+@require_GET
+def lead_board(request: HttpRequest) -> HttpResponse:
+    context = _board_context(request, request.GET)
+    if _is_partial(request):
+        response = render(request, "leads/_board.html", context)
+        clean = context["params"].urlencode()
+        push_url(response, reverse("lead-board") + (f"?{clean}" if clean else ""))
+    else:
+        response = render(request, "leads/board.html", context)
+    patch_vary_headers(response, ("HX-Request",))
+    return response
+
+
+@page
+@require_GET
+def lead_board_column(request: HttpRequest, stage_id: int) -> HttpResponse:
+    """More cards of one column (after ``cursor``), or a closed column's first cards."""
+    access.require_lead_access(request.user)
+    stage = Stage.objects.filter(pk=stage_id).first()
+    if stage is None:
+        raise Http404(_("No such stage."))
+    params = request.GET.copy()
+    cursor = params.pop("cursor", [None])[-1]
+    form = LeadFilterForm(params or None, user=request.user)
+    filters = form.filters()
+    cards, next_cursor = _board_column(request, filters, stage, cursor=cursor or None)
+    context = {
+        "column": {"stage": stage, "cards": cards, "cursor": next_cursor},
+        "query": _list_query(_clean_params(params)),
+        "all_stages": list(Stage.objects.all()),
+        "now": timezone.now(),
+    }
+    return render(request, "leads/_board_cards.html", context)
+
+
+def _board_card_response(request: HttpRequest, lead_id: int, message: str) -> HttpResponse:
+    lead = selectors.board_card(user=request.user, lead_id=lead_id)
+    if lead is None:  # e.g. moved out of the user's sight
+        return HttpResponse("")
+    messages.success(request, message)
+    context = {"lead": lead, "all_stages": list(Stage.objects.all()), "now": timezone.now()}
+    response = _partial(request, "leads/_board_card.html", context)
+    response["HX-Trigger"] = "board-moved"
+    return response
+
+
+@page
+@require_POST
+def lead_board_move(request: HttpRequest, lead_id: int) -> HttpResponse:
+    """Move a card to a stage from the board (a drop or the card's "move to" control): a
+    stage that needs fields asks for them in a dialog; a won stage goes to the conversion
+    page (or the lead's card, until there is one)."""
+    lead = _visible_lead(request, lead_id)
+    form = StageForm(request.POST, lead=lead)
+    form.field_map = STAGE_FIELD_MAP
+    back = reverse("lead-board")
+    if form.is_valid():
+        stage = form.cleaned_data["stage"]
+        if stage.pk == lead.stage_id:
+            return (
+                _board_card_response(request, lead.pk, _("Nothing changed."))
+                if _is_partial(request)
+                else redirect(back)
+            )
+        if stage.kind == StageKind.WON:
+            url = convert_url(lead.pk) or reverse("lead-detail", args=[lead.pk])
+            return HttpResponseClientRedirect(url) if _is_partial(request) else redirect(url)
+        if not form.asking:
+            try:
+                stage_move(actor=_actor(request), lead=lead, stage=stage, values=form.fill_values())
+            except NotFound:
+                raise
+            except ApplicationError as error:
+                add_service_error(form, error, form.field_map)
+            else:
+                message = _("“%(lead)s” moved to “%(stage)s”.") % {
+                    "lead": lead,
+                    "stage": stage.label,
+                }
+                if _is_partial(request):
+                    return _board_card_response(request, lead.pk, message)
+                messages.success(request, message)
+                return redirect(back)
+    context = {"lead": lead, "stage_form": form, "form": form, "in_dialog": _is_partial(request)}
+    if _is_partial(request):
+        return _partial(request, "leads/_board_fill.html", context, target="#board-dialog-body")
+    return render(request, "leads/board_fill.html", {"section": "leads", **context})

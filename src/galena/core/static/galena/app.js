@@ -172,6 +172,115 @@
     if (box) fadeMessages(box);
   });
 
+  // --- the pipeline board ----------------------------------------------------------
+  // Cards move with the HTML5 drag API: a drop sets the card's own "Move to" menu and sends
+  // its form through htmx, so dragging and the keyboard take the same path. The answer is
+  // the card as it is now (or a dialog asking for what the stage needs); a card whose stage
+  // is not its column's is then moved there and the counts follow.
+
+  function boardColumn(stageId) {
+    return document.querySelector('.board-column[data-stage="' + CSS.escape(String(stageId)) + '"]');
+  }
+
+  function bumpCount(column, by) {
+    const count = column && column.querySelector(".board-count");
+    if (!count) return;
+    const n = Math.max(0, parseInt(count.dataset.count || "0", 10) + by);
+    count.dataset.count = String(n);
+    count.textContent = String(n);
+  }
+
+  function placeBoardCards() {
+    document.querySelectorAll(".board-card").forEach((card) => {
+      card.classList.remove("is-moving");
+      const column = card.closest(".board-column");
+      if (!column || column.dataset.stage === card.dataset.stage) return;
+      const target = boardColumn(card.dataset.stage);
+      bumpCount(column, -1);
+      bumpCount(target, 1);
+      const list = target && target.querySelector(".board-cards");
+      if (list) {
+        list.prepend(card);
+        const empty = target.querySelector(".board-empty");
+        if (empty) empty.remove();
+        card.focus({ preventScroll: true });
+      } else {
+        card.remove(); // a collapsed (closed) column shows counts only
+      }
+    });
+  }
+
+  let dragged = null;
+  document.addEventListener("dragstart", (event) => {
+    const card = event.target instanceof Element && event.target.closest(".board-card");
+    if (!card) return;
+    dragged = card;
+    card.classList.add("is-dragging");
+    event.dataTransfer.effectAllowed = "move";
+    event.dataTransfer.setData("text/plain", card.id);
+  });
+  document.addEventListener("dragend", () => {
+    if (dragged) dragged.classList.remove("is-dragging");
+    dragged = null;
+    document.querySelectorAll(".board-column.is-drop-target").forEach((c) => c.classList.remove("is-drop-target"));
+  });
+  document.addEventListener("dragover", (event) => {
+    const column = dragged && event.target instanceof Element && event.target.closest(".board-column");
+    if (!column) return;
+    event.preventDefault();
+    event.dataTransfer.dropEffect = "move";
+    document.querySelectorAll(".board-column.is-drop-target").forEach((c) => {
+      if (c !== column) c.classList.remove("is-drop-target");
+    });
+    column.classList.add("is-drop-target");
+  });
+  document.addEventListener("drop", (event) => {
+    const column = dragged && event.target instanceof Element && event.target.closest(".board-column");
+    if (!column) return;
+    event.preventDefault();
+    column.classList.remove("is-drop-target");
+    const card = dragged;
+    if (column.dataset.stage === card.dataset.stage) return;
+    const form = card.querySelector("form.board-move");
+    if (!form) return;
+    form.querySelector("select[name=stage]").value = column.dataset.stage;
+    card.classList.add("is-moving");
+    form.requestSubmit();
+  });
+
+  document.addEventListener("htmx:afterSettle", () => {
+    if (document.querySelector("[data-board]")) placeBoardCards();
+    const body = document.getElementById("board-dialog-body");
+    const dialog = document.getElementById("board-dialog");
+    if (dialog && body && body.childElementCount && !dialog.open) {
+      dialog.showModal();
+      const field = firstField(body);
+      if (field) field.focus();
+    }
+  });
+  document.addEventListener("board-moved", () => {
+    const dialog = document.getElementById("board-dialog");
+    const body = document.getElementById("board-dialog-body");
+    if (body) body.replaceChildren();
+    if (dialog && dialog.open) dialog.close();
+  });
+  document.addEventListener("click", (event) => {
+    const close = event.target instanceof Element && event.target.closest("[data-dialog-close]");
+    if (!close) return;
+    const dialog = close.closest("dialog");
+    const body = document.getElementById("board-dialog-body");
+    if (body && dialog && dialog.contains(body)) body.replaceChildren();
+    if (dialog) dialog.close();
+    document.querySelectorAll(".board-card.is-moving").forEach((c) => c.classList.remove("is-moving"));
+  });
+  document.addEventListener("close", (event) => {
+    if (event.target && event.target.id === "board-dialog") {
+      const body = document.getElementById("board-dialog-body");
+      if (body) body.replaceChildren();
+      document.querySelectorAll(".board-card.is-moving").forEach((c) => c.classList.remove("is-moving"));
+    }
+  }, true);
+
   // --- htmx ---------------------------------------------------------------------
 
   // A session that ran out answers an htmx request with the login page: go there

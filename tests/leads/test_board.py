@@ -1,0 +1,210 @@
+"""The pipeline board: columns per stage with counts, the list's filters and roles, load
+more, and moves by drop or "move to" (asking for required fields, conversion elsewhere)."""
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+
+from galena.leads import views
+from galena.leads.models import EventType, LeadEvent, RejectionReason, Stage
+from tests.factories import LeadFactory
+
+HTMX = {"HX-Request": "true"}
+BOARD = reverse("lead-board")
+
+
+@pytest.fixture
+def manager_client(client, manager):
+    client.force_login(manager)
+    return client
+
+
+@pytest.fixture
+def head_client(client, head):
+    client.force_login(head)
+    return client
+
+
+def stage(code):
+    return Stage.objects.get(code=code)
+
+
+def board_ids(response, stage_code):
+    column = next(c for c in response.context["columns"] if c["stage"].code == stage_code)
+    return [lead.pk for lead in column["cards"]], column["count"]
+
+
+def test_the_board_has_a_column_per_stage_with_counts_closed_ones_last(manager_client, manager):
+    LeadFactory.create_batch(3, owner=manager)
+    LeadFactory(owner=manager, stage=stage("in_work"))
+    LeadFactory(owner=manager, stage=stage("rejected"))
+
+    response = manager_client.get(BOARD)
+
+    assert response.status_code == 200
+    codes = [c["stage"].code for c in response.context["columns"]]
+    assert codes == ["new", "in_work", "qualified", "deferred", "converted", "rejected"]
+    assert board_ids(response, "new")[1] == 3
+    assert board_ids(response, "rejected") == ([], 1)  # collapsed to its count
+    assert response.context["total"] == 5
+    assert 'draggable="true"' in response.text
+
+
+def test_a_manager_sees_only_their_leads_on_the_board(manager_client, manager, colleague):
+    mine = LeadFactory(owner=manager)
+    LeadFactory(owner=colleague)
+
+    response = manager_client.get(BOARD)
+
+    assert board_ids(response, "new") == ([mine.pk], 1)
+
+
+def test_the_board_takes_the_lists_filters(head_client, manager, colleague, team):
+    hot = LeadFactory(owner=manager, team=team, temperature="hot")
+    LeadFactory(owner=manager, team=team, temperature="cold")
+    LeadFactory(owner=colleague, team=team, temperature="hot")
+
+    response = head_client.get(BOARD, {"temperature": "hot", "owner": manager.pk})
+
+    assert board_ids(response, "new") == ([hot.pk], 1)
+    assert response.context["is_filtered"]
+
+
+def test_a_marketer_has_no_board(client, marketer):
+    client.force_login(marketer)
+
+    assert client.get(BOARD).status_code == 403
+
+
+def test_the_board_costs_the_same_queries_for_few_and_many_leads(manager_client, manager):
+    LeadFactory(owner=manager)
+    with CaptureQueriesContext(connection) as few:
+        manager_client.get(BOARD)
+    LeadFactory.create_batch(30, owner=manager)
+    LeadFactory.create_batch(5, owner=manager, stage=stage("in_work"))
+
+    with CaptureQueriesContext(connection) as many:
+        response = manager_client.get(BOARD)
+
+    assert len(many) == len(few)
+    # session and user, role, saved filters, filter form choices, stages, one count query,
+    # one query per open column
+    assert len(many) <= 20
+    assert len(board_ids(response, "new")[0]) == views.BOARD_PAGE
+
+
+def test_load_more_continues_a_column_without_repeats(manager_client, manager):
+    leads = LeadFactory.create_batch(views.BOARD_PAGE + 5, owner=manager)
+    first = manager_client.get(BOARD)
+    column = next(c for c in first.context["columns"] if c["stage"].code == "new")
+
+    more = manager_client.get(
+        reverse("lead-board-column", args=[stage("new").pk]),
+        {"cursor": column["cursor"]},
+        headers=HTMX,
+    )
+
+    shown = [lead.pk for lead in column["cards"]] + [
+        lead.pk for lead in more.context["column"]["cards"]
+    ]
+    assert sorted(shown) == sorted(lead.pk for lead in leads)
+    assert more.context["column"]["cursor"] is None
+
+
+def test_a_closed_column_loads_its_cards_when_asked(manager_client, manager):
+    lost = LeadFactory(owner=manager, stage=stage("rejected"))
+
+    response = manager_client.get(
+        reverse("lead-board-column", args=[stage("rejected").pk]), headers=HTMX
+    )
+
+    assert [lead.pk for lead in response.context["column"]["cards"]] == [lost.pk]
+
+
+# --- moves ----------------------------------------------------------------------------
+
+
+def move(client, lead, data, **kwargs):
+    return client.post(reverse("lead-board-move", args=[lead.pk]), data, **kwargs)
+
+
+def test_a_drop_moves_the_lead_and_answers_with_its_card(manager_client, manager):
+    lead = LeadFactory(owner=manager)
+
+    response = move(manager_client, lead, {"stage": stage("in_work").pk}, headers=HTMX)
+
+    assert response.status_code == 200
+    assert response["HX-Trigger"] == "board-moved"
+    assert f'id="board-card-{lead.pk}"' in response.text
+    assert f'data-stage="{stage("in_work").pk}"' in response.text
+    lead.refresh_from_db()
+    assert lead.stage.code == "in_work"
+    assert LeadEvent.objects.filter(lead=lead, type=EventType.STAGE_CHANGED).count() == 1
+
+
+def test_a_drop_on_rejected_asks_for_the_reason_in_a_dialog(manager_client, manager):
+    lead = LeadFactory(owner=manager)
+
+    response = move(manager_client, lead, {"stage": stage("rejected").pk}, headers=HTMX)
+
+    assert response["HX-Retarget"] == "#board-dialog-body"
+    assert "No budget" in response.text
+    assert not LeadEvent.objects.exists()
+
+    rejected = stage("rejected")
+    response = move(
+        manager_client,
+        lead,
+        {
+            "stage": rejected.pk,
+            "filling": rejected.pk,
+            "rejection_reason": RejectionReason.objects.get(code="unreachable").pk,
+        },
+        headers=HTMX,
+    )
+
+    assert response["HX-Trigger"] == "board-moved"
+    lead.refresh_from_db()
+    assert (lead.stage, lead.rejection_reason.code) == (rejected, "unreachable")
+
+
+def test_a_drop_on_won_goes_to_the_card_until_there_is_a_conversion_page(
+    manager_client, manager, monkeypatch
+):
+    lead = LeadFactory(owner=manager)
+    monkeypatch.setattr(views, "convert_url", lambda lead_id: None)
+
+    response = move(manager_client, lead, {"stage": stage("converted").pk}, headers=HTMX)
+
+    assert response["HX-Redirect"] == reverse("lead-detail", args=[lead.pk])
+    lead.refresh_from_db()
+    assert lead.stage.code == "new"
+
+
+def test_a_drop_on_won_goes_to_the_conversion_page(manager_client, manager, monkeypatch):
+    lead = LeadFactory(owner=manager)
+    monkeypatch.setattr(views, "convert_url", lambda lead_id: f"/leads/{lead_id}/convert/")
+
+    response = move(manager_client, lead, {"stage": stage("converted").pk}, headers=HTMX)
+
+    assert response["HX-Redirect"] == f"/leads/{lead.pk}/convert/"
+
+
+def test_moving_without_javascript_comes_back_to_the_board(manager_client, manager):
+    lead = LeadFactory(owner=manager)
+
+    response = move(manager_client, lead, {"stage": stage("qualified").pk})
+
+    assert response.status_code == 302
+    assert response.url == BOARD
+
+
+def test_a_colleague_cannot_move_someone_elses_card(client, colleague, manager):
+    lead = LeadFactory(owner=manager)
+    client.force_login(colleague)
+
+    response = move(client, lead, {"stage": stage("in_work").pk}, headers=HTMX)
+
+    assert response.status_code == 404
+    assert not LeadEvent.objects.exists()
