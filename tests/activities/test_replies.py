@@ -57,9 +57,7 @@ def post(client, mailbox, raw):
     return Submission.objects.get(pk=response.json()["reference"])
 
 
-def test_a_reply_from_another_address_attaches_to_the_lead_by_in_reply_to(
-    client, mailbox, manager
-):
+def test_a_reply_from_another_address_attaches_to_the_lead_by_in_reply_to(client, mailbox, manager):
     lead = create_lead(actor=manual(manager))
     sent = email_send(actor=manual(manager), lead=lead, subject="Our offer", body="Here it is.")
 
@@ -74,7 +72,7 @@ def test_a_reply_from_another_address_attaches_to_the_lead_by_in_reply_to(
     received = LeadEvent.objects.get(lead=lead, type=EventType.EMAIL_RECEIVED)
     assert received.params["reply"] is True
     assert received.params["body"].startswith("Thank you, we accept the offer.")
-    assert HEARD == [{"lead": lead, "actor": HEARD[0]["actor"], "kind": "email_reply"}]
+    assert [(h["lead"], h["kind"]) for h in HEARD] == [(lead, "email_reply")]
 
 
 def test_a_reply_found_by_references_only(client, mailbox, manager):
