@@ -220,6 +220,19 @@ CELERY_BEAT_SCHEDULE = {
         "task": "galena.routing.tasks.sla_sweep",
         "schedule": 60.0,
     },
+    # nurture: due sequence e-mails; cold leads enrolled; warmed-up rejected leads back
+    "nurture-sweep": {
+        "task": "galena.nurture.tasks.nurture_sweep",
+        "schedule": 5 * 60.0,
+    },
+    "nurture-enroll-cold": {
+        "task": "galena.nurture.tasks.cold_leads_enroll",
+        "schedule": 3600.0,
+    },
+    "nurture-reactivation": {
+        "task": "galena.nurture.tasks.reactivation_sweep",
+        "schedule": 10 * 60.0,
+    },
 }
 
 # --- security -------------------------------------------------------------------------
@@ -333,7 +346,28 @@ LEAD_CHANGE_HOOKS: list[str] = [
 # Called by leads.services.lead_change_stage after a lead moved to another stage, inside its
 # transaction, as hook(lead=…, actor=…, previous=<the Stage it left>): a rejected or deferred
 # lead enters the deferred-demand base, a lead back in the pipeline leaves its nurture.
-LEAD_STAGE_HOOKS: list[str] = []
+LEAD_STAGE_HOOKS: list[str] = [
+    # the deferred-demand base: enrolment in nurture, the farewell e-mail, nurture stopped
+    "galena.nurture.services.lead_stage_changed",
+]
+# Called when a lead writes or calls again, as hook(lead=…, actor=…, kind=…) with kind
+# "repeat_inquiry" (matching attached a new submission to the lead, after its commit) or
+# "email_reply" (activities attached an inbound reply): a rejected or deferred lead returns
+# to the pipeline, its nurture stops.
+LEAD_INQUIRY_HOOKS: list[str] = [
+    "galena.nurture.services.lead_inquired",
+]
+# Nurture (the deferred-demand base): the consent purposes that allow marketing e-mail, the
+# enrolments sent per batch, the local hour a dated step (a holiday greeting) goes out, how
+# many days a farewell questionnaire's link works, and how many cold leads one enrolment
+# run reads.
+NURTURE_CONSENT_PURPOSES: list[str] = env.list(
+    "NURTURE_CONSENT_PURPOSES", default=["marketing", "email_marketing", "newsletter"]
+)
+NURTURE_BATCH_SIZE = env.int("NURTURE_BATCH_SIZE", default=200)
+NURTURE_SEND_HOUR = env.int("NURTURE_SEND_HOUR", default=10)
+NURTURE_FAREWELL_LINK_DAYS = env.int("NURTURE_FAREWELL_LINK_DAYS", default=60)
+NURTURE_COLD_BATCH = env.int("NURTURE_COLD_BATCH", default=2000)
 # Called by leads.services after it creates leads (one or many), inside its transaction, as
 # hook(leads=[…]): matching writes their blocking keys.
 LEADS_CREATED_HOOKS: list[str] = [

@@ -9,8 +9,10 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.apps import apps
+from django.conf import settings
 from django.db import models, transaction
 from django.utils import timezone
+from django.utils.module_loading import import_string
 
 from galena.core.bulk import update_many
 from galena.core.errors import PermissionDenied, ValidationFailed
@@ -61,6 +63,19 @@ NAME_FIELDS = ("first_name", "middle_name", "last_name", "company_name")
 NOT_MOVED = ("matching.LeadMerge", "matching.DuplicateCandidate", "matching.MatchKey", "leads.Lead")
 # Rows moved back per query when a merge is undone (keeps every statement's parameters few).
 MOVE_BACK_CHUNK = 5000
+
+
+# what LEAD_INQUIRY_HOOKS hear as ``kind``: the intake attached a repeat inquiry (an inbound
+# e-mail reply the activities app attaches is "email_reply")
+INQUIRY_REPEAT, INQUIRY_EMAIL_REPLY = "repeat_inquiry", "email_reply"
+
+
+def lead_inquiry_hooks(*, lead: Lead, actor: Actor, kind: str) -> None:
+    """Tell later apps that the lead wrote or called again (settings.LEAD_INQUIRY_HOOKS),
+    in one transaction: nurture stops its e-mails and brings a rejected lead back."""
+    with transaction.atomic():
+        for hook in settings.LEAD_INQUIRY_HOOKS:
+            import_string(hook)(lead=lead, actor=actor, kind=kind)
 
 
 def _python(attname: str, value: Any) -> Any:

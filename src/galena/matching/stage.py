@@ -79,6 +79,9 @@ def prepare(decisions: list[Decision]) -> dict[int, Any]:
     return {"model": model, "scored": scored}
 
 
+REPEAT_INQUIRY_TASK = "galena.matching.tasks.repeat_inquiry_heard"
+
+
 def _evidence(lead_id: int, probability: float, explanation: dict) -> dict[str, Any]:
     return {"lead_id": lead_id, "probability": round(probability, 6), "explanation": explanation}
 
@@ -130,7 +133,15 @@ def matching(decision: Decision, context: dict[str, Any]) -> Decision:
                 ),
             ],
         )
-        return decision.but(action=Action.ATTACH, parsed=parsed, reasons=reasons)
+        # once the inquiry is attached, later apps hear the person came back
+        # (LEAD_INQUIRY_HOOKS: a rejected lead returns to the pipeline, its nurture stops)
+        heard = FollowUp(task=REPEAT_INQUIRY_TASK, params={"channel": parsed.channel})
+        return decision.but(
+            action=Action.ATTACH,
+            parsed=parsed,
+            reasons=reasons,
+            follow_ups=[*decision.follow_ups, heard],
+        )
     if decision.action != Action.CREATE:
         return decision
     possible = [s for s in scored if s[1] >= model.possible_threshold]

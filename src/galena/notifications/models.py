@@ -26,6 +26,7 @@ class NotificationKind(models.TextChoices):
     SLA_ESCALATED = "sla_escalated", _("An overdue lead escalated to you")
     REPEAT_INQUIRY = "repeat_inquiry", _("A lead of yours wrote again")
     QUEUE_ALERT = "queue_alert", _("A lead waits in your team's queue")
+    LEAD_REACTIVATED = "lead_reactivated", _("A rejected or deferred lead of yours came back")
 
 
 # What a user gets when they have not said otherwise: every kind in the app; e-mail for
@@ -37,6 +38,7 @@ EMAIL_BY_DEFAULT = frozenset(
         NotificationKind.SLA_BREACH,
         NotificationKind.SLA_ESCALATED,
         NotificationKind.QUEUE_ALERT,
+        NotificationKind.LEAD_REACTIVATED,
     }
 )
 

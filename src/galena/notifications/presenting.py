@@ -9,6 +9,7 @@ from typing import Any
 from django.conf import settings
 from django.utils import formats, timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from galena.leads.models import Channel
 from galena.notifications.models import NotificationKind
@@ -32,6 +33,8 @@ def title(kind: str, lead_name: str) -> str:
             return _("%(lead)s wrote again") % {"lead": name}
         case NotificationKind.QUEUE_ALERT:
             return _("%(lead)s waits in your team's queue") % {"lead": name}
+        case NotificationKind.LEAD_REACTIVATED:
+            return _("%(lead)s is back in the pipeline") % {"lead": name}
     return name
 
 
@@ -54,7 +57,18 @@ def details(params: dict[str, Any]) -> list[str]:
         lines.append(_("Score: %(score)s") % {"score": params["score"]})
     if params.get("reason"):
         lines.append(_("Reason: %(reason)s") % {"reason": params["reason"]})
+    if params.get("why"):
+        lines.append(_("Why: %(why)s") % {"why": REACTIVATION_WHY.get(params["why"], params["why"])})
     return lines
+
+
+# why a rejected or deferred lead came back (nurture's ``reactivated`` event)
+REACTIVATION_WHY = {
+    "repeat_inquiry": gettext_lazy("the person sent a new inquiry"),
+    "email_reply": gettext_lazy("the person replied by e-mail"),
+    "warmed": gettext_lazy("the lead warmed up (its score rose)"),
+    "by_hand": gettext_lazy("brought back by hand"),
+}
 
 
 def _when(value: str) -> str:
