@@ -117,28 +117,38 @@ def test_upload_stores_the_file_with_its_size_and_type(manager, lead):
         ("empty.pdf", b"", "empty"),
     ],
 )
-def test_upload_refuses_what_is_not_a_document(manager, name, content, says):
+def test_upload_refuses_what_is_not_a_document(manager, lead, name, content, says):
     with pytest.raises(ValidationFailed) as refused:
-        document_upload(actor=manual(manager), title="", kind="offer", file=upload(name, content))
+        document_upload(
+            actor=manual(manager), title="", kind="offer", file=upload(name, content), lead=lead
+        )
 
     assert says in refused.value.message
 
 
-def test_upload_refuses_a_file_over_the_limit(manager, settings):
+def test_upload_refuses_a_file_over_the_limit(manager, lead, settings):
     settings.ACTIVITIES_DOCUMENT_MAX_BYTES = 10
 
     with pytest.raises(ValidationFailed) as refused:
-        document_upload(actor=manual(manager), title="Big", kind="offer", file=upload())
+        document_upload(actor=manual(manager), title="Big", kind="offer", file=upload(), lead=lead)
 
     assert "the limit is" in refused.value.message
 
 
-def test_offer_sent_attaches_the_documents_and_names_them(manager, lead):
+def test_only_heads_of_sales_and_admins_add_documents_for_everyone(manager, head):
+    with pytest.raises(PermissionDenied):
+        document_upload(actor=manual(manager), title="Prices", kind="price_list", file=upload())
+
+    shared = document_upload(actor=manual(head), title="Prices", kind="price_list", file=upload())
+    assert shared.lead is None
+
+
+def test_offer_sent_attaches_the_documents_and_names_them(manager, head, lead):
     offer = document_upload(
         actor=manual(manager), title="Offer 42", kind="offer", file=upload(), lead=lead
     )
     prices = document_upload(
-        actor=manual(manager), title="Prices 2026", kind="price_list", file=upload("prices.pdf")
+        actor=manual(head), title="Prices 2026", kind="price_list", file=upload("prices.pdf")
     )
 
     sent = offer_send(

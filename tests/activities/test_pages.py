@@ -264,3 +264,48 @@ def test_my_day_is_for_people_working_leads(client, marketer):
     client.force_login(marketer)
 
     assert client.get(reverse("my-day")).status_code == 403
+
+
+def test_the_documents_page_lists_shared_documents_and_heads_add_them(client, head, manager):
+    client.force_login(head)
+    response = client.post(
+        reverse("document-library"),
+        {
+            "document-title": "Price list 2026",
+            "document-kind": "price_list",
+            "document-file": SimpleUploadedFile("prices.pdf", PDF),
+        },
+    )
+    assert response.status_code == 302
+
+    client.force_login(manager)
+    html = client.get(reverse("document-library")).content.decode()
+    assert "Price list 2026" in html
+    assert 'enctype="multipart/form-data"' not in html  # managers only read
+    assert client.post(reverse("document-library"), {}).status_code == 403
+
+
+def test_moving_a_meeting_from_the_card(signed_in, manager, lead):
+    starts = timezone.now() + dt.timedelta(days=2)
+    meeting = meeting_schedule(
+        actor=manual(manager),
+        lead=lead,
+        title="Demo",
+        starts_at=starts,
+        ends_at=starts + dt.timedelta(hours=1),
+        time_zone="Europe/Bucharest",
+    ).meeting
+
+    signed_in.post(
+        reverse("meeting-reschedule", args=[meeting.pk]),
+        {
+            f"move-{meeting.pk}-starts_at": "2031-03-02T09:00",
+            f"move-{meeting.pk}-duration_minutes": "30",
+        },
+    )
+
+    meeting.refresh_from_db()
+    assert meeting.sequence == 1
+    assert meeting.starts_at == dt.datetime(2031, 3, 2, 7, 0, tzinfo=dt.UTC)  # 09:00 in Bucharest
+    assert meeting.duration_minutes == 30
+    assert "SEQUENCE:1" in mail.outbox[-1].attachments[0][1]

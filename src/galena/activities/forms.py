@@ -18,7 +18,7 @@ from galena.quality.verification import CALL_NOTE_MAX
 LOCAL_INPUT = forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M")
 
 
-def _aware_in(value: dt.datetime | None, zone: str) -> dt.datetime | None:
+def aware_in(value: dt.datetime | None, zone: str) -> dt.datetime | None:
     """A datetime-local value (the form makes it aware in the site's zone) read as wall time
     in ``zone``."""
     if value is None:
@@ -143,7 +143,7 @@ class MeetingForm(forms.Form):
         return zone
 
     def times(self) -> tuple[dt.datetime, dt.datetime]:
-        starts = _aware_in(self.cleaned_data["starts_at"], self.cleaned_data["time_zone"])
+        starts = aware_in(self.cleaned_data["starts_at"], self.cleaned_data["time_zone"])
         return starts, starts + dt.timedelta(minutes=self.cleaned_data["duration_minutes"])
 
     def attendee_list(self) -> list[str]:

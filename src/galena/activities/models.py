@@ -242,3 +242,7 @@ class Meeting(TimeStampedModel):
 
     def __str__(self) -> str:
         return self.title
+
+    @property
+    def duration_minutes(self) -> int:
+        return int((self.ends_at - self.starts_at).total_seconds() // 60)

@@ -487,6 +487,13 @@ def document_upload(
     everyone (a price list); refused when too big or not a document type."""
     if actor.user is not None:
         access.require_lead_access(actor.user)
+        if lead is None and not access.can_assign(actor.user):
+            raise PermissionDenied(
+                _(
+                    "Only a head of sales or an admin adds documents for everyone; upload an "
+                    "offer on the lead's card instead."
+                )
+            )
     if lead is not None:
         lead = _lock(actor, lead)
     if kind not in DocumentKind.values:
@@ -541,6 +548,22 @@ def document_upload(
     )
     document.file.save(f"{uuid.uuid4().hex}{extension}", file, save=False)
     document.save()
+    return document
+
+
+@transaction.atomic
+def document_archive(*, actor: Actor, document: Document) -> Document:
+    """Take a document out of what can be sent (kept for the e-mails that carried it);
+    heads of sales and admins for shared ones, the uploader for a lead's own."""
+    document = Document.objects.select_for_update().get(pk=document.pk)
+    if actor.user is not None:
+        if document.lead_id is not None:
+            _lock(actor, document.lead)
+        elif not access.can_assign(actor.user):
+            raise PermissionDenied(_("Only a head of sales or an admin archives shared documents."))
+    if document.is_active:
+        document.is_active = False
+        document.save(update_fields=["is_active", "updated_at"])
     return document
 
 
@@ -696,6 +719,11 @@ def _check_meeting_times(starts_at: dt.datetime, ends_at: dt.datetime) -> None:
         raise ValidationFailed({"ends_at": _("A meeting lasts at most 24 hours.")})
 
 
+def _check_video_url(url: str) -> None:
+    if url and urlsplit(url).scheme not in ("http", "https"):
+        raise ValidationFailed({"video_url": _("Give the video link as https://…")})
+
+
 def meeting_invitation(meeting: Meeting, *, method: str = "REQUEST") -> str:
     """The meeting's .ics text (METHOD:REQUEST, or CANCEL for a cancelled one)."""
     lead = meeting.lead
@@ -824,8 +852,7 @@ def _meeting_create(
         attendees=_attendees(attendees),
         uid=f"{uuid.uuid4()}@{_mail_domain()}",
     )
-    if meeting.video_url and urlsplit(meeting.video_url).scheme not in ("http", "https"):
-        raise ValidationFailed({"video_url": _("Give the video link as https://…")})
+    _check_video_url(meeting.video_url)
     meeting.save()
     meeting.task = task_create(
         actor=actor,
@@ -918,6 +945,7 @@ def meeting_reschedule(
             meeting.location = location.strip()[:300]
         if video_url is not None:
             meeting.video_url = video_url.strip()
+            _check_video_url(meeting.video_url)
         meeting.sequence += 1
         meeting.save()
         if meeting.task_id:

@@ -31,8 +31,19 @@ urlpatterns = [
         views.meeting_schedule,
         name="activity-meeting-schedule",
     ),
+    path("documents/", views.document_library, name="document-library"),
     path("documents/<int:document_id>/", views.document_download, name="document-download"),
+    path(
+        "documents/<int:document_id>/archive/",
+        views.document_archive,
+        name="document-archive",
+    ),
     path("meetings/<int:meeting_id>/invite.ics", views.meeting_ics, name="meeting-ics"),
+    path(
+        "meetings/<int:meeting_id>/reschedule/",
+        views.meeting_reschedule,
+        name="meeting-reschedule",
+    ),
     path("meetings/<int:meeting_id>/cancel/", views.meeting_cancel, name="meeting-cancel"),
     path("my-day/", views.my_day, name="my-day"),
     path(

@@ -8,6 +8,7 @@ error, so nothing typed is lost.
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 from django.contrib import messages
@@ -19,7 +20,15 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from galena.activities import selectors, services
-from galena.activities.forms import CallForm, DocumentForm, EmailForm, MeetingForm, OfferForm
+from galena.activities.forms import (
+    CallForm,
+    DocumentForm,
+    EmailForm,
+    MeetingForm,
+    OfferForm,
+    RescheduleForm,
+    aware_in,
+)
 from galena.activities.models import Document, EmailStatus, Meeting, SentEmail
 from galena.activities.templatetags.activities_tags import DRAFT_KEY
 from galena.core.errors import ApplicationError, NotFound, PermissionDenied
@@ -285,6 +294,62 @@ def document_download(request: HttpRequest, document_id: int) -> HttpResponse:
     return response
 
 
+@page
+def document_library(request: HttpRequest) -> HttpResponse:
+    """The documents everyone may send (price lists, brochures); heads of sales and admins
+    upload and archive them."""
+    access.require_lead_access(request.user)
+    can_manage = access.can_assign(request.user)
+    form = DocumentForm()
+    if request.method == "POST":
+        if not can_manage:
+            raise PermissionDenied(_("Only a head of sales or an admin adds shared documents."))
+        form = DocumentForm(request.POST, request.FILES)
+        if form.is_valid():
+            try:
+                document = services.document_upload(
+                    actor=_actor(request),
+                    title=form.cleaned_data["title"],
+                    kind=form.cleaned_data["kind"],
+                    file=form.cleaned_data["file"],
+                )
+            except ApplicationError as error:
+                form.add_error(error.field if error.field in form.fields else None, _refused(error))
+            else:
+                messages.success(request, _("“%(title)s” added.") % {"title": document.title})
+                return redirect("document-library")
+    documents = Document.objects.filter(lead__isnull=True, is_active=True).select_related(
+        "uploaded_by"
+    )
+    return render(
+        request,
+        "activities/documents.html",
+        {
+            "section": "documents",
+            "documents": list(documents),
+            "form": form,
+            "can_manage": can_manage,
+        },
+    )
+
+
+@page
+@require_POST
+def document_archive(request: HttpRequest, document_id: int) -> HttpResponse:
+    document = Document.objects.filter(pk=document_id).first()
+    if document is None:
+        raise NotFound(_("No such document."))
+    try:
+        services.document_archive(actor=_actor(request), document=document)
+    except ApplicationError as error:
+        messages.error(request, _refused(error))
+    else:
+        messages.success(request, _("“%(title)s” archived.") % {"title": document.title})
+    if document.lead_id:
+        return _back(document.lead_id)
+    return redirect("document-library")
+
+
 # --- meetings --------------------------------------------------------------------------
 
 
@@ -338,6 +403,31 @@ def meeting_ics(request: HttpRequest, meeting_id: int) -> HttpResponse:
     )
     response["Content-Disposition"] = f'attachment; filename="meeting-{meeting.pk}.ics"'
     return response
+
+
+@page
+@require_POST
+def meeting_reschedule(request: HttpRequest, meeting_id: int) -> HttpResponse:
+    meeting = _meeting(request, meeting_id)
+    form = RescheduleForm(request.POST, prefix=f"move-{meeting.pk}")
+    if not form.is_valid():
+        messages.error(request, _errors(form))
+        return _back(meeting.lead_id)
+    starts = aware_in(form.cleaned_data["starts_at"], meeting.time_zone)
+    try:
+        result = services.meeting_reschedule(
+            actor=_actor(request),
+            meeting=meeting,
+            starts_at=starts,
+            ends_at=starts + dt.timedelta(minutes=form.cleaned_data["duration_minutes"]),
+        )
+    except ApplicationError as error:
+        messages.error(request, _refused(error))
+        return _back(meeting.lead_id)
+    messages.success(request, _("Meeting moved: the lead gets the update."))
+    if result.invitation is not None:
+        _sent_message(request, result.invitation)
+    return _back(meeting.lead_id)
 
 
 @page
