@@ -373,6 +373,9 @@ NURTURE_COLD_BATCH = env.int("NURTURE_COLD_BATCH", default=2000)
 LEADS_CREATED_HOOKS: list[str] = [
     "galena.matching.keys.leads_keys_write",
     "galena.scoring.services.leads_scores_write",
+    # before routing: a known client's new lead is linked to the client and goes to the
+    # client's owner (routing leaves owned leads alone)
+    "galena.clients.services.leads_clients_link",
     # after scoring, whose temperature and score its rules read
     "galena.routing.services.leads_route",
     # after routing, whose team's business hours count the deadline

@@ -20,7 +20,7 @@ from typing import Any
 from django.utils.translation import gettext as _
 
 from galena.intake.contract import Action, Decision, FollowUp, Reason, TaskRequest, TimelineEntry
-from galena.leads.models import ContactKind, EventType, TaskKind
+from galena.leads.models import ContactKind, EventType, Lead, StageKind, TaskKind
 from galena.matching.duplicates import candidate_ids, leads_records, score_against
 from galena.matching.records import Record
 from galena.matching.weights import match_model
@@ -76,7 +76,15 @@ def prepare(decisions: list[Decision]) -> dict[int, Any]:
         scored[id(decision)] = score_against(
             record, [candidates[i] for i in sorted(ids) if i in candidates], model
         )
-    return {"model": model, "scored": scored}
+    # the best candidates already won: their person is a client, and a client writing again
+    # is a new lead (a repeat purchase, an upsell), not an inquiry on the closed lead
+    best = {found[0][0] for found in scored.values() if found}
+    won = (
+        Lead.objects.filter(pk__in=best, stage__kind=StageKind.WON).values_list("pk", flat=True)
+        if best
+        else []
+    )
+    return {"model": model, "scored": scored, "clients": set(won)}
 
 
 REPEAT_INQUIRY_TASK = "galena.matching.tasks.repeat_inquiry_heard"
@@ -103,6 +111,19 @@ def matching(decision: Decision, context: dict[str, Any]) -> Decision:
             evidence=_evidence(best_id, best_probability, best_explanation),
         )
 
+    if best_probability >= model.same_threshold and best_id in context.get("clients", ()):
+        # clients' creation hook links the new lead to the client and gives it to the
+        # client's owner
+        reasons.append(
+            reason(
+                "known_client",
+                _(
+                    "The same person as lead %(lead)s (%(percent).1f %%), already a client: "
+                    "a new lead for a new sale."
+                ),
+            )
+        )
+        return decision.but(reasons=reasons)
     if best_probability >= model.same_threshold:
         reasons.append(
             reason(

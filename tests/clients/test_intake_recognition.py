@@ -1,0 +1,119 @@
+# ruff: noqa: F811 (the intake fixtures, imported for these tests)
+import django.db
+import pytest
+from django.test.utils import CaptureQueriesContext
+
+from galena.accounts.models import Role
+from galena.clients.models import ClientLead, Contact, ContactMethod, LinkKind
+from galena.clients.services import ContactData, lead_convert, leads_clients_link
+from galena.leads.models import EventType, Lead, LeadEvent, QualityStatus
+from galena.leads.services import Actor, ContactInput, lead_create
+from tests.factories import LeadFactory, UserFactory
+from tests.intake.conftest import commit_callbacks_run, form, source  # noqa: F401
+from tests.matching.test_stage import submit
+
+pytestmark = pytest.mark.usefixtures("commit_callbacks_run")
+
+
+@pytest.fixture
+def client_owner(team):
+    return UserFactory(username="keyaccounts", role=Role.SALES_MANAGER, team=team)
+
+
+@pytest.fixture
+def converted(manager, client_owner):
+    """A lead won last month: Ioana is a client of the key-account manager."""
+    lead = lead_create(
+        actor=Actor.system(),
+        data={"first_name": "Ioana", "last_name": "Popescu"},
+        contacts=[ContactInput(kind="email", value="ioana@acme.ro")],
+        owner=manager,
+    )
+    return lead_convert(
+        actor=Actor.system(),
+        lead=lead,
+        contact=ContactData(first_name="Ioana", last_name="Popescu"),
+        owner=client_owner,
+    )
+
+
+def test_a_client_writing_again_is_a_new_lead_for_the_clients_owner(form, converted, client_owner):
+    submission = submit(form, {"name": "Ioana Popescu", "email": "Ioana@acme.ro"})
+
+    lead = Lead.objects.get(pk=submission.lead_id)
+    assert lead.pk != converted.lead_id  # not attached to the won lead
+    assert lead.owner == client_owner
+    link = ClientLead.objects.get(lead=lead)
+    assert (link.contact_id, link.kind) == (converted.contact_id, LinkKind.RECOGNISED)
+    assigned = LeadEvent.objects.get(lead=lead, type=EventType.ASSIGNED)
+    assert assigned.params["reason"] == "known client"
+    assert assigned.params["client_contact_id"] == converted.contact_id
+    note = LeadEvent.objects.get(lead=lead, type=EventType.NOTE_ADDED)
+    assert note.params["text"] == (
+        "Known client: Ioana Popescu, recognised by the e-mail. "
+        "Given to the client's owner, keyaccounts."
+    )
+    assert "known_client" in [r["code"] for r in submission.decision["reasons"]]
+
+
+def test_a_client_known_only_by_a_contact_method_is_recognised_too(form, client_owner):
+    contact = Contact.objects.create(display_name="Mihai Ionescu", owner=client_owner)
+    ContactMethod.objects.create(
+        contact=contact, kind="phone", value_raw="+40 721 000 111", value="+40721000111"
+    )
+
+    submission = submit(form, {"name": "Mihai Ionescu", "phone": "+40 721 000 111"})
+
+    lead = Lead.objects.get(pk=submission.lead_id)
+    assert lead.owner == client_owner
+    assert ClientLead.objects.get(lead=lead).contact == contact
+
+
+def test_an_inactive_client_owner_leaves_the_lead_to_the_routing_rules(
+    form, converted, client_owner
+):
+    client_owner.is_active = False
+    client_owner.save()
+
+    submission = submit(form, {"name": "Ioana Popescu", "email": "ioana@acme.ro"})
+
+    lead = Lead.objects.get(pk=submission.lead_id)
+    assert lead.owner != client_owner
+    assert ClientLead.objects.get(lead=lead).contact_id == converted.contact_id
+    note = LeadEvent.objects.get(lead=lead, type=EventType.NOTE_ADDED)
+    assert "is inactive: routed by the rules" in note.params["text"]
+
+
+def test_a_lead_held_for_review_is_linked_but_not_given(client_owner, manager):
+    contact = Contact.objects.create(display_name="Ioana", owner=client_owner)
+    ContactMethod.objects.create(contact=contact, kind="email", value_raw="a@b.ro", value="a@b.ro")
+    lead = LeadFactory(quality_status=QualityStatus.QUARANTINED)
+    lead.contact_points.create(kind="email", value_raw="a@b.ro", value="a@b.ro")
+
+    leads_clients_link(leads=[lead])
+
+    lead.refresh_from_db()
+    assert lead.owner is None
+    assert ClientLead.objects.get(lead=lead).contact == contact
+
+
+def test_recognition_costs_the_same_queries_for_one_lead_or_fifty(client_owner):
+    contact = Contact.objects.create(display_name="X", owner=client_owner)
+    ContactMethod.objects.create(contact=contact, kind="email", value_raw="x@y.ro", value="x@y.ro")
+
+    def batch(n):
+        leads = []
+        for i in range(n):
+            lead = LeadFactory()
+            lead.contact_points.create(kind="email", value_raw=f"n{i}@z.ro", value=f"n{i}@z.ro")
+            leads.append(lead)
+        return leads
+
+    one, fifty = batch(1), batch(50)
+    with CaptureQueriesContext(django.db.connection) as small:
+        leads_clients_link(leads=one)
+    with CaptureQueriesContext(django.db.connection) as large:
+        leads_clients_link(leads=fifty)
+
+    assert len(small.captured_queries) == len(large.captured_queries) == 2
+    assert ClientLead.objects.count() == 0
