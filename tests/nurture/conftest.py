@@ -55,3 +55,27 @@ def make_sequence(*, audience=Audience.REJECTED, steps=((1, 0), (2, 30)), **fiel
 @pytest.fixture
 def lead(manager, team):
     return make_lead(owner=manager, team=team, first_name="Ana")
+
+
+@pytest.fixture
+def api_as(db):
+    """api_as(user) -> an API client with a fresh personal token of that user."""
+    from galena.accounts.services import api_token_create
+    from tests.api.helpers import ApiClient
+
+    def make(user):
+        _, key = api_token_create(user=user, name="tests")
+        return ApiClient(key)
+
+    return make
+
+
+def rejected(*, owner, team, code="no_budget", **fields):
+    """A lead rejected through the service (its stage hooks run)."""
+    from galena.leads.models import RejectionReason
+    from galena.leads.services import Actor, lead_reject
+
+    lead = make_lead(owner=owner, team=team, **fields)
+    return lead_reject(
+        actor=Actor(user=owner), lead=lead, reason=RejectionReason.objects.get(code=code)
+    )

@@ -244,6 +244,11 @@ class ReportGroup:
         return self.answered / self.sent if self.sent else None
 
     @property
+    def ranked(self) -> dict[str, list[tuple[str, int]]]:
+        """Each choice question's answers, most picked first."""
+        return {code: counter.most_common() for code, counter in self.choices.items()}
+
+    @property
     def averages(self) -> dict[str, float]:
         """Each scale question's average answer."""
         return {
@@ -336,9 +341,9 @@ def farewell_report(*, user, days: int = 365) -> FarewellReport:
     )
 
 
-def farewell_answers(*, user, since: dt.datetime | None = None, limit: int = 50, offset: int = 0):
-    """The farewell answers the user may read, newest first (the API), with the lead's
-    rejection reason and source."""
+def farewell_answers(*, user, since: dt.datetime | None = None) -> QuerySet[FarewellAnswer]:
+    """The farewell answers the user may read (heads of sales: their team's leads), with
+    the lead's rejection reason and source."""
     require_report_access(user)
     answers = FarewellAnswer.objects.select_related(
         "invitation", "lead__source", "lead__rejection_reason"
@@ -347,5 +352,47 @@ def farewell_answers(*, user, since: dt.datetime | None = None, limit: int = 50,
         answers = answers.filter(lead__in=Lead.objects.filter(access.visible_leads_filter(user)))
     if since is not None:
         answers = answers.filter(answered_at__gte=since)
-    total = answers.count()
-    return total, list(answers.order_by("-answered_at", "-id")[offset : offset + limit])
+    return answers
+
+
+# --- the admin's preview of a sequence ------------------------------------------------
+
+
+@dataclass
+class SequencePreview:
+    matching: int
+    sample: list[tuple[Lead, bool, str]]  # lead, may get marketing e-mail, refusal
+
+
+def sequence_audience(sequence) -> QuerySet[Lead]:
+    """The leads a sequence's audience rules take now (consent is checked per e-mail)."""
+    leads = Lead.objects.filter(merged_into__isnull=True)
+    if sequence.audience == "rejected":
+        leads = leads.filter(stage__kind=StageKind.LOST)
+        if sequence.rejection_reasons:
+            leads = leads.filter(rejection_reason__code__in=sequence.rejection_reasons)
+    elif sequence.audience == "deferred":
+        leads = leads.filter(stage__kind=StageKind.DEFERRED)
+    else:
+        leads = leads.filter(stage__kind=StageKind.OPEN, temperature="cold")
+    if sequence.pk and sequence.sources.exists():
+        leads = leads.filter(source__in=sequence.sources.all())
+    if sequence.languages:
+        language = Q()
+        for code in sequence.languages:
+            language |= Q(language__iexact=code) | Q(language__istartswith=f"{code}-")
+        leads = leads.filter(language)
+    return leads
+
+
+def sequence_preview(sequence, *, limit: int = 20) -> SequencePreview:
+    """Who the sequence would take now: how many, and a sample with their consent."""
+    leads = sequence_audience(sequence)
+    sample = list(leads.order_by("-id")[:limit])
+    permissions = marketing_email_allowed_many(lead.pk for lead in sample)
+    return SequencePreview(
+        matching=leads.count(),
+        sample=[
+            (lead, permissions[lead.pk].allowed, permissions[lead.pk].reason) for lead in sample
+        ],
+    )

@@ -89,10 +89,6 @@ def _event(lead_id: int, actor: Actor, type: str, **params: Any) -> LeadEvent:
     )
 
 
-def _iso(moment: dt.datetime | None) -> str | None:
-    return moment.isoformat() if moment else None
-
-
 def _lock_lead(actor: Actor, lead: Lead) -> Lead:
     """The lead, locked, if the actor may change it (a forbidden lead is NotFound)."""
     if actor.user is None:
@@ -101,7 +97,8 @@ def _lock_lead(actor: Actor, lead: Lead) -> Lead:
 
 
 def _stage_kind(lead: Lead) -> str:
-    return Stage.objects.filter(pk=lead.stage_id).values_list("kind", flat=True).first() or ""
+    """The kind of the lead's stage as stored now (a caller's copy may be older)."""
+    return Lead.objects.filter(pk=lead.pk).values_list("stage__kind", flat=True).first() or ""
 
 
 def _rejection_reason_code(lead: Lead) -> str:
