@@ -309,3 +309,21 @@ def test_moving_a_meeting_from_the_card(signed_in, manager, lead):
     assert meeting.starts_at == dt.datetime(2031, 3, 2, 7, 0, tzinfo=dt.UTC)  # 09:00 in Bucharest
     assert meeting.duration_minutes == 30
     assert "SEQUENCE:1" in mail.outbox[-1].attachments[0][1]
+
+
+def test_the_card_shows_a_meeting_in_its_own_time_zone(signed_in, manager, lead):
+    starts = dt.datetime(2030, 5, 14, 7, 0, tzinfo=dt.UTC)  # 10:00 in Bucharest (summer)
+    meeting_schedule(
+        actor=manual(manager),
+        lead=lead,
+        title="Demo",
+        starts_at=starts,
+        ends_at=starts + dt.timedelta(hours=1),
+        time_zone="Europe/Bucharest",
+        send_invitation=False,
+    )
+
+    html = signed_in.get(reverse("lead-detail", args=[lead.pk])).content.decode()
+
+    assert '10:00–11:00 <span class="muted">(Europe/Bucharest)</span>' in html  # coming
+    assert "Tue 14 May 2030, 10:00</time>–11:00" in html  # the timeline's line

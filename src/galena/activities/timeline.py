@@ -4,7 +4,6 @@ called by the leads app once per card with every event of a type)."""
 from __future__ import annotations
 
 import datetime as dt
-import zoneinfo
 
 from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext_lazy as _
@@ -21,14 +20,9 @@ MEETING_ACTIONS = {
 EXCERPT_CHARS = 600
 
 
-def _local(value: str | None, zone: str) -> dt.datetime | None:
-    moment = parse_datetime(value) if isinstance(value, str) else None
-    if moment is None:
-        return None
-    try:
-        return moment.astimezone(zoneinfo.ZoneInfo(zone))
-    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
-        return moment
+def _moment(value: str | None) -> dt.datetime | None:
+    # shown in the meeting's own time zone by the template (tz's timezone filter)
+    return parse_datetime(value) if isinstance(value, str) else None
 
 
 def present_emails(events: list[LeadEvent]) -> None:
@@ -85,8 +79,8 @@ def present_meetings(events: list[LeadEvent]) -> None:
             params.get("action"), MEETING_ACTIONS["scheduled"]
         )
         event.meeting_title = params.get("title") or ""
-        event.meeting_starts = _local(params.get("starts_at"), zone)
-        event.meeting_ends = _local(params.get("ends_at"), zone)
+        event.meeting_starts = _moment(params.get("starts_at"))
+        event.meeting_ends = _moment(params.get("ends_at"))
         event.meeting_zone = zone
         event.meeting_location = params.get("location") or ""
         event.meeting_video = params.get("video_url") or ""

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import zoneinfo
 from typing import Any
 
 from django import template
@@ -60,12 +59,3 @@ def activities_panel(context, lead, open_tasks=()) -> dict[str, Any]:
         "merge_fields": list(MERGE_FIELDS),
         "now": timezone.now(),
     }
-
-
-@register.filter
-def in_zone(value, zone: str):
-    """An instant shown in the named time zone."""
-    try:
-        return timezone.localtime(value, zoneinfo.ZoneInfo(zone))
-    except (zoneinfo.ZoneInfoNotFoundError, ValueError, TypeError):
-        return value
