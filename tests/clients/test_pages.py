@@ -311,3 +311,24 @@ def test_the_contact_card_lists_ways_to_reach_and_deals(signed_in, lead, manager
     assert response.status_code == 200
     body = response.content.decode()
     assert "ioana@acme.ro" in body.lower() and "0721 234 567" in body
+
+
+def test_the_conversion_reads_in_words_on_the_lead_timeline(lead, manager):
+    from galena.leads.models import EventType, LeadEvent
+    from galena.leads.views import present_timeline
+
+    conversion = lead_convert(
+        actor=Actor(user=manager),
+        lead=lead,
+        contact=ContactData(first_name="Ioana", last_name="Popescu"),
+        deal=DealData(amount="10", currency="EUR", title="Trackers"),
+    )
+    event = LeadEvent.objects.get(type=EventType.CONVERTED)
+
+    (presented,) = present_timeline([event])
+
+    from django.template.loader import render_to_string
+
+    html = render_to_string(presented.template, {"event": presented})
+    assert reverse("client-contact", args=[conversion.contact_id]) in html
+    assert "Trackers" in html and "10.00 EUR" in html and "new contact" in html

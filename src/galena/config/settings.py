@@ -308,6 +308,7 @@ TIMELINE_PRESENTERS: dict[str, str] = {
     "sla_warning": "galena.routing.timeline.present_sla_events",
     "sla_breached": "galena.routing.timeline.present_sla_events",
     "sla_escalated": "galena.routing.timeline.present_sla_events",
+    "converted": "galena.clients.timeline.present_conversions",
     "email_sent": "galena.activities.timeline.present_emails",
     "email_received": "galena.activities.timeline.present_emails",
     "offer_sent": "galena.activities.timeline.present_emails",
