@@ -1,5 +1,7 @@
 """Sending e-mail to a lead: rendered from merge fields, stored, tracked, and never lost."""
 
+import datetime as dt
+
 import pytest
 from django.core import mail
 
@@ -159,3 +161,18 @@ def test_the_seeded_templates_all_render(manager, lead):
             lead=lead, sender=manager, subject=template.subject, body=template.body
         )
         assert rendered.subject and "{{" not in rendered.text
+
+
+def test_an_e_mail_being_sent_is_not_sent_twice_but_a_lost_one_is(manager, lead):
+    sent = email_send(actor=manual(manager), lead=lead, subject="Hi", body="x")
+    SentEmail.objects.filter(pk=sent.pk).update(status=EmailStatus.SENDING)
+    sent.refresh_from_db()
+
+    with pytest.raises(ValidationFailed):
+        email_retry(actor=manual(manager), sent_email=sent)
+
+    SentEmail.objects.filter(pk=sent.pk).update(
+        attempted_at=sent.attempted_at - dt.timedelta(minutes=11)
+    )
+    assert email_retry(actor=manual(manager), sent_email=sent).status == EmailStatus.SENT
+    assert len(mail.outbox) == 2

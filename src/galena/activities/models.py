@@ -170,6 +170,9 @@ class SentEmail(models.Model):
     )
     error = models.TextField(blank=True)
     attempts = models.PositiveSmallIntegerField(default=0)
+    # when the last attempt started: an e-mail still "sending" long after is taken as lost
+    # (the process died) and may be sent again
+    attempted_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     sent_at = models.DateTimeField(null=True, blank=True)
     meeting = models.ForeignKey(

@@ -339,6 +339,7 @@ def _email_store(
         headers=extra_headers,
         message_id=message_id,
         meeting=meeting,
+        attempted_at=timezone.now(),
     )
 
 
@@ -460,6 +461,10 @@ def email_send(
     return _deliver(actor, sent)
 
 
+# an e-mail "sending" for longer than this was lost with its process: it may be sent again
+SENDING_LOST_AFTER = dt.timedelta(minutes=10)
+
+
 def email_retry(*, actor: Actor, sent_email: SentEmail) -> SentEmail:
     """Send again an e-mail whose sending failed (same message, same Message-ID)."""
     with transaction.atomic():
@@ -467,7 +472,18 @@ def email_retry(*, actor: Actor, sent_email: SentEmail) -> SentEmail:
         sent = SentEmail.objects.select_for_update().get(pk=sent_email.pk, lead=lead)
         if sent.status == EmailStatus.SENT:
             raise ValidationFailed({"email": _("This e-mail was sent already.")})
-        SentEmail.objects.filter(pk=sent.pk).update(status=EmailStatus.SENDING)
+        if (
+            sent.status == EmailStatus.SENDING
+            and sent.attempted_at is not None
+            and sent.attempted_at > timezone.now() - SENDING_LOST_AFTER
+        ):
+            # another request is sending it now: a second send would reach the lead twice
+            raise ValidationFailed(
+                {"email": _("This e-mail is being sent right now: look again in a few minutes.")}
+            )
+        SentEmail.objects.filter(pk=sent.pk).update(
+            status=EmailStatus.SENDING, attempted_at=timezone.now()
+        )
     sent.refresh_from_db()
     return _deliver(actor, sent)
 
