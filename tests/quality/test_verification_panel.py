@@ -46,11 +46,14 @@ def test_an_unverified_lead_offers_the_confirmation_and_the_call_form(client, ma
     assert "Unverified" in html
     assert reverse("lead-confirmation-resend", args=[lead.pk]) in html
     assert 'name="email" value="ana@solaris.example"' in html
-    assert reverse("lead-call-log", args=[lead.pk]) in html
-    for value in ("confirmed", "reached", "no_answer", "wrong_number", "call_back"):
-        assert f'value="{value}"' in html
-    assert "Reached — details confirmed" in html
     assert "csrfmiddlewaretoken" in html
+    # the call itself is logged in the activities composer, further down the card
+    assert 'href="#activity-call"' in html
+    whole = card(client, manager, lead)
+    assert reverse("activity-call-log", args=[lead.pk]) in whole
+    for value in ("confirmed", "reached", "no_answer", "wrong_number", "call_back"):
+        assert f'value="{value}"' in whole
+    assert "Reached — details confirmed" in whole
 
 
 def test_the_panel_shows_the_confirmation_history_method_and_time(client, manager, lead):
