@@ -504,3 +504,89 @@ class AssignForm(PageForm):
         kwargs.setdefault("initial", {"owner": lead.owner_id})
         super().__init__(*args, **kwargs)
         self.fields["owner"].queryset = access.assignable_owners(user)
+
+
+# --- bulk actions in the list ---------------------------------------------------------
+
+
+class BulkForm(PageForm):
+    """One action on the chosen rows of the list (or on every lead the filter matches)."""
+
+    id_prefix = "bulk"
+
+    action = forms.ChoiceField(
+        label=_("Action"),
+        choices=[
+            ("", _("Choose an action…")),
+            ("assign", _("Assign to…")),
+            ("stage", _("Move to stage…")),
+            ("task", _("Add a task…")),
+            ("export_csv", _("Export as CSV")),
+            ("export_xlsx", _("Export as Excel (XLSX)")),
+        ],
+    )
+    all_matching = forms.BooleanField(required=False)
+    query = forms.CharField(required=False, max_length=2000, widget=forms.HiddenInput)
+    owner = UserChoiceField(label=_("New owner"), required=False, queryset=None)
+    stage = forms.ModelChoiceField(
+        label=_("Stage"),
+        required=False,
+        queryset=Stage.objects.exclude(kind=StageKind.WON),
+        help_text=_("Converting is done one lead at a time, on its conversion page."),
+    )
+    rejection_reason = forms.ModelChoiceField(
+        label=_("Rejection reason"),
+        required=False,
+        queryset=RejectionReason.objects.filter(is_active=True),
+    )
+    recontact_day = forms.DateField(
+        label=_("Come back on"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+    note = forms.CharField(label=_("Note"), required=False, max_length=10_000)
+    task_kind = forms.ChoiceField(
+        label=_("Task"), required=False, choices=TaskKind.choices, initial=TaskKind.CALL
+    )
+    task_title = forms.CharField(label=_("Title"), required=False, max_length=200)
+    task_due = forms.DateTimeField(label=_("Due"), required=False, widget=_datetime_input())
+
+    def __init__(self, *args: Any, user, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.user = user
+        if access.can_assign(user):
+            self.fields["owner"].queryset = access.assignable_owners(user)
+        else:
+            # managers take leads one by one; assigning to others is for heads and admins
+            del self.fields["owner"]
+            self.fields["action"].choices = [
+                c for c in self.fields["action"].choices if c[0] != "assign"
+            ]
+
+    def lead_ids(self) -> list[int]:
+        """The rows ticked (ids that are not numbers are ignored)."""
+        return [int(v) for v in self.data.getlist("ids") if str(v).isdigit()]
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean()
+        action = data.get("action")
+        if not data.get("all_matching") and not self.lead_ids():
+            raise forms.ValidationError(_("Tick the leads to act on, or all that match."))
+        if action == "assign" and not data.get("owner"):
+            self.add_error("owner", _("Choose who gets the leads."))
+        if action == "stage":
+            stage = data.get("stage")
+            if stage is None:
+                self.add_error("stage", _("Choose the stage to move the leads to."))
+            elif stage.kind == StageKind.LOST and not data.get("rejection_reason"):
+                self.add_error("rejection_reason", _("Choose why these leads are rejected."))
+            elif stage.kind == StageKind.DEFERRED and not data.get("recontact_day"):
+                self.add_error("recontact_day", _("Choose the day to come back to them."))
+        return data
+
+    def stage_values(self) -> dict[str, Any]:
+        """What the stage form would ask for the chosen stage, for views.stage_move."""
+        data, stage = self.cleaned_data, self.cleaned_data["stage"]
+        if stage.kind == StageKind.LOST:
+            return {"rejection_reason": data["rejection_reason"], "rejection_note": data["note"]}
+        if stage.kind == StageKind.DEFERRED:
+            return {"recontact_day": data["recontact_day"], "note": data["note"]}
+        return {}

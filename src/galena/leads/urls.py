@@ -6,6 +6,7 @@ urlpatterns = [
     path("", views.dashboard, name="dashboard"),
     path("leads/", views.lead_list, name="lead-list"),
     path("leads/new/", views.lead_new, name="lead-new"),
+    path("leads/bulk/", views.lead_bulk, name="lead-bulk"),
     path("leads/board/", views.lead_board, name="lead-board"),
     path("leads/board/stages/<int:stage_id>/", views.lead_board_column, name="lead-board-column"),
     path("leads/<int:lead_id>/board-move/", views.lead_board_move, name="lead-board-move"),

@@ -34,11 +34,12 @@ from django_htmx.http import HttpResponseClientRedirect, push_url, reswap, retar
 from galena.accounts.models import Team
 from galena.accounts.roles import can_see_marketing, can_work_leads
 from galena.core.api import keyset_page
-from galena.core.errors import ApplicationError, NotFound, PermissionDenied
+from galena.core.errors import ApplicationError, NotFound, PermissionDenied, ValidationFailed
 from galena.core.views import page
-from galena.leads import access, selectors, services
+from galena.leads import access, exports, selectors, services
 from galena.leads.forms import (
     AssignForm,
+    BulkForm,
     ContactAddForm,
     LeadCreateForm,
     LeadEditForm,
@@ -288,6 +289,9 @@ def _lead_list_context(
         page_obj=page_obj,
         leads=page_obj.object_list,
         columns=_columns(context["filters"].sort),
+        bulk_form=BulkForm(user=request.user),
+        bulk_limit=services.BULK_LIMIT,
+        export_limit=EXPORT_LIMIT,
     )
     return context
 
@@ -385,8 +389,19 @@ MERGE_LEAD_PARAMS = {
 }
 
 
+# labels of lead fields the edit form does not show
+EXTRA_FIELD_LABELS = {
+    "rejection_reason": gettext_lazy("Rejection reason"),
+    "rejection_note": gettext_lazy("Rejection note"),
+    "offline_event": gettext_lazy("Offline event"),
+    "rejected_at": gettext_lazy("Rejected"),
+}
+
+
 def _field_label(name: str) -> str:
     """The label people know from the edit form (translated), else the model's."""
+    if name.removesuffix("_id") in EXTRA_FIELD_LABELS:
+        return str(EXTRA_FIELD_LABELS[name.removesuffix("_id")])
     form_field = LeadEditForm.base_fields.get(name.removesuffix("_id"))
     if form_field is not None and form_field.label:
         return str(form_field.label)
@@ -1042,6 +1057,7 @@ def _board_context(
                 "cards": cards,
                 "cursor": cursor,
                 "collapsed": collapsed,
+                "needs": [_field_label(name) for name in stage.required_fields or ()],
             }
         )
     columns.sort(key=lambda column: column["collapsed"])
@@ -1144,3 +1160,132 @@ def lead_board_move(request: HttpRequest, lead_id: int) -> HttpResponse:
     if _is_partial(request):
         return _partial(request, "leads/_board_fill.html", context, target="#board-dialog-body")
     return render(request, "leads/board_fill.html", {"section": "leads", **context})
+
+
+# --- bulk actions in the list ---------------------------------------------------------
+
+# the most leads one export writes (all that match the filter, up to this)
+EXPORT_LIMIT = 10_000
+# refusals named one by one in the result message; the rest are counted
+REFUSALS_SHOWN = 5
+
+
+def _bulk_targets(request: HttpRequest, form: BulkForm, *, limit: int) -> list[int] | None:
+    """The ids the action is for: the ticked rows, or every lead the filter matches (up to
+    ``limit``; more is refused with a message, None)."""
+    if not form.cleaned_data["all_matching"]:
+        return form.lead_ids()
+    filters = LeadFilterForm(QueryDict(form.cleaned_data["query"]) or None, user=request.user)
+    leads = selectors.leads_filtered(user=request.user, filters=filters.filters())
+    ids = list(leads.values_list("pk", flat=True)[: limit + 1])
+    if len(ids) > limit:
+        messages.error(
+            request,
+            _(
+                "The filter matches more than %(limit)s leads: narrow it down, or tick the "
+                "rows to act on."
+            )
+            % {"limit": f"{limit:,}"},
+        )
+        return None
+    return ids
+
+
+def _refusal_text(refusal: services.BulkRefusal) -> str:
+    error = refusal.error
+    if isinstance(error, services.StageFieldsMissing):
+        why = _("needs %(fields)s") % {"fields": ", ".join(_field_label(n) for n in error.missing)}
+    else:
+        why = error.message
+    return f"{refusal.name}: {why}"
+
+
+def _bulk_report(request: HttpRequest, result: services.BulkResult, done_text: str) -> None:
+    if result.done:
+        messages.success(request, done_text % {"n": len(result.done)})
+    if result.refused:
+        shown = "; ".join(_refusal_text(r) for r in result.refused[:REFUSALS_SHOWN])
+        more = len(result.refused) - REFUSALS_SHOWN
+        text = _("%(n)s refused: %(list)s") % {"n": len(result.refused), "list": shown}
+        if more > 0:
+            text += " " + _("(and %(n)s more)") % {"n": more}
+        messages.warning(request, text)
+
+
+def _export_response(request: HttpRequest, ids: list[int], kind: str) -> HttpResponse:
+    leads = selectors.lead_list(user=request.user, filters=LeadFilters()).filter(pk__in=ids)
+    leads = leads.select_related("rejection_reason")
+    stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
+    if kind == "export_xlsx":
+        response = HttpResponse(
+            exports.export_xlsx(leads),
+            content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        )
+        response["Content-Disposition"] = f'attachment; filename="leads-{stamp}.xlsx"'
+    else:
+        response = HttpResponse(exports.export_csv(leads), content_type="text/csv; charset=utf-8")
+        response["Content-Disposition"] = f'attachment; filename="leads-{stamp}.csv"'
+    return response
+
+
+@page
+@require_POST
+def lead_bulk(request: HttpRequest) -> HttpResponse:
+    """One action on many leads from the list: each lead through its service, in batches;
+    the result says how many changed and which were refused, and why."""
+    access.require_lead_access(request.user)
+    form = BulkForm(request.POST, user=request.user)
+    back = reverse("lead-list") + (
+        f"?{request.POST.get('query')}" if request.POST.get("query") else ""
+    )
+    if not form.is_valid():
+        for field, errors in form.errors.items():
+            label = form.fields[field].label if field in form.fields else ""
+            for error in errors:
+                messages.error(request, f"{label}: {error}" if label else error)
+        return redirect(back)
+    data = form.cleaned_data
+    action = data["action"]
+    exporting = action.startswith("export")
+    ids = _bulk_targets(request, form, limit=EXPORT_LIMIT if exporting else services.BULK_LIMIT)
+    if ids is None:
+        return redirect(back)
+    if exporting:
+        return _export_response(request, ids, action)
+    actor = _actor(request)
+    if action == "assign":
+        owner = data["owner"]
+
+        def change(lead: Lead) -> Any:
+            return services.lead_assign(actor=actor, lead=lead, owner=owner, reason=data["note"])
+
+        done_text = _("%(n)s assigned.")
+    elif action == "stage":
+        stage, values = data["stage"], form.stage_values()
+
+        def change(lead: Lead) -> Any:
+            if lead.stage_id == stage.pk:
+                raise ValidationFailed({"stage": _("already there")})
+            return stage_move(actor=actor, lead=lead, stage=stage, values=dict(values))
+
+        done_text = _("%(n)s moved to “%(stage)s”.").replace("%(stage)s", str(stage.label))
+    else:
+
+        def change(lead: Lead) -> Any:
+            return services.task_create(
+                actor=actor,
+                lead=lead,
+                kind=data["task_kind"] or "call",
+                title=data["task_title"],
+                description=data["note"],
+                due_at=data["task_due"],
+            )
+
+        done_text = _("%(n)s tasks added.")
+    try:
+        result = services.leads_bulk_apply(actor=actor, lead_ids=ids, change=change)
+    except ApplicationError as error:
+        messages.error(request, error.message)
+        return redirect(back)
+    _bulk_report(request, result, done_text)
+    return redirect(back)

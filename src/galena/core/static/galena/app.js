@@ -281,6 +281,47 @@
     }
   }, true);
 
+  // --- bulk actions in the list ---------------------------------------------------
+  // Show only the fields the chosen action (and stage) needs; count the ticked rows.
+
+  function bulkRefresh() {
+    const form = document.querySelector("[data-bulk]");
+    if (!form) return;
+    const action = form.querySelector("[data-bulk-action]").value;
+    const stageSelect = form.querySelector("[data-bulk-stage]");
+    const option = stageSelect && stageSelect.selectedOptions[0];
+    const kind = option && option.dataset.kind ? option.dataset.kind : "";
+    const wanted = new Set([action]);
+    if (action === "stage" && kind) wanted.add("stage-" + kind);
+    form.querySelectorAll(".bulk-for").forEach((part) => {
+      const shown = part.dataset.for.split(" ").some((name) => wanted.has(name));
+      part.hidden = !shown;
+      part.querySelectorAll("input, select, textarea").forEach((field) => (field.disabled = !shown));
+    });
+    const ticked = document.querySelectorAll(".bulk-ids:checked").length;
+    const all = form.querySelector("[name=all_matching]");
+    const count = form.querySelector("[data-bulk-count]");
+    if (count && !(all && all.checked)) {
+      count.textContent = ticked ? count.dataset.template.replace("__n__", String(ticked)) : count.dataset.empty || count.textContent;
+    }
+  }
+
+  document.addEventListener("change", (event) => {
+    const target = event.target;
+    if (!(target instanceof Element)) return;
+    if (target.matches("[data-select-all]")) {
+      document.querySelectorAll("." + target.dataset.selectAll).forEach((box) => (box.checked = target.checked));
+    }
+    if (target.closest("[data-bulk]") || target.matches(".bulk-ids, [data-select-all]")) bulkRefresh();
+  });
+  function bulkInit() {
+    const count = document.querySelector("[data-bulk-count]");
+    if (count && !count.dataset.empty) count.dataset.empty = count.textContent;
+    bulkRefresh();
+  }
+  document.addEventListener("DOMContentLoaded", bulkInit);
+  document.addEventListener("htmx:afterSettle", bulkInit);
+
   // --- htmx ---------------------------------------------------------------------
 
   // A session that ran out answers an htmx request with the login page: go there
