@@ -49,13 +49,20 @@ def setup(leads: int, seed_value: int) -> None:
     from galena.accounts.models import Profile, Role, Team
     from galena.core.bulk import insert_many, instance_factory
     from galena.leads.models import Lead, Stage, Task
-    from galena.routing.models import RoutingMember, RoutingRule, Strategy, TargetKind
+    from galena.routing.models import (
+        RoutingMember,
+        RoutingRule,
+        Strategy,
+        TargetKind,
+        TeamRouting,
+    )
 
     rng = random.Random(seed_value)
     users = []
     teams = {}
     for name in ("East", "South", "North"):
         team = teams[name] = Team.objects.create(name=name, time_zone="Europe/Bucharest")
+        TeamRouting.objects.create(team=team)  # made by the team's first routed lead
         for i in range(8):
             user = get_user_model().objects.create(
                 username=f"{name.lower()}{i}", email=f"{name}{i}@x.io"

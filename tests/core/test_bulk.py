@@ -1,18 +1,23 @@
 """Many-row writes: what insert_many and update_many store is what save() would."""
 
-from galena.core.bulk import insert_many, update_many
+import pytest
+
+from galena.core.bulk import FEW_ROWS, insert_many, update_many
 from galena.intake.models import Submission
 
 
-def test_insert_many_sets_keys_and_stores_every_field(db):
+@pytest.mark.parametrize("count", [3, FEW_ROWS + 5])  # one INSERT; keys and COPY
+def test_insert_many_sets_keys_and_stores_every_field(db, count):
     rows = [
-        Submission(adapter="capture", channel="landing_page", payload={"n": n}) for n in range(3)
+        Submission(adapter="capture", channel="landing_page", payload={"n": n})
+        for n in range(count)
     ]
 
     insert_many(Submission, rows)
 
     assert all(row.pk for row in rows)
-    assert [s.payload for s in Submission.objects.order_by("pk")] == [{"n": 0}, {"n": 1}, {"n": 2}]
+    stored = Submission.objects.order_by("pk")
+    assert [(s.pk, s.payload) for s in stored] == [(row.pk, {"n": n}) for n, row in enumerate(rows)]
 
 
 def test_update_many_writes_each_rows_own_values(db):

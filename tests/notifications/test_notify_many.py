@@ -129,3 +129,27 @@ def test_notify_many_queries_do_not_grow_with_the_batch(team, django_capture_on_
 
     assert counts[0] == counts[1]
     assert Notification.objects.count() == 41
+
+
+def test_who_is_told_and_how_is_kept_a_while_and_a_choice_saved_here_seen_at_once(
+    manager, settings
+):
+    settings.NOTIFICATIONS_CONFIG_SECONDS = 60
+    lead = LeadFactory()
+    notify(kind=NotificationKind.HOT_LEAD, user_ids=[manager.pk], lead_id=lead.pk)
+
+    with CaptureQueriesContext(connection) as queries:
+        notify(kind=NotificationKind.LEAD_ASSIGNED, user_ids=[manager.pk], lead_id=lead.pk)
+    assert [q["sql"].split()[0] for q in queries.captured_queries] == ["INSERT"]
+
+    NotificationPreference.objects.create(
+        user=manager, kind=NotificationKind.SLA_WARNING, in_app=False, email=False
+    )
+    notify(kind=NotificationKind.SLA_WARNING, user_ids=[manager.pk], lead_id=lead.pk)
+    manager.is_active = False
+    manager.save()
+    notify(kind=NotificationKind.QUEUE_ALERT, user_ids=[manager.pk], lead_id=lead.pk)
+    assert sorted(Notification.objects.values_list("kind", flat=True)) == [
+        "hot_lead",
+        "lead_assigned",
+    ]

@@ -194,8 +194,9 @@ def test_routing_a_batch_costs_a_constant_number_of_queries(team, team_rule):
         return len([q for q in queries.captured_queries if "SAVEPOINT" not in q["sql"]])
 
     create(1)  # the first lead creates the members' routing rows
-    assert create(5) == create(40)
-    assert Lead.objects.filter(owner__isnull=False).count() == 46
+    # (batches above core.bulk.FEW_ROWS: a few rows are written with fewer statements)
+    assert create(10) == create(40)
+    assert Lead.objects.filter(owner__isnull=False).count() == 51
 
 
 def test_the_tester_says_which_rule_would_take_a_lead(team, team_rule):
@@ -302,5 +303,54 @@ def test_a_rule_to_a_person_reads_their_availability_once_per_batch(team):
         return len([q for q in queries.captured_queries if "SAVEPOINT" not in q["sql"]])
 
     create(1)
-    assert create(5) == create(30)
-    assert Lead.objects.filter(owner=olga).count() == 36
+    assert create(10) == create(30)  # batches above core.bulk.FEW_ROWS
+    assert Lead.objects.filter(owner=olga).count() == 41
+
+
+def _routing_queries() -> tuple[int, Lead]:
+    from galena.routing.services import leads_route
+
+    lead = Lead.objects.create(first_name="Lone", stage=Stage.objects.get(is_initial=True))
+    with CaptureQueriesContext(connection) as queries:
+        leads_route(leads=[lead])
+    lead.refresh_from_db()
+    return len([q for q in queries.captured_queries if "SAVEPOINT" not in q["sql"]]), lead
+
+
+def test_who_the_members_are_is_kept_a_while_so_a_lone_lead_costs_few_queries(
+    team, team_rule, settings
+):
+    settings.ROUTING_CONFIG_SECONDS = 60
+    for name in ("ana", "bob"):
+        member(name, team)
+    _routing_queries()  # the members' routing rows made, their profiles read
+    settings.ROUTING_CONFIG_SECONDS = 0
+    read_every_time, _lead = _routing_queries()
+    settings.ROUTING_CONFIG_SECONDS = 60
+    _routing_queries()
+    kept, lead = _routing_queries()
+    # kept: the rules (and the check that they did not change), the roster, the people, their
+    # absences, the holidays, the owner's name; read every time: the team's lock, the
+    # counters, and the writes
+    assert read_every_time - kept == 7
+    assert lead.owner is not None
+
+
+def test_an_absence_or_a_profile_saved_here_is_seen_at_once_though_kept(
+    team, team_rule, settings, now
+):
+    settings.ROUTING_CONFIG_SECONDS = 60
+    ana, bob = member("ana", team), member("bob", team)
+    owners = {_routing_queries()[1].owner_id for _ in range(2)}
+    assert owners == {ana.pk, bob.pk}
+    Absence.objects.create(
+        user=ana,
+        starts_at=dt.datetime.now(dt.UTC) - dt.timedelta(hours=1),
+        ends_at=dt.datetime.now(dt.UTC) + dt.timedelta(days=3),
+    )
+    assert {_routing_queries()[1].owner_id for _ in range(3)} == {bob.pk}
+    bob.profile.role = Role.HEAD_OF_SALES  # no longer routed to
+    bob.profile.save()
+    lead = _routing_queries()[1]
+    assert lead.owner_id is None
+    assert LeadEvent.objects.filter(lead=lead, type=EventType.QUEUED).exists()

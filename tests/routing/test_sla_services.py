@@ -100,7 +100,10 @@ def test_starting_clocks_costs_the_same_queries_for_one_lead_or_fifty(team):
         assert SlaClock.objects.filter(lead__in=leads).count() == n
         return len(queries.captured_queries)
 
-    assert start(1) == start(50) <= 6
+    one, fifty = start(1), start(50)
+    # on PostgreSQL a batch's rows go in by COPY, which Django's query log does not show; a
+    # lone lead's clock is one INSERT (core.bulk.FEW_ROWS)
+    assert one - fifty in (0, 1) and one <= 6
 
 
 # --------------------------------------------------------------------------- responding

@@ -405,6 +405,9 @@ LEAD_ASSIGNED_HOOKS: list[str] = [
 # retry (then the delivery has failed), and whether URLs inside the network are allowed
 # (never in production unless asked).
 NOTIFICATIONS_WEBHOOK_TIMEOUT = env.float("NOTIFICATIONS_WEBHOOK_TIMEOUT", default=5.0)
+# How long a process keeps who may be told and how (users' addresses and choices) and the
+# active webhooks (an edit in the same process is seen at once).
+NOTIFICATIONS_CONFIG_SECONDS = env.float("NOTIFICATIONS_CONFIG_SECONDS", default=2.0)
 NOTIFICATIONS_WEBHOOK_RETRY_SECONDS: list[int] = [60, 300, 1800, 7200, 43200]
 NOTIFICATIONS_WEBHOOK_ALLOW_PRIVATE = env.bool(
     "NOTIFICATIONS_WEBHOOK_ALLOW_PRIVATE", default=not PRODUCTION

@@ -11,11 +11,13 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.utils import timezone
 
 from galena.core.bulk import insert_many, instance_factory
+from galena.core.memo import Memo
 from galena.leads.models import EventType, Lead, LeadEvent, Temperature
 from galena.notifications.models import (
     Notification,
@@ -73,15 +75,12 @@ def notify_many(requests: Iterable[NotificationRequest]) -> None:
         if request.kind not in valid_kinds:
             raise ValueError(f"Unknown notification kind {request.kind!r}.")
     now = timezone.now()
-    user_ids = {request.user_id for request in requests}
-    emails = dict(
-        get_user_model().objects.filter(pk__in=user_ids, is_active=True).values_list("pk", "email")
-    )
+    recipients = recipients_of(request.user_id for request in requests)
+    emails = {user_id: recipient.email for user_id, recipient in recipients.items()}
     choices = {
-        (user_id, kind): (in_app, email)
-        for user_id, kind, in_app, email in NotificationPreference.objects.filter(
-            user_id__in=emails, kind__in={request.kind for request in requests}
-        ).values_list("user_id", "kind", "in_app", "email")
+        (user_id, kind): choice
+        for user_id, recipient in recipients.items()
+        for kind, choice in recipient.choices.items()
     }
     rows = []
     events: dict[tuple, _Event] = {}
@@ -122,6 +121,42 @@ def notify_many(requests: Iterable[NotificationRequest]) -> None:
         transaction.on_commit(lambda: webhook_deliveries_send.delay(delivery_ids))
 
 
+# Who may be told and how (active users' addresses and choices) and the active webhooks, kept
+# NOTIFICATIONS_CONFIG_SECONDS in this process (core.memo): a lone submission's notices then
+# cost one INSERT. NotificationsConfig.ready forgets them when one is saved here.
+kept = Memo()
+
+
+@dataclass(frozen=True)
+class Recipient:
+    email: str
+    choices: dict[str, tuple[bool, bool]]  # kind -> (in-app, e-mail), where the user chose
+
+
+def _recipients_load(user_ids: list[int]) -> dict[int, Recipient]:
+    emails = dict(
+        get_user_model().objects.filter(pk__in=user_ids, is_active=True).values_list("pk", "email")
+    )
+    choices: dict[int, dict[str, tuple[bool, bool]]] = {user_id: {} for user_id in emails}
+    for user_id, kind, in_app, email in NotificationPreference.objects.filter(
+        user_id__in=emails
+    ).values_list("user_id", "kind", "in_app", "email"):
+        choices[user_id][kind] = (in_app, email)
+    return {user_id: Recipient(email, choices[user_id]) for user_id, email in emails.items()}
+
+
+def recipients_of(user_ids: Iterable[int]) -> dict[int, Recipient]:
+    """The active ones among these users, with their e-mail address and their choices."""
+    found = kept.get_many(
+        (("recipient", pk) for pk in user_ids),
+        lambda keys: {
+            ("recipient", pk): r for pk, r in _recipients_load([k[1] for k in keys]).items()
+        },
+        seconds=settings.NOTIFICATIONS_CONFIG_SECONDS,
+    )
+    return {key[1]: recipient for key, recipient in found.items() if recipient is not None}
+
+
 def _unique(requests: Iterable[NotificationRequest]) -> list[NotificationRequest]:
     seen: set[tuple] = set()
     unique = []
@@ -160,7 +195,11 @@ def _deliveries_record(events: list[_Event], now) -> list[WebhookDelivery]:
     """One pending delivery per event and active webhook that wants its kind."""
     if not events:
         return []
-    webhooks = list(Webhook.objects.filter(is_active=True).only("pk", "kinds"))
+    webhooks = kept.get(
+        "webhooks",
+        lambda: list(Webhook.objects.filter(is_active=True).only("pk", "kinds")),
+        seconds=settings.NOTIFICATIONS_CONFIG_SECONDS,
+    )
     webhooks_by_kind = {
         kind: [w for w in webhooks if w.wants(kind)] for kind in {e.kind for e in events}
     }

@@ -32,3 +32,15 @@ class RoutingConfig(AppConfig):
             post_delete.connect(
                 sla_config_forget, sender=model, dispatch_uid=f"sla-forget-d-{model.__name__}"
             )
+
+        # who the members are, their absences, the holidays and source names (routing.kept)
+        from django.contrib.auth import get_user_model
+
+        from galena.accounts.models import Profile
+        from galena.leads.models import Source
+        from galena.routing.models import Absence
+        from galena.routing.services import kept
+
+        for model in (get_user_model(), Profile, Absence, Holiday, Team, Source):
+            post_save.connect(kept.forget, sender=model, dispatch_uid=f"kept-{model.__name__}")
+            post_delete.connect(kept.forget, sender=model, dispatch_uid=f"kept-d-{model.__name__}")

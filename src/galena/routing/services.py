@@ -30,6 +30,7 @@ from galena.accounts.models import Profile, Role, Team
 from galena.accounts.roles import LEAD_WORKING_ROLES
 from galena.core.bulk import insert_many, update_many
 from galena.core.errors import NotFound, PermissionDenied, ValidationFailed
+from galena.core.memo import Memo
 from galena.leads import access
 from galena.leads.models import (
     ActorSource,
@@ -73,6 +74,11 @@ class Config:
 
 
 _loaded: dict[str, Any] = {}
+
+# What routing reads about people, sources and holidays, kept ROUTING_CONFIG_SECONDS in this
+# process (see core.memo; RoutingConfig.ready connects ``kept.forget`` to their models).
+# The counters routing writes (RoutingMember) are always read afresh, under the team's lock.
+kept = Memo()
 
 
 def config_forget(**_kwargs: Any) -> None:
@@ -133,7 +139,18 @@ def lead_values(lead: Lead, source_name: str = "") -> dict[str, Any]:
 
 def source_names(leads: Iterable[Lead]) -> dict[int, str]:
     ids = {lead.source_id for lead in leads} - {None}
-    return dict(Source.objects.filter(pk__in=ids).values_list("pk", "name")) if ids else {}
+    names = kept.get_many(
+        (("source", pk) for pk in ids),
+        lambda keys: {
+            ("source", pk): name
+            for pk, name in Source.objects.filter(pk__in=[k[1] for k in keys]).values_list(
+                "pk", "name"
+            )
+        },
+        seconds=settings.ROUTING_CONFIG_SECONDS,
+        missing="",
+    )
+    return {key[1]: name for key, name in names.items()}
 
 
 # --------------------------------------------------------------------------- members
@@ -202,14 +219,19 @@ def _loads_remember(state: TeamState) -> None:
 
 def _holidays(team_ids: Iterable[int | None], today: dt.date) -> dict[int | None, frozenset]:
     """Holidays around today (yesterday to tomorrow cover every time zone), per team."""
-    found: dict[int | None, set] = defaultdict(set)
-    rows = Holiday.objects.filter(
-        Q(team_id__in=[t for t in team_ids if t]) | Q(team__isnull=True),
-        date__range=(today - dt.timedelta(days=1), today + dt.timedelta(days=1)),
-    ).values_list("team_id", "date")
-    for team_id, date in rows:
-        found[team_id].add(date)
-    return {team_id: frozenset(found[team_id] | found[None]) for team_id in team_ids}
+    team_ids = frozenset(team_ids)
+
+    def load() -> dict[int | None, frozenset]:
+        found: dict[int | None, set] = defaultdict(set)
+        rows = Holiday.objects.filter(
+            Q(team_id__in=[t for t in team_ids if t]) | Q(team__isnull=True),
+            date__range=(today - dt.timedelta(days=1), today + dt.timedelta(days=1)),
+        ).values_list("team_id", "date")
+        for team_id, date in rows:
+            found[team_id].add(date)
+        return {team_id: frozenset(found[team_id] | found[None]) for team_id in team_ids}
+
+    return kept.get(("holidays", team_ids, today), load, seconds=settings.ROUTING_CONFIG_SECONDS)
 
 
 @dataclass
@@ -223,58 +245,113 @@ class TeamState:
     loads_read: bool = False
 
 
-def _members(
-    user_ids: Sequence[int], team_of: dict[int, Team], now: dt.datetime, *, with_load: bool
-):
-    """engine.Member for each user (of the given teams), with why each cannot take leads."""
-    users = {
-        u.pk: u
-        for u in get_user_model()
-        .objects.filter(pk__in=user_ids)
-        .select_related("profile")
-        .only("id", "username", "first_name", "last_name", "is_active", "profile")
-    }
-    stored = {m.user_id: m for m in RoutingMember.objects.filter(user_id__in=user_ids)}
-    missing = [RoutingMember(user_id=uid) for uid in user_ids if uid not in stored]
-    if missing:
-        RoutingMember.objects.bulk_create(missing, ignore_conflicts=True)
-        stored.update({m.user_id: m for m in RoutingMember.objects.filter(user_id__in=user_ids)})
+@dataclass(frozen=True)
+class Person:
+    """A user as routing reads them: name, profile and absences from now to tomorrow."""
+
+    user_id: int
+    name: str
+    username: str
+    is_active: bool
+    working_hours: dict | None
+    capacity: int
+    products: tuple[str, ...]
+    languages: tuple[str, ...]
+    absences: tuple[tuple[dt.datetime, dt.datetime], ...]
+
+
+def _people_load(user_ids: list[int]) -> dict[int, Person]:
+    now = timezone.now()
     absences: dict[int, list] = defaultdict(list)
     for user_id, start, end in Absence.objects.filter(
         user_id__in=user_ids, ends_at__gt=now, starts_at__lte=now + dt.timedelta(days=1)
     ).values_list("user_id", "starts_at", "ends_at"):
         absences[user_id].append((start, end))
+    found = {}
+    for user in (
+        get_user_model()
+        .objects.filter(pk__in=user_ids)
+        .select_related("profile")
+        .only("id", "username", "first_name", "last_name", "is_active", "profile")
+    ):
+        profile = getattr(user, "profile", None)
+        found[user.pk] = Person(
+            user_id=user.pk,
+            name=user.get_full_name() or user.get_username(),
+            username=user.get_username(),
+            is_active=user.is_active,
+            working_hours=profile.working_hours if profile is not None else None,
+            capacity=profile.capacity_per_day if profile is not None else 0,
+            products=tuple(profile.products or ()) if profile is not None else (),
+            languages=tuple(profile.languages or ()) if profile is not None else (),
+            absences=tuple(absences.get(user.pk, ())),
+        )
+    return found
+
+
+def people_of(user_ids: Iterable[int]) -> dict[int, Person]:
+    """The users routing reads (those that exist), kept for ROUTING_CONFIG_SECONDS."""
+    found = kept.get_many(
+        (("person", pk) for pk in user_ids),
+        lambda keys: {("person", pk): p for pk, p in _people_load([k[1] for k in keys]).items()},
+        seconds=settings.ROUTING_CONFIG_SECONDS,
+    )
+    return {key[1]: person for key, person in found.items() if person is not None}
+
+
+def _roster(team_id: int) -> list[int]:
+    """The team's members that routing gives leads to."""
+    return kept.get(
+        ("roster", team_id),
+        lambda: list(
+            Profile.objects.filter(team_id=team_id, role__in=ROUTED_ROLES)
+            .order_by("user_id")
+            .values_list("user_id", flat=True)
+        ),
+        seconds=settings.ROUTING_CONFIG_SECONDS,
+    )
+
+
+def _members(
+    user_ids: Sequence[int], team_of: dict[int, Team], now: dt.datetime, *, with_load: bool
+):
+    """engine.Member for each user (of the given teams), with why each cannot take leads."""
+    users = people_of(user_ids)
+    stored = {m.user_id: m for m in RoutingMember.objects.filter(user_id__in=user_ids)}
+    missing = [RoutingMember(user_id=uid) for uid in user_ids if uid not in stored]
+    if missing:
+        RoutingMember.objects.bulk_create(missing, ignore_conflicts=True)
+        stored.update({m.user_id: m for m in RoutingMember.objects.filter(user_id__in=user_ids)})
     holidays = _holidays({team.pk for team in team_of.values()}, now.date())
     teams = {team.pk for team in team_of.values()}
     loads = _loads(next(iter(teams)), user_ids, now) if with_load and len(teams) == 1 else {}
     members = []
     for user_id in user_ids:
-        user, state, team = users.get(user_id), stored[user_id], team_of[user_id]
-        if user is None:
+        person, state, team = users.get(user_id), stored[user_id], team_of[user_id]
+        if person is None:
             continue
-        profile = getattr(user, "profile", None)
         tz = zone(team.time_zone)
         today = now.astimezone(tz).date()
         availability = engine.Availability(
-            is_active=user.is_active,
+            is_active=person.is_active,
             accepts_leads=state.accepts_leads,
-            working_hours=profile.working_hours if profile is not None else None,
+            working_hours=person.working_hours,
             time_zone=tz,
             holidays=holidays.get(team.pk, frozenset()),
-            absences=tuple(absences.get(user_id, ())),
+            absences=person.absences,
         )
         members.append(
             engine.Member(
                 user_id=user_id,
-                name=user.get_full_name() or user.get_username(),
+                name=person.name,
                 weight=state.weight,
                 last_sequence=state.last_sequence,
                 current_weight=state.current_weight,
                 assigned_today=state.assigned_on_day if state.day == today else 0,
-                capacity=profile.capacity_per_day if profile is not None else 0,
+                capacity=person.capacity,
                 load=loads.get(user_id, 0),
-                products=tuple(profile.products or ()) if profile is not None else (),
-                languages=tuple(profile.languages or ()) if profile is not None else (),
+                products=person.products,
+                languages=person.languages,
                 unavailable=engine.unavailable_because(availability, now),
             )
         )
@@ -284,11 +361,7 @@ def _members(
 def _team_load(team_id: int, now: dt.datetime, strategy: str) -> TeamState:
     routing = _team_routing_locked(team_id)
     team = routing.team
-    user_ids = list(
-        Profile.objects.filter(team_id=team_id, role__in=ROUTED_ROLES)
-        .order_by("user_id")
-        .values_list("user_id", flat=True)
-    )
+    user_ids = _roster(team_id)
     with_load = strategy in (Strategy.LEAST_LOADED, Strategy.SKILLS)
     members, stored = _members(user_ids, dict.fromkeys(user_ids, team), now, with_load=with_load)
     return TeamState(
@@ -346,8 +419,11 @@ def heads_of(team_id: int | None) -> list[int]:
 
 
 def _user_target(rule: engine.RouteRule, now: dt.datetime) -> engine.RouteResult:
-    profile = Profile.objects.filter(user_id=rule.user_id).select_related("team").first()
-    team = profile.team if profile is not None and profile.team_id else None
+    team = kept.get(
+        ("team of", rule.user_id),
+        lambda: Team.objects.filter(members__user_id=rule.user_id).first(),
+        seconds=settings.ROUTING_CONFIG_SECONDS,
+    )
     members, _stored = _members(
         [rule.user_id], {rule.user_id: team or Team(time_zone="UTC")}, now, with_load=False
     )
@@ -468,11 +544,7 @@ def _apply(
     from galena.notifications.services import NotificationRequest, notify_many
 
     owner_ids = {r.owner_id for r in results if r.owner_id}
-    names = (
-        dict(get_user_model().objects.filter(pk__in=owner_ids).values_list("pk", "username"))
-        if owner_ids
-        else {}
-    )
+    names = {pk: person.username for pk, person in people_of(owner_ids).items()}
     changed, events, notices = [], [], []
     heads: dict[int | None, list[int]] = {}
     for lead, result in zip(leads, results, strict=True):
