@@ -327,3 +327,13 @@ def test_the_card_shows_a_meeting_in_its_own_time_zone(signed_in, manager, lead)
 
     assert '10:00–11:00 <span class="muted">(Europe/Bucharest)</span>' in html  # coming
     assert "Tue 14 May 2030, 10:00</time>–11:00" in html  # the timeline's line
+
+
+def test_a_manager_sets_the_signature_their_e_mails_carry(signed_in, manager, lead):
+    response = signed_in.post(reverse("email-signature"), {"text": "Mara Pop\nHelios Solar"})
+    assert response.status_code == 302
+
+    email_send(actor=manual(manager), lead=lead, subject="Hi", body="Hello\n\n{{ signature }}")
+
+    assert mail.outbox[0].body == "Hello\n\nMara Pop\nHelios Solar"
+    assert "Mara Pop" in signed_in.get(reverse("email-signature")).content.decode()

@@ -171,6 +171,19 @@ def merge_fields(*, lead: Lead, sender) -> dict[str, str]:
     }
 
 
+SIGNATURE_MAX = 2000
+
+
+@transaction.atomic
+def signature_save(*, user, text: str) -> Signature:
+    """Set the user's e-mail signature (the ``{{ signature }}`` merge field)."""
+    text = (text or "").strip()
+    if len(text) > SIGNATURE_MAX:
+        raise ValidationFailed({"text": _("Use at most %(n)d characters.") % {"n": SIGNATURE_MAX}})
+    signature, _created = Signature.objects.update_or_create(user=user, defaults={"text": text})
+    return signature
+
+
 def email_preview(*, lead: Lead, sender, subject: str, body: str) -> merge.Rendered:
     """What an e-mail to ``lead`` would look like (no write); ValidationFailed when the
     subject or body uses what the sandbox refuses."""

@@ -46,6 +46,7 @@ urlpatterns = [
     ),
     path("meetings/<int:meeting_id>/cancel/", views.meeting_cancel, name="meeting-cancel"),
     path("my-day/", views.my_day, name="my-day"),
+    path("my-day/signature/", views.signature_edit, name="email-signature"),
     path(
         "my-day/tasks/<int:task_id>/done/",
         views.my_day_task_complete,

@@ -29,13 +29,13 @@ from galena.activities.forms import (
     RescheduleForm,
     aware_in,
 )
-from galena.activities.models import Document, EmailStatus, Meeting, SentEmail
+from galena.activities.models import Document, EmailStatus, Meeting, SentEmail, Signature
 from galena.activities.templatetags.activities_tags import DRAFT_KEY
 from galena.core.errors import ApplicationError, NotFound, PermissionDenied
 from galena.core.views import page
 from galena.leads import access
 from galena.leads import selectors as lead_selectors
-from galena.leads.models import ActorSource, CallOutcome, Task
+from galena.leads.models import ActorSource, CallOutcome, Lead, Task
 from galena.leads.services import Actor, task_complete
 
 
@@ -445,6 +445,35 @@ def meeting_cancel(request: HttpRequest, meeting_id: int) -> HttpResponse:
     if result.invitation is not None:
         _sent_message(request, result.invitation)
     return _back(meeting.lead_id)
+
+
+@page
+def signature_edit(request: HttpRequest) -> HttpResponse:
+    """One's own e-mail signature, the {{ signature }} of the e-mails one sends."""
+    access.require_lead_access(request.user)
+    current = Signature.objects.filter(user=request.user).values_list("text", flat=True).first()
+    error = ""
+    text = current or ""
+    if request.method == "POST":
+        text = request.POST.get("text", "")
+        try:
+            services.signature_save(user=request.user, text=text)
+        except ApplicationError as refused:
+            error = refused.message
+        else:
+            messages.success(request, _("Signature saved."))
+            return redirect("email-signature")
+    fields = services.merge_fields(lead=Lead(first_name="Ana"), sender=request.user)
+    return render(
+        request,
+        "activities/signature.html",
+        {
+            "text": text,
+            "error": error,
+            "preview": fields["signature"],
+            "max_length": services.SIGNATURE_MAX,
+        },
+    )
 
 
 # --- my day ----------------------------------------------------------------------------
