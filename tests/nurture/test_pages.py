@@ -208,3 +208,15 @@ def test_the_report_counts_answers_per_reason(client, head, team, marketer):
 def test_a_manager_has_no_report(client, manager):
     client.force_login(manager)
     assert client.get(reverse("farewell-report")).status_code == 403
+
+
+def test_the_timeline_tells_nurture_events_in_words_without_the_links(
+    client, manager, team, django_capture_on_commit_callbacks
+):
+    make_sequence()
+    with django_capture_on_commit_callbacks(execute=True):
+        lead = rejected(owner=manager, team=team)
+    client.force_login(manager)
+    response = client.get(reverse("lead-detail", args=[lead.pk]))
+    assert "sent automatically on rejection" in response.text
+    assert "/q/" not in response.text  # the questionnaire's token stays in the e-mail

@@ -313,6 +313,12 @@ TIMELINE_PRESENTERS: dict[str, str] = {
     "email_received": "galena.activities.timeline.present_emails",
     "offer_sent": "galena.activities.timeline.present_emails",
     "meeting_scheduled": "galena.activities.timeline.present_meetings",
+    "farewell_sent": "galena.nurture.timeline.present_nurture_events",
+    "farewell_answered": "galena.nurture.timeline.present_nurture_events",
+    "nurture_sent": "galena.nurture.timeline.present_nurture_events",
+    "nurture_stopped": "galena.nurture.timeline.present_nurture_events",
+    "unsubscribed": "galena.nurture.timeline.present_nurture_events",
+    "reactivated": "galena.nurture.timeline.present_nurture_events",
 }
 # Behaviour tracking (scoring): the public POST /api/v1/track's limits per minute and body
 # size, how long browsers keep /t/track.js, how long a tracked e-mail's links count and a
