@@ -185,3 +185,18 @@ def test_contact_detail(api_as, manager):
     assert body["display_name"] == "Person 000"
     assert body["methods"][0]["value"] == "p0@x.ro"
     assert len(body["deals"]) == 1
+
+
+def test_a_deal_is_moved_by_code(api_as, manager, outsider):
+    make_accounts(manager, 1)
+    deal = Deal.objects.get()
+
+    response = api_as(manager).post(f"/api/v1/clients/deals/{deal.pk}/stage", {"stage": "paid"})
+
+    assert response.status_code == 200
+    assert (response.json()["stage"], response.json()["stage_kind"]) == ("paid", "won")
+    assert response.json()["closed_at"] is not None
+    unknown = api_as(manager).post(f"/api/v1/clients/deals/{deal.pk}/stage", {"stage": "nope"})
+    assert unknown.status_code == 400 and unknown.json()["error"]["field"] == "stage"
+    theirs = api_as(outsider).post(f"/api/v1/clients/deals/{deal.pk}/stage", {"stage": "lost"})
+    assert theirs.status_code == 404

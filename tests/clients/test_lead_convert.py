@@ -258,3 +258,49 @@ def test_a_contact_out_of_sight_cannot_be_linked(manager, outsider, lead):
     with pytest.raises(NotFound):
         lead_convert(actor=Actor(user=manager), lead=lead, contact=theirs)
     assert Conversion.objects.count() == 0
+
+
+def test_a_deal_paid_later_sets_the_conversions_lead_time_to_the_money(manager, lead):
+    from galena.clients.services import deal_stage_change
+
+    lead.created_at = timezone.now() - dt.timedelta(days=5)
+    lead.save()
+    conversion = lead_convert(
+        actor=Actor(user=manager),
+        lead=lead,
+        contact=person(),
+        deal=DealData(amount="10", currency="EUR"),
+    )
+    assert conversion.deal.closed_at is None
+
+    deal = deal_stage_change(
+        actor=Actor(user=manager), deal=conversion.deal, stage=DealStage.objects.get(code="paid")
+    )
+
+    conversion.refresh_from_db()
+    assert deal.closed_at is not None
+    assert conversion.lead_time == deal.closed_at - conversion.first_contact_at
+    reopened = deal_stage_change(
+        actor=Actor(user=manager), deal=deal, stage=DealStage.objects.get(code="invoiced")
+    )
+    assert reopened.closed_at is None
+
+
+def test_a_deal_out_of_sight_cannot_be_moved(manager, outsider, lead):
+    from galena.clients.services import deal_stage_change
+
+    conversion = lead_convert(
+        actor=Actor(user=manager),
+        lead=lead,
+        contact=person(),
+        deal=DealData(amount="1", currency="EUR"),
+    )
+
+    with pytest.raises(NotFound):
+        deal_stage_change(
+            actor=Actor(user=outsider),
+            deal=conversion.deal,
+            stage=DealStage.objects.get(code="paid"),
+        )
+    conversion.deal.refresh_from_db()
+    assert conversion.deal.stage.code == "agreed"

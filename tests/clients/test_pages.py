@@ -332,3 +332,23 @@ def test_the_conversion_reads_in_words_on_the_lead_timeline(lead, manager):
     html = render_to_string(presented.template, {"event": presented})
     assert reverse("client-contact", args=[conversion.contact_id]) in html
     assert "Trackers" in html and "10.00 EUR" in html and "new contact" in html
+
+
+def test_a_deal_is_moved_from_the_card(signed_in, manager):
+    account = Account.objects.create(name="Acme", owner=manager)
+    deal = Deal.objects.create(
+        account=account,
+        title="d",
+        amount=1,
+        currency="EUR",
+        stage=DealStage.objects.get(code="agreed"),
+    )
+    paid = DealStage.objects.get(code="paid")
+
+    card = signed_in.get(reverse("client-account", args=[account.pk])).content.decode()
+    assert reverse("client-deal-stage", args=[deal.pk]) in card
+    response = signed_in.post(reverse("client-deal-stage", args=[deal.pk]), {"stage": paid.pk})
+
+    assert response.url == reverse("client-account", args=[account.pk])
+    deal.refresh_from_db()
+    assert deal.stage == paid and deal.closed_at is not None

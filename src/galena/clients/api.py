@@ -28,7 +28,7 @@ from galena.clients.models import (
     DealStage,
 )
 from galena.core.api import ErrorOut, keyset_page
-from galena.core.errors import ValidationFailed
+from galena.core.errors import NotFound, ValidationFailed
 from galena.leads import access
 from galena.leads.models import ActorSource
 from galena.leads.services import Actor, user_by_id
@@ -428,3 +428,29 @@ def get_contact(request: HttpRequest, contact_id: int):
         "totals": selectors.totals_by_currency(deals),
         "lead_ids": _lead_ids(user, ClientLead.objects.filter(contact=contact)),
     }
+
+
+# --- deals --------------------------------------------------------------------------------
+
+
+class DealStageIn(In):
+    stage: str = Field(description="The deal stage's code, e.g. paid.")
+
+
+@router.post(
+    "/clients/deals/{deal_id}/stage",
+    response={200: DealOut, **WRITE_ERRORS},
+    summary="Move a deal to another stage",
+)
+def move_deal(request: HttpRequest, deal_id: int, payload: DealStageIn):
+    """Won or lost closes the deal; a deal won after its conversion sets the conversion's
+    lead time (first contact → money)."""
+    user = _user(request)
+    deal = client_access.deals_visible_to(user).filter(pk=deal_id).first()
+    if deal is None:
+        raise NotFound("No deal with this id, or it is not yours to see.")
+    stage = DealStage.objects.filter(code=payload.stage).first()
+    if stage is None:
+        raise ValidationFailed({"stage": f"No deal stage with code {payload.stage!r}."})
+    services.deal_stage_change(actor=_actor(request), deal=deal, stage=stage)
+    return Deal.objects.select_related("stage").get(pk=deal.pk)

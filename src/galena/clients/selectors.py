@@ -11,6 +11,7 @@ from typing import Any
 
 from django.contrib.auth import get_user_model
 from django.db.models import CharField, Count, Prefetch, Q, QuerySet, Value
+from django.utils.translation import gettext as _
 
 from galena.clients import access as client_access
 from galena.clients.models import (
@@ -236,6 +237,7 @@ def account_card(*, user, account_id: int) -> dict[str, Any]:
         "contacts": contacts,
         "deals": deals,
         "totals": totals_by_currency(deals),
+        "deal_stages": list(DealStage.objects.all()),
         **client_leads(user, links),
     }
 
@@ -256,6 +258,7 @@ def contact_card(*, user, contact_id: int) -> dict[str, Any]:
         "contact": contact,
         "deals": deals,
         "totals": totals_by_currency(deals),
+        "deal_stages": list(DealStage.objects.all()),
         **client_leads(user, links),
     }
 
@@ -308,6 +311,8 @@ class Proposal:
     probability: float | None = None
     explanation: Any = None
     score: float = 0.0
+    # the same e-mail, phone or tax id (or the account of such a contact): linked by default
+    strong: bool = False
 
 
 # How many candidates by name a proposal search reads at most, and the company-name
@@ -371,7 +376,13 @@ def conversion_proposals(*, user, lead: Lead) -> dict[str, list[Proposal]]:
             proposal = contacts.setdefault(
                 method.contact_id, Proposal(kind="contact", record=method.contact)
             )
-            proposal.reasons.append(f"same {KIND_WORDS[method.kind]}: {method.value}")
+            template = (
+                _("same e-mail: %(value)s")
+                if method.kind == ContactKind.EMAIL
+                else _("same phone: %(value)s")
+            )
+            proposal.reasons.append(template % {"value": method.value})
+            proposal.strong = True
             proposal.score += 10
     name_condition = Q()
     if lead.name_translit:
@@ -406,7 +417,9 @@ def conversion_proposals(*, user, lead: Lead) -> dict[str, list[Proposal]]:
             proposal.probability = probability
             if probability >= model.possible_threshold:
                 proposal.explanation = explanation_of(explanation)
-                proposal.reasons.append(f"similar person ({probability:.0%} the same)")
+                proposal.reasons.append(
+                    _("similar person (%(percent)s the same)") % {"percent": f"{probability:.0%}"}
+                )
                 proposal.score += probability
     contact_list = sorted(
         (p for p in contacts.values() if p.reasons), key=lambda p: (-p.score, p.record.pk)
@@ -417,13 +430,19 @@ def conversion_proposals(*, user, lead: Lead) -> dict[str, list[Proposal]]:
         account = proposal.record.account
         if account is not None and visible_accounts.filter(pk=account.pk).exists():
             accounts.setdefault(account.pk, Proposal(kind="account", record=account))
-            accounts[account.pk].reasons.append(f"account of {proposal.record}")
+            accounts[account.pk].reasons.append(
+                _("account of %(contact)s") % {"contact": proposal.record}
+            )
+            accounts[account.pk].strong = accounts[account.pk].strong or proposal.strong
             accounts[account.pk].score += 5
     tax_id = tax_id_normalise(lead_tax_id(lead))
     if tax_id:
         for account in visible_accounts.filter(tax_id_normalised=tax_id).select_related("owner"):
             accounts.setdefault(account.pk, Proposal(kind="account", record=account))
-            accounts[account.pk].reasons.append(f"same tax id: {account.tax_id}")
+            accounts[account.pk].reasons.append(
+                _("same tax id: %(tax_id)s") % {"tax_id": account.tax_id}
+            )
+            accounts[account.pk].strong = True
             accounts[account.pk].score += 10
     company = company_form(lead.company_name or "")
     if company:
@@ -437,8 +456,12 @@ def conversion_proposals(*, user, lead: Lead) -> dict[str, list[Proposal]]:
             )
             if similarity >= COMPANY_SIMILAR:
                 accounts.setdefault(account.pk, Proposal(kind="account", record=account))
-                words = "same company name" if similarity >= 100 else "similar company name"
-                accounts[account.pk].reasons.append(f"{words} ({similarity:.0f} %)")
+                words = (
+                    _("same company name (%(percent)s)")
+                    if similarity >= 100
+                    else _("similar company name (%(percent)s)")
+                )
+                accounts[account.pk].reasons.append(words % {"percent": f"{similarity:.0f} %"})
                 accounts[account.pk].score += similarity / 100
     account_list = sorted(accounts.values(), key=lambda p: (-p.score, p.record.pk))
     return {"contacts": contact_list, "accounts": account_list[:PROPOSALS_SHOWN]}

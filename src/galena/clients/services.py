@@ -35,7 +35,7 @@ from galena.clients.models import (
     DealStageKind,
     LinkKind,
 )
-from galena.core.errors import PermissionDenied, ValidationFailed
+from galena.core.errors import NotFound, PermissionDenied, ValidationFailed
 from galena.leads import access
 from galena.leads.contact_values import transliterate
 from galena.leads.models import (
@@ -534,6 +534,28 @@ def deal_create(
     return Deal.objects.create(
         account=account, contact=contact, owner=owner, created_by=actor.user, **values
     )
+
+
+@transaction.atomic
+def deal_stage_change(*, actor: Actor, deal: Deal, stage: DealStage) -> Deal:
+    """Move a deal to another stage: won or lost closes it, open reopens it; a deal won after
+    the conversion it came with sets that conversion's lead time to when the money came."""
+    deals = client_access.deals_visible_to(actor.user) if actor.user is not None else Deal.objects
+    deal = deals.select_for_update().filter(pk=deal.pk).first()
+    if deal is None:
+        raise NotFound("No deal with this id, or it is not yours to see.")
+    if deal.stage_id == stage.pk:
+        return deal
+    deal.stage = stage
+    deal.closed_at = timezone.now() if stage.kind != DealStageKind.OPEN else None
+    deal.save(update_fields=["stage", "closed_at", "updated_at"])
+    if stage.kind == DealStageKind.WON:
+        for conversion in Conversion.objects.select_for_update().filter(deal=deal):
+            conversion.lead_time = max(
+                deal.closed_at - conversion.first_contact_at, dt.timedelta(0)
+            )
+            conversion.save(update_fields=["lead_time"])
+    return deal
 
 
 # --- known clients at intake ------------------------------------------------------------

@@ -12,6 +12,7 @@ urlpatterns = [
         views.account_deal_new,
         name="client-account-deal-new",
     ),
+    path("clients/deals/<int:deal_id>/stage/", views.deal_stage, name="client-deal-stage"),
     path("clients/contacts/<int:contact_id>/", views.contact_detail, name="client-contact"),
     path(
         "clients/contacts/<int:contact_id>/deals/",

@@ -12,7 +12,7 @@ from typing import Any
 from django.conf import settings
 from django.contrib import messages
 from django.core.paginator import Paginator
-from django.http import HttpRequest, HttpResponse, QueryDict
+from django.http import Http404, HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -33,7 +33,14 @@ from galena.clients.forms import (
     DealForm,
     mark_required,
 )
-from galena.clients.models import Account, ClientRecord, Contact, Conversion, DealKind
+from galena.clients.models import (
+    Account,
+    ClientRecord,
+    Contact,
+    Conversion,
+    DealKind,
+    DealStage,
+)
 from galena.core.errors import ApplicationError
 from galena.core.views import page
 from galena.leads import access
@@ -67,17 +74,8 @@ def _proposal_label(proposal: selectors.Proposal) -> str:
 
 def _convert_initial(lead: Lead, proposals: dict[str, list]) -> dict[str, Any]:
     contacts, accounts = proposals["contacts"], proposals["accounts"]
-    strong_contact = next(
-        (p for p in contacts if any(r.startswith("same ") for r in p.reasons)), None
-    )
-    strong_account = next(
-        (
-            p
-            for p in accounts
-            if any(r.startswith(("same tax id", "account of")) for r in p.reasons)
-        ),
-        None,
-    )
+    strong_contact = next((p for p in contacts if p.strong), None)
+    strong_account = next((p for p in accounts if p.strong), None)
     return {
         "contact": str(strong_contact.record.pk) if strong_contact else NEW,
         "contact_first_name": lead.first_name or lead.display_name,
@@ -361,3 +359,21 @@ def contact_deal_new(request: HttpRequest, contact_id: int) -> HttpResponse:
             return redirect("client-contact", contact_id=contact.pk)
     context = _contact_context(request, contact_id, deal_form=form, open_form="deal")
     return render(request, "clients/contact_detail.html", context, status=400)
+
+
+@page
+@require_POST
+def deal_stage(request: HttpRequest, deal_id: int) -> HttpResponse:
+    deal = client_access.deals_visible_to(request.user).filter(pk=deal_id).first()
+    if deal is None:
+        raise Http404(_("No deal with this id, or it is not yours to see."))
+    back = client_url(deal.contact_id, deal.account_id)
+    stage = DealStage.objects.filter(pk=request.POST.get("stage") or None).first()
+    if stage is None:
+        messages.error(request, _("Choose one of the deal stages."))
+        return redirect(back)
+    services.deal_stage_change(actor=_actor(request), deal=deal, stage=stage)
+    messages.success(
+        request, _("“%(deal)s” is now %(stage)s.") % {"deal": deal.title, "stage": stage.label}
+    )
+    return redirect(back)
