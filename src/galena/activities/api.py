@@ -49,6 +49,7 @@ class MergeFieldOut(Out):
 class EmailTemplateOut(Out):
     id: int
     name: str
+    label: str = Field(description="The name in the request's language")
     purpose: str
     language: str
     subject: str

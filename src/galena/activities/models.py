@@ -10,6 +10,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from galena.core.models import TimeStampedModel
@@ -62,7 +63,13 @@ class EmailTemplate(TimeStampedModel):
         ]
 
     def __str__(self) -> str:
-        return self.name
+        return self.label
+
+    @property
+    def label(self) -> str:
+        """The name in the reader's language when it is one of the seeded templates' names
+        (the catalogues translate them); a business's own names as written."""
+        return gettext(self.name)
 
 
 class Signature(TimeStampedModel):

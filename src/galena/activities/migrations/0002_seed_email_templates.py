@@ -1,4 +1,5 @@
-"""A few useful e-mail templates to start from (edit them in the admin)."""
+"""A few useful e-mail templates to start from (edit them in the admin); their names are
+marked for translation and shown translated (EmailTemplate.label)."""
 
 from django.db import migrations
 from django.utils.translation import gettext_noop
