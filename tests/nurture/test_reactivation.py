@@ -1,3 +1,4 @@
+# ruff: noqa: F811 (the intake fixtures, imported for the end-to-end test)
 """A rejected or deferred lead comes back to the pipeline when it inquires again or warms
 up: a reactivated event saying why, its nurture stopped, its owner told (or a new owner)."""
 
@@ -13,6 +14,7 @@ from galena.matching.tasks import repeat_inquiry_heard
 from galena.notifications.models import Notification
 from galena.nurture.models import Enrollment, StopReason
 from galena.nurture.services import reactivation_sweep
+from tests.intake.conftest import form, source  # noqa: F401
 from tests.nurture.conftest import make_lead, make_sequence
 
 pytestmark = pytest.mark.django_db
@@ -97,3 +99,28 @@ def test_the_warming_sweep_reads_a_fixed_number_of_queries_when_none_warmed(
         reject(make_lead(owner=manager, team=team, email=f"p{i}@example.com"), manager)
     with django_assert_num_queries(2):
         assert reactivation_sweep() == 0
+
+
+def test_the_same_person_submitting_again_through_a_form_comes_back(
+    monkeypatch, manager, team, form
+):
+    """End to end: intake's matching stage attaches the repeat inquiry, and after its
+    commit the inquiry hooks bring the rejected lead back."""
+    from tests.matching.test_stage import existing_lead, submit
+
+    monkeypatch.setattr(
+        "galena.intake.services.transaction.on_commit", lambda callback, using=None: callback()
+    )
+    lead = existing_lead(
+        owner=manager, first_name="Ana", last_name="Popescu", contacts=[("email", "ana.p@mail.ro")]
+    )
+    reject(lead, manager)
+
+    submission = submit(form, {"name": "Ana Popescu", "email": "ana.p@mail.ro"})
+
+    assert submission.lead_id == lead.pk
+    lead.refresh_from_db()
+    assert lead.stage.code == "new"
+    event = LeadEvent.objects.get(lead=lead, type=EventType.REACTIVATED)
+    assert event.params["why"] == "repeat_inquiry"
+    assert Notification.objects.filter(user=manager, kind="lead_reactivated").exists()

@@ -247,3 +247,28 @@ def test_a_yearly_step_goes_out_next_year_when_this_years_day_passed(db):
     )
     plan = plan_next([greeting], after_order=None, since=now)
     assert timezone.localtime(plan.send_at).date() == dt.date(2027, 12, 24)
+
+
+def test_a_sequences_sources_and_languages_narrow_its_audience(db):
+    from galena.nurture.services import LeadFacts, sequence_takes
+
+    sequence = make_sequence(languages=["ro"])
+    facts = LeadFacts(
+        audience="rejected", rejection_reason="no_budget", source_id=7, language="ro-RO"
+    )
+    assert sequence_takes(sequence, set(), facts)
+    assert not sequence_takes(sequence, {8}, facts)
+    assert not sequence_takes(sequence, set(), LeadFacts("rejected", "no_budget", 7, "fi"))
+    assert not sequence_takes(sequence, set(), LeadFacts("deferred", "", 7, "ro"))
+
+
+def test_the_admin_previews_who_a_sequence_would_take(admin_client, manager, team):
+    from django.urls import reverse
+
+    sequence = make_sequence()
+    lead = make_lead(owner=manager, team=team, first_name="Prevu", last_name="Lead")
+    reject(lead, manager)
+    response = admin_client.get(reverse("admin:nurture_sequence_change", args=[sequence.pk]))
+    assert response.status_code == 200
+    assert "1 leads match the rules now" in response.text
+    assert "Prevu Lead" in response.text
