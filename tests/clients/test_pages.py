@@ -352,3 +352,61 @@ def test_a_deal_is_moved_from_the_card(signed_in, manager):
     assert response.url == reverse("client-account", args=[account.pk])
     deal.refresh_from_db()
     assert deal.stage == paid and deal.closed_at is not None
+
+
+def test_the_account_card_costs_the_same_queries_for_any_number_of_contacts_and_deals(
+    signed_in, manager
+):
+    account = Account.objects.create(name="Acme", owner=manager)
+    stage = DealStage.objects.get(is_default=True)
+
+    def grow(n):
+        for i in range(n):
+            contact = Contact.objects.create(display_name=f"P{i}", owner=manager, account=account)
+            ContactMethod.objects.create(
+                contact=contact, kind="email", value_raw=f"p{i}@a.ro", value=f"p{i}@a.ro"
+            )
+            Deal.objects.create(
+                account=account, contact=contact, title="d", amount=1, currency="EUR", stage=stage
+            )
+
+    grow(1)
+    url = reverse("client-account", args=[account.pk])
+    signed_in.get(url)
+    with CaptureQueriesContext(django.db.connection) as small:
+        signed_in.get(url)
+    grow(15)
+    with CaptureQueriesContext(django.db.connection) as large:
+        response = signed_in.get(url)
+
+    assert len(response.context["deals"]) == 16
+    assert len(large.captured_queries) == len(small.captured_queries)
+
+
+def test_the_conversion_page_costs_the_same_queries_for_few_or_many_candidates(
+    signed_in, lead, manager
+):
+    def namesakes(n):
+        for _ in range(n):
+            contact = Contact.objects.create(
+                first_name="Ioana",
+                last_name="Popescu",
+                owner=manager,
+                name_translit="ioana popescu",
+                search_text="ioana popescu",
+            )
+            ContactMethod.objects.create(
+                contact=contact, kind="phone", value_raw="+40721234567", value="+40721234567"
+            )
+
+    namesakes(1)
+    url = reverse("client-convert", args=[lead.pk])
+    signed_in.get(url)
+    with CaptureQueriesContext(django.db.connection) as small:
+        signed_in.get(url)
+    namesakes(8)
+    with CaptureQueriesContext(django.db.connection) as large:
+        response = signed_in.get(url)
+
+    assert len(response.context["proposals"]["contacts"]) == 5
+    assert len(large.captured_queries) == len(small.captured_queries)

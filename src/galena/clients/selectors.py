@@ -426,9 +426,15 @@ def conversion_proposals(*, user, lead: Lead) -> dict[str, list[Proposal]]:
     )[:PROPOSALS_SHOWN]
 
     accounts: dict[int, Proposal] = {}
+    wanted = {p.record.account_id for p in contact_list if p.record.account_id}
+    seen = (
+        set(visible_accounts.filter(pk__in=wanted).values_list("pk", flat=True))
+        if wanted
+        else set()
+    )
     for proposal in contact_list:
         account = proposal.record.account
-        if account is not None and visible_accounts.filter(pk=account.pk).exists():
+        if account is not None and account.pk in seen:
             accounts.setdefault(account.pk, Proposal(kind="account", record=account))
             accounts[account.pk].reasons.append(
                 _("account of %(contact)s") % {"contact": proposal.record}
