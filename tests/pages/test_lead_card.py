@@ -159,10 +159,11 @@ def test_card_lists_tasks_with_overdue_highlighted(manager_client, manager, lead
 def test_card_offers_keyboard_shortcuts(manager_client, lead):
     response = card(manager_client, lead)
 
-    for key in ("n", "t", "e", "c"):
+    for key in ("n", "t", "e", "k", "s"):
         assert f'data-shortcut="{key}"' in response.text
     assert "galena/app.js" in response.text
     assert 'id="shortcut-help"' in response.text
+    assert 'id="card-shortcuts"' in response.text  # the card's own keys, shown by ?
 
 
 def test_manager_gets_take_it_for_an_unassigned_team_lead(manager_client, manager, team):

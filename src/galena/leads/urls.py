@@ -18,6 +18,7 @@ urlpatterns = [
     ),
     path("leads/<int:lead_id>/", views.lead_detail, name="lead-detail"),
     path("leads/<int:lead_id>/edit/", views.lead_edit, name="lead-edit"),
+    path("leads/<int:lead_id>/fields/<str:field>/", views.lead_field_edit, name="lead-field"),
     path("leads/<int:lead_id>/contacts/", views.lead_contact_add, name="lead-contact-add"),
     path("leads/<int:lead_id>/notes/", views.lead_note_add, name="lead-note-add"),
     path("leads/<int:lead_id>/tasks/", views.lead_task_add, name="lead-task-add"),

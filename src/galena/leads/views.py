@@ -1289,3 +1289,58 @@ def lead_bulk(request: HttpRequest) -> HttpResponse:
         return redirect(back)
     _bulk_report(request, result, done_text)
     return redirect(back)
+
+
+# --- inline editing on the card -------------------------------------------------------
+
+# the card's facts a click edits in place (the edit form's fields)
+INLINE_FIELDS = frozenset(
+    name
+    for name in LeadEditForm.base_fields
+    if name not in ("source", "campaign", "recontact_at", "comment")
+)
+
+
+def _inline_context(lead: Lead, field: str, form: LeadEditForm | None = None) -> dict[str, Any]:
+    form = form or LeadEditForm(lead=lead)
+    return {"lead": lead, "field": form[field], "name": field}
+
+
+@page
+def lead_field_edit(request: HttpRequest, lead_id: int, field: str) -> HttpResponse:
+    """One fact of the card edited in place: GET the field's input (``?show=1``: its value
+    again, on Esc), POST its new value through lead_update; a refusal comes back next to
+    the field, a change answers with the whole card."""
+    if field not in INLINE_FIELDS:
+        raise Http404(_("This field cannot be edited here."))
+    lead = _visible_lead(request, lead_id)
+    if request.method == "GET":
+        template = "leads/_inline_value.html" if request.GET.get("show") else None
+        context = _inline_context(lead, field)
+        return render(request, template or "leads/forms/_inline_field.html", context)
+    if request.method != "POST":
+        return HttpResponse(status=405, headers={"Allow": "GET, POST"})
+    # every other field as it is: only this one can change
+    data = QueryDict(mutable=True)
+    base = LeadEditForm(lead=lead)
+    for name, form_field in base.fields.items():
+        value = base.initial.get(name)
+        data[name] = form_field.prepare_value(value) if value is not None else ""
+        if hasattr(value, "pk"):
+            data[name] = value.pk
+    data[field] = request.POST.get(field, "")
+    form = LeadEditForm(data, lead=lead)
+    if form.is_valid():
+        changes = {k: v for k, v in form.changes().items() if k == field}
+        if not changes:
+            return render(request, "leads/_inline_value.html", _inline_context(lead, field))
+        try:
+            services.lead_update(actor=_actor(request), lead=lead, data=changes)
+        except NotFound:
+            raise
+        except ApplicationError as error:
+            add_service_error(form, error, form.field_map)
+        else:
+            messages.success(request, _("Saved."))
+            return _card_updated(request, lead.pk)
+    return render(request, "leads/forms/_inline_field.html", _inline_context(lead, field, form))

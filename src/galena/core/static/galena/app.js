@@ -20,6 +20,17 @@
   }
 
   function openAction(element) {
+    // a shortcut that only goes somewhere (the stage bar, "take it"): focus, never press
+    if (element.hasAttribute("data-shortcut-focus")) {
+      const inner = element.matches("button, a, input, select")
+        ? element
+        : element.querySelector("button:not([disabled]), a[href]");
+      if (inner) {
+        inner.scrollIntoView({ block: "nearest" });
+        inner.focus();
+      }
+      return;
+    }
     if (element.tagName === "DETAILS") {
       element.open = true;
       const field = firstField(element);
@@ -31,8 +42,13 @@
     if (element.tagName === "A" || element.tagName === "BUTTON") element.click();
   }
 
+  function helpPanel() {
+    // a page with keys of its own (the lead card) shows its own list
+    return document.getElementById("card-shortcuts") || document.getElementById("shortcut-help");
+  }
+
   function toggleHelp(force) {
-    const help = document.getElementById("shortcut-help");
+    const help = helpPanel();
     if (!help) return;
     const show = force === undefined ? help.hidden : force;
     help.hidden = !show;
@@ -52,9 +68,18 @@
 
   document.addEventListener("keydown", (event) => {
     if (event.key === "Escape") {
-      const help = document.getElementById("shortcut-help");
+      const help = helpPanel();
       if (help && !help.hidden) {
         toggleHelp(false);
+        return;
+      }
+      const inline = event.target instanceof Element && event.target.closest("[data-inline-form]");
+      if (inline) {
+        const cancel = inline.querySelector("[data-inline-cancel]");
+        if (cancel) {
+          event.preventDefault();
+          cancel.click();
+        }
         return;
       }
       if (closeOpenActions()) event.preventDefault();
@@ -82,7 +107,10 @@
       return;
     }
     if (event.key.length !== 1) return;
-    const target = document.querySelector('[data-shortcut="' + CSS.escape(event.key) + '"]');
+    // data-shortcut may list several keys; "c" logs a call where the card has the call form
+    const target =
+      document.querySelector('[data-shortcut~="' + CSS.escape(event.key) + '"]') ||
+      (event.key === "c" ? document.getElementById("activity-call") : null);
     if (target) {
       event.preventDefault();
       openAction(target);
@@ -359,6 +387,19 @@
     div.setAttribute("role", "alert");
     div.textContent = body().dataset.errorOffline || "Network error";
     messages.replaceChildren(div);
+  });
+
+  // A value clicked for editing: its input takes the cursor, its text selected.
+  document.addEventListener("htmx:afterSettle", () => {
+    const active = document.activeElement;
+    if (active && active.closest && active.closest("[data-inline-form]")) return;
+    const forms = document.querySelectorAll("[data-inline-form]");
+    const form = forms[forms.length - 1];
+    const field = form ? firstField(form) : null;
+    if (field && (!active || active === document.body || !active.isConnected)) {
+      field.focus();
+      if (field.select) field.select();
+    }
   });
 
   // After a swap, put the cursor where the person has to act: on the first field with an
