@@ -218,6 +218,7 @@ def test_scheduling_creates_the_task_the_event_and_sends_the_invitation(manager,
     assert result.invitation.status == EmailStatus.SENT
     (message,) = mail.outbox
     assert message.to == ["ana@solaris.example"]
+    assert message.cc == ["colleague@galena.example"]  # the other attendee is invited too
     ((name, content, mimetype),) = message.attachments
     assert name == "invite.ics" and mimetype.startswith("text/calendar; method=REQUEST")
     properties = parsed(text_of(content))

@@ -163,6 +163,8 @@ class SentEmail(models.Model):
     event_params = models.JSONField(default=dict, blank=True)
     from_email = models.CharField(max_length=320)
     to = models.CharField(max_length=320)
+    # copies: the other people invited to a meeting
+    cc = models.JSONField(default=list, blank=True)
     reply_to = models.CharField(max_length=320, blank=True)
     subject = models.CharField(max_length=255)
     body_text = models.TextField()

@@ -296,6 +296,7 @@ def _email_store(
     event_params: Mapping[str, Any] | None,
     meeting: Meeting | None,
     templated: bool,
+    cc: Sequence[str] = (),
 ) -> SentEmail:
     from galena.scoring.email_tracking import email_html_tracked
 
@@ -344,6 +345,7 @@ def _email_store(
         if sender is not None
         else settings.DEFAULT_FROM_EMAIL,
         to=address,
+        cc=[c for c in cc if c.casefold() != address.casefold()],
         reply_to=reply_to,
         subject=rendered.subject,
         body_text=text,
@@ -362,6 +364,7 @@ def _message(sent: SentEmail) -> EmailMultiAlternatives:
         body=sent.body_text,
         from_email=sent.from_email,
         to=[sent.to],
+        cc=sent.cc or None,
         reply_to=[sent.reply_to] if sent.reply_to else None,
         headers={"Message-ID": sent.message_id, **sent.headers},
     )
@@ -446,6 +449,7 @@ def email_send(
     event_params: Mapping[str, Any] | None = None,
     meeting: Meeting | None = None,
     templated: bool = True,
+    cc: Sequence[str] = (),
 ) -> SentEmail:
     """E-mail the lead (its primary valid address unless ``to`` names another of its
     addresses): ``subject`` and ``body`` may hold merge fields; links and an open pixel are
@@ -454,7 +458,8 @@ def email_send(
     ``unsubscribe_url`` adds the footer and List-Unsubscribe headers and does not count as
     a response to the lead; ``event_type``/``event_params`` name the event written once it
     is sent (nurture_sent, farewell_sent…). ``templated=False``: subject and body are
-    sent as written, no merge fields (text a caller built itself)."""
+    sent as written, no merge fields (text a caller built itself). ``cc``: copies to other
+    people (a meeting's other attendees), checked by the caller."""
     sent = _email_store(
         actor=actor,
         lead=lead,
@@ -470,6 +475,7 @@ def email_send(
         event_params=event_params,
         meeting=meeting,
         templated=templated,
+        cc=cc,
     )
     return _deliver(actor, sent)
 
@@ -846,6 +852,8 @@ def _invitation_send(actor: Actor, meeting: Meeting, *, method: str, subject: st
         ],
         event_params={"meeting_id": meeting.pk, "invitation": method.lower()},
         meeting=meeting,
+        # the other attendees get the same invitation (validated addresses, at most 50)
+        cc=meeting.attendees,
     )
 
 
