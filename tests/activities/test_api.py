@@ -8,7 +8,7 @@ from django.utils import timezone
 
 from galena.accounts.services import api_token_create
 from galena.activities.models import EmailTemplate, Meeting, SentEmail
-from galena.leads.models import TaskKind
+from galena.leads.models import Task, TaskKind
 from galena.leads.services import task_create
 from tests.activities.helpers import create_lead, manual
 from tests.api.helpers import ApiClient
@@ -125,3 +125,24 @@ def test_a_manager_cannot_read_a_colleague_s_day(manager, colleague):
     response = api(colleague).get(f"/api/v1/me/day?user_id={manager.pk}")
 
     assert response.status_code == 403
+
+
+def test_a_call_back_logged_through_the_api_plans_the_task(manager, lead):
+    at = timezone.now() + dt.timedelta(hours=3)
+
+    response = api(manager).post(
+        f"/api/v1/leads/{lead.pk}/calls",
+        {"outcome": "call_back", "duration_seconds": 40, "callback_at": at.isoformat()},
+    )
+
+    assert response.status_code == 201, response.json()
+    body = response.json()
+    assert body["outcome"] == "call_back" and body["completed_task_id"] is None
+    task = Task.objects.get(pk=body["callback_task_id"])
+    assert (task.kind, task.due_at) == ("call", at)
+
+
+def test_an_unknown_call_outcome_is_refused(manager, lead):
+    response = api(manager).post(f"/api/v1/leads/{lead.pk}/calls", {"outcome": "maybe"})
+
+    assert response.status_code == 400

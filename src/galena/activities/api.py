@@ -16,7 +16,7 @@ from galena.activities.models import Document, EmailTemplate, SentEmail
 from galena.core.api import ErrorOut
 from galena.core.errors import NotFound, PermissionDenied, ValidationFailed
 from galena.leads import access
-from galena.leads.models import ActorSource
+from galena.leads.models import ActorSource, CallOutcome, Task
 from galena.leads.services import Actor
 
 router = Router(tags=["activities"])
@@ -126,6 +126,24 @@ class MeetingOut(Out):
     status: str
     task_id: int | None
     invitation: SentEmailOut | None = None
+
+
+class CallIn(In):
+    outcome: CallOutcome
+    note: str = Field("", max_length=2000)
+    duration_seconds: int | None = Field(None, ge=0, le=8 * 3600)
+    callback_at: dt.datetime | None = Field(
+        None, description="Required for call_back: a call task is planned then."
+    )
+    task_id: int | None = Field(None, description="The planned call task this call completes.")
+
+
+class CallOut(Out):
+    event_id: int
+    occurred_at: dt.datetime
+    outcome: str
+    callback_task_id: int | None
+    completed_task_id: int | None
 
 
 class LeadRef(Out):
@@ -262,6 +280,42 @@ def retry_email(request: HttpRequest, email_id: int):
         raise NotFound("No e-mail with this id.")
     access.lead_get_for(user=_user(request), lead_id=sent.lead_id)
     return services.email_retry(actor=_actor(request), sent_email=sent)
+
+
+@router.post(
+    "/leads/{lead_id}/calls",
+    response={201: CallOut, **WRITE_ERRORS},
+    summary="Log a call",
+)
+def log_call(request: HttpRequest, lead_id: int, payload: CallIn):
+    """Record a call with its outcome (confirmed verifies the lead, wrong_number marks the
+    phone invalid), its length and note; call_back plans a call task at ``callback_at``;
+    ``task_id`` completes the planned call it was."""
+    lead = access.lead_get_for(user=_user(request), lead_id=lead_id)
+    task = None
+    if payload.task_id is not None:
+        task = Task.objects.filter(pk=payload.task_id, lead=lead).first()
+        if task is None:
+            raise ValidationFailed({"task_id": "No task with this id on this lead."})
+    logged = services.call_log(
+        actor=_actor(request),
+        lead=lead,
+        outcome=payload.outcome,
+        note=payload.note,
+        duration_seconds=payload.duration_seconds,
+        callback_at=payload.callback_at,
+        task=task,
+    )
+    return Status(
+        201,
+        {
+            "event_id": logged.event.pk,
+            "occurred_at": logged.event.occurred_at,
+            "outcome": payload.outcome,
+            "callback_task_id": logged.callback_task.pk if logged.callback_task else None,
+            "completed_task_id": logged.completed_task.pk if logged.completed_task else None,
+        },
+    )
 
 
 @router.post(
