@@ -35,8 +35,10 @@ from faker import Faker
 from tqdm import tqdm
 
 from galena.accounts.models import Profile, Role, Team
+from galena.clients.models import Account, Contact, Deal
 from galena.demo import catalogue as cat
 from galena.demo import quality as demo_quality
+from galena.demo.clients import demo_clients_create, demo_clients_wipe
 from galena.demo.matching import demo_duplicates_create, duplicates_count
 from galena.demo.models import DemoLoad
 from galena.demo.routing import (
@@ -126,7 +128,9 @@ def demo_data_wipe() -> None:
     """
     # the demo's submissions first: deleting the leads would otherwise update each one
     Submission.objects.filter(endpoint=DEMO_ENDPOINT).delete()
-    # merges protect their leads (so they can be undone): they go first
+    # conversions keep their leads, and merges protect theirs (so they can be undone):
+    # they go first
+    demo_clients_wipe()
     LeadMerge.objects.all().delete()
     Lead.objects.exclude(merged_into=None).update(merged_into=None)
     Lead.objects.all().delete()
@@ -167,7 +171,9 @@ def demo_data_load(*, leads: int = 5000, seed: int = 42, progress: bool = True) 
     started = time.monotonic()
     with (
         transaction.atomic(),
-        _historical_timestamps(Lead, Task, Source, Campaign, OfflineEvent, Team, Profile),
+        _historical_timestamps(
+            Lead, Task, Source, Campaign, OfflineEvent, Team, Profile, Account, Contact, Deal
+        ),
     ):
         builder = _Builder(seed=seed, now=timezone.now().replace(microsecond=0))
         builder.people_create()
@@ -183,6 +189,8 @@ def demo_data_load(*, leads: int = 5000, seed: int = 42, progress: bool = True) 
         demo_duplicates_create(seed=seed, count=duplicates_count(leads), endpoint=DEMO_ENDPOINT)
         demo_routing_finish(routing=builder.routing)
         demo_scoring_create(seed=seed, now=builder.now)
+        # after scoring, which gives the won leads their deal values
+        demo_clients_create(seed=seed, now=builder.now)
         load = DemoLoad.objects.create(
             seed=seed, lead_count=leads, duration_seconds=round(time.monotonic() - started, 2)
         )
