@@ -39,6 +39,7 @@ from galena.leads.models import (
     EventType,
     Lead,
     LeadEvent,
+    RejectionReason,
     Stage,
     StageKind,
     Temperature,
@@ -102,10 +103,7 @@ def _stage_kind(lead: Lead) -> str:
 
 
 def _rejection_reason_code(lead: Lead) -> str:
-    reason_id = getattr(lead, "rejection_reason_id", None)
-    if not reason_id:
-        return ""
-    return lead.rejection_reason.code
+    return lead.rejection_reason.code if lead.rejection_reason_id else ""
 
 
 # --- signed links ---------------------------------------------------------------------
@@ -310,17 +308,16 @@ def _facts(leads: Iterable[Lead]) -> dict[int, LeadFacts]:
     kinds = dict(
         Stage.objects.filter(pk__in={lead.stage_id for lead in leads}).values_list("pk", "kind")
     )
-    reasons: dict[int, str] = {}
-    if leads and hasattr(Lead, "rejection_reason"):
-        reasons = dict(
-            Lead.objects.filter(
-                pk__in=[lead.pk for lead in leads], rejection_reason__isnull=False
-            ).values_list("pk", "rejection_reason__code")
-        )
+    reason_ids = {lead.rejection_reason_id for lead in leads if lead.rejection_reason_id}
+    codes = (
+        dict(RejectionReason.objects.filter(pk__in=reason_ids).values_list("pk", "code"))
+        if reason_ids
+        else {}
+    )
     return {
         lead.pk: LeadFacts(
             audience=audience_of(kinds.get(lead.stage_id, ""), lead.temperature),
-            rejection_reason=reasons.get(lead.pk, ""),
+            rejection_reason=codes.get(lead.rejection_reason_id, ""),
             source_id=lead.source_id,
             language=lead.language,
         )
