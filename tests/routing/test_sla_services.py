@@ -178,3 +178,55 @@ def test_a_lead_released_from_quarantine_gets_its_clock_from_the_release(admin_u
     assert clock.started_at >= before
     assert clock.due_at == clock.started_at + dt.timedelta(minutes=5)
     assert Lead.objects.get(pk=held.pk).response_due_at == clock.due_at
+
+
+# --------------------------------------------------------------------------- tightening
+
+
+@pytest.fixture
+def ten_past(monkeypatch):
+    """Now is ten minutes after the leads arrived."""
+    moment = MONDAY + dt.timedelta(minutes=10)
+    monkeypatch.setattr("django.utils.timezone.now", lambda: moment)
+    return moment
+
+
+def test_a_cold_lead_set_hot_before_its_answer_falls_due_in_five_minutes(sellers, ten_past):
+    from galena.leads.services import lead_update
+
+    ana, _bob = sellers
+    lead = new_lead(temperature="cold")
+    assert clock_of(lead).policy.name.startswith("Other")
+
+    lead = lead_update(actor=Actor(user=ana), lead=lead, data={"temperature": "hot"})
+
+    clock = clock_of(lead)
+    assert clock.policy.name == "Hot leads: 5 minutes"
+    assert clock.due_at == ten_past + dt.timedelta(minutes=5)
+    assert clock.started_at == MONDAY  # the speed figures still count from the arrival
+    assert clock.warn_at == ten_past + dt.timedelta(minutes=3) == clock.next_check_at
+    lead.refresh_from_db()
+    assert lead.response_due_at == clock.due_at
+
+
+def test_a_deadline_never_moves_later_nor_for_an_answered_lead(sellers, ten_past):
+    from galena.routing.sla import leads_sla_tighten
+
+    _ana, bob = sellers
+    hot = new_lead(temperature="hot")  # due MONDAY + 5 min: already sooner than any other
+    answered = new_lead(temperature="cold")  # Bob's
+    task = task_create(actor=Actor(user=bob), lead=answered, title="Call", kind="call")
+    task_complete(actor=Actor(user=bob), task=task)
+    Lead.objects.filter(pk__in=[hot.pk, answered.pk]).update(temperature="hot")
+    before = {c.lead_id: (c.policy_id, c.due_at) for c in SlaClock.objects.all()}
+
+    assert leads_sla_tighten(lead_ids=[hot.pk, answered.pk]) == 0
+
+    assert {c.lead_id: (c.policy_id, c.due_at) for c in SlaClock.objects.all()} == before
+
+
+def test_warmer_is_up_the_scale_unknown_cold_warm_hot():
+    from galena.scoring.services import _warmer
+
+    assert _warmer("cold", "hot") and _warmer("unknown", "warm") and _warmer("warm", "hot")
+    assert not _warmer("hot", "warm") and not _warmer("warm", "warm")

@@ -293,6 +293,8 @@ LEAD_CARD_PANELS: list[str] = [
     "scoring/_card_panel.html",
     # the first-response deadline: how long is left, or whether it was met
     "routing/_sla_panel.html",
+    # a telemarketer's qualified lead passed to sales
+    "routing/_handoff_panel.html",
     # calls, e-mails, offers and meetings
     "activities/_card_panel.html",
     # conversion to client, and the client it became
@@ -394,6 +396,12 @@ LEADS_CREATED_HOOKS: list[str] = [
 # the lead (its first response, its SLA clock met).
 LEAD_ACTIVITY_HOOKS: list[str] = [
     "galena.routing.sla.lead_sla_respond",
+]
+# Called by scoring after leads turned warmer (cold to warm or hot, …), inside its
+# transaction, as hook(lead_ids=[…]): an unanswered lead's first response falls due under
+# the stricter policy, when that is sooner.
+LEAD_TEMPERATURE_HOOKS: list[str] = [
+    "galena.routing.sla.leads_sla_tighten",
 ]
 # First-response deadlines (SLA policies are data, in the admin): the business hours of leads
 # without a team (ISO weekday -> [[start, end], …] in TIME_ZONE; a team's own are in its

@@ -33,7 +33,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from galena.accounts.models import Team
-from galena.core.bulk import insert_many, instance_factory, update_rows
+from galena.core.bulk import insert_many, instance_factory, update_many, update_rows
 from galena.leads.models import EventType, Lead, LeadEvent, QualityStatus, StageKind
 from galena.leads.services import Actor
 from galena.notifications.models import NotificationKind
@@ -235,10 +235,59 @@ def lead_sla_start(*, lead: Lead, start: dt.datetime | None = None) -> SlaClock 
 
 def lead_sla_on_change(*, lead: Lead, actor: Actor, changed: set[str]) -> Lead:
     """A LEAD_CHANGE_HOOKS hook: a lead released from quarantine to sales gets its clock,
-    counted from the release."""
+    counted from the release; a temperature set by hand may tighten a running clock."""
     if "quality_status" in changed and lead.quality_status == QualityStatus.ACCEPTED:
         lead_sla_start(lead=lead)
+    elif "temperature" in changed:
+        leads_sla_tighten(lead_ids=[lead.pk])
+        lead.refresh_from_db(fields=["response_due_at"])
     return lead
+
+
+def leads_sla_tighten(*, lead_ids: list[int]) -> int:
+    """A LEAD_TEMPERATURE_HOOKS hook (scoring, in its transaction, for leads that turned
+    warmer): an unanswered lead whose clock runs and that a stricter policy now takes (a
+    cold lead turned hot) gets that policy's deadline counted from now — when it is sooner
+    than the one it has; a deadline never moves later. Returns how many clocks changed; one
+    query when none runs."""
+    config = sla_config_load()
+    if not lead_ids or not config.policies:
+        return 0
+    clocks = list(
+        SlaClock.objects.filter(
+            lead_id__in=lead_ids, met_at__isnull=True, breached_at__isnull=True
+        ).select_related("lead", "lead__stage")
+    )
+    if not clocks:
+        return 0
+    now = timezone.now()
+    names = source_names([clock.lead for clock in clocks]) if config.reads_source else {}
+    tightened, rows = [], []
+    for clock in clocks:
+        lead = clock.lead
+        if not _for_sales(lead) or lead.stage.kind != StageKind.OPEN:
+            continue
+        policy = sla_rules.policy_for(
+            lead_values(lead, names.get(lead.source_id, "")), config.policies
+        )
+        if policy is None or policy.id == clock.policy_id:
+            continue
+        deadline = sla_rules.deadline_for(policy, now, config.calendar(lead.team_id))
+        if deadline.due_at >= clock.due_at:
+            continue
+        clock.policy_id = policy.id or None  # started_at stays the arrival: speed counts from it
+        clock.due_at, clock.warn_at = deadline.due_at, deadline.warn_at
+        clock.warned_at = None
+        clock.next_check_at = sla_rules.first_check(deadline)
+        tightened.append(clock)
+        rows.append((lead.pk, deadline.due_at))
+    update_many(
+        SlaClock,
+        tightened,
+        ["policy", "due_at", "warn_at", "warned_at", "next_check_at"],
+    )
+    update_rows(Lead, ["response_due_at"], rows)
+    return len(tightened)
 
 
 # --------------------------------------------------------------------------- responding

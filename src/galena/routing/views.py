@@ -6,19 +6,23 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
+from django.contrib import messages
+from django.contrib.auth import get_user_model
 from django.http import HttpRequest, HttpResponse, QueryDict
-from django.shortcuts import render
+from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_GET, require_POST
 
-from galena.core.errors import NotFound
+from galena.core.errors import ApplicationError, NotFound
 from galena.core.views import page
 from galena.leads import access
-from galena.leads.models import Channel, Source, Temperature
+from galena.leads.models import ActorSource, Channel, Source, Temperature
+from galena.leads.services import Actor
 from galena.quality.views import PeriodForm
 from galena.routing import selectors
 from galena.routing.selectors import SpeedFilters
+from galena.routing.services import lead_hand_off
 from galena.scoring.selectors import MAX_PERIOD_DAYS, Period
 
 # htmx stops polling an element answered with this status
@@ -34,6 +38,48 @@ def sla_panel(request: HttpRequest, lead_id: int) -> HttpResponse:
     except NotFound:  # handed to someone outside the user's sight: the panel goes
         return HttpResponse("", status=STOP_POLLING)
     return render(request, "routing/_sla_panel.html", {"lead": lead})
+
+
+class HandOffForm(forms.Form):
+    to = forms.ModelChoiceField(
+        label=gettext_lazy("Sales manager"),
+        queryset=get_user_model().objects.filter(is_active=True),
+        error_messages={"invalid_choice": gettext_lazy("Choose an active sales manager.")},
+    )
+    note = forms.CharField(label=gettext_lazy("Note for sales"), required=False, max_length=500)
+
+
+@page
+@require_POST
+def hand_off(request: HttpRequest, lead_id: int) -> HttpResponse:
+    """The card's hand-off form: the lead goes to the chosen sales manager, its telemarketer
+    stays recorded as its original owner."""
+    lead = access.lead_get_for(user=request.user, lead_id=lead_id)
+    form = HandOffForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, " ".join(str(m) for errors in form.errors.values() for m in errors))
+        return redirect("lead-detail", lead_id=lead.pk)
+    to = form.cleaned_data["to"]
+    try:
+        lead_hand_off(
+            actor=Actor(user=request.user, source=ActorSource.MANUAL),
+            lead=lead,
+            to=to,
+            note=form.cleaned_data["note"],
+        )
+    except ApplicationError as error:
+        if error.status in (403, 404):
+            raise
+        messages.error(request, error.message)
+        return redirect("lead-detail", lead_id=lead.pk)
+    messages.success(
+        request,
+        _("Handed off to %(name)s.") % {"name": to.get_full_name() or to.get_username()},
+    )
+    # the lead may now be out of the telemarketer's sight
+    if access.leads_visible_to(request.user).filter(pk=lead.pk).exists():
+        return redirect("lead-detail", lead_id=lead.pk)
+    return redirect("lead-list")
 
 
 # --- the speed-to-lead report ----------------------------------------------------------

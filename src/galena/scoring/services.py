@@ -22,6 +22,7 @@ from typing import Any
 from django.conf import settings
 from django.db import connection, transaction
 from django.utils import timezone
+from django.utils.module_loading import import_string
 
 from galena.core.bulk import copy_rows, insert_many, update_many, update_rows
 from galena.leads.models import ActorSource, EventType, Lead, LeadEvent, Source, Temperature
@@ -264,6 +265,23 @@ def _apply_verdict(
     return _Outcome(lead, fields, event)
 
 
+# the temperatures in rising order: a lead "turns warmer" when it moves up this list
+WARMTH = (Temperature.UNKNOWN, Temperature.COLD, Temperature.WARM, Temperature.HOT)
+
+
+def _warmer(before: str, after: str) -> bool:
+    rank = {temperature.value: i for i, temperature in enumerate(WARMTH)}
+    return rank.get(after, 0) > rank.get(before, 0)
+
+
+def _warmer_hooks(lead_ids: list[int]) -> None:
+    """Tell later apps which leads turned warmer (settings.LEAD_TEMPERATURE_HOOKS: a first
+    response due under a stricter policy), in the caller's transaction."""
+    if lead_ids:
+        for hook in settings.LEAD_TEMPERATURE_HOOKS:
+            import_string(hook)(lead_ids=lead_ids)
+
+
 def _hot_notice(lead_id: int, owner_id: int | None, verdict: Verdict) -> NotificationRequest | None:
     """The owner of a lead that just turned hot is told (at arrival routing tells them)."""
     if owner_id is None or verdict.temperature != Temperature.HOT:
@@ -325,6 +343,7 @@ def lead_score_refresh(
     if config.is_empty:
         return state
     verdict = verdict_for(profile, engagement, config, now)
+    before = lead.temperature
     outcome = _apply_verdict(lead, verdict, by_hand=state.temperature_by_hand, now=now, actor=actor)
     if outcome.fields:
         Lead.objects.filter(pk=lead.pk).update(
@@ -332,6 +351,8 @@ def lead_score_refresh(
         )
     if outcome.event is not None:
         outcome.event.save()
+        if _warmer(before, lead.temperature):
+            _warmer_hooks([lead.pk])
         notice = _hot_notice(lead.pk, lead.owner_id, verdict)
         if notice is not None:
             notify_many([notice])
@@ -673,7 +694,7 @@ def _recompute_rows(rows: list[_Row], config, names, matchers, now, actor, recor
         components[stored[0]].append(stored)
     by_hand = {lead_id for lead_id, stored in states.items() if stored[7]}
     scored = _score_rows(rows, config, names, matchers, now, by_hand)
-    changed, temperature_events, rewritten = [], [], []
+    changed, temperature_events, rewritten, warmer = [], [], [], []
     created: list[tuple] = []
     updated: list[tuple] = []
     for item in scored:
@@ -705,6 +726,8 @@ def _recompute_rows(rows: list[_Row], config, names, matchers, now, actor, recor
         new_temperature = row.temperature if item.by_hand else verdict.temperature
         if row.score != verdict.score or new_temperature != row.temperature:
             changed.append((row.id, verdict.score, new_temperature))
+        if new_temperature != row.temperature and _warmer(row.temperature, new_temperature):
+            warmer.append(row.id)
         if record and new_temperature != row.temperature:
             temperature_events.append(
                 (
@@ -732,6 +755,7 @@ def _recompute_rows(rows: list[_Row], config, names, matchers, now, actor, recor
         ("lead_id", "type", "occurred_at", "actor_id", "actor_source", "params"),
         temperature_events,
     )
+    _warmer_hooks(warmer)
     return len(changed)
 
 
@@ -856,7 +880,7 @@ def scores_decay_sweep(*, now: dt.datetime | None = None, actor: Actor = SYSTEM)
         if not chunk:
             break
         last_id = chunk[-1].lead_id
-        changed, events, settled, notices = [], [], [], []
+        changed, events, settled, notices, warmer = [], [], [], [], []
         for state in chunk:
             profile = engine.ProfileResult(
                 points=state.fit_points,
@@ -865,6 +889,7 @@ def scores_decay_sweep(*, now: dt.datetime | None = None, actor: Actor = SYSTEM)
             )
             engagement = _engagement_of(state)
             verdict = verdict_for(profile, engagement, config, now)
+            before = state.lead.temperature
             outcome = _apply_verdict(
                 state.lead, verdict, by_hand=state.temperature_by_hand, now=now, actor=actor
             )
@@ -872,6 +897,8 @@ def scores_decay_sweep(*, now: dt.datetime | None = None, actor: Actor = SYSTEM)
                 changed.append(state.lead)
             if outcome.event is not None:
                 events.append(outcome.event)
+                if _warmer(before, state.lead.temperature):
+                    warmer.append(state.lead_id)
                 notices.append(_hot_notice(state.lead_id, state.lead.owner_id, verdict))
             hot_over = state.hot_until is None or state.hot_until <= now
             if (
@@ -884,6 +911,7 @@ def scores_decay_sweep(*, now: dt.datetime | None = None, actor: Actor = SYSTEM)
                 update_many(Lead, changed, ["score", "temperature"])
             insert_many(LeadEvent, events)
             notify_many(notice for notice in notices if notice is not None)
+            _warmer_hooks(warmer)
             # decayed to nothing and no hot signal left: out of the sweep until the next event
             LeadScore.objects.filter(lead_id__in_array=array("q", settled)).update(
                 engagement_points=0, engagement_epoch=now.timestamp(), hot_until=None, hot_reason=""
