@@ -304,3 +304,21 @@ def test_a_deal_out_of_sight_cannot_be_moved(manager, outsider, lead):
         )
     conversion.deal.refresh_from_db()
     assert conversion.deal.stage.code == "agreed"
+
+
+def test_a_refusal_of_the_won_stage_names_the_lead_fields_and_writes_nothing(
+    manager, lead, company, monkeypatch
+):
+    from galena.clients import services
+
+    def refuse(**kwargs):
+        raise ValidationFailed({"city": "Fill this in to move the lead to “Converted”."})
+
+    monkeypatch.setattr(services, "lead_change_stage", refuse)
+
+    with pytest.raises(ValidationFailed) as refused:
+        lead_convert(actor=Actor(user=manager), lead=lead, contact=person(), account=company)
+    assert refused.value.errors == {
+        "lead": "Before it is converted, fill this in on the lead's card: city."
+    }
+    assert_nothing_written()

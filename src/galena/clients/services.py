@@ -12,6 +12,7 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from django.conf import settings
+from django.core.exceptions import FieldDoesNotExist
 from django.db import IntegrityError, transaction
 from django.db.models import Min, Q
 from django.utils import timezone
@@ -289,6 +290,13 @@ def _deal_values(data: DealData, *, default_title: str) -> dict[str, Any]:
     }
 
 
+def _lead_field_label(name: str) -> str:
+    try:
+        return str(Lead._meta.get_field(name.removesuffix("_id")).verbose_name)
+    except FieldDoesNotExist:
+        return name.replace("_", " ")
+
+
 def won_stage() -> Stage:
     """The pipeline stage a converted lead goes to: the first stage of kind won."""
     stage = Stage.objects.filter(kind=StageKind.WON).order_by("order", "id").first()
@@ -431,7 +439,18 @@ def lead_convert(
         Lead.objects.filter(pk=lead.pk).update(
             deal_value=deal_row.amount, deal_currency=deal_row.currency
         )
-    lead = lead_change_stage(actor=actor, lead=lead, stage=target_stage)
+    try:
+        lead = lead_change_stage(actor=actor, lead=lead, stage=target_stage)
+    except ValidationFailed as error:
+        # the won stage may require lead fields (Stage.required_fields): say which, on the
+        # form's "lead" error, since the conversion form does not hold the lead's fields
+        raise ValidationFailed(
+            {
+                "lead": "Before it is converted, fill this in on the lead's card: "
+                + ", ".join(_lead_field_label(name) for name in error.errors)
+                + "."
+            }
+        ) from error
     _event(
         lead,
         actor,
