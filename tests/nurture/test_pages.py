@@ -220,3 +220,24 @@ def test_the_timeline_tells_nurture_events_in_words_without_the_links(
     response = client.get(reverse("lead-detail", args=[lead.pk]))
     assert "sent automatically on rejection" in response.text
     assert "/q/" not in response.text  # the questionnaire's token stays in the e-mail
+
+
+def test_the_filters_swap_only_the_results_for_htmx(client, manager, team):
+    rejected(owner=manager, team=team, first_name="Hana", last_name="Htmx")
+    client.force_login(manager)
+    response = client.get(reverse("deferred-base"), {"reason": "no_budget"}, HTTP_HX_REQUEST="true")
+    assert response.status_code == 200
+    assert response.text.lstrip().startswith('<section id="deferred-results"')
+    assert "Hana Htmx" in response.text
+
+
+def test_moving_between_open_stages_costs_nurture_no_query(
+    manager, lead, django_assert_num_queries
+):
+    from galena.nurture.services import lead_stage_changed
+    from tests.nurture.conftest import stage
+
+    previous = lead.stage
+    lead.stage = stage("in_work")
+    with django_assert_num_queries(0):
+        lead_stage_changed(lead=lead, actor=Actor(user=manager), previous=previous)

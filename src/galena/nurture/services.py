@@ -720,7 +720,7 @@ def lead_stage_changed(*, lead: Lead, actor: Actor, previous: Stage) -> Lead:
     """LEAD_STAGE_HOOKS: a rejected or deferred lead enters the deferred-demand base (its
     nurture starts, a rejected one may get the farewell e-mail); a lead leaving it, back
     in the pipeline or converted, has its nurture stopped."""
-    kind = _stage_kind(lead)
+    kind = lead.stage.kind  # lead_change_stage hands over the lead with its new stage
     now = timezone.now()
     if kind in DEFERRED_KINDS:
         DeferredDemand.objects.update_or_create(
