@@ -124,3 +124,13 @@ def test_the_same_person_submitting_again_through_a_form_comes_back(
     event = LeadEvent.objects.get(lead=lead, type=EventType.REACTIVATED)
     assert event.params["why"] == "repeat_inquiry"
     assert Notification.objects.filter(user=manager, kind="lead_reactivated").exists()
+
+
+def test_the_owners_notice_says_why_in_words(lead, manager):
+    from galena.notifications.presenting import present
+
+    reject(lead, manager)
+    lead_inquiry_hooks(lead=lead, actor=Actor.system(), kind="email_reply")
+    (notice,) = present(list(Notification.objects.filter(kind="lead_reactivated")))
+    assert notice.title == f"{lead} is back in the pipeline"
+    assert notice.details == ["Why: the person replied by e-mail"]
