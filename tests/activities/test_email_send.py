@@ -176,3 +176,17 @@ def test_an_e_mail_being_sent_is_not_sent_twice_but_a_lost_one_is(manager, lead)
     )
     assert email_retry(actor=manual(manager), sent_email=sent).status == EmailStatus.SENT
     assert len(mail.outbox) == 2
+
+
+def test_templates_in_the_lead_s_language_come_first_and_none_is_hidden(manager):
+    from galena.activities.selectors import email_templates_for
+
+    lead = create_lead(actor=manual(manager), language="ro-RO")
+    romanian = EmailTemplate.objects.create(
+        name="Prima ofertă", language="ro", subject="x", body="y"
+    )
+
+    templates = list(email_templates_for(lead))
+
+    assert templates[0] == romanian
+    assert len(templates) == EmailTemplate.objects.filter(is_active=True).count()

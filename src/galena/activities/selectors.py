@@ -6,7 +6,7 @@ import datetime as dt
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.db.models import Q
+from django.db.models import Case, IntegerField, Q, Value, When
 from django.utils import timezone
 
 from galena.activities.models import (
@@ -24,12 +24,18 @@ DAY_LIST_LIMIT = 100
 
 
 def email_templates_for(lead: Lead | None = None):
-    """Active templates, those in the lead's language (or any language) first."""
-    templates = EmailTemplate.objects.filter(is_active=True)
+    """Active templates: those in the lead's language first, then those for any language,
+    then the others (one query; nothing hidden, the manager chooses)."""
     language = ((lead.language if lead else "") or "").split("-")[0].lower()
-    if language:
-        templates = templates.filter(Q(language="") | Q(language__iexact=language)) or templates
-    return templates.order_by("order", "name", "id")
+    whens = [When(language__iexact=language, then=Value(0))] if language else []
+    fit = Case(
+        *whens, When(language="", then=Value(1)), default=Value(2), output_field=IntegerField()
+    )
+    return (
+        EmailTemplate.objects.filter(is_active=True)
+        .alias(fit=fit)
+        .order_by("fit", "order", "name", "id")
+    )
 
 
 def lead_sent_emails(*, lead: Lead, limit: int = SENT_SHOWN) -> list[SentEmail]:
