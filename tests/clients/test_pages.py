@@ -410,3 +410,76 @@ def test_the_conversion_page_costs_the_same_queries_for_few_or_many_candidates(
 
     assert len(response.context["proposals"]["contacts"]) == 5
     assert len(large.captured_queries) == len(small.captured_queries)
+
+
+def test_a_head_gives_an_account_to_a_colleague_with_its_contacts_and_open_deals(
+    client, head, manager, colleague, team
+):
+    account = Account.objects.create(name="Acme", owner=manager, team=team)
+    contact = Contact.objects.create(display_name="P", owner=manager, account=account)
+    open_deal = Deal.objects.create(
+        account=account,
+        title="o",
+        amount=1,
+        currency="EUR",
+        owner=manager,
+        stage=DealStage.objects.get(code="agreed"),
+    )
+    paid_deal = Deal.objects.create(
+        account=account,
+        title="p",
+        amount=1,
+        currency="EUR",
+        owner=manager,
+        stage=DealStage.objects.get(code="paid"),
+    )
+    client.force_login(head)
+
+    response = client.post(
+        reverse("client-account-assign", args=[account.pk]), {"owner": colleague.pk}
+    )
+
+    assert response.status_code == 302
+    for row in (account, contact, open_deal, paid_deal):
+        row.refresh_from_db()
+    assert (account.owner, contact.owner, open_deal.owner, paid_deal.owner) == (
+        colleague,
+        colleague,
+        colleague,
+        manager,
+    )
+
+
+def test_a_manager_cannot_give_away_a_client(signed_in, manager, colleague):
+    account = Account.objects.create(name="Acme", owner=manager)
+
+    response = signed_in.post(
+        reverse("client-account-assign", args=[account.pk]), {"owner": colleague.pk}
+    )
+
+    account.refresh_from_db()
+    assert account.owner == manager
+    assert response.status_code in (400, 403)
+
+
+def test_the_contact_card_edits_details_and_adds_a_normalised_phone(signed_in, manager):
+    contact = Contact.objects.create(first_name="Ioana", owner=manager, country="RO")
+
+    signed_in.post(
+        reverse("client-contact-edit", args=[contact.pk]),
+        {"contact_first_name": "Ioana", "contact_last_name": "Popescu", "contact_position": "CFO"},
+    )
+    signed_in.post(
+        reverse("client-contact-method-add", args=[contact.pk]),
+        {"kind": "phone", "value": "0721 234 567", "label": "mobile"},
+    )
+    again = signed_in.post(
+        reverse("client-contact-method-add", args=[contact.pk]),
+        {"kind": "phone", "value": "+40 721 234 567"},
+    )
+
+    contact.refresh_from_db()
+    assert (contact.display_name, contact.position) == ("Ioana Popescu", "CFO")
+    assert list(contact.methods.values_list("value", "is_primary")) == [("+40721234567", True)]
+    assert again.status_code == 400
+    assert "already has this value" in again.content.decode()

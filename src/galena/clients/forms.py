@@ -14,6 +14,7 @@ from django.utils.translation import gettext_lazy as _
 from galena.clients.models import DealKind, DealStage
 from galena.leads import access
 from galena.leads.forms import PageForm, UserChoiceField
+from galena.leads.models import ContactKind
 
 NEW, NONE = "new", "none"
 ACCOUNT_FIELDS = (
@@ -215,5 +216,44 @@ class ClientFilterForm(forms.Form):
     def __init__(self, *args: Any, user, **kwargs: Any) -> None:
         kwargs.setdefault("auto_id", "client-filter-%s")
         kwargs.setdefault("label_suffix", "")
+        super().__init__(*args, **kwargs)
+        self.fields["owner"].queryset = access.assignable_owners(user)
+
+
+class ContactForm(PageForm):
+    """The contact's details on its card."""
+
+    id_prefix = "contact"
+
+    contact_first_name = forms.CharField(label=_("First name"), max_length=100, required=False)
+    contact_middle_name = forms.CharField(label=_("Middle name"), max_length=100, required=False)
+    contact_last_name = forms.CharField(label=_("Last name"), max_length=100, required=False)
+    contact_position = forms.CharField(label=_("Position"), max_length=120, required=False)
+    contact_language = forms.CharField(label=_("Language"), max_length=12, required=False)
+    contact_country = forms.CharField(
+        label=_("Country"), max_length=2, required=False, widget=forms.TextInput(attrs={"size": 3})
+    )
+
+
+class MethodForm(PageForm):
+    """Another way to reach a contact."""
+
+    id_prefix = "method"
+
+    kind = forms.ChoiceField(label=_("Kind"), choices=ContactKind.choices)
+    value = forms.CharField(label=_("Value"), max_length=320)
+    label = forms.CharField(label=_("Label"), max_length=40, required=False)
+
+
+class OwnerForm(PageForm):
+    """Give a client another owner."""
+
+    id_prefix = "owner"
+
+    owner = UserChoiceField(
+        label=_("Owner"), queryset=None, empty_label=_("Nobody"), required=False
+    )
+
+    def __init__(self, *args: Any, user, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["owner"].queryset = access.assignable_owners(user)

@@ -41,6 +41,7 @@ from galena.leads import access
 from galena.leads.contact_values import transliterate
 from galena.leads.models import (
     ActorSource,
+    ContactKind,
     ContactPoint,
     EventType,
     Lead,
@@ -49,6 +50,7 @@ from galena.leads.models import (
     Stage,
     StageKind,
 )
+from galena.leads.normalise import normalise_contact
 from galena.leads.services import Actor, lead_change_stage
 
 # --- what the callers give --------------------------------------------------------------
@@ -509,6 +511,109 @@ def account_update(*, actor: Actor, account: Account, data: AccountData) -> Acco
     account.search_text = _account_search_text(account)
     account.save()
     return account
+
+
+@transaction.atomic
+def contact_update(*, actor: Actor, contact: Contact, data: ContactData) -> Contact:
+    """Change a contact's details (the client fields the business requires among them); a
+    required field cannot be emptied."""
+    if actor.user is not None:
+        contact = client_access.contact_get_for(
+            user=actor.user, contact_id=contact.pk, for_update=True
+        )
+    before_missing = {row.field for row in missing_fields(contact)}
+    contact.first_name = _text(data.first_name, 100)
+    contact.middle_name = _text(data.middle_name, 100)
+    contact.last_name = _text(data.last_name, 100)
+    contact.position = _text(data.position, 120)
+    contact.language = _text(data.language, 12)
+    contact.country = _text(data.country, 2).upper()
+    if not (contact.first_name or contact.last_name or contact.display_name):
+        raise ValidationFailed({"contact.first_name": "Give the person's name."})
+    emptied = [row for row in missing_fields(contact) if row.field not in before_missing]
+    if emptied:
+        raise ValidationFailed(
+            {
+                f"contact.{row.field}": f"A client needs this: {row.label.lower()}."
+                for row in emptied
+            }
+        )
+    _contact_refresh_names(contact, contact.methods.values_list("value", flat=True))
+    contact.save()
+    return contact
+
+
+@transaction.atomic
+def contact_method_add(
+    *, actor: Actor, contact: Contact, kind: str, value: str, label: str = ""
+) -> ContactMethod:
+    """Add a way to reach a contact, normalised as a lead's contact point is; a value the
+    contact already has is refused."""
+    if actor.user is not None:
+        contact = client_access.contact_get_for(
+            user=actor.user, contact_id=contact.pk, for_update=True
+        )
+    if kind not in ContactKind.values:
+        raise ValidationFailed({"kind": f"Use one of: {', '.join(ContactKind.values)}."})
+    raw = (value or "").strip()
+    if not raw:
+        raise ValidationFailed({"value": "This contact value is empty."})
+    if len(raw) > 320:
+        raise ValidationFailed({"value": "Use at most 320 characters."})
+    normalised = normalise_contact(kind, raw, region=contact.country or settings.DEFAULT_REGION)
+    if contact.methods.filter(kind=kind, value=normalised.value).exists():
+        raise ValidationFailed({"value": "This contact already has this value."})
+    method = ContactMethod.objects.create(
+        contact=contact,
+        kind=kind,
+        value_raw=raw,
+        value=normalised.value[:320],
+        label=_text(label, 40),
+        is_primary=not contact.methods.filter(kind=kind).exists(),
+    )
+    _contact_refresh_names(contact, contact.methods.values_list("value", flat=True))
+    contact.save(update_fields=["display_name", "name_translit", "search_text", "updated_at"])
+    return method
+
+
+@transaction.atomic
+def client_assign(*, actor: Actor, owner, account: Account | None = None, contact=None):
+    """Give a client another owner (heads of sales and admins; a manager may take a client
+    nobody owns). An account's contacts and open deals that the previous owner had move
+    with it."""
+    client = account or contact
+    if client is None:
+        raise ValidationFailed({"account_id": "Give the account or the contact."})
+    if actor.user is not None:
+        if account is not None:
+            client = client_access.account_get_for(
+                user=actor.user, account_id=account.pk, for_update=True
+            )
+        else:
+            client = client_access.contact_get_for(
+                user=actor.user, contact_id=contact.pk, for_update=True
+            )
+        takes_it = owner is not None and owner.pk == actor.user.pk and client.owner_id is None
+        if not access.can_assign(actor.user) and not takes_it:
+            raise PermissionDenied("Only a head of sales or an admin can give clients to others.")
+        _check_owner(actor, owner)
+    if owner is not None and not owner.is_active:
+        raise ValidationFailed({"owner_id": "The client's owner must be an active user."})
+    previous = client.owner_id
+    new_id = owner.pk if owner else None
+    if previous == new_id:
+        return client
+    team_id = team_id_of(owner) if owner is not None else None
+    client.owner_id, client.team_id = new_id, team_id or client.team_id
+    client.save(update_fields=["owner", "team", "updated_at"])
+    if isinstance(client, Account):
+        Contact.objects.filter(account=client, owner_id=previous).update(
+            owner_id=new_id, team_id=client.team_id, updated_at=timezone.now()
+        )
+        Deal.objects.filter(
+            account=client, owner_id=previous, stage__kind=DealStageKind.OPEN
+        ).update(owner_id=new_id, updated_at=timezone.now())
+    return client
 
 
 # --- deals on a client ------------------------------------------------------------------

@@ -13,7 +13,23 @@ urlpatterns = [
         name="client-account-deal-new",
     ),
     path("clients/deals/<int:deal_id>/stage/", views.deal_stage, name="client-deal-stage"),
+    path(
+        "clients/accounts/<int:account_id>/owner/",
+        views.account_assign,
+        name="client-account-assign",
+    ),
     path("clients/contacts/<int:contact_id>/", views.contact_detail, name="client-contact"),
+    path("clients/contacts/<int:contact_id>/edit/", views.contact_edit, name="client-contact-edit"),
+    path(
+        "clients/contacts/<int:contact_id>/methods/",
+        views.contact_method_add,
+        name="client-contact-method-add",
+    ),
+    path(
+        "clients/contacts/<int:contact_id>/owner/",
+        views.contact_assign,
+        name="client-contact-assign",
+    ),
     path(
         "clients/contacts/<int:contact_id>/deals/",
         views.contact_deal_new,

@@ -29,8 +29,11 @@ from galena.clients.forms import (
     NONE,
     AccountForm,
     ClientFilterForm,
+    ContactForm,
     ConvertForm,
     DealForm,
+    MethodForm,
+    OwnerForm,
     mark_required,
 )
 from galena.clients.models import (
@@ -256,6 +259,7 @@ def _account_context(request: HttpRequest, account_id: int, **forms: Any) -> dic
         "account_form": forms.get("account_form") or _account_form(account),
         "deal_form": forms.get("deal_form")
         or DealForm(contacts=Contact.objects.filter(account=account)),
+        "owner_form": _owner_form(request, account, forms.get("owner_form")),
         "open_form": forms.get("open_form", ""),
     }
 
@@ -329,6 +333,9 @@ def _contact_context(request: HttpRequest, contact_id: int, **forms: Any) -> dic
         "missing": _missing(contact),
         "account_missing": _missing(contact.account) if contact.account else [],
         "deal_form": forms.get("deal_form") or DealForm(),
+        "contact_form": forms.get("contact_form") or _contact_form(contact),
+        "method_form": forms.get("method_form") or MethodForm(),
+        "owner_form": _owner_form(request, contact, forms.get("owner_form")),
         "open_form": forms.get("open_form", ""),
     }
 
@@ -377,3 +384,104 @@ def deal_stage(request: HttpRequest, deal_id: int) -> HttpResponse:
         request, _("“%(deal)s” is now %(stage)s.") % {"deal": deal.title, "stage": stage.label}
     )
     return redirect(back)
+
+
+# --- details, ways to reach and owners ----------------------------------------------------
+
+
+def _owner_form(request: HttpRequest, client, bound: OwnerForm | None = None):
+    """The owner form, for heads of sales and admins, or to take a client nobody owns."""
+    if bound is not None:
+        return bound
+    if access.can_assign(request.user) or client.owner_id is None:
+        return OwnerForm(initial={"owner": client.owner_id}, user=request.user)
+    return None
+
+
+def _contact_form(contact: Contact, data=None) -> ContactForm:
+    form = ContactForm(
+        data, initial={f"contact_{name}": getattr(contact, name) for name in CONTACT_FIELDS}
+    )
+    mark_required(
+        form, "contact", [row.field for row in services.required_fields(ClientRecord.CONTACT)]
+    )
+    return form
+
+
+@page
+@require_POST
+def contact_edit(request: HttpRequest, contact_id: int) -> HttpResponse:
+    contact = client_access.contact_get_for(user=request.user, contact_id=contact_id)
+    form = _contact_form(contact, request.POST)
+    if form.is_valid():
+        data = services.ContactData(
+            **{name: form.cleaned_data[f"contact_{name}"] for name in CONTACT_FIELDS}
+        )
+        try:
+            services.contact_update(actor=_actor(request), contact=contact, data=data)
+        except ApplicationError as error:
+            add_service_error(form, error, FIELD_MAP)
+        else:
+            messages.success(request, _("Contact saved."))
+            return redirect("client-contact", contact_id=contact.pk)
+    context = _contact_context(request, contact_id, contact_form=form, open_form="edit")
+    return render(request, "clients/contact_detail.html", context, status=400)
+
+
+@page
+@require_POST
+def contact_method_add(request: HttpRequest, contact_id: int) -> HttpResponse:
+    contact = client_access.contact_get_for(user=request.user, contact_id=contact_id)
+    form = MethodForm(request.POST)
+    if form.is_valid():
+        try:
+            services.contact_method_add(actor=_actor(request), contact=contact, **form.cleaned_data)
+        except ApplicationError as error:
+            add_service_error(form, error)
+        else:
+            messages.success(request, _("Contact added."))
+            return redirect("client-contact", contact_id=contact.pk)
+    context = _contact_context(request, contact_id, method_form=form, open_form="method")
+    return render(request, "clients/contact_detail.html", context, status=400)
+
+
+def _assign(request: HttpRequest, *, account=None, contact=None) -> HttpResponse | OwnerForm:
+    form = OwnerForm(request.POST, user=request.user)
+    if form.is_valid():
+        try:
+            services.client_assign(
+                actor=_actor(request),
+                owner=form.cleaned_data["owner"],
+                account=account,
+                contact=contact,
+            )
+        except ApplicationError as error:
+            add_service_error(form, error, {"owner_id": "owner"})
+        else:
+            messages.success(request, _("Owner changed."))
+            return redirect(
+                client_url(contact.pk if contact else None, account.pk if account else None)
+            )
+    return form
+
+
+@page
+@require_POST
+def account_assign(request: HttpRequest, account_id: int) -> HttpResponse:
+    account = client_access.account_get_for(user=request.user, account_id=account_id)
+    outcome = _assign(request, account=account)
+    if isinstance(outcome, HttpResponse):
+        return outcome
+    context = _account_context(request, account_id, owner_form=outcome, open_form="owner")
+    return render(request, "clients/account_detail.html", context, status=400)
+
+
+@page
+@require_POST
+def contact_assign(request: HttpRequest, contact_id: int) -> HttpResponse:
+    contact = client_access.contact_get_for(user=request.user, contact_id=contact_id)
+    outcome = _assign(request, contact=contact)
+    if isinstance(outcome, HttpResponse):
+        return outcome
+    context = _contact_context(request, contact_id, owner_form=outcome, open_form="owner")
+    return render(request, "clients/contact_detail.html", context, status=400)
