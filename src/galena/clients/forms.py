@@ -41,6 +41,26 @@ FIELD_MAP = {
 }
 
 
+def _contact_fields() -> dict[str, forms.Field]:
+    return {
+        "contact_first_name": forms.CharField(
+            label=_("First name"), max_length=100, required=False
+        ),
+        "contact_middle_name": forms.CharField(
+            label=_("Middle name"), max_length=100, required=False
+        ),
+        "contact_last_name": forms.CharField(label=_("Last name"), max_length=100, required=False),
+        "contact_position": forms.CharField(label=_("Position"), max_length=120, required=False),
+        "contact_language": forms.CharField(label=_("Language"), max_length=12, required=False),
+        "contact_country": forms.CharField(
+            label=_("Country"),
+            max_length=2,
+            required=False,
+            widget=forms.TextInput(attrs={"size": 3}),
+        ),
+    }
+
+
 def _account_fields() -> dict[str, forms.Field]:
     return {
         "account_name": forms.CharField(label=_("Company name"), max_length=200, required=False),
@@ -114,14 +134,6 @@ class ConvertForm(PageForm):
     id_prefix = "convert"
 
     contact = forms.ChoiceField(label=_("Contact"), widget=forms.RadioSelect)
-    contact_first_name = forms.CharField(label=_("First name"), max_length=100, required=False)
-    contact_middle_name = forms.CharField(label=_("Middle name"), max_length=100, required=False)
-    contact_last_name = forms.CharField(label=_("Last name"), max_length=100, required=False)
-    contact_position = forms.CharField(label=_("Position"), max_length=120, required=False)
-    contact_language = forms.CharField(label=_("Language"), max_length=12, required=False)
-    contact_country = forms.CharField(
-        label=_("Country"), max_length=2, required=False, widget=forms.TextInput(attrs={"size": 3})
-    )
     account = forms.ChoiceField(label=_("Account"), widget=forms.RadioSelect)
     add_deal = forms.BooleanField(label=_("Record the deal"), required=False, initial=True)
     owner = UserChoiceField(
@@ -138,6 +150,7 @@ class ConvertForm(PageForm):
         **kwargs: Any,
     ) -> None:
         super().__init__(*args, **kwargs)
+        self.fields.update(_contact_fields())
         self.fields.update(_account_fields())
         self.fields.update(_deal_fields(required=False))
         self.fields["contact"].choices = [
@@ -225,14 +238,9 @@ class ContactForm(PageForm):
 
     id_prefix = "contact"
 
-    contact_first_name = forms.CharField(label=_("First name"), max_length=100, required=False)
-    contact_middle_name = forms.CharField(label=_("Middle name"), max_length=100, required=False)
-    contact_last_name = forms.CharField(label=_("Last name"), max_length=100, required=False)
-    contact_position = forms.CharField(label=_("Position"), max_length=120, required=False)
-    contact_language = forms.CharField(label=_("Language"), max_length=12, required=False)
-    contact_country = forms.CharField(
-        label=_("Country"), max_length=2, required=False, widget=forms.TextInput(attrs={"size": 3})
-    )
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields.update(_contact_fields())
 
 
 class MethodForm(PageForm):
