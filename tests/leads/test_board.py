@@ -208,3 +208,36 @@ def test_a_colleague_cannot_move_someone_elses_card(client, colleague, manager):
 
     assert response.status_code == 404
     assert not LeadEvent.objects.exists()
+
+
+# --- counts at scale ------------------------------------------------------------------
+
+
+def test_counts_stop_at_the_cap_and_say_more(manager_client, manager, monkeypatch):
+    from galena.leads import selectors
+
+    monkeypatch.setattr(selectors, "COUNT_CAP", 2)
+    LeadFactory.create_batch(3, owner=manager)
+    LeadFactory(owner=manager, stage=stage("in_work"))
+
+    board = manager_client.get(BOARD)
+    listing = manager_client.get(reverse("lead-list"))
+
+    assert board_ids(board, "new")[1] == 3  # the cap and one: "more"
+    assert board_ids(board, "in_work")[1] == 1
+    assert "2+" in board.text and "More than 2 leads" in board.text
+    assert "More than 2 leads" in listing.text
+
+
+def test_the_counts_are_one_query_whatever_the_stages(manager_client, manager):
+    from galena.leads import selectors
+    from galena.leads.selectors import LeadFilters
+
+    LeadFactory.create_batch(2, owner=manager, stage=stage("qualified"))
+    stages = list(Stage.objects.all())
+
+    with CaptureQueriesContext(connection) as queries:
+        counts = selectors.board_counts(user=manager, filters=LeadFilters(), stages=stages)
+
+    assert len(queries) == 1
+    assert counts[stage("qualified").pk] == 2 and counts[stage("new").pk] == 0

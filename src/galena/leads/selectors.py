@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, fields
 
+from django.db import connection
 from django.db.models import Count, F, OrderBy, Prefetch, Q, QuerySet, Sum
 from django.db.models.functions import TruncDate
 from django.utils import timezone
@@ -142,10 +143,35 @@ def leads_filtered(*, user, filters: LeadFilters) -> QuerySet[Lead]:
     return leads.order_by(*sort_ordering(filters.sort))
 
 
-def board_counts(*, user, filters: LeadFilters) -> dict[int, int]:
-    """How many leads the board's filters leave in each stage, in one query."""
+# Counts a list or a board column shows exactly; beyond, "10,000+": an exact count of a
+# million leads reads them all (a second and more), a capped one stops at the cap.
+COUNT_CAP = 10_000
+
+
+def capped_count(leads: QuerySet, cap: int = COUNT_CAP) -> int:
+    """How many rows, exactly up to ``cap``; ``cap + 1`` means more."""
+    return leads.order_by().values("pk")[: cap + 1].count()
+
+
+def board_counts(
+    *, user, filters: LeadFilters, stages: list[Stage], cap: int = COUNT_CAP
+) -> dict[int, int]:
+    """How many leads the board's filters leave in each stage (up to ``cap``; ``cap + 1``
+    means more), in one query: a UNION ALL of one bounded count per stage, each stopping at
+    the cap instead of reading every lead."""
+    if not stages:
+        return {}
     leads = leads_filtered(user=user, filters=filters).order_by()
-    return dict(leads.values_list("stage_id").annotate(n=Count("id")))
+    parts, params = [], []
+    for stage in stages:
+        inner = leads.filter(stage_id=stage.pk).values("pk")[: cap + 1]
+        sql, inner_params = inner.query.sql_with_params()
+        # Django's own SQL for each branch, its values passed as parameters
+        parts.append(f"SELECT %s AS stage_id, COUNT(*) AS n FROM ({sql}) AS stage_{stage.pk:d}")  # noqa: S608
+        params.extend([stage.pk, *inner_params])
+    with connection.cursor() as cursor:
+        cursor.execute(" UNION ALL ".join(parts), params)
+        return dict(cursor.fetchall())
 
 
 def board_cards(*, user, filters: LeadFilters, stage: Stage) -> QuerySet[Lead]:

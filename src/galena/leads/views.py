@@ -25,6 +25,7 @@ from django.template.loader import render_to_string
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 from django.utils.cache import patch_vary_headers
+from django.utils.functional import cached_property
 from django.utils.module_loading import import_string
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -245,6 +246,19 @@ def _list_query(params: QueryDict) -> str:
     return query.urlencode()
 
 
+class CappedPaginator(Paginator):
+    """Pages whose count stops at selectors.COUNT_CAP (``is_capped``: there are more): the
+    pages beyond stay reachable by the next link."""
+
+    @cached_property
+    def count(self) -> int:
+        return selectors.capped_count(self.object_list)
+
+    @property
+    def is_capped(self) -> bool:
+        return self.count > selectors.COUNT_CAP
+
+
 def _filter_context(
     request: HttpRequest,
     params: QueryDict,
@@ -284,12 +298,13 @@ def _lead_list_context(
 ) -> dict[str, Any]:
     context = _filter_context(request, params, saved_form)
     leads = selectors.lead_list(user=request.user, filters=context["filters"])
-    page_obj = Paginator(leads, PAGE_SIZE).get_page(params.get("page"))
+    page_obj = CappedPaginator(leads, PAGE_SIZE).get_page(params.get("page"))
     context.update(
         page_obj=page_obj,
         leads=page_obj.object_list,
         columns=_columns(context["filters"].sort),
         bulk_form=BulkForm(user=request.user),
+        count_cap=selectors.COUNT_CAP,
         bulk_limit=services.BULK_LIMIT,
         export_limit=EXPORT_LIMIT,
     )
@@ -1043,8 +1058,8 @@ def _board_context(
 ) -> dict[str, Any]:
     context = _filter_context(request, params, saved_form, on_page="board")
     filters = context["filters"]
-    counts = selectors.board_counts(user=request.user, filters=filters)
     stages = _board_stages(filters)
+    counts = selectors.board_counts(user=request.user, filters=filters, stages=stages)
     columns = []
     for stage in stages:
         # closed stages sit at the end as counts; their cards load when asked for
@@ -1066,6 +1081,8 @@ def _board_context(
         stages=stages if filters.stage else list(Stage.objects.all()),
         all_stages=list(Stage.objects.all()),
         total=sum(counts.values()),
+        count_cap=selectors.COUNT_CAP,
+        total_capped=any(n > selectors.COUNT_CAP for n in counts.values()),
         now=timezone.now(),
         convert_available=convert_url(0) is not None,
     )
