@@ -483,3 +483,12 @@ def test_the_contact_card_edits_details_and_adds_a_normalised_phone(signed_in, m
     assert list(contact.methods.values_list("value", "is_primary")) == [("+40721234567", True)]
     assert again.status_code == 400
     assert "already has this value" in again.content.decode()
+
+
+def test_a_refused_conversion_still_marks_the_required_fields(signed_in, lead):
+    response = signed_in.post(
+        reverse("client-convert", args=[lead.pk]), convert_post(account_tax_id="")
+    )
+
+    assert response.status_code == 400
+    assert "Tax id *" in response.content.decode()

@@ -116,6 +116,9 @@ def _convert_form(request: HttpRequest, lead: Lead, data=None):
         contact_choices=[(str(p.record.pk), _proposal_label(p)) for p in proposals["contacts"]],
         account_choices=[(str(p.record.pk), _proposal_label(p)) for p in proposals["accounts"]],
     )
+    # before validation, which fixes the fields' labels
+    for record in (ClientRecord.ACCOUNT, ClientRecord.CONTACT):
+        mark_required(form, record, [row.field for row in services.required_fields(record)])
     return form, proposals
 
 
@@ -126,8 +129,6 @@ def _convert_context(
         record: services.required_fields(record)
         for record in (ClientRecord.ACCOUNT, ClientRecord.CONTACT)
     }
-    mark_required(form, "account", [row.field for row in required[ClientRecord.ACCOUNT]])
-    mark_required(form, "contact", [row.field for row in required[ClientRecord.CONTACT]])
     return {
         "section": "leads",
         "lead": lead,
