@@ -322,3 +322,31 @@ def test_a_refusal_of_the_won_stage_names_the_lead_fields_and_writes_nothing(
         "lead": "Before it is converted, fill this in on the lead's card: city."
     }
     assert_nothing_written()
+
+
+def test_a_new_account_with_a_known_tax_id_is_refused_with_the_account_to_link(
+    manager, lead, company
+):
+    existing = Account.objects.create(
+        name="Acme", tax_id="RO123456", tax_id_normalised="RO123456", owner=manager
+    )
+
+    with pytest.raises(ValidationFailed) as refused:
+        lead_convert(actor=Actor(user=manager), lead=lead, contact=person(), account=company)
+
+    assert refused.value.errors == {
+        "account.tax_id": f"Acme (account #{existing.pk}) has this tax id: link that account instead."
+    }
+    assert Account.objects.count() == 1 and Conversion.objects.count() == 0
+
+
+def test_another_teams_account_with_the_tax_id_is_not_named(manager, outsider, lead, company):
+    Account.objects.create(
+        name="Secret", tax_id="RO123456", tax_id_normalised="RO123456", owner=outsider
+    )
+
+    with pytest.raises(ValidationFailed) as refused:
+        lead_convert(actor=Actor(user=manager), lead=lead, contact=person(), account=company)
+
+    assert "Secret" not in refused.value.message
+    assert "Another team's account has this tax id" in refused.value.message

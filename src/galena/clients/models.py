@@ -67,6 +67,14 @@ class Account(TimeStampedModel):
             models.Index(fields=["owner", "name"], name="account_owner_name"),
             models.Index(fields=["team", "name"], name="account_team_name"),
         ]
+        constraints = [
+            # one account per company: the same tax id twice is a duplicate
+            models.UniqueConstraint(
+                fields=["tax_id_normalised"],
+                condition=~Q(tax_id_normalised=""),
+                name="account_unique_tax_id",
+            )
+        ]
 
     def __str__(self) -> str:
         return self.name

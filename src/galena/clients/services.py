@@ -183,7 +183,7 @@ def _contact_refresh_names(contact: Contact, values: Iterable[str]) -> None:
     contact.search_text = " ".join(p for p in parts if p).casefold()
 
 
-def _account_create(data: AccountData, *, owner) -> Account:
+def _account_create(data: AccountData, *, owner, actor_user=None) -> Account:
     if not data.name.strip():
         raise ValidationFailed({"account.name": "Give the company's name."})
     _refuse_missing(data, "account")
@@ -200,8 +200,45 @@ def _account_create(data: AccountData, *, owner) -> Account:
     account.billing_address = str(data.billing_address or "").strip()
     account.tax_id_normalised = tax_id_normalise(account.tax_id)
     account.search_text = _account_search_text(account)
-    account.save()
+    _account_save(account, actor_user=actor_user)
     return account
+
+
+def _tax_id_taken(account: Account, actor_user) -> str:
+    """Why this account's tax id cannot be used: another account has it ("" when free)."""
+    if not account.tax_id_normalised:
+        return ""
+    other = (
+        Account.objects.filter(tax_id_normalised=account.tax_id_normalised)
+        .exclude(pk=account.pk)
+        .first()
+    )
+    if other is None:
+        return ""
+    visible = actor_user is None or (
+        client_access.accounts_visible_to(actor_user).filter(pk=other.pk).exists()
+    )
+    if visible:
+        return f"{other.name} (account #{other.pk}) has this tax id: link that account instead."
+    return (
+        "Another team's account has this tax id: ask a head of sales to give it to you, "
+        "then link it."
+    )
+
+
+def _account_save(account: Account, *, actor_user) -> None:
+    """Save an account whose tax id no other account has (checked, and kept by the unique
+    constraint when two are written at once)."""
+    taken = _tax_id_taken(account, actor_user)
+    if taken:
+        raise ValidationFailed({"account.tax_id": taken})
+    try:
+        with transaction.atomic():
+            account.save()
+    except IntegrityError as error:
+        raise ValidationFailed(
+            {"account.tax_id": _tax_id_taken(account, actor_user) or "This tax id is taken."}
+        ) from error
 
 
 def _methods_add(contact: Contact, points: Iterable[ContactPoint]) -> list[ContactMethod]:
@@ -370,7 +407,7 @@ def lead_convert(
             account = client_access.account_get_for(user=actor.user, account_id=account.pk)
         account_created = False
     elif isinstance(account, AccountData):
-        account = _account_create(account, owner=owner)
+        account = _account_create(account, owner=owner, actor_user=actor.user)
         account_created = True
     else:
         account, account_created = None, False
@@ -509,7 +546,7 @@ def account_update(*, actor: Actor, account: Account, data: AccountData) -> Acco
         )
     account.tax_id_normalised = tax_id_normalise(account.tax_id)
     account.search_text = _account_search_text(account)
-    account.save()
+    _account_save(account, actor_user=actor.user)
     return account
 
 

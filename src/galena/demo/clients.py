@@ -86,12 +86,16 @@ def demo_clients_create(*, seed: int, now: dt.datetime) -> int:
         return 0
 
     accounts: dict[str, Account] = {}
+    used_tax_ids: set[str] = set()
     for lead in won:
         name = lead["company_name"].strip()
         if not name or name.casefold() in accounts:
             continue
         country = lead["country"]
         tax_id = _tax_id(rng, country) if rng.random() < FILLED["tax_id"] else ""
+        while tax_id and tax_id_normalise(tax_id) in used_tax_ids:  # one account per tax id
+            tax_id = _tax_id(rng, country)
+        used_tax_ids.add(tax_id_normalise(tax_id))
         account = Account(
             name=name,
             legal_name=name,
