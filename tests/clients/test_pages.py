@@ -492,3 +492,16 @@ def test_a_refused_conversion_still_marks_the_required_fields(signed_in, lead):
 
     assert response.status_code == 400
     assert "Tax id *" in response.content.decode()
+
+
+def test_the_admin_refuses_a_second_account_with_a_tax_id(client, admin_user):
+    Account.objects.create(name="Acme", tax_id="RO1", tax_id_normalised="RO1")
+    client.force_login(admin_user)
+
+    response = client.post(
+        reverse("admin:clients_account_add"), {"name": "Acme again", "tax_id": "ro 1"}
+    )
+
+    assert response.status_code == 200
+    assert "has this tax id already" in response.content.decode()
+    assert Account.objects.count() == 1

@@ -1,4 +1,6 @@
+from django import forms
 from django.contrib import admin
+from django.utils.translation import gettext_lazy as _
 
 from galena.clients.models import (
     Account,
@@ -43,8 +45,34 @@ class ContactInline(admin.TabularInline):
     show_change_link = True
 
 
+class AccountAdminForm(forms.ModelForm):
+    class Meta:
+        model = Account
+        fields = "__all__"  # noqa: DJ007 - the admin edits every editable field
+
+    def clean_tax_id(self) -> str:
+        from galena.clients.services import tax_id_normalise
+
+        value = self.cleaned_data["tax_id"]
+        normalised = tax_id_normalise(value)
+        other = (
+            Account.objects.filter(tax_id_normalised=normalised)
+            .exclude(pk=self.instance.pk)
+            .first()
+            if normalised
+            else None
+        )
+        if other is not None:
+            raise forms.ValidationError(
+                _("%(account)s (#%(id)s) has this tax id already: one account per company.")
+                % {"account": other.name, "id": other.pk}
+            )
+        return value
+
+
 @admin.register(Account)
 class AccountAdmin(admin.ModelAdmin):
+    form = AccountAdminForm
     list_display = ["name", "tax_id", "registration_number", "country", "owner", "created_at"]
     list_filter = ["country", "team"]
     list_select_related = ["owner"]
