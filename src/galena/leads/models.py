@@ -502,6 +502,13 @@ class Lead(models.Model):
             models.Index(fields=["quality_status", "-created_at"], name="lead_quality_created"),
             models.Index(fields=["name_translit"], name="lead_name_translit"),
             models.Index(fields=["owner", "response_due_at"], name="lead_owner_response_due"),
+            # a team's unassigned leads (the queue managers also see): without it, "mine or
+            # my team's unassigned" reads every lead of the team
+            models.Index(
+                fields=["team", "stage", "-created_at"],
+                name="lead_team_queue",
+                condition=Q(owner__isnull=True),
+            ),
         ]
 
     def __str__(self) -> str:

@@ -143,9 +143,9 @@ def leads_filtered(*, user, filters: LeadFilters) -> QuerySet[Lead]:
     return leads.order_by(*sort_ordering(filters.sort))
 
 
-# Counts a list or a board column shows exactly; beyond, "10,000+": an exact count of a
+# Counts a list or a board column shows exactly; beyond, "1,000+": an exact count of a
 # million leads reads them all (a second and more), a capped one stops at the cap.
-COUNT_CAP = 10_000
+COUNT_CAP = 1_000
 
 
 def capped_count(leads: QuerySet, cap: int = COUNT_CAP) -> int:
