@@ -337,3 +337,41 @@ def test_a_manager_sets_the_signature_their_e_mails_carry(signed_in, manager, le
 
     assert mail.outbox[0].body == "Hello\n\nMara Pop\nHelios Solar"
     assert "Mara Pop" in signed_in.get(reverse("email-signature")).content.decode()
+
+
+def test_the_card_s_activities_cost_the_same_queries_for_one_e_mail_or_many(
+    signed_in, manager, head, lead
+):
+    url = reverse("lead-detail", args=[lead.pk])
+
+    def activity():
+        email_send(actor=manual(manager), lead=lead, subject="Hi", body="x")
+        starts = timezone.now() + dt.timedelta(days=1)
+        meeting_schedule(
+            actor=manual(manager),
+            lead=lead,
+            title="Demo",
+            starts_at=starts,
+            ends_at=starts + dt.timedelta(hours=1),
+            send_invitation=False,
+        )
+        document_upload(
+            actor=manual(head),
+            title="Prices",
+            kind="price_list",
+            file=SimpleUploadedFile("prices.pdf", PDF),
+        )
+
+    activity()
+    signed_in.get(url)
+    with CaptureQueriesContext(connection) as one:
+        signed_in.get(url)
+    for _ in range(4):
+        activity()
+    with CaptureQueriesContext(connection) as five:
+        html = signed_in.get(url).content.decode()
+
+    assert html.count("Prices ·") == 5  # five price lists to tick
+    mine = [q for q in five.captured_queries if "activities_" in q["sql"]]
+    assert len(mine) == 4  # documents, sent e-mails, meetings, templates
+    assert len(five.captured_queries) == len(one.captured_queries)

@@ -77,9 +77,13 @@ class EmailForm(forms.Form):
         label=_("Message"), max_length=50_000, widget=forms.Textarea(attrs={"rows": 9})
     )
 
-    def __init__(self, *args, lead=None, **kwargs):
+    def __init__(self, *args, lead=None, templates=None, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["template"].queryset = email_templates_for(lead)
+        field = self.fields["template"]
+        field.queryset = email_templates_for(lead)
+        if templates is not None:
+            # the card reads the templates once for both composers: no query per select
+            field.choices = [("", field.empty_label), *((t.pk, t.label) for t in templates)]
 
 
 class OfferForm(EmailForm):

@@ -33,17 +33,20 @@ def activities_panel(context, lead, open_tasks=()) -> dict[str, Any]:
     planned_calls = [t for t in open_tasks if t.kind == TaskKind.CALL]
     documents = list(documents_for(lead=lead).order_by("kind", "title"))
     sent = selectors.lead_sent_emails(lead=lead)
+    templates = list(selectors.email_templates_for(lead))
     zone = getattr(getattr(lead, "team", None), "time_zone", "") or settings.TIME_ZONE
     return {
         "call_form": CallForm(data=draft("call"), tasks=planned_calls)
         if draft("call")
         else CallForm(tasks=planned_calls),
-        "email_form": EmailForm(data=draft("email"), lead=lead)
+        "email_form": EmailForm(data=draft("email"), lead=lead, templates=templates)
         if draft("email")
-        else EmailForm(lead=lead),
-        "offer_form": OfferForm(data=draft("offer"), lead=lead, documents=documents)
+        else EmailForm(lead=lead, templates=templates),
+        "offer_form": OfferForm(
+            data=draft("offer"), lead=lead, documents=documents, templates=templates
+        )
         if draft("offer")
-        else OfferForm(lead=lead, documents=documents),
+        else OfferForm(lead=lead, documents=documents, templates=templates),
         "meeting_form": MeetingForm(data=draft("meeting"))
         if draft("meeting")
         else MeetingForm(initial={"time_zone": zone}),
