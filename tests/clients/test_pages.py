@@ -160,7 +160,10 @@ def test_the_lead_card_panel_offers_conversion_then_shows_the_client_and_deal(le
         deal=DealData(amount="10", currency="EUR", title="Trackers"),
     )
     lead.refresh_from_db()
-    html = panel(lead, manager)
+    with CaptureQueriesContext(django.db.connection) as queries:
+        html = panel(lead, manager)
+
+    assert len(queries.captured_queries) == 1
 
     assert reverse("client-contact", args=[conversion.contact_id]) in html
     assert "Trackers" in html and "10.00 EUR" in html

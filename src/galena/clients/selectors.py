@@ -19,7 +19,6 @@ from galena.clients.models import (
     ClientLead,
     Contact,
     ContactMethod,
-    Conversion,
     Deal,
     DealStage,
     DealStageKind,
@@ -283,19 +282,20 @@ def client_leads(user, links: QuerySet[ClientLead]) -> dict[str, Any]:
 def lead_client(lead: Lead) -> dict[str, Any]:
     """What the lead card's client panel shows: the conversion (with its deal) or the known
     client the lead is linked to — one query."""
-    link = ClientLead.objects.filter(lead_id=lead.pk).select_related("contact", "account").first()
-    conversion = (
-        Conversion.objects.filter(lead_id=lead.pk)
-        .select_related("deal__stage", "client_owner")
+    link = (
+        ClientLead.objects.filter(lead_id=lead.pk)
+        .select_related(
+            "contact",
+            "account",
+            "lead__conversion__deal__stage",
+            "lead__conversion__client_owner",
+        )
         .first()
-        if link is not None and link.kind == "converted"
-        else None
     )
+    conversion = None
+    if link is not None and link.kind == "converted":
+        conversion = getattr(link.lead, "conversion", None)
     return {"link": link, "conversion": conversion}
-
-
-def default_deal_stage_id() -> int | None:
-    return DealStage.objects.filter(is_default=True).values_list("pk", flat=True).first()
 
 
 # --- proposals: existing clients to link at conversion -----------------------------------
