@@ -241,3 +241,11 @@ def test_moving_between_open_stages_costs_nurture_no_query(
     lead.stage = stage("in_work")
     with django_assert_num_queries(0):
         lead_stage_changed(lead=lead, actor=Actor(user=manager), previous=previous)
+
+
+def test_the_card_of_an_open_lead_costs_nurture_no_query(manager, lead, django_assert_num_queries):
+    from galena.nurture.selectors import card_nurture
+
+    lead = Lead.objects.select_related("stage").get(pk=lead.pk)
+    with django_assert_num_queries(0):
+        assert not card_nurture(lead).in_base

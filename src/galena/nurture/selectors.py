@@ -17,7 +17,7 @@ from galena.accounts.models import Role
 from galena.accounts.roles import MARKETING_ROLES, role_of
 from galena.core.errors import PermissionDenied
 from galena.leads import access
-from galena.leads.models import EventType, Lead, LeadEvent, Stage, StageKind
+from galena.leads.models import EventType, Lead, LeadEvent, Stage, StageKind, Temperature
 from galena.nurture.consent import CONSENT_EVENTS, marketing_email_allowed_many, marketing_purposes
 from galena.nurture.models import (
     Enrollment,
@@ -178,10 +178,13 @@ class CardNurture:
 
 
 def card_nurture(lead: Lead) -> CardNurture:
-    """What the card's nurture panel shows of one lead: one query for a lead that never
-    was in the deferred-demand base, six for one that is."""
+    """What the card's nurture panel shows of one lead: nothing to read for an open lead
+    that is not cold (only cold ones are nurtured in the pipeline), six queries for a lead
+    in the deferred-demand base."""
     kind = lead.stage.kind
     in_base = kind in DEFERRED_KINDS
+    if not in_base and lead.temperature != Temperature.COLD:
+        return CardNurture(False, kind, [], None, None, [], False, "")
     enrollments = list(
         Enrollment.objects.filter(lead=lead)
         .select_related("sequence")
