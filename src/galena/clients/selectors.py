@@ -298,6 +298,10 @@ def lead_client(lead: Lead) -> dict[str, Any]:
     return {"link": link, "conversion": conversion}
 
 
+def default_deal_stage_id() -> int | None:
+    return DealStage.objects.filter(is_default=True).values_list("pk", flat=True).first()
+
+
 # --- proposals: existing clients to link at conversion -----------------------------------
 
 
