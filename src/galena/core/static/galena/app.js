@@ -404,6 +404,21 @@
 
   // After a swap, put the cursor where the person has to act: on the first field with an
   // error, or back at the top of a refreshed lead card.
+  // the nav's "More" menu closes on a click elsewhere or Escape
+  document.addEventListener("click", (event) => {
+    for (const menu of document.querySelectorAll("details.nav-menu[open]")) {
+      if (!menu.contains(event.target)) menu.removeAttribute("open");
+    }
+  });
+  document.addEventListener("keydown", (event) => {
+    if (event.key !== "Escape") return;
+    const menu = document.querySelector("details.nav-menu[open]");
+    if (menu) {
+      menu.removeAttribute("open");
+      menu.querySelector("summary").focus();
+    }
+  });
+
   document.addEventListener("htmx:afterSwap", (event) => {
     const swapped = event.detail.target;
     if (!(swapped instanceof Element)) return;
