@@ -217,7 +217,8 @@ def test_counts_stop_at_the_cap_and_say_more(manager_client, manager, monkeypatc
     from galena.leads import selectors
 
     monkeypatch.setattr(selectors, "COUNT_CAP", 2)
-    LeadFactory.create_batch(3, owner=manager)
+    monkeypatch.setattr(selectors, "LIST_COUNT_CAP", 2)
+    LeadFactory.create_batch(5, owner=manager)
     LeadFactory(owner=manager, stage=stage("in_work"))
 
     board = manager_client.get(BOARD)

@@ -143,22 +143,26 @@ def leads_filtered(*, user, filters: LeadFilters) -> QuerySet[Lead]:
     return leads.order_by(*sort_ordering(filters.sort))
 
 
-# Counts a list or a board column shows exactly; beyond, "1,000+": an exact count of a
-# million leads reads them all (a second and more), a capped one stops at the cap.
+# Counts a board column shows exactly; beyond, "1,000+": an exact count of a million leads
+# reads them all (a second and more), a capped one stops at the cap. The list counts further
+# (its pages stay reachable up to there) with one count where the board makes one per stage.
 COUNT_CAP = 1_000
+LIST_COUNT_CAP = 10_000
 
 
-def capped_count(leads: QuerySet, cap: int = COUNT_CAP) -> int:
-    """How many rows, exactly up to ``cap``; ``cap + 1`` means more."""
+def capped_count(leads: QuerySet, cap: int | None = None) -> int:
+    """How many rows, exactly up to ``cap`` (LIST_COUNT_CAP); ``cap + 1`` means more."""
+    cap = LIST_COUNT_CAP if cap is None else cap
     return leads.order_by().values("pk")[: cap + 1].count()
 
 
 def board_counts(
-    *, user, filters: LeadFilters, stages: list[Stage], cap: int = COUNT_CAP
+    *, user, filters: LeadFilters, stages: list[Stage], cap: int | None = None
 ) -> dict[int, int]:
-    """How many leads the board's filters leave in each stage (up to ``cap``; ``cap + 1``
-    means more), in one query: a UNION ALL of one bounded count per stage, each stopping at
-    the cap instead of reading every lead."""
+    """How many leads the board's filters leave in each stage (up to ``cap``, COUNT_CAP;
+    ``cap + 1`` means more), in one query: a UNION ALL of one bounded count per stage, each
+    stopping at the cap instead of reading every lead."""
+    cap = COUNT_CAP if cap is None else cap
     if not stages:
         return {}
     leads = leads_filtered(user=user, filters=filters).order_by()

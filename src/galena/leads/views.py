@@ -247,8 +247,8 @@ def _list_query(params: QueryDict) -> str:
 
 
 class CappedPaginator(Paginator):
-    """Pages whose count stops at selectors.COUNT_CAP (``is_capped``: there are more): the
-    pages beyond stay reachable by the next link."""
+    """Pages whose count stops at selectors.LIST_COUNT_CAP (``is_capped``: there are more;
+    the pages past the cap are not offered: the message says to narrow the filters)."""
 
     @cached_property
     def count(self) -> int:
@@ -256,7 +256,7 @@ class CappedPaginator(Paginator):
 
     @property
     def is_capped(self) -> bool:
-        return self.count > selectors.COUNT_CAP
+        return self.count > selectors.LIST_COUNT_CAP
 
 
 def _filter_context(
@@ -304,7 +304,7 @@ def _lead_list_context(
         leads=page_obj.object_list,
         columns=_columns(context["filters"].sort),
         bulk_form=BulkForm(user=request.user),
-        count_cap=selectors.COUNT_CAP,
+        count_cap=selectors.LIST_COUNT_CAP,
         bulk_limit=services.BULK_LIMIT,
         export_limit=EXPORT_LIMIT,
     )
