@@ -55,6 +55,7 @@ LEADS = 300
 @pytest.fixture(autouse=True)
 def static_root(settings, tmp_path):
     settings.STATIC_ROOT = tmp_path / "static"
+    settings.MEDIA_ROOT = tmp_path / "media"  # the demo's price lists are real files
 
 
 def demo(*args: str) -> str:
@@ -404,3 +405,156 @@ def test_demo_capture_forms_are_valid_and_their_pages_open(loaded, client):
     for slug in ("contact", "solar-quiz", "call-me"):
         assert client.get(f"/f/{slug}/").status_code == 200
     assert "What do you want to power with the sun?" in client.get("/f/solar-quiz/").text
+
+
+# --- the work on the leads (demo/work.py) and nurture (demo/nurture.py) ------------------
+
+
+def test_demo_rejected_and_deferred_leads_carry_what_reject_and_defer_write(loaded):
+    from galena.leads.models import TaskKind
+
+    rejected = list(
+        Lead.objects.filter(stage__kind=StageKind.LOST).select_related("rejection_reason")
+    )
+    deferred = list(Lead.objects.filter(stage__kind=StageKind.DEFERRED))
+
+    assert rejected and deferred
+    assert all(lead.rejection_reason is not None for lead in rejected)
+    assert len({lead.rejection_reason.code for lead in rejected}) >= 4  # a mix, not one reason
+    assert any(lead.rejection_note for lead in rejected)
+    last_move = {}
+    for event in LeadEvent.objects.filter(type=EventType.STAGE_CHANGED).order_by(
+        "occurred_at", "id"
+    ):
+        last_move[event.lead_id] = event
+    for lead in rejected:
+        params = last_move[lead.pk].params
+        assert params["rejection_reason"] == lead.rejection_reason.code
+        assert params.get("note", "") == lead.rejection_note
+    now = timezone.now()
+    for lead in deferred:
+        params = last_move[lead.pk].params
+        assert lead.recontact_at is not None
+        assert params["recontact_at"] == lead.recontact_at.isoformat()
+        assert lead.recontact_at > last_move[lead.pk].occurred_at
+        if lead.owner_id:
+            task = Task.objects.get(lead=lead, title="Call back (deferred lead)")
+            assert (task.kind, task.due_at, task.assignee_id) == (
+                TaskKind.CALL,
+                lead.recontact_at,
+                lead.owner_id,
+            )
+    assert any(now < lead.recontact_at < now + dt.timedelta(days=8) for lead in deferred)
+
+
+def test_demo_calls_emails_offers_and_meetings_are_written_as_the_services_write_them(loaded):
+    from django.core.files.storage import default_storage
+
+    from galena.activities.models import EmailStatus, Meeting, SentEmail, Signature
+    from galena.leads.models import CallOutcome, TaskKind
+
+    calls = list(LeadEvent.objects.filter(type=EventType.CALL))
+    assert calls
+    assert {call.params["outcome"] for call in calls} <= set(CallOutcome.values)
+    assert all(0 <= call.params["duration_seconds"] <= 3600 for call in calls)
+
+    sent = list(SentEmail.objects.filter(status=EmailStatus.SENT))
+    events = {
+        event.params["sent_email_id"]: event
+        for event in LeadEvent.objects.filter(params__has_key="sent_email_id")
+    }
+    assert sent
+    for email in sent:
+        event = events[email.pk]
+        assert (event.type, event.lead_id, event.occurred_at) == (
+            email.event_type,
+            email.lead_id,
+            email.sent_at,
+        )
+        for attachment in email.attachments:
+            assert default_storage.exists(
+                SentEmail._meta.apps.get_model("activities", "Document")
+                .objects.get(pk=attachment["document_id"])
+                .file.name
+            )
+    assert any(email.attachments for email in sent)  # offers with the price lists
+    failed = SentEmail.objects.filter(status=EmailStatus.FAILED)
+    assert failed.exists() and all(email.error for email in failed)
+    assert not LeadEvent.objects.filter(params__sent_email_id__in=[e.pk for e in failed]).exists()
+
+    meetings = list(Meeting.objects.select_related("task"))
+    assert meetings
+    for meeting in meetings:
+        assert meeting.task.kind == TaskKind.MEETING
+        assert meeting.task.due_at == meeting.starts_at
+        assert LeadEvent.objects.filter(
+            type=EventType.MEETING_SCHEDULED, params__meeting_id=meeting.pk
+        ).exists()
+    assert Signature.objects.filter(user__username="ioana").exists()
+
+
+def test_demo_my_day_of_a_manager_looks_like_a_working_day(loaded):
+    from galena.activities.selectors import my_day
+
+    day = my_day(user=get_user_model().objects.get(username="ioana"))
+
+    assert day.overdue or day.calls or day.today
+    assert day.meetings
+    assert day.waiting
+
+
+def test_demo_deferred_base_nurture_and_farewell_report_have_content(loaded):
+    from galena.nurture.models import (
+        DeferredDemand,
+        Enrollment,
+        FarewellAnswer,
+        NurtureMessage,
+        Suppression,
+    )
+    from galena.nurture.selectors import BaseFilters, deferred_base, farewell_report
+
+    admin = get_user_model().objects.get(username="admin")
+
+    assert deferred_base(user=admin, filters=BaseFilters()).total > 0
+    assert (
+        DeferredDemand.objects.filter(left_at=None).count()
+        == Lead.objects.filter(stage__kind__in=(StageKind.LOST, StageKind.DEFERRED)).count()
+    )
+    assert farewell_report(user=admin).total.answered > 0
+    assert (
+        FarewellAnswer.objects.count()
+        == LeadEvent.objects.filter(type=EventType.FAREWELL_ANSWERED).count()
+    )
+    assert Enrollment.objects.filter(next_send_at__gt=timezone.now()).exists()
+    assert (
+        NurtureMessage.objects.count()
+        == LeadEvent.objects.filter(type=EventType.NURTURE_SENT).count()
+    )
+    assert Suppression.objects.exists()
+    assert LeadEvent.objects.filter(type=EventType.UNSUBSCRIBED).count() == (
+        Suppression.objects.count()
+    )
+    reactivated = LeadEvent.objects.filter(type=EventType.REACTIVATED)
+    assert reactivated.exists()
+    for event in reactivated:
+        assert Notification.objects.filter(
+            lead_id=event.lead_id, kind=NotificationKind.LEAD_REACTIVATED
+        ).exists()
+        assert Lead.objects.get(pk=event.lead_id).stage.kind == StageKind.OPEN
+
+
+def test_demo_nothing_happens_before_its_lead_was_created_nor_after_now(loaded):
+    from django.db.models import F
+
+    from galena.activities.models import Meeting, SentEmail
+    from galena.nurture.models import FarewellAnswer, NurtureMessage
+
+    now = timezone.now()
+
+    assert not LeadEvent.objects.filter(occurred_at__lt=F("lead__created_at")).exists()
+    assert not LeadEvent.objects.filter(occurred_at__gt=now).exists()
+    assert not Task.objects.filter(created_at__lt=F("lead__created_at")).exists()
+    assert not SentEmail.objects.filter(created_at__lt=F("lead__created_at")).exists()
+    assert not Meeting.objects.filter(created_at__lt=F("lead__created_at")).exists()
+    assert not NurtureMessage.objects.filter(sent_at__lt=F("lead__created_at")).exists()
+    assert not FarewellAnswer.objects.filter(answered_at__lt=F("lead__created_at")).exists()

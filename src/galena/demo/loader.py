@@ -41,6 +41,7 @@ from galena.demo import quality as demo_quality
 from galena.demo.clients import demo_clients_create, demo_clients_wipe
 from galena.demo.matching import demo_duplicates_create, duplicates_count
 from galena.demo.models import DemoLoad
+from galena.demo.nurture import demo_nurture_create, demo_nurture_wipe
 from galena.demo.routing import (
     DemoRouting,
     demo_routing_create,
@@ -49,6 +50,7 @@ from galena.demo.routing import (
     response_kind,
 )
 from galena.demo.scoring import demo_scoring_create, demo_scoring_wipe
+from galena.demo.work import WORK_MODELS, demo_work_create, demo_work_wipe
 from galena.intake.models import DecisionReason, Form, Submission, SubmissionStatus
 from galena.leads.models import (
     ActorSource,
@@ -128,6 +130,7 @@ def demo_data_wipe() -> None:
     """
     # the demo's submissions first: deleting the leads would otherwise update each one
     Submission.objects.filter(endpoint=DEMO_ENDPOINT).delete()
+    demo_nurture_wipe()
     # conversions keep their leads, and merges protect theirs (so they can be undone):
     # they go first
     demo_clients_wipe()
@@ -136,6 +139,7 @@ def demo_data_wipe() -> None:
     Lead.objects.all().delete()
     demo_scoring_wipe()
     demo_routing_wipe()
+    demo_work_wipe()
     Form.objects.filter(slug__in=[form[0] for form in cat.DEMO_FORMS]).delete()
     sources = Source.objects.filter(name__in=[s.name for s in cat.SOURCES])
     Campaign.objects.filter(source__in=sources).delete()
@@ -172,7 +176,17 @@ def demo_data_load(*, leads: int = 5000, seed: int = 42, progress: bool = True) 
     with (
         transaction.atomic(),
         _historical_timestamps(
-            Lead, Task, Source, Campaign, OfflineEvent, Team, Profile, Account, Contact, Deal
+            Lead,
+            Task,
+            Source,
+            Campaign,
+            OfflineEvent,
+            Team,
+            Profile,
+            Account,
+            Contact,
+            Deal,
+            *WORK_MODELS,
         ),
     ):
         builder = _Builder(seed=seed, now=timezone.now().replace(microsecond=0))
@@ -191,6 +205,10 @@ def demo_data_load(*, leads: int = 5000, seed: int = 42, progress: bool = True) 
         demo_scoring_create(seed=seed, now=builder.now)
         # after scoring, which gives the won leads their deal values
         demo_clients_create(seed=seed, now=builder.now)
+        # after the clients: rejection reasons, come-back dates, calls, e-mails, meetings
+        demo_work_create(seed=seed, now=builder.now)
+        # after the reasons: the base, consent, nurture, farewells, reactivations
+        demo_nurture_create(seed=seed, now=builder.now)
         load = DemoLoad.objects.create(
             seed=seed, lead_count=leads, duration_seconds=round(time.monotonic() - started, 2)
         )
