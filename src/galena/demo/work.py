@@ -552,8 +552,12 @@ def _activities(rng: random.Random, now: dt.datetime, people: dict) -> dict[str,
                 params=params,
             )
         )
-        if rng.random() < 0.15:
-            when = sent.sent_at + rng.uniform(20, 2880) * MINUTE
+        # people answer some e-mails; those of the last days stay in My day's replies
+        if rng.random() < (0.6 if sent.sent_at > now - 4 * DAY else 0.15):
+            when = (
+                sent.sent_at
+                + rng.uniform(20, 600 if sent.sent_at > now - 4 * DAY else 2880) * MINUTE
+            )
             if when >= now:
                 continue
             lead = leads[sent.lead_id]
