@@ -501,6 +501,7 @@ def test_demo_my_day_of_a_manager_looks_like_a_working_day(loaded):
     assert day.overdue or day.calls or day.today
     assert day.meetings
     assert day.waiting
+    assert day.replies
 
 
 def test_demo_deferred_base_nurture_and_farewell_report_have_content(loaded):

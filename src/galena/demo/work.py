@@ -522,7 +522,8 @@ def _activities(rng: random.Random, now: dt.datetime, people: dict) -> dict[str,
     for number, sent in enumerate(rows):
         sent.message_id = f"<demo.{sent.lead_id}.{number}@{MAIL_DOMAIN}>"
     insert_many(SentEmail, rows)
-    sent_events, replies = [], 0
+    sent_events: list[LeadEvent] = []
+    replied: set[int] = set()
     for sent in rows:
         if sent.status != EmailStatus.SENT:
             continue
@@ -552,38 +553,29 @@ def _activities(rng: random.Random, now: dt.datetime, people: dict) -> dict[str,
                 params=params,
             )
         )
-        # people answer some e-mails; those of the last days stay in My day's replies
-        if rng.random() < (0.6 if sent.sent_at > now - 4 * DAY else 0.15):
-            when = (
-                sent.sent_at
-                + rng.uniform(20, 600 if sent.sent_at > now - 4 * DAY else 2880) * MINUTE
-            )
-            if when >= now:
-                continue
-            lead = leads[sent.lead_id]
-            sent_events.append(
-                LeadEvent(
-                    lead_id=sent.lead_id,
-                    type=EventType.EMAIL_RECEIVED,
-                    occurred_at=when.replace(microsecond=0),
-                    actor_id=None,
-                    actor_source=ActorSource.EMAIL,
-                    params={
-                        "from": sent.to,
-                        "name": lead["display_name"],
-                        "to": sent.reply_to,
-                        "subject": f"Re: {sent.subject}",
-                        "body": rng.choice(REPLY_TEXTS),
-                        "message_id": f"<reply.{sent.pk}@mail.example>",
-                        "in_reply_to": sent.message_id,
-                        "references": [sent.message_id],
-                        "date": when.isoformat(),
-                        "attachments": [],
-                        "reply": True,
-                    },
-                )
-            )
-            replies += 1
+        # people answer some e-mails, a day or two later
+        if rng.random() < 0.15:
+            when = sent.sent_at + rng.uniform(20, 2880) * MINUTE
+            if when < now:
+                sent_events.append(_reply(rng, sent, leads[sent.lead_id], when))
+                replied.add(sent.lead_id)
+    # and each manager's latest offer or e-mail to an open lead got its answer in the last
+    # days (My day's replies)
+    latest: dict[int, SentEmail] = {}
+    for sent in rows:
+        lead = leads[sent.lead_id]
+        if (
+            sent.status == EmailStatus.SENT
+            and lead["stage__kind"] == StageKind.OPEN
+            and sent.lead_id not in replied
+            and people.get(sent.sender_id, {}).get("profile__role") == Role.SALES_MANAGER
+        ):
+            latest[sent.sender_id] = sent  # rows are in time order: the last one wins
+    for _sender, sent in sorted(latest.items()):
+        when = now - rng.uniform(1, 60) * dt.timedelta(hours=1)
+        if when > sent.sent_at:
+            sent_events.append(_reply(rng, sent, leads[sent.lead_id], when))
+            replied.add(sent.lead_id)
     insert_many(LeadEvent, sent_events)
     meetings = _meetings(rng, now, leads, people)
     return {
@@ -591,10 +583,35 @@ def _activities(rng: random.Random, now: dt.datetime, people: dict) -> dict[str,
         "emails_sent": sum(1 for s in rows if s.status == EmailStatus.SENT),
         "emails_failed": len(failed),
         "offers_sent": sum(1 for s in rows if s.attachments),
-        "replies": replies,
+        "replies": len(replied),
         "documents": len(documents),
         "meetings": meetings,
     }
+
+
+def _reply(rng: random.Random, sent: SentEmail, lead: dict, when: dt.datetime) -> LeadEvent:
+    """The lead's answer to an e-mail, as intake's e-mail adapter records it."""
+    when = when.replace(microsecond=0)
+    return LeadEvent(
+        lead_id=sent.lead_id,
+        type=EventType.EMAIL_RECEIVED,
+        occurred_at=when,
+        actor_id=None,
+        actor_source=ActorSource.EMAIL,
+        params={
+            "from": sent.to,
+            "name": lead["display_name"],
+            "to": sent.reply_to,
+            "subject": f"Re: {sent.subject}",
+            "body": rng.choice(REPLY_TEXTS),
+            "message_id": f"<reply.{sent.pk}@mail.example>",
+            "in_reply_to": sent.message_id,
+            "references": [sent.message_id],
+            "date": when.isoformat(),
+            "attachments": [],
+            "reply": True,
+        },
+    )
 
 
 def _sent_email(lead, sender_id, template, attached, when, emails, fields) -> SentEmail | None:
