@@ -58,7 +58,9 @@ def details(params: dict[str, Any]) -> list[str]:
     if params.get("reason"):
         lines.append(_("Reason: %(reason)s") % {"reason": params["reason"]})
     if params.get("why"):
-        lines.append(_("Why: %(why)s") % {"why": REACTIVATION_WHY.get(params["why"], params["why"])})
+        lines.append(
+            _("Why: %(why)s") % {"why": REACTIVATION_WHY.get(params["why"], params["why"])}
+        )
     return lines
 
 
