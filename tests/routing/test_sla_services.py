@@ -230,3 +230,56 @@ def test_warmer_is_up_the_scale_unknown_cold_warm_hot():
 
     assert _warmer("cold", "hot") and _warmer("unknown", "warm") and _warmer("warm", "hot")
     assert not _warmer("hot", "warm") and not _warmer("warm", "warm")
+
+
+# --------------------------------------------------------------------------- leaving the pipeline
+
+
+def test_a_lead_rejected_unanswered_stops_its_clock_and_one_back_gets_a_new_one(sellers, ten_past):
+    from galena.leads.models import RejectionReason, Stage
+    from galena.leads.services import lead_change_stage, lead_reject
+    from galena.routing.sla import sla_sweep
+
+    ana, _bob = sellers
+    lead = new_lead(temperature="hot")
+
+    lead = lead_reject(
+        actor=Actor(user=ana), lead=lead, reason=RejectionReason.objects.get(code="no_budget")
+    )
+
+    lead.refresh_from_db()
+    clock = clock_of(lead)
+    assert lead.response_due_at is None and clock.next_check_at is None
+    sla_sweep()  # long past the five minutes: nothing to warn or escalate
+    clock.refresh_from_db()
+    assert (clock.warned_at, clock.breached_at, clock.escalation_step) == (None, None, 0)
+
+    lead = lead_change_stage(actor=Actor(user=ana), lead=lead, stage=Stage.objects.get(code="new"))
+
+    lead.refresh_from_db()
+    clock = clock_of(lead)
+    assert clock.started_at == ten_past and clock.due_at == ten_past + dt.timedelta(minutes=5)
+    assert lead.response_due_at == clock.due_at
+
+
+def test_a_lead_that_left_unanswered_shows_no_running_clock(sellers, client):
+    from django.urls import reverse
+
+    from galena.leads.models import RejectionReason
+    from galena.leads.services import lead_reject
+    from galena.routing.templatetags.sla_tags import sla_panel
+
+    ana, _bob = sellers
+    lead = new_lead(temperature="warm")
+    lead_reject(
+        actor=Actor(user=ana), lead=lead, reason=RejectionReason.objects.get(code="no_budget")
+    )
+    client.force_login(ana)
+
+    page = client.get(reverse("lead-detail", args=[lead.pk])).content.decode()
+
+    assert 'id="sla-panel"' not in page  # no deadline, nothing asking the server again
+    with_clock = Lead.objects.select_related("sla_clock__policy").get(pk=lead.pk)
+    panel = sla_panel(with_clock)
+    assert panel["status"] == "stopped" and panel["live"] is False
+    assert str(panel["status_label"]) == "Stopped: the lead left the pipeline unanswered"

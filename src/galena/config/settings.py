@@ -356,6 +356,9 @@ LEAD_CHANGE_HOOKS: list[str] = [
 # transaction, as hook(lead=…, actor=…, previous=<the Stage it left>): a rejected or deferred
 # lead enters the deferred-demand base, a lead back in the pipeline leaves its nurture.
 LEAD_STAGE_HOOKS: list[str] = [
+    # a lead leaving the pipeline unanswered stops its first-response clock; one coming back
+    # gets a new one
+    "galena.routing.sla.lead_sla_on_stage",
     # the deferred-demand base: enrolment in nurture, the farewell e-mail, nurture stopped
     "galena.nurture.services.lead_stage_changed",
 ]

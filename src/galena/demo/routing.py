@@ -139,6 +139,8 @@ class DemoRouting:
         clock.escalation_step = state.escalation_step
         stopped = lead.stage.kind != StageKind.OPEN
         clock.next_check_at = None if stopped else escalation.next_check_at
+        if stopped:  # left the pipeline unanswered: no deadline (routing.sla.lead_sla_on_stage)
+            lead.response_due_at = None
         return clock
 
     def _policy(self, policy_id: int | None) -> sla_rules.PolicySpec | None:

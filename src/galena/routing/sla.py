@@ -244,6 +244,21 @@ def lead_sla_on_change(*, lead: Lead, actor: Actor, changed: set[str]) -> Lead:
     return lead
 
 
+def lead_sla_on_stage(*, lead: Lead, actor: Actor, previous) -> Lead:
+    """A LEAD_STAGE_HOOKS hook: a lead that leaves the open stages unanswered (rejected,
+    deferred, converted) stops its clock — no reminder, no escalation, no deadline in the
+    lists; one that comes back to them unanswered (reactivated) gets a clock from now."""
+    leaves = previous.kind == StageKind.OPEN and lead.stage.kind != StageKind.OPEN
+    returns = previous.kind != StageKind.OPEN and lead.stage.kind == StageKind.OPEN
+    if leaves and lead.response_due_at is not None:
+        SlaClock.objects.filter(lead_id=lead.pk, met_at__isnull=True).update(next_check_at=None)
+        Lead.objects.filter(pk=lead.pk).update(response_due_at=None)
+        lead.response_due_at = None
+    elif returns and lead.first_response_at is None:
+        lead_sla_start(lead=lead)
+    return lead
+
+
 def leads_sla_tighten(*, lead_ids: list[int]) -> int:
     """A LEAD_TEMPERATURE_HOOKS hook (scoring, in its transaction, for leads that turned
     warmer): an unanswered lead whose clock runs and that a stricter policy now takes (a

@@ -13,6 +13,8 @@ from galena.routing.models import ResponseKind, SlaClock, SlaStatus
 
 register = template.Library()
 
+STOPPED = gettext_lazy("Stopped: the lead left the pipeline unanswered")
+
 ESCALATION_STEPS = {
     0: gettext_lazy("Not escalated"),
     1: gettext_lazy("Owner reminded"),
@@ -39,14 +41,17 @@ def sla_panel(lead) -> dict[str, Any]:
     if clock is None:
         return {"clock": None, "live": False}
     status = clock.status
+    # left the pipeline (rejected, deferred, converted) before anyone answered: the clock
+    # stopped there and the lead has no deadline (routing.sla.lead_sla_on_stage)
+    stopped = clock.met_at is None and lead.response_due_at is None
     return {
         "clock": clock,
-        "status": status,
-        "status_label": SlaStatus(status).label,
+        "status": "stopped" if stopped else status,
+        "status_label": STOPPED if stopped else SlaStatus(status).label,
         "met_late": clock.met_at is not None and status == SlaStatus.BREACHED,
         "met_by": ResponseKind(clock.met_by).label if clock.met_by in ResponseKind.values else "",
         "escalation": ESCALATION_STEPS.get(clock.escalation_step, str(clock.escalation_step)),
-        "live": clock.met_at is None,
+        "live": clock.met_at is None and not stopped,
     }
 
 
