@@ -14,7 +14,7 @@ from galena.leads.models import EventType, Lead, LeadEvent, Stage, StageKind
 from galena.leads.services import Actor, ContactInput, lead_create
 from tests.browser.conftest import log_in, screenshot
 
-pytestmark = pytest.mark.django_db(transaction=True)
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
 def _lead(owner, first_name: str, last_name: str, **data) -> Lead:
