@@ -19,7 +19,7 @@ from django.conf import settings
 from galena.activities.models import EmailKind, EmailStatus, SentEmail
 from galena.core.bulk import insert_many
 from galena.demo import catalogue as cat
-from galena.demo.work import leads_touched
+from galena.demo.work import DAY, MAIL_DOMAIN, MINUTE, leads_touched
 from galena.intake.models import Form, Submission
 from galena.leads.models import (
     ActorSource,
@@ -56,9 +56,6 @@ from galena.nurture.services import (
     unsubscribe_url,
 )
 
-MINUTE = dt.timedelta(minutes=1)
-DAY = dt.timedelta(days=1)
-MAIL_DOMAIN = "demo.galena.local"
 CONSENT_FORMS = ("contact", "solar-quiz")
 # the channels of the web forms whose consent covers marketing (the contact form on the
 # landing pages the searches lead to, and the quiz)
