@@ -1,0 +1,445 @@
+"""The built-in apps' personal data, declared once (see ``galena.privacy.registry``).
+
+Kept for analytics after an erasure: the lead's stage, channel, source, campaign, dates,
+classification (temperature, fit, origin, contact type, quality), country, region, language,
+interest, score and the amounts of deals; contact points' kind, status and line type; the
+kinds, categories and times of tracked events; every count.
+"""
+
+from __future__ import annotations
+
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+from galena.privacy.registry import Erase, declare_not_personal, register
+from galena.privacy.subjects import Subject
+
+B, S, J, H, P, F = Erase.BLANK, Erase.SCRUB, Erase.JSON, Erase.HASH, Erase.PLACEHOLDER, Erase.FILE
+
+
+# --- leads ------------------------------------------------------------------------------
+
+register(
+    "leads.Lead",
+    category=_("Leads"),
+    lead="pk",
+    fields={
+        "first_name": B,
+        "middle_name": B,
+        "last_name": B,
+        "display_name": B,
+        "company_name": B,
+        "position": B,
+        "city": B,
+        "comment": B,
+        "preferred_contact_time": B,
+        "attributes": J,
+        "quality_reasons": J,
+        "referrer": S,
+        "landing_page": S,
+        "rejection_note": B,
+        "search_text": B,
+        "name_translit": B,
+    },
+    report_fields=(
+        "id",
+        "created_at",
+        "stage__name",
+        "channel",
+        "source__name",
+        "campaign__name",
+        "country",
+        "region",
+        "language",
+        "interest",
+        "temperature",
+        "owner__username",
+        "merged_into_id",
+        "utm_source",
+        "utm_medium",
+        "utm_campaign",
+    ),
+)
+register(
+    "leads.ContactPoint",
+    category=_("Contact details of leads"),
+    lead="lead",
+    fields={"value_raw": B, "value": P, "label": B},
+    report_fields=("lead_id", "kind", "status", "verified", "created_at"),
+)
+register(
+    "leads.LeadEvent",
+    category=_("Lead timeline (events)"),
+    lead="lead",
+    fields={"params": J},
+    report_fields=("lead_id", "type", "occurred_at", "actor_source"),
+)
+register(
+    "leads.Task",
+    category=_("Tasks about the person"),
+    lead="lead",
+    fields={"title": S, "description": B, "outcome": B},
+    report_fields=("lead_id", "kind", "due_at", "done_at"),
+)
+
+
+def _saved_filters(subject: Subject) -> Q | None:
+    # a saved list query may name the person (?q=someone@example.com)
+    condition = None
+    for value in sorted(subject.emails | subject.phones):
+        part = Q(query__icontains=value)
+        condition = part if condition is None else condition | part
+    return condition
+
+
+register(
+    "leads.SavedFilter",
+    category=_("Saved lead filters naming the person"),
+    find=_saved_filters,
+    delete=True,
+    fields={"query": B, "name": B},
+)
+
+# --- intake -------------------------------------------------------------------------------
+
+
+def _unlinked_submissions(subject: Subject) -> Q | None:
+    # a submission that made no lead (an interest, a refused or failed one) is found by
+    # the values in its body: one scan of the unlinked submissions, only for a request
+    values = sorted(subject.emails | subject.phones)
+    if not values:
+        return None
+    condition = Q()
+    for value in values:
+        condition |= Q(raw_body__icontains=value)
+    return Q(lead__isnull=True) & condition
+
+
+register(
+    "intake.Submission",
+    category=_("Submissions as received (forms, e-mails, calls, imports)"),
+    lead="lead",
+    find=_unlinked_submissions,
+    fields={
+        "raw_body": B,
+        "payload": J,
+        "headers": B,
+        "remote_addr": B,
+        "network": B,
+        "device": B,
+        "content_hash": B,
+        "decision": J,
+        "error": S,
+    },
+    report_fields=("id", "lead_id", "channel", "adapter", "received_at", "status", "outcome"),
+)
+
+
+def _import_jobs(subject: Subject) -> Q | None:
+    if not subject.lead_ids:
+        return None
+    from galena.intake.models import Submission
+
+    endpoints = (
+        Submission.objects.filter(
+            lead_id__in=sorted(subject.lead_ids), endpoint__startswith="import:"
+        )
+        .values_list("endpoint", flat=True)
+        .distinct()
+    )
+    ids = [int(e.split(":", 1)[1]) for e in endpoints if e.split(":", 1)[1].isdigit()]
+    return Q(pk__in=ids) if ids else None
+
+
+def _import_files_erase(rows, subject: Subject) -> int:
+    from galena.privacy.files import import_rows_blank
+
+    return import_rows_blank(rows, subject)
+
+
+register(
+    "intake.ImportJob",
+    category=_("Imported files holding the person's rows"),
+    find=_import_jobs,
+    fields={"error_report": J, "last_error": S},
+    erase_extra=_import_files_erase,
+    report_fields=("id", "original_name", "created_at", "status"),
+)
+
+# --- matching -----------------------------------------------------------------------------
+
+register(
+    "matching.MatchKey",
+    category=_("Matching keys (name and company codes)"),
+    lead="lead",
+    delete=True,
+    fields={"key": B},
+)
+register(
+    "matching.DuplicateCandidate",
+    category=_("Possible duplicates"),
+    lead="lead",
+    find=lambda subject: Q(other_id__in=sorted(subject.lead_ids)) if subject.lead_ids else None,
+    fields={"explanation": J},
+    report_fields=("lead_id", "other_id", "probability", "status", "created_at"),
+)
+register(
+    "matching.LeadMerge",
+    category=_("Merges of the person's leads (with the values before)"),
+    lead="survivor",
+    fields={"snapshot": J, "choices": J},
+    report_fields=("survivor_id", "merged_ids", "created_at", "unmerged_at"),
+)
+
+# --- scoring and tracking -------------------------------------------------------------------
+
+register(
+    "scoring.Visitor",
+    category=_("Browsers linked to the person (tracking cookie)"),
+    lead="lead",
+    delete=True,
+    fields={"key": B},
+    report_fields=("lead_id", "first_seen_at", "last_seen_at"),
+)
+register(
+    "scoring.TrackedEvent",
+    category=_("Tracked visits and actions"),
+    lead="lead",
+    fields={"visitor_key": B, "url": S, "title": S, "properties": J, "external_id": B},
+    report_fields=("lead_id", "kind", "category", "origin", "occurred_at"),
+)
+register(
+    "scoring.LeadScore",
+    category=_("Score"),
+    lead="lead",
+    fields={"hot_reason": S},
+    report_fields=("lead_id", "fit_points", "engagement_points", "computed_at"),
+)
+
+# --- activities -----------------------------------------------------------------------------
+
+register(
+    "activities.Document",
+    category=_("Documents made for the person (offers)"),
+    lead="lead",
+    fields={"file": F, "original_name": S, "title": S},
+    report_fields=("lead_id", "kind", "size", "content_type", "created_at"),
+)
+register(
+    "activities.SentEmail",
+    category=_("E-mails sent to the person"),
+    lead="lead",
+    email="to",
+    fields={
+        "to": B,
+        "cc": B,
+        "reply_to": B,
+        "subject": S,
+        "body_text": B,
+        "body_html": B,
+        "attachments": J,
+        "headers": B,
+        "event_params": J,
+        "error": S,
+    },
+    report_fields=("lead_id", "kind", "status", "created_at", "sent_at"),
+)
+register(
+    "activities.Meeting",
+    category=_("Meetings"),
+    lead="lead",
+    fields={"title": S, "location": B, "video_url": B, "description": B, "attendees": B},
+    report_fields=("lead_id", "starts_at", "ends_at", "status"),
+)
+
+# --- clients --------------------------------------------------------------------------------
+
+register(
+    "clients.Contact",
+    category=_("Client contacts"),
+    contact="pk",
+    fields={
+        "first_name": B,
+        "middle_name": B,
+        "last_name": B,
+        "display_name": B,
+        "position": B,
+        "name_translit": B,
+        "search_text": B,
+    },
+    report_fields=("id", "account__name", "country", "language", "created_at"),
+)
+register(
+    "clients.ContactMethod",
+    category=_("Contact details of client contacts"),
+    contact="contact",
+    fields={"value_raw": B, "value": P, "label": B},
+    report_fields=("contact_id", "kind", "created_at"),
+)
+
+
+def _own_accounts(subject: Subject) -> Q | None:
+    # an account is the person's only when every contact on it is theirs (a sole trader);
+    # a company with other people on it keeps its name and figures
+    if not subject.contact_ids:
+        return None
+    from galena.clients.models import Contact
+
+    accounts = set(
+        Contact.objects.filter(
+            pk__in=sorted(subject.contact_ids), account__isnull=False
+        ).values_list("account_id", flat=True)
+    )
+    shared = set(
+        Contact.objects.filter(account_id__in=accounts)
+        .exclude(pk__in=sorted(subject.contact_ids))
+        .values_list("account_id", flat=True)
+    )
+    own = accounts - shared
+    return Q(pk__in=sorted(own)) if own else None
+
+
+register(
+    "clients.Account",
+    category=_("Client accounts of the person alone (sole trader)"),
+    find=_own_accounts,
+    fields={"name": S, "legal_name": S, "billing_address": B, "search_text": S},
+    report_fields=("id", "country", "industry", "created_at"),
+)
+register(
+    "clients.Deal",
+    category=_("Deals"),
+    lead="lead",
+    contact="contact",
+    fields={"title": S},
+    report_fields=("id", "kind", "amount", "currency", "stage__name", "created_at", "closed_at"),
+)
+
+# --- nurture --------------------------------------------------------------------------------
+
+register(
+    "nurture.Suppression",
+    category=_("Do-not-e-mail list"),
+    lead="lead",
+    email="email",
+    # the address becomes its keyed hash: one row per address stays, the address does not
+    fields={"email": H, "evidence": J, "note": B},
+    report_fields=("created_at", "method"),
+)
+register(
+    "nurture.FarewellInvitation",
+    category=_("Farewell questionnaires sent"),
+    lead="lead",
+    email="email",
+    fields={"email": B},
+    report_fields=("lead_id", "sent_at", "language"),
+)
+register(
+    "nurture.FarewellAnswer",
+    category=_("Farewell questionnaire answers"),
+    lead="lead",
+    fields={"answers": J},
+    report_fields=("lead_id", "answered_at", "may_write_later"),
+)
+register(
+    "nurture.NurtureMessage",
+    category=_("Nurture e-mails"),
+    lead="lead",
+    email="email",
+    fields={"email": B, "subject": S, "error": S},
+    report_fields=("lead_id", "step_order", "status", "sent_at"),
+)
+
+# --- notifications --------------------------------------------------------------------------
+
+register(
+    "notifications.Notification",
+    category=_("Notices to staff about the person"),
+    lead="lead",
+    fields={"params": J},
+    report_fields=("lead_id", "kind", "created_at"),
+)
+register(
+    "notifications.WebhookDelivery",
+    category=_("Events sent to other systems (webhooks)"),
+    find=lambda subject: (
+        Q(payload__lead_id__in=sorted(subject.lead_ids)) if subject.lead_ids else None
+    ),
+    fields={"payload": J, "error": S},
+    report_fields=("kind", "status", "created_at", "delivered_at"),
+)
+
+# --- quality --------------------------------------------------------------------------------
+
+register(
+    "quality.ListedValue",
+    category=_("Blocked, competitor and allowed lists"),
+    find=lambda subject: (
+        Q(value__in=sorted(subject.emails | subject.phones))
+        if subject.emails or subject.phones
+        else None
+    ),
+    delete=True,
+    fields={"value": B, "note": B},
+    report_fields=("purpose", "kind", "created_at"),
+)
+
+# --- no personal data of leads or clients ----------------------------------------------------
+
+_SETTINGS = "settings, rules or reference data"
+_STAFF = "the staff's own data, not of leads or clients"
+_IDS = "ids, codes, figures and dates only"
+for label, why in (
+    ("accounts.Team", _STAFF),
+    ("accounts.Profile", _STAFF),
+    ("accounts.ApiToken", _STAFF),
+    ("activities.EmailTemplate", _SETTINGS),
+    ("activities.Signature", _STAFF),
+    ("clients.DealStage", _SETTINGS),
+    ("clients.ClientField", _SETTINGS),
+    ("clients.ClientLead", _IDS),
+    ("clients.Conversion", _IDS),
+    ("demo.DemoLoad", _SETTINGS),
+    ("intake.Form", _SETTINGS),
+    ("intake.TrackingNumber", _SETTINGS),
+    ("intake.DecisionReason", _IDS),
+    ("intake.InboundEndpoint", _SETTINGS),
+    ("intake.Mailbox", _SETTINGS),
+    ("intake.WebhookIntegration", _SETTINGS),
+    ("intake.AdPlatformIntegration", _SETTINGS),
+    ("intake.ExternalCampaign", _SETTINGS),
+    ("leads.Source", _SETTINGS),
+    ("leads.Campaign", _SETTINGS),
+    ("leads.CampaignSpend", _SETTINGS),
+    ("leads.CurrencyRate", _SETTINGS),
+    ("leads.OfflineEvent", _SETTINGS),
+    ("leads.Stage", _SETTINGS),
+    ("leads.RejectionReason", _SETTINGS),
+    ("matching.ComparisonWeight", _SETTINGS),
+    ("matching.MatchSettings", _SETTINGS),
+    ("notifications.NotificationPreference", _STAFF),
+    ("notifications.Webhook", _SETTINGS),
+    ("nurture.FarewellQuestionnaire", _SETTINGS),
+    ("nurture.FarewellQuestion", _SETTINGS),
+    ("nurture.Sequence", _SETTINGS),
+    ("nurture.SequenceStep", _SETTINGS),
+    ("nurture.Enrollment", _IDS),
+    ("nurture.DeferredDemand", _IDS),
+    ("quality.QualityCheck", _SETTINGS),
+    ("quality.FitRule", _SETTINGS),
+    ("routing.RoutingRule", _SETTINGS),
+    ("routing.TeamRouting", _SETTINGS),
+    ("routing.RoutingMember", _STAFF),
+    ("routing.Absence", _STAFF),
+    ("routing.Holiday", _SETTINGS),
+    ("routing.SlaPolicy", _SETTINGS),
+    ("routing.SlaClock", _IDS),
+    ("scoring.PageCategoryRule", _SETTINGS),
+    ("scoring.ScoreRule", _SETTINGS),
+    ("scoring.ScoreSettings", _SETTINGS),
+    ("scoring.ScoreComponent", _IDS),
+    ("scoring.PredictiveModel", "a trained model: coefficients and trees, no rows"),
+    ("scoring.TrackingSite", _SETTINGS),
+    ("scoring.Greeting", _SETTINGS),
+):
+    declare_not_personal(label, why)

@@ -1,0 +1,108 @@
+"""Files on disk that hold a person's data: deleted whole, or (an import file with many
+people in it) rewritten with the person's rows emptied."""
+
+from __future__ import annotations
+
+import csv
+import os
+import tempfile
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from django.db.models import QuerySet
+
+if TYPE_CHECKING:
+    from galena.privacy.subjects import Subject
+
+
+def file_delete(field_file) -> bool:
+    """Delete a stored file (if there is one); whether something was deleted."""
+    if not field_file or not field_file.name:
+        return False
+    storage = field_file.storage
+    name = field_file.name
+    if storage.exists(name):
+        storage.delete(name)
+        return True
+    return False
+
+
+def _mentions(cells: list[str], needles: list[str]) -> bool:
+    text = "\x1f".join(cells).casefold()
+    return any(needle in text for needle in needles)
+
+
+def import_rows_blank(jobs: QuerySet, subject: Subject) -> int:
+    """Empty, in each import file, the rows that are the person's (their submissions' row
+    numbers, and any row naming one of their values); the rows stay, empty, so the row
+    numbers of everyone else — the import's checkpoint — do not move. Returns the rows
+    emptied."""
+    from galena.intake.models import Submission
+
+    needles = sorted({value.casefold() for value in subject.values if value})
+    emptied = 0
+    for job in jobs:
+        if not job.file or not job.file.name or not job.file.storage.exists(job.file.name):
+            continue
+        numbers = {
+            int(key)
+            for key in Submission.objects.filter(
+                endpoint=job.endpoint, lead_id__in=sorted(subject.lead_ids)
+            ).values_list("idempotency_key", flat=True)
+            if key and key.isdigit()
+        }
+        path = Path(job.file.path)
+        if path.suffix.lower() in (".xlsx", ".xlsm"):
+            emptied += _xlsx_rows_blank(path, numbers, needles, job.options.get("sheet", ""))
+        else:
+            emptied += _csv_rows_blank(path, numbers, needles, job.options)
+    return emptied
+
+
+def _csv_rows_blank(path: Path, numbers: set[int], needles: list[str], options: dict) -> int:
+    from galena.intake.importing.files import resolve_encoding, sniff_delimiter
+
+    encoding = resolve_encoding(path, options.get("encoding") or "auto")
+    with open(path, encoding=encoding, newline="") as f:
+        sample = f.read(64 * 1024)
+        delimiter = options.get("delimiter") or sniff_delimiter(sample)
+        if delimiter in ("\\t", "tab", "TAB"):
+            delimiter = "\t"
+        f.seek(0)
+        rows = list(csv.reader(f, delimiter=delimiter))
+    emptied = 0
+    for index, cells in enumerate(rows[1:], start=2):
+        if index in numbers or _mentions(cells, needles):
+            rows[index - 1] = [""] * len(cells)
+            emptied += 1
+    if emptied:
+        handle, temporary = tempfile.mkstemp(dir=path.parent, suffix=".tmp")
+        with os.fdopen(handle, "w", encoding=encoding, newline="") as out:
+            csv.writer(out, delimiter=delimiter).writerows(rows)
+        os.replace(temporary, path)
+    return emptied
+
+
+def _xlsx_rows_blank(path: Path, numbers: set[int], needles: list[str], sheet_name: str) -> int:
+    from openpyxl import load_workbook
+
+    from galena.intake.importing.files import cell_text
+
+    workbook = load_workbook(path)
+    emptied = 0
+    for sheet in workbook.worksheets:
+        # the imported sheet's rows by number; any sheet's rows by the values in them
+        imported = sheet.title == sheet_name or (not sheet_name and sheet is workbook.worksheets[0])
+        for row in sheet.iter_rows(min_row=2):
+            cells = [cell_text(cell.value) for cell in row]
+            if (imported and row[0].row in numbers) or _mentions(cells, needles):
+                for cell in row:
+                    cell.value = None
+                emptied += 1
+    if emptied:
+        handle, temporary = tempfile.mkstemp(dir=path.parent, suffix=".xlsx")
+        os.close(handle)
+        workbook.save(temporary)
+        os.replace(temporary, path)
+    workbook.close()
+    return emptied
