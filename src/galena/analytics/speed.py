@@ -1,0 +1,380 @@
+"""The speed report: how fast leads turn into money, how long they stay in each stage, how
+fast the team answers them and whether the first-response deadlines hold.
+
+Each figure is counted on the date that belongs to it, for the leads the reader may see
+(``scope``: a condition on ``leads.Lead``, e.g. ``analytics.filters.lead_scope``; merged
+leads never count, only the lead they were merged into):
+
+- **lead time** — the conversions (``clients.Conversion``) made in the period whose lead is
+  still converted at the time of reading: from the first contact with the person (the
+  earliest arrival of the lead and of the leads merged into it) to the money (the
+  conversion, or the payment when the deal is won later): ``Conversion.lead_time``. A lead
+  converted and moved back to an open stage is not converted any more and is not counted.
+  Median, 90th percentile and the distribution in buckets;
+- **time in each stage** — every move out of a stage in the period (``stage_changed``
+  events): the time since the lead entered that stage (its previous move, or its arrival);
+- **first response** — the leads that came in during the period and went to sales: from
+  arrival (and from assignment) to ``first_response_at``, median and 90th percentile;
+- **SLA compliance** — of those, the leads with a deadline (an SLA clock, or the deadline on
+  the lead): met on time, breached (answered late, or not answered and past the deadline),
+  and the share within the SLA of the leads it has judged — routing's rules
+  (``docs/decisions/0004-sla-clocks.md``, ``routing.selectors``).
+
+Everything is aggregated by the database: a fixed number of queries whatever the number of
+leads; percentiles by ``percentile_cont`` on PostgreSQL (``speed_measures``).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.db import connection
+from django.db.models import BooleanField, Case, Count, ExpressionWrapper, F, Q, When, Window
+from django.db.models.fields.json import KeyTextTransform
+from django.db.models.functions import Coalesce, Lag
+from django.utils import timezone
+from django.utils.dateparse import parse_datetime
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
+
+from galena.analytics.speed_measures import (
+    MEDIAN,
+    P90,
+    elapsed,
+    empty_label,
+    group_key,
+    group_labels,
+    grouped_percentiles,
+    in_database,
+    lead_condition_on,
+    ratio,
+    seconds,
+)
+from galena.clients.models import Conversion
+from galena.leads.models import EventType, Lead, LeadEvent, Stage
+from galena.leads.selectors import SENT_TO_SALES
+from galena.routing.selectors import percentile
+
+DAY = dt.timedelta(days=1)
+# the lead-time distribution's buckets: (upper edge, label); the last has no edge
+LEAD_TIME_BUCKETS: tuple[tuple[dt.timedelta | None, Any], ...] = (
+    (DAY, _("under 1 day")),
+    (3 * DAY, _("1–3 days")),
+    (7 * DAY, _("3–7 days")),
+    (14 * DAY, _("1–2 weeks")),
+    (30 * DAY, _("2 weeks – 1 month")),
+    (60 * DAY, _("1–2 months")),
+    (90 * DAY, _("2–3 months")),
+    (180 * DAY, _("3–6 months")),
+    (None, _("6 months or more")),
+)
+
+# figures of one row; every row has all of them (None when there is nothing to measure)
+ARRIVAL_FIGURES = (
+    "leads",
+    "responded",
+    "with_deadline",
+    "sla_met",
+    "sla_breached",
+    "sla_overdue_open",
+)
+DURATION_FIGURES = (
+    "response_median",
+    "response_p90",
+    "assignment_median",
+    "lead_time_median",
+    "lead_time_p90",
+)
+
+
+@dataclass
+class SpeedFigures:
+    group_by: str
+    rows: list[dict[str, Any]]  # one per slice (``key``, ``label`` and the figures)
+    total: dict[str, Any]
+    stages: list[dict[str, Any]]  # per stage left: stage, label, exits, median, p90 (seconds)
+    histogram: list[tuple[str, int]] = field(default_factory=list)  # lead time, the buckets
+
+    @property
+    def is_empty(self) -> bool:
+        return not (self.total["leads"] or self.total["conversions"] or self.stages)
+
+
+def _blank_row(key: Any = None, label: str = "") -> dict[str, Any]:
+    row: dict[str, Any] = {"key": key, "label": label, "conversions": 0}
+    row.update(dict.fromkeys(ARRIVAL_FIGURES, 0))
+    row.update(dict.fromkeys(DURATION_FIGURES))
+    row["within_sla"] = None
+    row["response_rate"] = None
+    return row
+
+
+# --- first response and SLA: the leads that came in during the period -----------------
+
+
+def arrivals(*, scope: Q, start: dt.datetime, end: dt.datetime, group_by: str = ""):
+    """The leads that came in during the period and went to sales, with their group key
+    (``group``), times to the first response and deadline (``due_at``, ``met_at``)."""
+    key = group_key(group_by, date_field="created_at")
+    return (
+        Lead.objects.filter(
+            scope,
+            created_at__gte=start,
+            created_at__lt=end,
+            merged_into__isnull=True,
+            quality_status__in=SENT_TO_SALES,
+        )
+        .order_by()
+        .annotate(
+            group=key if key is not None else _no_group(),
+            response=elapsed("first_response_at", "created_at"),
+            from_assignment=Case(
+                When(
+                    first_response_at__gte=F("assigned_at"),
+                    then=F("first_response_at") - F("assigned_at"),
+                ),
+            ),
+            # the clock decides; a lead without one has its deadline and first response
+            due_at=Coalesce("sla_clock__due_at", "response_due_at"),
+            met_at=Case(
+                When(sla_clock__isnull=False, then=F("sla_clock__met_at")),
+                default=F("first_response_at"),
+            ),
+        )
+    )
+
+
+def _no_group():
+    return ExpressionWrapper(Q(pk__isnull=True), output_field=BooleanField())
+
+
+def arrival_counts(now: dt.datetime) -> dict[str, Count]:
+    overdue = Q(met_at__isnull=True, due_at__isnull=False) & (
+        Q(sla_clock__breached_at__isnull=False) | Q(due_at__lt=now)
+    )
+    return {
+        "leads": Count("pk"),
+        "responded": Count("pk", filter=Q(first_response_at__isnull=False)),
+        "with_deadline": Count("pk", filter=Q(due_at__isnull=False)),
+        "sla_met": Count("pk", filter=Q(met_at__isnull=False, met_at__lte=F("due_at"))),
+        "sla_breached": Count("pk", filter=Q(met_at__gt=F("due_at")) | overdue),
+        "sla_overdue_open": Count("pk", filter=overdue),
+    }
+
+
+# --- lead time: the conversions of the period ------------------------------------------
+
+
+def conversions(*, scope: Q, start: dt.datetime, end: dt.datetime, group_by: str = ""):
+    """The conversions made in the period whose lead is still converted, with their group
+    key (``group``; a month is the conversion's)."""
+    key = group_key(group_by, prefix="lead__", date_field="converted_at")
+    return (
+        Conversion.objects.filter(
+            lead_condition_on(scope, "lead"),
+            converted_at__gte=start,
+            converted_at__lt=end,
+            lead__converted_at__isnull=False,
+            lead__merged_into__isnull=True,
+        )
+        .order_by()
+        .annotate(group=key if key is not None else _no_group())
+    )
+
+
+def _bucket_counts() -> dict[str, Count]:
+    counts = {}
+    lower = None
+    for index, (upper, _label) in enumerate(LEAD_TIME_BUCKETS):
+        condition = Q()
+        if lower is not None:
+            condition &= Q(lead_time__gte=lower)
+        if upper is not None:
+            condition &= Q(lead_time__lt=upper)
+        counts[f"bucket{index}"] = Count("pk", filter=condition)
+        lower = upper
+    return counts
+
+
+# --- time in each stage: the moves out of a stage in the period ------------------------
+
+STAGE_ROWS_SQL = """
+SELECT stage_code, occurred_at, COALESCE(entered_at, lead_created_at) AS entered
+FROM ({events}) AS moves
+WHERE occurred_at >= %s
+"""
+STAGE_FIGURES_SQL = """
+SELECT stage_code, COUNT(*),
+       percentile_cont(0.5) WITHIN GROUP (ORDER BY spent),
+       percentile_cont(0.9) WITHIN GROUP (ORDER BY spent)
+FROM (
+    SELECT stage_code,
+           GREATEST(occurred_at - COALESCE(entered_at, lead_created_at), INTERVAL '0') AS spent
+    FROM ({events}) AS moves
+    WHERE occurred_at >= %s
+) AS stays
+GROUP BY stage_code
+"""
+
+
+def stage_moves(*, scope: Q, end: dt.datetime):
+    """Every move out of a stage before the period's end, for the leads in scope, with when
+    the lead had entered that stage (its previous move; empty for the first: its arrival)."""
+    return (
+        LeadEvent.objects.filter(
+            lead_condition_on(scope, "lead"),
+            lead__merged_into__isnull=True,
+            type=EventType.STAGE_CHANGED,
+            occurred_at__lt=end,
+        )
+        .order_by()
+        .annotate(
+            entered_at=Window(
+                Lag("occurred_at"),
+                partition_by=[F("lead_id")],
+                order_by=[F("occurred_at").asc(), F("id").asc()],
+            ),
+            stage_code=KeyTextTransform("from", "params"),
+        )
+        .values("stage_code", "occurred_at", "entered_at", lead_created_at=F("lead__created_at"))
+    )
+
+
+def _moment(value: Any) -> dt.datetime:
+    if isinstance(value, str):
+        value = parse_datetime(value)
+    if timezone.is_naive(value):
+        value = timezone.make_aware(value, dt.UTC)
+    return value
+
+
+def stage_stays(*, scope: Q, start: dt.datetime, end: dt.datetime) -> list[dict[str, Any]]:
+    """Per stage left during the period: how many moves out, and the median and 90th
+    percentile of the time spent in it (seconds), in the pipeline's order."""
+    sql, params = stage_moves(scope=scope, end=end).query.sql_with_params()
+    figures: dict[str, tuple[int, float | None, float | None]] = {}
+    with connection.cursor() as cursor:
+        if in_database():
+            cursor.execute(STAGE_FIGURES_SQL.format(events=sql), (*params, start))
+            for code, exits, median, p90 in cursor.fetchall():
+                figures[code] = (exits, seconds(median), seconds(p90))
+        else:
+            cursor.execute(STAGE_ROWS_SQL.format(events=sql), (*params, start))
+            spent: dict[str, list[float]] = {}
+            for code, left, entered in cursor.fetchall():
+                stay = (_moment(left) - _moment(entered)).total_seconds()
+                spent.setdefault(code, []).append(max(stay, 0.0))
+            for code, values in spent.items():
+                values.sort()
+                figures[code] = (len(values), percentile(values, MEDIAN), percentile(values, P90))
+    stages = {stage.code: stage for stage in Stage.objects.filter(code__in=list(figures))}
+    order = sorted(
+        figures,
+        key=lambda code: (code not in stages, getattr(stages.get(code), "order", 0), code or ""),
+    )
+    return [
+        {
+            "stage": code,
+            "label": stages[code].label if code in stages else (code or gettext("Not set")),
+            "exits": figures[code][0],
+            "median": figures[code][1],
+            "p90": figures[code][2],
+        }
+        for code in order
+    ]
+
+
+# --- the report ------------------------------------------------------------------------
+
+
+def speed_figures(
+    *,
+    scope: Q,
+    start: dt.datetime,
+    end: dt.datetime,
+    group_by: str = "",
+    now: dt.datetime | None = None,
+) -> SpeedFigures:
+    """The speed report's figures for the leads of ``scope`` in [start, end): one row per
+    slice of ``group_by`` (channel, source, campaign, region, owner, team, month; "" for
+    totals only), the totals, the time in each stage and the lead-time distribution."""
+    now = now or timezone.now()
+    rows: dict[Any, dict[str, Any]] = {}
+
+    def row_for(key: Any) -> dict[str, Any]:
+        if key not in rows:
+            rows[key] = _blank_row(key)
+        return rows[key]
+
+    leads = arrivals(scope=scope, start=start, end=end, group_by=group_by)
+    counts = arrival_counts(now)
+    total = _blank_row(label=gettext("Total"))
+    total.update(leads.aggregate(**counts))
+    grouped = group_by and group_key(group_by) is not None
+    if grouped:
+        for found in leads.values("group").annotate(**counts):
+            row_for(found.pop("group")).update(found)
+    for name, value, fractions in (
+        ("response", "response", (MEDIAN, P90)),
+        ("assignment", "from_assignment", (MEDIAN,)),
+    ):
+        for key, figures in _percentiles(leads, value, fractions, grouped).items():
+            target = total if key is _TOTAL else row_for(key)
+            target[f"{name}_median"] = figures[0]
+            if len(figures) > 1:
+                target[f"{name}_p90"] = figures[1]
+
+    converted = conversions(scope=scope, start=start, end=end, group_by=group_by)
+    found = converted.aggregate(conversions=Count("pk"), **_bucket_counts())
+    total["conversions"] = found.pop("conversions")
+    histogram = [
+        (str(label), found[f"bucket{index}"])
+        for index, (_edge, label) in enumerate(LEAD_TIME_BUCKETS)
+    ]
+    if grouped:
+        for found in converted.values("group").annotate(conversions=Count("pk")):
+            row_for(found["group"])["conversions"] = found["conversions"]
+    for key, (median, p90) in _percentiles(converted, "lead_time", (MEDIAN, P90), grouped).items():
+        target = total if key is _TOTAL else row_for(key)
+        target["lead_time_median"], target["lead_time_p90"] = median, p90
+
+    for row in [*rows.values(), total]:
+        _derive(row)
+    labels = group_labels(group_by, rows)
+    for key, row in rows.items():
+        row["label"] = labels.get(key, key if key not in (None, "") else empty_label(group_by))
+    ordered = sorted(rows.values(), key=_row_order(group_by))
+    return SpeedFigures(
+        group_by=group_by if grouped else "",
+        rows=ordered,
+        total=total,
+        stages=stage_stays(scope=scope, start=start, end=end),
+        histogram=histogram,
+    )
+
+
+_TOTAL = object()
+
+
+def _percentiles(rows, value: str, fractions, grouped: bool) -> dict[Any, tuple]:
+    """The totals' percentiles under the key ``_TOTAL``, and each group's when grouped."""
+    found = {_TOTAL: grouped_percentiles(rows, key=None, value=value, fractions=fractions)[None]}
+    if not found[_TOTAL]:
+        found[_TOTAL] = (None,) * len(fractions)
+    if grouped:
+        found.update(grouped_percentiles(rows, key="group", value=value, fractions=fractions))
+    return found
+
+
+def _derive(row: dict[str, Any]) -> None:
+    judged = row["sla_met"] + row["sla_breached"]
+    row["within_sla"] = ratio(row["sla_met"], judged)
+    row["response_rate"] = ratio(row["responded"], row["leads"])
+
+
+def _row_order(group_by: str):
+    if group_by == "month":
+        return lambda row: (row["key"] is None, row["key"] or dt.date.min)
+    return lambda row: (row["key"] in (None, ""), str(row["label"]).casefold())
