@@ -139,6 +139,8 @@ USE_I18N = True
 USE_TZ = True
 DEFAULT_REGION = env.str("DEFAULT_REGION", default="RO")
 DEFAULT_CURRENCY = env.str("DEFAULT_CURRENCY", default="EUR")
+# the currency the cost report sums spend and revenue in (leads.CurrencyRate converts to it)
+ANALYTICS_BASE_CURRENCY = env.str("ANALYTICS_BASE_CURRENCY", default="EUR").upper()
 
 # --- static files ---------------------------------------------------------------------
 STATIC_URL = "static/"

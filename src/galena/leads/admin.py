@@ -36,6 +36,13 @@ class CampaignAdmin(admin.ModelAdmin):
     inlines = [CampaignSpendInline]
 
 
+@admin.register(CurrencyRate)
+class CurrencyRateAdmin(admin.ModelAdmin):
+    list_display = ["from_currency", "to_currency", "rate", "valid_from"]
+    list_filter = ["from_currency", "to_currency"]
+    date_hierarchy = "valid_from"
+
+
 @admin.register(OfflineEvent)
 class OfflineEventAdmin(admin.ModelAdmin):
     list_display = ["name", "source", "city", "starts_on", "ends_on"]

@@ -126,6 +126,8 @@ class CampaignSpend(models.Model):
 
     class Meta:
         ordering = ["-date"]
+        # the cost report reads a period's spend of every campaign
+        indexes = [models.Index(fields=["date", "campaign"], name="spend_date_campaign")]
         constraints = [
             models.UniqueConstraint(
                 fields=["campaign", "date", "currency"], name="spend_one_row_per_campaign_day"
@@ -135,6 +137,70 @@ class CampaignSpend(models.Model):
 
     def __str__(self) -> str:
         return f"{self.campaign} {self.date}: {self.amount} {self.currency}"
+
+
+def base_currency() -> str:
+    """The currency reports sum money in (settings.ANALYTICS_BASE_CURRENCY)."""
+    return settings.ANALYTICS_BASE_CURRENCY
+
+
+class CurrencyRate(models.Model):
+    """What one unit of a currency is worth in another from a day on, until the next rate.
+
+    The cost report converts spend on its day and revenue on the day the deal was won at
+    the rate valid then (the latest ``valid_from`` on or before that day); a rate from the
+    base currency to another is used the other way round when no direct one is given.
+    """
+
+    from_currency = models.CharField(_("from currency"), max_length=3)
+    to_currency = models.CharField(
+        _("to currency"),
+        max_length=3,
+        default=base_currency,
+        help_text=_("Usually the reports' base currency (ANALYTICS_BASE_CURRENCY)."),
+    )
+    rate = models.DecimalField(
+        _("rate"),
+        max_digits=18,
+        decimal_places=8,
+        help_text=_("How many units of the 'to' currency one unit of the 'from' currency buys."),
+    )
+    valid_from = models.DateField(_("valid from"))
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+
+    class Meta:
+        ordering = ["from_currency", "to_currency", "-valid_from"]
+        verbose_name = _("currency rate")
+        verbose_name_plural = _("currency rates")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["from_currency", "to_currency", "valid_from"],
+                name="currency_rate_one_per_day",
+            ),
+            models.CheckConstraint(condition=Q(rate__gt=0), name="currency_rate_positive"),
+            models.CheckConstraint(
+                condition=~Q(from_currency=models.F("to_currency")),
+                name="currency_rate_two_currencies",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"1 {self.from_currency} = {self.rate} {self.to_currency} ({self.valid_from})"
+
+    def clean(self) -> None:
+        self.from_currency = (self.from_currency or "").strip().upper()
+        self.to_currency = (self.to_currency or "").strip().upper()
+        errors = {}
+        for name in ("from_currency", "to_currency"):
+            value = getattr(self, name)
+            if len(value) != 3 or not value.isalpha():
+                errors[name] = _("Give a three-letter currency code, e.g. EUR.")
+        if not errors and self.from_currency == self.to_currency:
+            errors["to_currency"] = _("A rate converts between two different currencies.")
+        if self.rate is not None and self.rate <= 0:
+            errors["rate"] = _("A rate is more than zero.")
+        if errors:
+            raise ValidationError(errors)
 
 
 class OfflineEvent(TimeStampedModel):
