@@ -58,6 +58,7 @@ INSTALLED_APPS = [
     "galena.activities",
     "galena.clients",
     "galena.nurture",
+    "galena.analytics",
     "galena.privacy",
     "galena.demo",
 ]

@@ -19,4 +19,5 @@ urlpatterns = [
     path("", include("galena.activities.urls")),
     path("", include("galena.clients.urls")),
     path("", include("galena.nurture.urls")),
+    path("analytics/", include("galena.analytics.urls")),
 ]

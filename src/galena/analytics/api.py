@@ -1,0 +1,69 @@
+"""The reports in the API: ``GET /api/v1/analytics/<report>`` with the pages' query
+parameters (``from``, ``to``, ``channel``, ``source``, ``campaign``, ``region``, ``team``,
+``owner``, ``group_by``), answering the table as ``ReportOut``. One line per report:
+``report_endpoint("funnel", "funnel", funnel.funnel_table, group_by=funnel.GROUP_BY)``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from django.http import HttpRequest
+from ninja import Router, Schema
+
+from galena.analytics.filters import ReportFilter, ReportFilterForm, require_report, role_scope
+from galena.analytics.tables import ReportTable, table_json
+from galena.core.api import ErrorOut
+
+router = Router(tags=["analytics"])
+
+ERRORS = {400: ErrorOut, 401: ErrorOut, 403: ErrorOut}
+
+
+class ColumnOut(Schema):
+    key: str
+    label: str
+    kind: str
+
+
+class ReportOut(Schema):
+    code: str
+    title: str
+    columns: list[ColumnOut]
+    rows: list[dict[str, Any]]
+    totals: dict[str, Any] | None
+    notes: list[str]
+
+
+def api_filter(request: HttpRequest, code: str, *, group_by: tuple[str, ...] = ()) -> ReportFilter:
+    """The role check and the filter from the query; ValidationFailed names wrong parameters."""
+    user = request.auth  # type: ignore[attr-defined]
+    require_report(user, code)
+    role_scope(user)
+    kwargs = {"group_by": group_by} if group_by else {}
+    form = ReportFilterForm(request.GET, user=user, **kwargs)
+    return form.to_filter_or_refuse()
+
+
+def report_endpoint(
+    path: str,
+    code: str,
+    build: Callable[[Any, ReportFilter], ReportTable],
+    *,
+    group_by: tuple[str, ...] = (),
+    summary: str = "",
+) -> None:
+    """Registers ``GET /analytics/<path>``: the report ``build(user, filter)`` as JSON."""
+
+    def endpoint(request: HttpRequest) -> dict[str, Any]:
+        report_filter = api_filter(request, code, group_by=group_by)
+        return table_json(build(request.auth, report_filter))  # type: ignore[attr-defined]
+
+    endpoint.__name__ = f"analytics_{code}"
+    router.get(
+        f"/analytics/{path}",
+        response={200: ReportOut, **ERRORS},
+        summary=summary or f"The {code} report",
+        operation_id=f"analytics_{code}",
+    )(endpoint)

@@ -1,0 +1,9 @@
+"""The reports' pages, mounted at /analytics/: one line per report."""
+
+from django.urls import path
+
+from galena.analytics import views
+
+urlpatterns = [
+    path("", views.report_index, name="analytics-index"),
+]
