@@ -4,6 +4,7 @@ from galena.leads.models import (
     Campaign,
     CampaignSpend,
     ContactPoint,
+    CurrencyRate,
     Lead,
     LeadEvent,
     OfflineEvent,
