@@ -263,6 +263,16 @@ SITE_URL = env.str("SITE_URL", default="http://127.0.0.1:8000").rstrip("/")
 API_PAGE_SIZE = env.int("API_PAGE_SIZE", default=50)
 API_MAX_PAGE_SIZE = 500
 
+# --- compliance (data-subject requests, audit, processing register) --------------------
+# Where this deployment stores personal data (e.g. "EU/DE"); shown on the processing register.
+DATA_STORAGE_JURISDICTION = env.str("DATA_STORAGE_JURISDICTION", default="")
+# Days the law gives to answer a data-subject request, counted from its receipt.
+COMPLIANCE_REQUEST_DAYS = env.int("COMPLIANCE_REQUEST_DAYS", default=30)
+# Hours the e-mail verification link of a request from the public page works.
+COMPLIANCE_VERIFICATION_MAX_AGE_HOURS = env.int("COMPLIANCE_VERIFICATION_MAX_AGE_HOURS", default=72)
+# Requests per minute the public request page takes from one client address.
+COMPLIANCE_RATE_PER_ADDRESS = env.int("COMPLIANCE_RATE_PER_ADDRESS", default=5)
+
 # --- intake ---------------------------------------------------------------------------
 # The stages every submission travels, in order (each "module.function"; see
 # galena/intake/contract.py). Later apps add theirs: quality, matching, scoring, routing.

@@ -19,5 +19,6 @@ urlpatterns = [
     path("", include("galena.activities.urls")),
     path("", include("galena.clients.urls")),
     path("", include("galena.nurture.urls")),
+    path("", include("galena.compliance.urls")),
     path("analytics/", include("galena.analytics.urls")),
 ]
