@@ -60,6 +60,7 @@ INSTALLED_APPS = [
     "galena.nurture",
     "galena.analytics",
     "galena.privacy",
+    "galena.compliance",
     "galena.demo",
 ]
 
