@@ -67,3 +67,9 @@ def report_endpoint(
         summary=summary or f"The {code} report",
         operation_id=f"analytics_{code}",
     )(endpoint)
+
+
+from galena.analytics import cost, cost_api  # noqa: E402 - the reports register on the router
+
+report_endpoint("cost", "cost", cost.cost_table, group_by=cost.GROUP_BY, summary="Cost and ROI")
+router.add_router("", cost_api.router)
