@@ -39,6 +39,7 @@ from galena.clients.models import Account, Contact, Deal
 from galena.demo import catalogue as cat
 from galena.demo import quality as demo_quality
 from galena.demo.clients import demo_clients_create, demo_clients_wipe
+from galena.demo.costs import demo_costs_create
 from galena.demo.matching import demo_duplicates_create, duplicates_count
 from galena.demo.models import DemoLoad
 from galena.demo.nurture import demo_nurture_create, demo_nurture_wipe
@@ -198,6 +199,7 @@ def demo_data_load(*, leads: int = 5000, seed: int = 42, progress: bool = True) 
             users={member.username: member.pk for member in builder.members},
         )
         builder.channels_create()
+        demo_costs_create(seed=seed, now=builder.now)
         builder.forms_create()
         builder.leads_create(count=leads - duplicates_count(leads), progress=progress)
         demo_duplicates_create(seed=seed, count=duplicates_count(leads), endpoint=DEMO_ENDPOINT)
