@@ -69,6 +69,11 @@ def report_endpoint(
     )(endpoint)
 
 
+from galena.analytics import speed  # noqa: E402 - the report registers on the router
+
+report_endpoint("speed", "speed", speed.speed_table, group_by=speed.GROUP_BY, summary="Speed")
+
+
 from galena.analytics import cost, cost_api  # noqa: E402 - the reports register on the router
 
 report_endpoint("cost", "cost", cost.cost_table, group_by=cost.GROUP_BY, summary="Cost and ROI")

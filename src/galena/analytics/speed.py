@@ -39,6 +39,14 @@ from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
+from galena.analytics.charts import Chart, bar_chart, histogram
+from galena.analytics.filters import (
+    GROUP_BY_LABELS,
+    ReportFilter,
+    business_zone,
+    lead_scope,
+    require_report,
+)
 from galena.analytics.speed_measures import (
     MEDIAN,
     P90,
@@ -52,6 +60,7 @@ from galena.analytics.speed_measures import (
     ratio,
     seconds,
 )
+from galena.analytics.tables import Column, ReportTable, percent
 from galena.clients.models import Conversion
 from galena.leads.models import EventType, Lead, LeadEvent, Stage
 from galena.leads.selectors import SENT_TO_SALES
@@ -378,3 +387,137 @@ def _row_order(group_by: str):
     if group_by == "month":
         return lambda row: (row["key"] is None, row["key"] or dt.date.min)
     return lambda row: (row["key"] in (None, ""), str(row["label"]).casefold())
+
+
+# --- the page, the API and the exports ---------------------------------------------------
+
+CODE = "speed"
+GROUP_BY = ("channel", "source", "campaign", "region", "month", "owner", "team")
+DAY_SECONDS = 86400
+
+
+def speed_report(user, f: ReportFilter, *, now: dt.datetime | None = None) -> SpeedFigures:
+    """The speed figures the user may see for the filter (refused for a role without
+    reports)."""
+    require_report(user, CODE)
+    group_by = f.group_by if f.group_by in GROUP_BY else GROUP_BY[0]
+    return speed_figures(
+        scope=lead_scope(user, f),
+        start=f.start_at(),
+        end=f.end_at(),
+        group_by=group_by,
+        now=now,
+    )
+
+
+def _columns(group_by: str) -> list[Column]:
+    return [
+        Column("label", str(GROUP_BY_LABELS.get(group_by, _("Group"))), "text"),
+        Column("leads", _("Leads to sales"), "int"),
+        Column("responded", _("Answered"), "int"),
+        Column("response_median", _("Median first response"), "duration"),
+        Column("response_p90", _("90 % answered within"), "duration"),
+        Column("assignment_median", _("Median response from assignment"), "duration"),
+        Column("with_deadline", _("With a deadline"), "int"),
+        Column("sla_met", _("SLA met"), "int"),
+        Column("sla_breached", _("SLA breached"), "int"),
+        Column("sla_overdue_open", _("Still unanswered, overdue"), "int"),
+        Column("within_sla", _("Within SLA"), "percent"),
+        Column("conversions", _("Converted"), "int"),
+        Column("lead_time_median", _("Median lead time"), "duration"),
+        Column("lead_time_p90", _("90 % converted within"), "duration"),
+    ]
+
+
+def _table_row(row: dict[str, Any]) -> dict[str, Any]:
+    shown = dict(row)
+    shown["label"] = str(row["label"])
+    shown["within_sla"] = percent(row["sla_met"], row["sla_met"] + row["sla_breached"])
+    return shown
+
+
+def speed_table(user, f: ReportFilter, *, figures: SpeedFigures | None = None) -> ReportTable:
+    """The speed report's table: one row per group, the totals, what is counted how."""
+    figures = figures or speed_report(user, f)
+    group_by = figures.group_by or (f.group_by if f.group_by in GROUP_BY else GROUP_BY[0])
+    return ReportTable(
+        code=CODE,
+        title=str(_("Speed")),
+        columns=_columns(group_by),
+        rows=[_table_row(row) for row in figures.rows],
+        totals=_table_row(figures.total),
+        notes=[
+            str(
+                _(
+                    "First response and SLA: the leads that came in during the period and went "
+                    "to sales; within SLA is met of the leads the deadline has judged (answered, "
+                    "or past due)."
+                )
+            ),
+            str(
+                _(
+                    "Lead time: from the first contact with the person to the money, for the "
+                    "conversions of the period whose lead is still converted; a month is the "
+                    "conversion's."
+                )
+            ),
+            str(
+                _("Days and months are counted in the business time zone (%(zone)s).")
+                % {"zone": business_zone().key}
+            ),
+        ],
+    )
+
+
+def stage_table(figures: SpeedFigures) -> ReportTable:
+    """Time in each stage, for the page under the main table."""
+    return ReportTable(
+        code=f"{CODE}-stages",
+        title=str(_("Time in each stage")),
+        columns=[
+            Column("label", str(_("Stage")), "text"),
+            Column("exits", str(_("Moves out")), "int"),
+            Column("median", str(_("Median time in stage")), "duration"),
+            Column("p90", str(_("90 % left within")), "duration"),
+        ],
+        rows=[dict(row, label=str(row["label"])) for row in figures.stages],
+    )
+
+
+def _days(seconds_value: float | None) -> float:
+    return round((seconds_value or 0) / DAY_SECONDS, 1)
+
+
+def speed_charts(figures: SpeedFigures) -> list[Chart]:
+    """The lead-time distribution, the time in each stage and the first response per group."""
+    days = str(_("d"))
+    charts = [
+        histogram(figures.histogram, title=str(_("Lead time to money: conversions"))),
+        bar_chart(
+            [str(row["label"]) for row in figures.stages],
+            {
+                str(_("Median")): [_days(row["median"]) for row in figures.stages],
+                str(_("90th percentile")): [_days(row["p90"]) for row in figures.stages],
+            },
+            unit=days,
+            title=str(_("Time in each stage, days")),
+        ),
+    ]
+    if figures.rows:
+        minutes = str(_("min"))
+        charts.append(
+            bar_chart(
+                [str(row["label"]) for row in figures.rows],
+                {
+                    str(_("Median")): [
+                        round((row["response_median"] or 0) / 60) for row in figures.rows
+                    ],
+                    str(_("90th percentile")): [
+                        round((row["response_p90"] or 0) / 60) for row in figures.rows
+                    ],
+                },
+                unit=minutes,
+                title=str(_("First response, minutes")),
+            )
+        )
+    return charts

@@ -28,10 +28,10 @@ from django.db.models import (
     When,
 )
 from django.db.models.functions import TruncMonth
-from django.utils import timezone
 from django.utils.translation import gettext
 
 from galena.accounts.models import Team
+from galena.analytics.filters import business_zone
 from galena.leads.models import Campaign, Channel, Source
 from galena.routing.selectors import percentile
 
@@ -167,9 +167,7 @@ GROUP_FIELDS = {
 def group_key(group_by: str, *, prefix: str = "", date_field: str = "created_at"):
     """The expression a report's rows are grouped by, None for one row of totals."""
     if group_by == "month":
-        return TruncMonth(
-            date_field, tzinfo=timezone.get_current_timezone(), output_field=DateField()
-        )
+        return TruncMonth(date_field, tzinfo=business_zone(), output_field=DateField())
     name = GROUP_FIELDS.get(group_by)
     if name is None:
         return None

@@ -2,9 +2,10 @@
 
 from django.urls import include, path
 
-from galena.analytics import views
+from galena.analytics import speed_views, views
 
 urlpatterns = [
     path("", views.report_index, name="analytics-index"),
+    path("speed/", speed_views.speed_report, name="analytics-speed"),
     path("", include("galena.analytics.cost_urls")),
 ]
