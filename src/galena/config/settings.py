@@ -273,6 +273,9 @@ COMPLIANCE_REQUEST_DAYS = env.int("COMPLIANCE_REQUEST_DAYS", default=30)
 COMPLIANCE_VERIFICATION_MAX_AGE_HOURS = env.int("COMPLIANCE_VERIFICATION_MAX_AGE_HOURS", default=72)
 # Requests per minute the public request page takes from one client address.
 COMPLIANCE_RATE_PER_ADDRESS = env.int("COMPLIANCE_RATE_PER_ADDRESS", default=5)
+# Who stores the audit entries apps write through galena.core.audit.record (bulk exports
+# and views of personal data): the compliance app's audit log.
+AUDIT_RECORDERS = ["galena.compliance.audit.record"]
 
 # --- intake ---------------------------------------------------------------------------
 # The stages every submission travels, in order (each "module.function"; see

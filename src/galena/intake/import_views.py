@@ -21,6 +21,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from galena.accounts.models import Role
 from galena.accounts.roles import role_of
+from galena.core import audit
 from galena.core.errors import ValidationFailed
 from galena.intake.importing import services
 from galena.intake.importing.mapping import ATTRIBUTE, FIELD_LABELS, IGNORE
@@ -204,7 +205,18 @@ def import_job_errors(request: HttpRequest, job_id: int) -> HttpResponse:
     """Every problem by row, as CSV (cells a spreadsheet would run as formulas are quoted)."""
     job = get_object_or_404(ImportJob, pk=job_id)
     stem = Path(job.original_name).stem or "import"
-    if job.status == ImportStatus.DRY_RUN_DONE:
+    dry_run = job.status == ImportStatus.DRY_RUN_DONE
+    audit.record(  # the problems carry the rows' values: personal data in bulk
+        actor=request.user,
+        action=audit.BULK_EXPORT,
+        object_type="intake.ImportJob problems",
+        count=(job.error_report.get("dry_run") or {}).get("failed", 0)
+        if dry_run
+        else job.failed_count,
+        params={"import_job": job.pk, "dry_run": dry_run},
+        request=request,
+    )
+    if dry_run:
         path = services.dry_run_file(job)
         if not path.exists():
             raise Http404

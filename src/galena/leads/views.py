@@ -1233,6 +1233,20 @@ def _export_response(request: HttpRequest, ids: list[int], kind: str) -> HttpRes
     leads = selectors.lead_list(user=request.user, filters=LeadFilters()).filter(pk__in=ids)
     leads = leads.select_related("rejection_reason")
     stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
+    from galena.core import audit  # the audit log is kept by an app after leads on the road
+
+    audit.record(
+        actor=request.user,
+        action=audit.BULK_EXPORT,
+        object_type="leads.Lead",
+        count=leads.count(),
+        params={
+            "format": kind.removeprefix("export_"),
+            "ticked": None if request.POST.get("all_matching") else len(ids),
+            "filter": QueryDict(request.POST.get("query", "")).dict(),
+        },
+        request=request,
+    )
     if kind == "export_xlsx":
         response = HttpResponse(
             exports.export_xlsx(leads),
