@@ -238,6 +238,11 @@ CELERY_BEAT_SCHEDULE = {
         "task": "galena.nurture.tasks.reactivation_sweep",
         "schedule": 10 * 60.0,
     },
+    # personal data past its retention period is depersonalised (privacy.RetentionPolicy)
+    "privacy-retention": {
+        "task": "galena.privacy.tasks.retention_sweep",
+        "schedule": 24 * 3600.0,
+    },
 }
 
 # --- security -------------------------------------------------------------------------

@@ -111,7 +111,7 @@ def _unlinked_submissions(subject: Subject) -> Q | None:
         return None
     condition = Q()
     for value in values:
-        condition |= Q(raw_body__icontains=value)
+        condition |= Q(raw_body__icontains=value) | Q(payload__icontains=value)
     return Q(lead__isnull=True) & condition
 
 
@@ -441,5 +441,8 @@ for label, why in (
     ("scoring.PredictiveModel", "a trained model: coefficients and trees, no rows"),
     ("scoring.TrackingSite", _SETTINGS),
     ("scoring.Greeting", _SETTINGS),
+    ("privacy.Erasure", "ids, counts and the handler's reason with the person's values removed"),
+    ("privacy.ErasedLead", _IDS),
+    ("privacy.RetentionPolicy", _SETTINGS),
 ):
     declare_not_personal(label, why)

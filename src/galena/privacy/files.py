@@ -37,6 +37,7 @@ def import_rows_blank(jobs: QuerySet, subject: Subject) -> int:
     numbers, and any row naming one of their values); the rows stay, empty, so the row
     numbers of everyone else — the import's checkpoint — do not move. Returns the rows
     emptied."""
+    from galena.intake.importing.services import dry_run_file
     from galena.intake.models import Submission
 
     needles = sorted({value.casefold() for value in subject.values if value})
@@ -56,6 +57,10 @@ def import_rows_blank(jobs: QuerySet, subject: Subject) -> int:
             emptied += _xlsx_rows_blank(path, numbers, needles, job.options.get("sheet", ""))
         else:
             emptied += _csv_rows_blank(path, numbers, needles, job.options)
+        # the dry run's problems, with the values it found wrong
+        report = dry_run_file(job)
+        if report.exists():
+            _csv_rows_blank(report, set(), needles, {"encoding": "utf-8", "delimiter": ","})
     return emptied
 
 
@@ -72,6 +77,8 @@ def _csv_rows_blank(path: Path, numbers: set[int], needles: list[str], options: 
         rows = list(csv.reader(f, delimiter=delimiter))
     emptied = 0
     for index, cells in enumerate(rows[1:], start=2):
+        if not any(cells):
+            continue
         if index in numbers or _mentions(cells, needles):
             rows[index - 1] = [""] * len(cells)
             emptied += 1

@@ -74,7 +74,7 @@ def find_subject(
     """Everything that is this person's: their leads (by contact value or id, with the leads
     merged into them), their client contacts, and all their identifiers — a few indexed
     queries whatever the size of the base."""
-    from galena.clients.models import ClientLead, Contact, ContactMethod, Conversion
+    from galena.clients.models import ClientLead, ContactMethod, Conversion
 
     emails = {normalised_email(email)} - {""} if email else set()
     phones = {normalised_phone(phone)} - {""} if phone else set()
@@ -110,29 +110,7 @@ def find_subject(
             if survivor is not None:
                 lead_ids.add(survivor)
 
-    values: set[str] = set()
-    for kind, value, raw in ContactPoint.objects.filter(lead_id__in=lead_ids).values_list(
-        "kind", "value", "value_raw"
-    ):
-        _collect_contact(kind, value, raw, emails, phones, values)
-    for kind, value, raw in ContactMethod.objects.filter(contact_id__in=contact_ids).values_list(
-        "kind", "value", "value_raw"
-    ):
-        _collect_contact(kind, value, raw, emails, phones, values)
-    for row in Lead.objects.filter(pk__in=lead_ids).values_list(
-        "first_name", "middle_name", "last_name", "display_name", "name_translit"
-    ):
-        values |= _person_values(*row)
-        values |= _person_values(" ".join(p for p in row[:3] if p))
-    for row in Contact.objects.filter(pk__in=contact_ids).values_list(
-        "first_name", "middle_name", "last_name", "display_name", "name_translit"
-    ):
-        values |= _person_values(*row)
-        values |= _person_values(" ".join(p for p in row[:3] if p))
-    values |= _person_values(*emails, *phones)
-    for number in phones:
-        # the national form too, as people type it ("0721 …" for "+40721 …")
-        values |= _person_values(number.lstrip("+"))
+    values = _values_of(lead_ids, contact_ids, emails, phones)
 
     return Subject(
         emails=frozenset(emails),
@@ -142,6 +120,55 @@ def find_subject(
         values=frozenset(values),
         asked={"email": email or "", "phone": phone or "", "lead_id": lead_id},
     )
+
+
+def subject_for_leads(lead_ids) -> Subject:
+    """The subject made of these leads alone (and the leads merged into them), for the
+    retention sweep: their client records, and other records that share an address, are
+    not theirs to erase, so the subject carries no identifiers to look rows up by — only
+    the values to remove from the leads' own rows."""
+    lead_ids = set(lead_ids)
+    if lead_ids:
+        lead_ids |= set(
+            Lead.objects.filter(merged_into_id__in=lead_ids).values_list("pk", flat=True)
+        )
+    emails: set[str] = set()
+    phones: set[str] = set()
+    values = _values_of(lead_ids, set(), emails, phones)
+    return Subject(
+        lead_ids=frozenset(lead_ids),
+        values=frozenset(values),
+        asked={"lead_ids": len(lead_ids)},
+    )
+
+
+def _values_of(lead_ids: set[int], contact_ids: set[int], emails: set[str], phones: set[str]):
+    """Every value of the person on these records (the e-mails and phones found are added to
+    ``emails`` and ``phones``)."""
+    from galena.clients.models import Contact, ContactMethod
+
+    values: set[str] = set()
+    for kind, value, raw in ContactPoint.objects.filter(lead_id__in=lead_ids).values_list(
+        "kind", "value", "value_raw"
+    ):
+        _collect_contact(kind, value, raw, emails, phones, values)
+    if contact_ids:
+        for kind, value, raw in ContactMethod.objects.filter(
+            contact_id__in=contact_ids
+        ).values_list("kind", "value", "value_raw"):
+            _collect_contact(kind, value, raw, emails, phones, values)
+    name_fields = ("first_name", "middle_name", "last_name", "display_name", "name_translit")
+    rows = list(Lead.objects.filter(pk__in=lead_ids).values_list(*name_fields))
+    if contact_ids:
+        rows += list(Contact.objects.filter(pk__in=contact_ids).values_list(*name_fields))
+    for row in rows:
+        values |= _person_values(*row)
+        values |= _person_values(" ".join(p for p in row[:3] if p))
+    values |= _person_values(*emails, *phones)
+    for number in phones:
+        # without the plus, as it is often typed
+        values |= _person_values(number.lstrip("+"))
+    return values
 
 
 def _collect_contact(

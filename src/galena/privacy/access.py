@@ -1,0 +1,145 @@
+"""Access: everything held about a person, table by table, read from the registry."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from galena.accounts.models import Role
+from galena.accounts.roles import role_of
+from galena.core.errors import PermissionDenied
+from galena.privacy.registry import Erase, PersonalTable, tables
+from galena.privacy.subjects import Subject
+
+# rows shown per table at most (a person with more events than this is told so)
+ROW_LIMIT = 5000
+
+
+def can_handle_subjects(user: Any) -> bool:
+    """Whole-person exports and erasure: administrators only."""
+    return role_of(getattr(user, "user", user)) == Role.ADMIN
+
+
+def require_subject_handler(user: Any) -> None:
+    if not can_handle_subjects(user):
+        raise PermissionDenied(_("Only an administrator may export or erase a person's data."))
+
+
+@dataclass
+class Section:
+    """One table's rows of the person."""
+
+    model_label: str
+    category: str
+    columns: list[str]
+    rows: list[dict[str, Any]] = field(default_factory=list)
+    truncated: bool = False
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "table": self.model_label,
+            "category": self.category,
+            "columns": self.columns,
+            "rows": self.rows,
+            "truncated": self.truncated,
+        }
+
+
+@dataclass
+class SubjectReport:
+    subject: Subject
+    generated_at: Any
+    sections: list[Section]
+
+    @property
+    def rows_total(self) -> int:
+        return sum(len(s.rows) for s in self.sections)
+
+    def as_dict(self) -> dict[str, Any]:
+        """The report as JSON-ready data (dates as ISO text, amounts as text)."""
+        return {
+            "subject": {
+                "asked": {k: v for k, v in self.subject.asked.items() if v},
+                "emails": sorted(self.subject.emails),
+                "phones": sorted(self.subject.phones),
+                "lead_ids": sorted(self.subject.lead_ids),
+                "contact_ids": sorted(self.subject.contact_ids),
+            },
+            "generated_at": self.generated_at.isoformat(),
+            "sections": [_jsonable(s.as_dict()) for s in self.sections],
+        }
+
+
+def _jsonable(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {str(k): _jsonable(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_jsonable(v) for v in value]
+    if hasattr(value, "isoformat"):
+        return value.isoformat()
+    if isinstance(value, (str, int, float, bool)) or value is None:
+        return value
+    return str(value)
+
+
+def _columns(table: PersonalTable) -> list[str]:
+    columns = ["pk", *table.report_fields]
+    for name in table.fields:
+        if name not in columns:
+            columns.append(name)
+    return columns
+
+
+def _section(table: PersonalTable, subject: Subject) -> Section | None:
+    columns = _columns(table)
+    model = table.model
+    file_fields = {
+        name
+        for name, how in table.fields.items()
+        if how == Erase.FILE or isinstance(model._meta.get_field(name), models.FileField)
+    }
+    rows = list(table.rows(subject).order_by("pk").values(*columns)[: ROW_LIMIT + 1])
+    if not rows:
+        return None
+    truncated = len(rows) > ROW_LIMIT
+    rows = rows[:ROW_LIMIT]
+    for row in rows:
+        for name in file_fields:
+            # the stored file's name; the file itself is sent on request
+            row[name] = row[name] or ""
+    return Section(
+        model_label=table.model_label,
+        category=str(table.category),
+        columns=columns,
+        rows=rows,
+        truncated=truncated,
+    )
+
+
+def subject_report(subject: Subject, *, actor: Any) -> SubjectReport:
+    """Everything held about the person, one section per table that has some of their
+    rows (one query each). Administrators only."""
+    require_subject_handler(actor)
+    sections = []
+    if not subject.is_empty:
+        for table in tables():
+            section = _section(table, subject)
+            if section is not None:
+                sections.append(section)
+    return SubjectReport(subject=subject, generated_at=timezone.now(), sections=sections)
+
+
+def subject_counts(subject: Subject) -> list[tuple[str, str, int]]:
+    """(table, category, rows) for each table holding some of the person's rows."""
+    counts = []
+    if subject.is_empty:
+        return counts
+    for table in tables():
+        n = table.rows(subject).count()
+        if n:
+            counts.append((table.model_label, str(table.category), n))
+    return counts
