@@ -13,7 +13,7 @@ from django.db.models import Q
 
 from galena.analytics.team import previous_period, team_figures
 from galena.clients.models import Contact, Deal, DealStage, DealStageKind
-from galena.leads.models import Lead, RejectionReason, Stage
+from galena.leads.models import CurrencyRate, Lead, RejectionReason, Stage
 from tests.factories import LeadFactory
 
 START = dt.datetime(2025, 3, 1, tzinfo=dt.UTC)
@@ -50,6 +50,9 @@ def won_deal(lead_row: Lead, amount: str, currency: str, closed_at: dt.datetime)
 
 
 def team_business(manager, colleague, telemarketer):
+    CurrencyRate.objects.create(
+        from_currency="USD", to_currency="EUR", rate=Decimal("0.9"), valid_from=dt.date(2025, 1, 1)
+    )
     converted = lead(
         manager,
         answered_after=10,
@@ -59,7 +62,7 @@ def team_business(manager, colleague, telemarketer):
         temperature="hot",
     )
     won_deal(converted, "1000.00", "EUR", NOON + dt.timedelta(days=2))
-    won_deal(converted, "200.00", "usd", NOON + dt.timedelta(days=3))
+    won_deal(converted, "200.00", "USD", NOON + dt.timedelta(days=3))
     won_deal(converted, "999.00", "EUR", END + MINUTE)  # closed after the period
     lead(
         manager,
@@ -102,7 +105,9 @@ def test_figures_per_person_for_the_period(manager, colleague, telemarketer):
     assert (mine.leads, mine.responded, mine.converted, mine.rejected) == (4, 3, 1, 1)
     assert mine.response_median == 20 * 60  # 10, 20, 30 minutes
     assert mine.conversion_rate == 0.25
-    assert mine.deal_value == {"EUR": Decimal("1000.00"), "USD": Decimal("200.00")}
+    # 200 USD at 0.9 EUR on the day: 180 EUR
+    assert mine.deal_value.amount == Decimal("1180.00")
+    assert mine.deal_value.unconverted == {}
     assert mine.reasons == {"no_budget": 1}
     # key fields filled: converted 5 of 8 (names, company, position, temperature), rejected
     # 4 of 9 (its stage requires the reason, which it has), the other two 3 of 8
@@ -146,3 +151,26 @@ def test_the_scope_limits_the_leads(manager, colleague, telemarketer):
 
     assert list(figures.current) == [telemarketer.pk]
     assert figures.current[telemarketer.pk].handed_off == 0
+
+
+def test_team_totals_sum_the_people_with_the_teams_own_median(manager, colleague, telemarketer):
+    team_business(manager, colleague, telemarketer)
+
+    figures = team_figures(scope=Q(), start=START, end=END)
+
+    total = figures.total
+    assert (total.leads, total.responded, total.converted, total.handed_off) == (5, 4, 1, 1)
+    assert total.response_median == 15 * 60  # 2, 10, 20, 30 minutes
+    assert total.deal_value.amount == Decimal("1180.00")
+    assert figures.total_previous.leads == 2
+
+
+def test_money_without_a_rate_is_kept_aside(manager, colleague, telemarketer):
+    team_business(manager, colleague, telemarketer)
+    CurrencyRate.objects.all().delete()
+
+    mine = team_figures(scope=Q(), start=START, end=END).current[manager.pk]
+
+    assert mine.deal_value.amount == Decimal("1000.00")
+    assert list(mine.deal_value.unconverted) == ["USD"]
+    assert mine.deal_value.unconverted["USD"].amount == Decimal("200.00")

@@ -73,6 +73,10 @@ from galena.analytics import speed  # noqa: E402 - the report registers on the r
 
 report_endpoint("speed", "speed", speed.speed_table, group_by=speed.GROUP_BY, summary="Speed")
 
+from galena.analytics import team  # noqa: E402
+
+report_endpoint("team", "team", team.team_table, group_by=team.GROUP_BY, summary="Team")
+
 
 from galena.analytics import cost, cost_api  # noqa: E402 - the reports register on the router
 

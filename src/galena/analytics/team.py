@@ -7,7 +7,9 @@ For the leads that came in during the period (``scope``: what the reader may see
   (``original_owner``);
 - **responded** and the **median response time** (arrival → ``first_response_at``);
 - **converted** (still converted at the time of reading) and the **conversion rate**;
-- **deal value won**: the won deals of those leads closed in the period, per currency;
+- **deal value won**: the won deals of those leads closed in the period, in the base
+  currency (``ANALYTICS_BASE_CURRENCY``) at the rate of the day each closed
+  (``analytics.cost_rates``); money without a rate is kept aside per currency;
 - **card completeness**: the share of the card's key fields filled in, per lead, averaged —
   the key fields are ``CARD_FIELDS`` and whatever the lead's current stage requires
   (``Stage.required_fields``); a choice still "unknown" is empty;
@@ -23,12 +25,17 @@ from __future__ import annotations
 import datetime as dt
 from collections import defaultdict
 from dataclasses import dataclass, field
-from decimal import Decimal
+from typing import Any
 
-from django.db.models import Count, F, Q, Sum
-from django.utils.translation import gettext
+from django.conf import settings
+from django.db.models import Count, F, Q
+from django.utils.translation import gettext, gettext_lazy
 
-from galena.accounts.models import Profile
+from galena.accounts.models import Profile, Role
+from galena.accounts.roles import role_of
+from galena.analytics.charts import Chart, bar_chart
+from galena.analytics.cost_rates import Converted, RateBook, cents, sum_in_base
+from galena.analytics.filters import ReportFilter, business_zone, lead_scope, require_report
 from galena.analytics.speed_measures import (
     MEDIAN,
     elapsed,
@@ -37,6 +44,7 @@ from galena.analytics.speed_measures import (
     person_names,
     ratio,
 )
+from galena.analytics.tables import Column, ReportTable, percent
 from galena.clients.models import Deal, DealStageKind
 from galena.leads.models import UNKNOWN, Lead, RejectionReason, Stage, StageKind
 
@@ -65,7 +73,7 @@ class PersonFigures:
     converted: int = 0
     rejected: int = 0
     completeness_sum: float = 0.0  # the leads' shares of key fields filled, summed
-    deal_value: dict[str, Decimal] = field(default_factory=dict)  # per currency
+    deal_value: Converted = field(default_factory=Converted)  # won, in the base currency
     reasons: dict[str, int] = field(default_factory=dict)  # rejection reason code -> leads
 
     @property
@@ -104,7 +112,9 @@ def _arrived(scope: Q, start: dt.datetime, end: dt.datetime):
     ).order_by()
 
 
-def team_period(*, scope: Q, start: dt.datetime, end: dt.datetime) -> dict[int, PersonFigures]:
+def team_period(
+    *, scope: Q, start: dt.datetime, end: dt.datetime, book: RateBook | None = None
+) -> dict[int, PersonFigures]:
     """Per person (by id), the figures of the leads in ``scope`` that came in during
     [start, end)."""
     people: dict[int, PersonFigures] = {}
@@ -159,24 +169,59 @@ def team_period(*, scope: Q, start: dt.datetime, end: dt.datetime) -> dict[int, 
         code = row["rejection_reason__code"] or ""
         person(row["owner_id"]).reasons[code] = row["n"]
 
-    won = (
-        Deal.objects.filter(
-            lead_condition_on(scope, "lead"),
-            lead__merged_into__isnull=True,
-            lead__owner__isnull=False,
-            stage__kind=DealStageKind.WON,
-            closed_at__gte=start,
-            closed_at__lt=end,
-        )
-        .order_by()
-        .values("lead__owner_id", "currency")
-        .annotate(amount=Sum("amount"))
+    won = Deal.objects.filter(
+        lead_condition_on(scope, "lead"),
+        lead__merged_into__isnull=True,
+        lead__owner__isnull=False,
+        stage__kind=DealStageKind.WON,
+        closed_at__gte=start,
+        closed_at__lt=end,
+    ).order_by()
+    zone = business_zone()
+    sums = sum_in_base(
+        won,
+        keys={"person": F("lead__owner_id")},
+        amount="amount",
+        currency="currency",
+        day="closed_at",
+        day_is_moment=True,
+        book=book or RateBook.load(),
+        zone=zone,
+        start=start.astimezone(zone).date(),
+        end=end.astimezone(zone).date(),
     )
-    for row in won:
-        value = person(row["lead__owner_id"]).deal_value
-        currency = (row["currency"] or "").upper()
-        value[currency] = value.get(currency, Decimal(0)) + row["amount"]
+    for (pk,), money in sums.items():
+        person(pk).deal_value = money
     return people
+
+
+def previous_period(start: dt.datetime, end: dt.datetime) -> tuple[dt.datetime, dt.datetime]:
+    """The period of equal length just before [start, end)."""
+    return start - (end - start), start
+
+
+def _total(rows: dict[int, PersonFigures], response_median: float | None) -> PersonFigures:
+    """The team's figures: the people's summed (the median is the team's own)."""
+    total = PersonFigures(person_id=0, response_median=response_median)
+    for row in rows.values():
+        for name in ("leads", "handed_off", "responded", "converted", "rejected"):
+            setattr(total, name, getattr(total, name) + getattr(row, name))
+        total.completeness_sum += row.completeness_sum
+        total.deal_value.add(row.deal_value)
+        for code, n in row.reasons.items():
+            total.reasons[code] = total.reasons.get(code, 0) + n
+    return total
+
+
+def _team_median(scope: Q, start: dt.datetime, end: dt.datetime) -> float | None:
+    owned = _arrived(scope, start, end).filter(owner__isnull=False)
+    (median,) = grouped_percentiles(
+        owned.annotate(response=elapsed("first_response_at", "created_at")),
+        key=None,
+        value="response",
+        fractions=(MEDIAN,),
+    )[None]
+    return median
 
 
 @dataclass
@@ -186,6 +231,8 @@ class TeamFigures:
     previous_start: dt.datetime
     current: dict[int, PersonFigures]
     previous: dict[int, PersonFigures]
+    total: PersonFigures
+    total_previous: PersonFigures
     names: dict[int, str]
     roles: dict[int, str]
     reasons: list[tuple[str, str]]  # (code, label) of the reasons that occur, most first
@@ -197,22 +244,31 @@ class TeamFigures:
         return sorted(ids, key=lambda pk: (self.names.get(pk, "").casefold(), pk))
 
 
-def previous_period(start: dt.datetime, end: dt.datetime) -> tuple[dt.datetime, dt.datetime]:
-    """The period of equal length just before [start, end)."""
-    return start - (end - start), start
-
-
 def team_figures(
-    *, scope: Q, start: dt.datetime, end: dt.datetime, people: set[int] | None = None
+    *,
+    scope: Q,
+    start: dt.datetime,
+    end: dt.datetime,
+    people: set[int] | None = None,
+    book: RateBook | None = None,
 ) -> TeamFigures:
-    """The figures of this period and of the previous one of equal length, per person;
-    only the persons in ``people`` when given (a manager sees their own row)."""
+    """The figures of this period and of the previous one of equal length, per person and
+    for everyone shown; only the persons in ``people`` when given (a manager sees their own
+    row)."""
+    book = book or RateBook.load()
     previous_start, previous_end = previous_period(start, end)
-    current = team_period(scope=scope, start=start, end=end)
-    previous = team_period(scope=scope, start=previous_start, end=previous_end)
+    current = team_period(scope=scope, start=start, end=end, book=book)
+    previous = team_period(scope=scope, start=previous_start, end=previous_end, book=book)
     if people is not None:
         current = {pk: row for pk, row in current.items() if pk in people}
         previous = {pk: row for pk, row in previous.items() if pk in people}
+
+    def median_of(rows: dict[int, PersonFigures], since: dt.datetime, until: dt.datetime):
+        if people is None:
+            return _team_median(scope, since, until)
+        # one person: their own median; several chosen people: not measured together
+        return next(iter(rows.values())).response_median if len(rows) == 1 else None
+
     ids = set(current) | set(previous)
     totals: dict[str, int] = defaultdict(int)
     for row in current.values():
@@ -232,7 +288,206 @@ def team_figures(
         previous_start=previous_start,
         current=current,
         previous=previous,
+        total=_total(current, median_of(current, start, end)),
+        total_previous=_total(previous, median_of(previous, previous_start, previous_end)),
         names=person_names(ids),
         roles=roles,
         reasons=reasons,
     )
+
+
+# --- the page, the API and the exports ---------------------------------------------------
+
+CODE = "team"
+# the rows are people whatever the filter asks; the form needs a grouping every role may use
+GROUP_BY = ("channel",)
+# the figures compared with the previous period: (key, label, kind)
+COMPARED = (
+    ("leads", gettext_lazy("Leads"), "int"),
+    ("response_median", gettext_lazy("Median response"), "duration"),
+    ("conversion_rate", gettext_lazy("Conversion"), "percent"),
+    ("deal_value", gettext_lazy("Won deals"), "money"),
+    ("completeness", gettext_lazy("Card completeness"), "percent"),
+)
+ROW_ROLES = frozenset({Role.SALES_MANAGER, Role.TELEMARKETER})
+
+
+def team_report(user, f: ReportFilter, *, book: RateBook | None = None) -> TeamFigures:
+    """The team figures the user may see: admins everyone, heads of sales their team, a
+    manager or telemarketer their own row; marketers are refused."""
+    require_report(user, CODE)
+    people = {user.pk} if role_of(user) in ROW_ROLES else None
+    return team_figures(
+        scope=lead_scope(user, f), start=f.start_at(), end=f.end_at(), people=people, book=book
+    )
+
+
+def _shown(row: PersonFigures | None) -> dict[str, Any]:
+    """One person's (or the team's) figures as the table shows them."""
+    if row is None:
+        return {}
+    return {
+        "leads": row.leads,
+        "handed_off": row.handed_off,
+        "responded": row.responded,
+        "response_median": row.response_median,
+        "converted": row.converted,
+        "conversion_rate": percent(row.converted, row.leads),
+        "deal_value": cents(row.deal_value.amount),
+        "completeness": percent(row.completeness_sum, row.leads),
+        "rejected": row.rejected,
+        **{f"reason_{code}": n for code, n in row.reasons.items()},
+    }
+
+
+def _compare(current: dict[str, Any], previous: dict[str, Any]) -> dict[str, Any]:
+    row = dict(current)
+    for key, _label, _kind in COMPARED:
+        before = previous.get(key)
+        row[f"{key}_previous"] = before
+        now = current.get(key)
+        row[f"{key}_change"] = None if now is None or before is None else now - before
+    return row
+
+
+def _team_columns(figures: TeamFigures, base: str) -> list[Column]:
+    columns = [
+        Column("label", str(gettext_lazy("Person")), "text"),
+        Column("role", str(gettext_lazy("Role")), "text"),
+        Column("leads", str(gettext_lazy("Leads")), "int"),
+        Column("handed_off", str(gettext_lazy("Handed off to sales")), "int"),
+        Column("responded", str(gettext_lazy("Answered")), "int"),
+        Column("response_median", str(gettext_lazy("Median response")), "duration"),
+        Column("converted", str(gettext_lazy("Converted")), "int"),
+        Column("conversion_rate", str(gettext_lazy("Conversion")), "percent"),
+        Column("deal_value", gettext("Won deals, %(currency)s") % {"currency": base}, "money"),
+        Column("completeness", str(gettext_lazy("Card completeness")), "percent"),
+        Column("rejected", str(gettext_lazy("Rejected")), "int"),
+    ]
+    columns += [
+        Column(f"reason_{code}", gettext("Rejected: %(reason)s") % {"reason": label}, "int")
+        for code, label in figures.reasons
+    ]
+    for key, label, kind in COMPARED:
+        shown = (
+            gettext("%(figure)s, %(currency)s") % {"figure": label, "currency": base}
+            if kind == "money"
+            else str(label)
+        )
+        columns.append(
+            Column(f"{key}_previous", gettext("%(figure)s before") % {"figure": shown}, kind)
+        )
+        columns.append(
+            Column(f"{key}_change", gettext("%(figure)s change") % {"figure": shown}, kind)
+        )
+    return columns
+
+
+def team_table(
+    user,
+    f: ReportFilter,
+    *,
+    figures: TeamFigures | None = None,
+    book: RateBook | None = None,
+) -> ReportTable:
+    """The team report's table: one row per person, the period's figures, the previous
+    period's and the change; the team's totals."""
+    book = book or RateBook.load()
+    figures = figures or team_report(user, f, book=book)
+    roles = dict(Role.choices)
+    rows = []
+    for pk in figures.people:
+        row = _compare(_shown(figures.current.get(pk)), _shown(figures.previous.get(pk)))
+        row["label"] = figures.names.get(pk, "")
+        row["role"] = str(roles.get(figures.roles.get(pk, ""), ""))
+        rows.append(row)
+    totals = _compare(_shown(figures.total), _shown(figures.total_previous))
+    totals.update(label=gettext("Total"), role="")
+    previous_to = (figures.start - dt.timedelta(days=1)).astimezone(business_zone()).date()
+    notes = [
+        gettext(
+            "The leads that came in during the period, per owner; the previous period is the "
+            "%(days)s days before it (%(start)s – %(end)s)."
+        )
+        % {
+            "days": (figures.end - figures.start).days,
+            "start": figures.previous_start.astimezone(business_zone()).date().isoformat(),
+            "end": previous_to.isoformat(),
+        },
+        gettext(
+            "Card completeness: the share of the key fields filled in (%(fields)s and what the "
+            "lead's stage requires), per lead, averaged."
+        )
+        % {
+            "fields": ", ".join(
+                str(Lead._meta.get_field(name).verbose_name) for name in CARD_FIELDS
+            )
+        },
+        gettext(
+            "Won deals: the deals of those leads won during the period, in %(currency)s at the "
+            "rate of the day each closed."
+        )
+        % {"currency": book.base},
+    ]
+    notes += unconverted_notes(figures.total.deal_value)
+    return ReportTable(
+        code=CODE,
+        title=gettext("Team"),
+        columns=_team_columns(figures, book.base),
+        rows=rows,
+        totals=totals,
+        notes=notes,
+    )
+
+
+def unconverted_notes(money: Converted) -> list[str]:
+    """Money left out for want of a rate, said per currency."""
+    return [
+        gettext(
+            "%(amount)s %(currency)s of deals won between %(first)s and %(last)s are not in the "
+            "totals: no rate to %(base)s for those days."
+        )
+        % {
+            "amount": cents(item.amount),
+            "currency": item.currency,
+            "first": item.first_day.isoformat(),
+            "last": item.last_day.isoformat(),
+            "base": settings.ANALYTICS_BASE_CURRENCY,
+        }
+        for item in money.unconverted.values()
+    ]
+
+
+def team_chart_series(table: ReportTable) -> dict[str, list[float]]:
+    return {
+        gettext("This period"): [row.get("conversion_rate") or 0 for row in table.rows],
+        gettext("Previous period"): [
+            row.get("conversion_rate_previous") or 0 for row in table.rows
+        ],
+    }
+
+
+def team_charts(table: ReportTable) -> list[Chart]:
+    """Conversion and median response per person, this period against the previous one."""
+    labels = [row["label"] for row in table.rows]
+    return [
+        bar_chart(
+            labels,
+            team_chart_series(table),
+            unit="%",
+            title=gettext("Conversion, %"),
+        ),
+        bar_chart(
+            labels,
+            {
+                gettext("This period"): [
+                    round((row.get("response_median") or 0) / 60) for row in table.rows
+                ],
+                gettext("Previous period"): [
+                    round((row.get("response_median_previous") or 0) / 60) for row in table.rows
+                ],
+            },
+            unit=gettext("min"),
+            title=gettext("Median response, minutes"),
+        ),
+    ]
