@@ -77,6 +77,12 @@ from galena.analytics import team  # noqa: E402
 
 report_endpoint("team", "team", team.team_table, group_by=team.GROUP_BY, summary="Team")
 
+from galena.analytics import quality  # noqa: E402
+
+report_endpoint(
+    "quality", "quality", quality.quality_table, group_by=quality.GROUP_BY, summary="Quality"
+)
+
 
 from galena.analytics import cost, cost_api  # noqa: E402 - the reports register on the router
 

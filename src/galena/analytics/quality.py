@@ -28,6 +28,8 @@ from typing import Any
 from django.db.models import Count, Exists, OuterRef, Q
 from django.utils.translation import gettext
 
+from galena.analytics.charts import Chart, bar_chart
+from galena.analytics.filters import GROUP_BY_LABELS, ReportFilter, lead_scope, require_report
 from galena.analytics.speed_measures import (
     empty_label,
     group_key,
@@ -35,6 +37,7 @@ from galena.analytics.speed_measures import (
     lead_condition_on,
     ratio,
 )
+from galena.analytics.tables import Column, ReportTable, percent
 from galena.leads.models import (
     Fit,
     Lead,
@@ -194,3 +197,100 @@ def quality_figures(
             rows.values(), key=lambda row: (row.key in (None, ""), str(row.label).casefold())
         )
     return QualityFigures(group_by=group_by, rows=ordered, total=total, reasons=reasons)
+
+
+# --- the page, the API and the exports ---------------------------------------------------
+
+CODE = "quality"
+GROUP_BY = ("source", "channel", "campaign", "region", "month")
+
+
+def quality_report(user, f: ReportFilter) -> QualityFigures:
+    """The quality figures of the leads the user may see for the filter."""
+    require_report(user, CODE)
+    group_by = f.group_by if f.group_by in GROUP_BY else GROUP_BY[0]
+    return quality_figures(
+        scope=lead_scope(user, f), start=f.start_at(), end=f.end_at(), group_by=group_by
+    )
+
+
+def _shown(row: SourceQuality, codes: list[str]) -> dict[str, Any]:
+    return {
+        "label": str(row.label),
+        "leads": row.leads,
+        "pseudo": row.pseudo,
+        "pseudo_rate": percent(row.pseudo, row.leads),
+        "verified": row.verified,
+        "verified_rate": percent(row.verified, row.leads),
+        "non_target": row.non_target,
+        "non_target_share": percent(row.non_target, row.leads),
+        "rejected": row.rejected,
+        "rejected_rate": percent(row.rejected, row.leads),
+        **{f"reason_{code}": row.reasons.get(code, 0) for code in codes},
+        "duplicates": row.duplicates,
+        "duplicate_rate": percent(row.duplicates, row.leads + row.duplicates),
+        "suspected_duplicates": row.suspected_duplicates,
+    }
+
+
+def quality_table(user, f: ReportFilter, *, figures: QualityFigures | None = None) -> ReportTable:
+    """The quality report's table: one row per source (or the chosen slice) and the totals."""
+    figures = figures or quality_report(user, f)
+    codes = [code for code, _label in figures.reasons]
+    columns = [
+        Column("label", str(GROUP_BY_LABELS.get(figures.group_by, gettext("Source"))), "text"),
+        Column("leads", gettext("Leads"), "int"),
+        Column("pseudo", gettext("Pseudo-leads"), "int"),
+        Column("pseudo_rate", gettext("Pseudo-lead rate"), "percent"),
+        Column("verified", gettext("Verified"), "int"),
+        Column("verified_rate", gettext("Verification rate"), "percent"),
+        Column("non_target", gettext("Non-target"), "int"),
+        Column("non_target_share", gettext("Non-target share"), "percent"),
+        Column("rejected", gettext("Rejected by sales"), "int"),
+        Column("rejected_rate", gettext("Rejection rate"), "percent"),
+        *[
+            Column(f"reason_{code}", gettext("Rejected: %(reason)s") % {"reason": label}, "int")
+            for code, label in figures.reasons
+        ],
+        Column("duplicates", gettext("Duplicates merged"), "int"),
+        Column("duplicate_rate", gettext("Duplicate rate"), "percent"),
+        Column("suspected_duplicates", gettext("Possible duplicates to review"), "int"),
+    ]
+    return ReportTable(
+        code=CODE,
+        title=gettext("Quality"),
+        columns=columns,
+        rows=[_shown(row, codes) for row in figures.rows],
+        totals=_shown(figures.total, codes),
+        notes=[
+            gettext(
+                "The leads that came in during the period (each lead merged into another "
+                "counts once, as the lead it was merged into). Pseudo-leads: rejected by the "
+                "quality checks or still held for review."
+            ),
+            gettext(
+                "Duplicate rate: the leads of the period merged into another lead, of all that "
+                "came in (the leads and those duplicates). Possible duplicates: leads with a "
+                "duplicate candidate still waiting for review."
+            ),
+        ],
+    )
+
+
+def quality_charts(table: ReportTable) -> list[Chart]:
+    """The credibility of each source: its pseudo-lead, non-target, duplicate and
+    verification rates side by side."""
+    labels = [row["label"] for row in table.rows]
+    return [
+        bar_chart(
+            labels,
+            {
+                gettext("Pseudo-lead rate"): [row["pseudo_rate"] or 0 for row in table.rows],
+                gettext("Non-target share"): [row["non_target_share"] or 0 for row in table.rows],
+                gettext("Duplicate rate"): [row["duplicate_rate"] or 0 for row in table.rows],
+                gettext("Verification rate"): [row["verified_rate"] or 0 for row in table.rows],
+            },
+            unit="%",
+            title=gettext("Source credibility, %"),
+        )
+    ]

@@ -2,11 +2,12 @@
 
 from django.urls import include, path
 
-from galena.analytics import speed_views, team_views, views
+from galena.analytics import quality_views, speed_views, team_views, views
 
 urlpatterns = [
     path("", views.report_index, name="analytics-index"),
     path("speed/", speed_views.speed_report, name="analytics-speed"),
     path("team/", team_views.team_report, name="analytics-team"),
+    path("quality/", quality_views.quality_report, name="analytics-quality"),
     path("", include("galena.analytics.cost_urls")),
 ]
