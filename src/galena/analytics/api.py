@@ -12,6 +12,7 @@ from typing import Any
 from django.http import HttpRequest
 from ninja import Router, Schema
 
+from galena.analytics import cohorts, funnel
 from galena.analytics.filters import ReportFilter, ReportFilterForm, require_report, role_scope
 from galena.analytics.tables import ReportTable, table_json
 from galena.core.api import ErrorOut
@@ -49,16 +50,19 @@ def api_filter(request: HttpRequest, code: str, *, group_by: tuple[str, ...] = (
 def report_endpoint(
     path: str,
     code: str,
-    build: Callable[[Any, ReportFilter], ReportTable],
+    build: Callable[..., ReportTable],
     *,
     group_by: tuple[str, ...] = (),
+    options: tuple[str, ...] = (),
     summary: str = "",
 ) -> None:
-    """Registers ``GET /analytics/<path>``: the report ``build(user, filter)`` as JSON."""
+    """Registers ``GET /analytics/<path>``: the report ``build(user, filter)`` as JSON;
+    the query parameters named in ``options`` are passed to ``build`` by name."""
 
     def endpoint(request: HttpRequest) -> dict[str, Any]:
         report_filter = api_filter(request, code, group_by=group_by)
-        return table_json(build(request.auth, report_filter))  # type: ignore[attr-defined]
+        extra = {name: request.GET[name] for name in options if name in request.GET}
+        return table_json(build(request.auth, report_filter, **extra))  # type: ignore[attr-defined]
 
     endpoint.__name__ = f"analytics_{code}"
     router.get(
@@ -67,6 +71,14 @@ def report_endpoint(
         summary=summary or f"The {code} report",
         operation_id=f"analytics_{code}",
     )(endpoint)
+
+
+# --- the reports: one line each ------------------------------------------------------------
+
+report_endpoint("funnel", funnel.CODE, funnel.funnel_table, group_by=funnel.GROUP_BY)
+report_endpoint(
+    "cohorts", cohorts.CODE, cohorts.cohort_table, group_by=cohorts.GROUP_BY, options=("measure",)
+)
 
 
 from galena.analytics import speed  # noqa: E402 - the report registers on the router
