@@ -34,6 +34,7 @@ from galena.matching.api import router as matching_router
 from galena.matching.review_api import router as matching_review_router
 from galena.notifications.api import router as notifications_router
 from galena.nurture.api import router as nurture_router
+from galena.privacy.api import router as privacy_router
 from galena.quality.api import router as quality_router
 from galena.routing.api import router as routing_router
 from galena.routing.assign_api import router as assign_router
@@ -280,4 +281,5 @@ api.add_router("/", activities_router)
 api.add_router("/", clients_router)
 api.add_router("/", nurture_router)
 api.add_router("/", compliance_router)
+api.add_router("/", privacy_router)
 api.add_router("/", analytics_router)

@@ -20,5 +20,6 @@ urlpatterns = [
     path("", include("galena.clients.urls")),
     path("", include("galena.nurture.urls")),
     path("", include("galena.compliance.urls")),
+    path("", include("galena.privacy.urls")),
     path("analytics/", include("galena.analytics.urls")),
 ]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -38,6 +39,19 @@ class Section:
     columns: list[str]
     rows: list[dict[str, Any]] = field(default_factory=list)
     truncated: bool = False
+
+    @property
+    def cells(self) -> list[list[Any]]:
+        """The rows as lists in the columns' order (JSON shown as text), for a table."""
+        return [
+            [
+                json.dumps(row[c], ensure_ascii=False, default=str)
+                if isinstance(row[c], (dict, list))
+                else row[c]
+                for c in self.columns
+            ]
+            for row in self.rows
+        ]
 
     def as_dict(self) -> dict[str, Any]:
         return {
