@@ -148,3 +148,21 @@ def test_other_roles_are_refused_the_log(client, request, role):
     client.force_login(request.getfixturevalue(role))
 
     assert client.get(reverse("compliance-audit")).status_code == 403
+
+
+def test_a_report_export_is_recorded_and_the_page_itself_is_not(client, admin_user):
+    client.force_login(admin_user)
+    period = {"from": "2026-01-01", "to": "2026-01-31"}
+
+    client.get("/analytics/funnel/", period)
+    assert AuditEntry.objects.count() == 0
+    response = client.get("/analytics/funnel/", {**period, "format": "xlsx"})
+
+    assert response.status_code == 200
+    entry = AuditEntry.objects.get()
+    assert (entry.actor, entry.action, entry.object_type) == (
+        admin_user,
+        "bulk_export",
+        "analytics.funnel",
+    )
+    assert entry.params == {"format": "xlsx", **period}

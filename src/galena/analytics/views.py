@@ -23,6 +23,7 @@ from galena.analytics.filters import (
     role_scope,
 )
 from galena.analytics.tables import ReportTable, table_csv, table_json, table_xlsx
+from galena.core import audit
 from galena.core.views import page
 
 EXPORT_FORMATS = ("csv", "xlsx", "json")
@@ -58,6 +59,15 @@ def render_report(
     """The report as a page, or as CSV / XLSX / JSON when ``?format=`` asks for it."""
     require_report(request.user, code)
     export = request.GET.get("format", "")
+    if export in EXPORT_FORMATS:  # the figures leave Galena: who took which, with what filter
+        audit.record(
+            actor=request.user,
+            action=audit.BULK_EXPORT,
+            object_type=f"analytics.{code}",
+            count=len(table.rows),
+            params={"format": export, **{k: v for k, v in request.GET.items() if k != "format"}},
+            request=request,
+        )
     if export == "csv":
         return table_csv(table)
     if export == "xlsx":
