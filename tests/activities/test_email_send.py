@@ -7,8 +7,10 @@ from django.core import mail
 
 from galena.activities.models import EmailKind, EmailStatus, EmailTemplate, SentEmail, Signature
 from galena.activities.services import email_preview, email_retry, email_send
+from galena.consent.services import consent_record
 from galena.core.errors import NotFound, ValidationFailed
 from galena.leads.models import EventType, LeadEvent
+from galena.leads.services import Actor
 from tests.activities.helpers import create_lead, manual
 
 pytestmark = pytest.mark.django_db
@@ -93,6 +95,9 @@ def test_a_failing_mail_server_stores_the_failure_and_a_retry_sends_it(manager, 
 
 
 def test_marketing_e_mail_carries_the_unsubscribe_link_and_headers(manager, lead):
+    consent_record(  # marketing needs the person's consent in the ledger
+        actor=Actor.system(), lead=lead, purpose="marketing_email", status="given", method="call"
+    )
     sent = email_send(
         actor=manual(manager),
         lead=lead,

@@ -1,5 +1,6 @@
 import pytest
 
+from galena.consent.intake import submission_consents_record
 from galena.leads.models import ContactKind, ContactStatus, EventType, LeadEvent, Stage
 from galena.nurture.models import Audience, Sequence, SequenceStep
 from tests.factories import ContactPointFactory, LeadFactory
@@ -28,12 +29,14 @@ def make_lead(
             lead=lead, kind=ContactKind.EMAIL, value_raw=email, value=email, status=status
         )
     if consent is not None:
-        LeadEvent.objects.create(
+        event = LeadEvent.objects.create(
             lead=lead,
             type=EventType.SUBMISSION_RECEIVED,
             actor_source="web_form",
             params={"consent": consent},
         )
+        # as intake does: the consent it carried goes to the ledger
+        submission_consents_record([(event, None)])
     return lead
 
 

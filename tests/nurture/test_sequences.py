@@ -7,6 +7,7 @@ import pytest
 from django.core import mail
 from django.utils import timezone
 
+from galena.consent.services import consent_record
 from galena.leads.models import EventType, LeadEvent, RejectionReason, Temperature
 from galena.leads.services import Actor, lead_change_stage, lead_defer, lead_reject
 from galena.nurture import services
@@ -162,11 +163,12 @@ def test_a_lead_whose_consent_is_gone_is_sent_nothing(lead, manager):
     make_sequence()
     reject(lead, manager)
     make_due(Enrollment.objects.get(lead=lead))
-    LeadEvent.objects.create(
+    consent_record(  # the person withdrew on the phone
+        actor=Actor(user=manager),
         lead=lead,
-        type=EventType.SUBMISSION_RECEIVED,
-        actor_source="web_form",
-        params={"consent": {"purposes": ["contact"]}},
+        purpose="marketing_email",
+        status="withdrawn",
+        method="call",
     )
     nurture_sweep()
     assert mail.outbox == []
@@ -200,7 +202,7 @@ def test_the_sweep_reads_in_bulk_and_writes_a_few_rows_per_e_mail(
         reject(lead, manager)
     Enrollment.objects.update(next_send_at=timezone.now() - dt.timedelta(minutes=1))
     monkeypatch.setattr(services, "email_deliver", lambda email: None)
-    with django_assert_num_queries(15 + 5 * count):
+    with django_assert_num_queries(16 + 5 * count):
         result = nurture_sweep()
     assert result.sent == count
 

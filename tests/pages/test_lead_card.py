@@ -143,9 +143,9 @@ def test_timeline_query_count_does_not_grow_with_events(
         note_add(actor=actor, lead=lead, text=f"note {n}")
         lead_update(actor=actor, lead=lead, data={"city": f"City {n}"})
 
-    # the card itself about 14; the panels: score 4, SLA 1, activities 4, client 1, nurture
-    # and hand-off 0 for an open lead
-    with django_assert_max_num_queries(26):
+    # the card itself about 14; the panels: score 4, SLA 1, activities 4, client 1, personal
+    # data 2 (consents, blocks), nurture and hand-off 0 for an open lead
+    with django_assert_max_num_queries(28):
         response = card(manager_client, lead)
 
     assert response.text.count('class="event event-note_added"') == 16

@@ -40,6 +40,8 @@ from galena.activities.models import (
     SentEmail,
     Signature,
 )
+from galena.consent import services as consent
+from galena.consent.models import Purpose
 from galena.core.errors import PermissionDenied, ValidationFailed
 from galena.leads import access
 from galena.leads.models import (
@@ -297,12 +299,15 @@ def _email_store(
     meeting: Meeting | None,
     templated: bool,
     cc: Sequence[str] = (),
+    consent_purpose: str | None = None,
 ) -> SentEmail:
     from galena.scoring.email_tracking import email_html_tracked
 
     lead = _lock(actor, lead)
     if kind not in EmailKind.values:
         raise ValueError(f"Not an e-mail kind: {kind}")
+    if consent_purpose is None:
+        consent_purpose = Purpose.MARKETING_EMAIL if kind == EmailKind.MARKETING else ""
     if not (subject or "").strip():
         raise ValidationFailed({"subject": _("Write a subject.")})
     if not (body or "").strip():
@@ -310,6 +315,8 @@ def _email_store(
     if len(body) > 50_000:
         raise ValidationFailed({"body": _("Use at most 50,000 characters.")})
     address = lead_email_address(lead, to)
+    # a blocked person gets nothing; marketing needs their consent in the ledger
+    consent.email_check(lead, address=address, purpose=consent_purpose)
     sender = actor.user or lead.owner
     if templated:
         rendered = merge.render(
@@ -450,6 +457,7 @@ def email_send(
     meeting: Meeting | None = None,
     templated: bool = True,
     cc: Sequence[str] = (),
+    consent_purpose: str | None = None,
 ) -> SentEmail:
     """E-mail the lead (its primary valid address unless ``to`` names another of its
     addresses): ``subject`` and ``body`` may hold merge fields; links and an open pixel are
@@ -459,7 +467,9 @@ def email_send(
     a response to the lead; ``event_type``/``event_params`` name the event written once it
     is sent (nurture_sent, farewell_sent…). ``templated=False``: subject and body are
     sent as written, no merge fields (text a caller built itself). ``cc``: copies to other
-    people (a meeting's other attendees), checked by the caller."""
+    people (a meeting's other attendees), checked by the caller. A blocked person
+    (galena.consent) is never written to; a marketing e-mail needs the person's consent to
+    ``consent_purpose`` (marketing e-mail by default; "" for none: a service e-mail)."""
     sent = _email_store(
         actor=actor,
         lead=lead,
@@ -476,6 +486,7 @@ def email_send(
         meeting=meeting,
         templated=templated,
         cc=cc,
+        consent_purpose=consent_purpose,
     )
     return _deliver(actor, sent)
 
@@ -664,8 +675,10 @@ def call_log(
 ) -> CallLogged:
     """Log a call (quality.verification.lead_call_log: outcome, verification, activity
     hooks) with its duration; "call back later" plans a call task at ``callback_at``; a
-    planned call ``task`` is completed with the call's outcome."""
+    planned call ``task`` is completed with the call's outcome. A blocked person is not
+    called (refused)."""
     lead = _lock(actor, lead)
+    consent.contact_check(lead)
     if duration_seconds is not None and not (0 <= duration_seconds <= CALL_MAX_SECONDS):
         raise ValidationFailed({"duration": _("Give the call's length in minutes, up to 8 hours.")})
     _aware(callback_at, "callback_at")

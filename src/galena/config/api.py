@@ -24,6 +24,7 @@ from galena.accounts.services import api_token_authenticate
 from galena.activities.api import router as activities_router
 from galena.analytics.api import router as analytics_router
 from galena.clients.api import router as clients_router
+from galena.consent.api import router as consent_router
 from galena.compliance.api import router as compliance_router
 from galena.core.api import error_body
 from galena.core.errors import ApplicationError, ValidationFailed
@@ -280,6 +281,7 @@ api.add_router("/", scoring_router)
 api.add_router("/", activities_router)
 api.add_router("/", clients_router)
 api.add_router("/", nurture_router)
+api.add_router("/", consent_router)
 api.add_router("/", compliance_router)
 api.add_router("/", privacy_router)
 api.add_router("/", analytics_router)

@@ -50,6 +50,7 @@ INSTALLED_APPS = [
     "galena.accounts",
     "galena.leads",
     "galena.notifications",
+    "galena.consent",
     "galena.intake",
     "galena.quality",
     "galena.matching",
@@ -324,6 +325,8 @@ LEAD_CARD_PANELS: list[str] = [
     "clients/_card_panel.html",
     # rejection, deferral, the farewell questionnaire and nurture sequences
     "nurture/_card_panel.html",
+    # personal data: consents, blocking, corrections on request
+    "consent/_card_panel.html",
 ]
 # Later apps' lines on the lead card's timeline: event type -> "module.function", called
 # once per card with every event of that type (to look up what they name in bulk); it gives
@@ -344,6 +347,11 @@ TIMELINE_PRESENTERS: dict[str, str] = {
     "nurture_stopped": "galena.nurture.timeline.present_nurture_events",
     "unsubscribed": "galena.nurture.timeline.present_nurture_events",
     "reactivated": "galena.nurture.timeline.present_nurture_events",
+    "consent_recorded": "galena.consent.timeline.present_consent_events",
+    "restricted": "galena.consent.timeline.present_consent_events",
+    "restriction_lifted": "galena.consent.timeline.present_consent_events",
+    "not_routed": "galena.consent.timeline.present_consent_events",
+    "rectified": "galena.consent.timeline.present_consent_events",
 }
 # Behaviour tracking (scoring): the public POST /api/v1/track's limits per minute and body
 # size, how long browsers keep /t/track.js, how long a tracked e-mail's links count and a
@@ -440,6 +448,11 @@ SLA_START_MAX_AGE_HOURS = env.float("SLA_START_MAX_AGE_HOURS", default=24.0)
 # told.
 LEAD_ASSIGNED_HOOKS: list[str] = [
     "galena.notifications.services.leads_assigned_notify",
+]
+# Applied by the leads list's CSV/XLSX export to the leads it writes, as f(queryset) ->
+# queryset: later apps leave leads out (a person whose processing is blocked).
+LEAD_EXPORT_FILTERS: list[str] = [
+    "galena.consent.services.unrestricted",
 ]
 # Outgoing webhooks (notifications): seconds to wait for an answer, the waits before each
 # retry (then the delivery has failed), and whether URLs inside the network are allowed

@@ -19,6 +19,7 @@ urlpatterns = [
     path("", include("galena.activities.urls")),
     path("", include("galena.clients.urls")),
     path("", include("galena.nurture.urls")),
+    path("", include("galena.consent.urls")),
     path("", include("galena.compliance.urls")),
     path("", include("galena.privacy.urls")),
     path("analytics/", include("galena.analytics.urls")),

@@ -17,6 +17,15 @@ from collections import defaultdict
 from django.conf import settings
 
 from galena.activities.models import EmailKind, EmailStatus, SentEmail
+from galena.consent.intake import submission_consents_record
+from galena.consent.models import (
+    ConsentMethod,
+    ConsentRecord,
+    ConsentStatus,
+    Purpose,
+    Restriction,
+)
+from galena.consent.services import consent_records_write
 from galena.core.bulk import insert_many
 from galena.demo import catalogue as cat
 from galena.demo.work import DAY, MAIL_DOMAIN, MINUTE, leads_touched
@@ -86,6 +95,10 @@ def demo_nurture_wipe() -> None:
     they are seeded); run before the leads go (enrolments and the rest go with them)."""
     Suppression.objects.filter(lead__isnull=False).delete()
     Sequence.objects.update(is_active=False)
+    # the ledger is append-only for the application; the demo's whole base goes, and so
+    # do its consents and blocks (the base manager deletes without the refusal)
+    ConsentRecord._base_manager.all().delete()
+    Restriction.objects.all().delete()
 
 
 def demo_nurture_create(*, seed: int, now: dt.datetime) -> dict[str, int]:
@@ -137,6 +150,7 @@ def demo_nurture_create(*, seed: int, now: dt.datetime) -> dict[str, int]:
     )
     counts["reactivated"] = _reactivate(rng, now, leads, emails, enrollments, events, suppressions)
     _write(sent_rows, enrollments, events, suppressions)
+    _withdrawals(events)
     leads_touched()
     counts["nurture_sent"] = sum(1 for s in sent_rows if s.event_type == EventType.NURTURE_SENT)
     return counts
@@ -189,7 +203,28 @@ def _consent(rng: random.Random, leads: dict, purpose: str) -> set[int]:
             consented.add(submission.lead_id)
     LeadEvent.objects.bulk_update(changed, ["params"], batch_size=500)
     insert_many(LeadEvent, added)
+    # as intake does: the consents go to the ledger
+    submission_consents_record([(event, None) for event in [*changed, *added]])
     return consented
+
+
+def _withdrawals(events: list[LeadEvent]) -> None:
+    """Each unsubscribe is a withdrawal of marketing e-mail in the consent ledger."""
+    consent_records_write(
+        [
+            ConsentRecord(
+                email=event.params["email"],
+                lead_id=event.lead_id,
+                purpose=Purpose.MARKETING_EMAIL,
+                status=ConsentStatus.WITHDRAWN,
+                recorded_at=event.occurred_at,
+                method=ConsentMethod.UNSUBSCRIBE,
+                evidence={"suppression_method": event.params.get("method", "")},
+            )
+            for event in events
+            if event.type == EventType.UNSUBSCRIBED
+        ]
+    )
 
 
 def _base(leads: dict) -> dict[int, dt.datetime]:

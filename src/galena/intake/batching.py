@@ -23,6 +23,7 @@ from django.core.cache import cache
 from django.db import transaction
 from django.utils import timezone
 
+from galena.consent.intake import submission_consents_record
 from galena.core.bulk import insert_many, update_many
 from galena.core.errors import ValidationFailed
 from galena.intake.contract import Action, Decision
@@ -169,6 +170,7 @@ def _write_plain(plain: list[tuple[Submission, Decision]]) -> None:
         source = ACTOR_SOURCES.get(submission.channel, ActorSource.WEB_FORM)
         by_source[source].append((submission, decision, built))
     events = []
+    received = []
     reasons = []
     for source, items in by_source.items():
         leads_create_bulk(actor=Actor(user=None, source=source), built=[b for _, _, b in items])
@@ -187,5 +189,7 @@ def _write_plain(plain: list[tuple[Submission, Decision]]) -> None:
                     params=_received_params(submission, decision),
                 )
             )
+            received.append((events[-1], submission))
     insert_many(LeadEvent, events)
+    submission_consents_record(received)
     insert_many(DecisionReason, reasons)

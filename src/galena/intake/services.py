@@ -20,6 +20,7 @@ from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.module_loading import import_string
 
+from galena.consent.intake import submission_consents_record
 from galena.core.errors import Gone, NotFound, PayloadTooLarge, ValidationFailed
 from galena.core.net import network_of
 from galena.intake.adapters import capture
@@ -372,13 +373,14 @@ def _write(submission: Submission, decision: Decision) -> None:
         return
     submission.lead = lead
     follow_ups_queue(decision, lead_id=lead.pk, submission_id=submission.pk)
-    LeadEvent.objects.create(
+    received = LeadEvent.objects.create(
         lead=lead,
         type=EventType.SUBMISSION_RECEIVED,
         occurred_at=parsed.received_at,
         actor_source=actor.source,
         params=_received_params(submission, decision),
     )
+    submission_consents_record([(received, submission)])
     for entry in parsed.timeline:
         LeadEvent.objects.create(
             lead=lead,

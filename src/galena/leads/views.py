@@ -1232,6 +1232,8 @@ def _bulk_report(request: HttpRequest, result: services.BulkResult, done_text: s
 def _export_response(request: HttpRequest, ids: list[int], kind: str) -> HttpResponse:
     leads = selectors.lead_list(user=request.user, filters=LeadFilters()).filter(pk__in=ids)
     leads = leads.select_related("rejection_reason")
+    for leave_out in getattr(settings, "LEAD_EXPORT_FILTERS", []):
+        leads = import_string(leave_out)(leads)  # e.g. blocked people are not exported
     stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
     from galena.core import audit  # the audit log is kept by an app after leads on the road
 

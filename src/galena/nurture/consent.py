@@ -1,9 +1,9 @@
 """May we send this lead marketing e-mail? One question, asked by every nurture sender.
 
-There is no consent ledger yet: consent given at intake travels in the lead's ``created`` and
-``submission_received`` events (params ``consent``: purposes, text version, when), and a
-withdrawal is an ``unsubscribed`` event or a Suppression of the address. When a ledger
-exists, only ``marketing_email_allowed_many`` changes; its callers stay as they are.
+The answer reads the consent ledger (galena.consent): the latest record for marketing
+e-mail naming the lead or its address must be "given" (a withdrawal — the unsubscribe link,
+a call, the API — is a record too), the person must not be blocked, and the address must
+be valid and not suppressed.
 """
 
 from __future__ import annotations
@@ -13,7 +13,9 @@ from dataclasses import dataclass
 
 from django.conf import settings
 
-from galena.leads.models import ContactKind, ContactPoint, ContactStatus, EventType, LeadEvent
+from galena.consent import services as ledger
+from galena.consent.models import Purpose
+from galena.leads.models import ContactKind, ContactPoint, ContactStatus, EventType
 from galena.nurture.models import Suppression
 
 
@@ -25,6 +27,7 @@ class Refusal:
     NO_CONSENT = "no_consent"
     WITHDRAWN = "withdrawn"
     SUPPRESSED = "suppressed"
+    RESTRICTED = "restricted"
 
 
 @dataclass(frozen=True)
@@ -40,16 +43,6 @@ CONSENT_EVENTS = (EventType.CREATED, EventType.SUBMISSION_RECEIVED)
 def marketing_purposes() -> frozenset[str]:
     """The consent purposes that cover e-mail marketing (settings.NURTURE_CONSENT_PURPOSES)."""
     return frozenset(p.casefold() for p in settings.NURTURE_CONSENT_PURPOSES)
-
-
-def _covers(consent: object, purposes: frozenset[str]) -> bool | None:
-    """True/False when this consent record speaks of marketing, None when it is no record."""
-    if consent is True:  # a bare "consent: true" names no purpose: not marketing
-        return False
-    if not isinstance(consent, dict):
-        return None
-    given = {str(p).casefold() for p in consent.get("purposes") or []}
-    return bool(given & purposes)
 
 
 def primary_emails(lead_ids: Iterable[int]) -> dict[int, tuple[str, str]]:
@@ -88,35 +81,27 @@ def _address_checked(lead_ids: list[int]) -> dict[int, MarketingPermission]:
 
 
 def marketing_email_allowed_many(lead_ids: Iterable[int]) -> dict[int, MarketingPermission]:
-    """``marketing_email_allowed`` for many leads in three queries."""
+    """``marketing_email_allowed`` for many leads in four queries (addresses, suppressions,
+    the ledger, the blocks), whatever their number."""
     lead_ids = list(dict.fromkeys(lead_ids))
     if not lead_ids:
         return {}
     result = _address_checked(lead_ids)
-    purposes = marketing_purposes()
-    consented: dict[int, bool] = {}
-    withdrawn: set[int] = set()
-    events = (
-        LeadEvent.objects.filter(
-            lead_id__in=lead_ids, type__in=(*CONSENT_EVENTS, EventType.UNSUBSCRIBED)
-        )
-        .order_by("lead_id", "occurred_at", "id")
-        .values_list("lead_id", "type", "params")
-    )
-    for lead_id, type_, params in events:
-        if type_ == EventType.UNSUBSCRIBED:
-            withdrawn.add(lead_id)
-            continue
-        covers = _covers((params or {}).get("consent"), purposes)
-        if covers is not None:
-            consented[lead_id] = covers  # the latest consent given is the one that counts
-    for lead_id, permission in result.items():
-        if not permission.allowed:
-            continue
-        if lead_id in withdrawn:
-            result[lead_id] = MarketingPermission(False, Refusal.WITHDRAWN, permission.email)
-        elif not consented.get(lead_id):
-            result[lead_id] = MarketingPermission(False, Refusal.NO_CONSENT, permission.email)
+    people = [
+        ledger.Identity(lead_id, frozenset({p.email} - {""}))
+        for lead_id, p in result.items()
+        if p.allowed
+    ]
+    states = ledger.states_of(people, Purpose.MARKETING_EMAIL)
+    blocked = ledger.restricted_lead_ids(states)
+    for lead_id, state in states.items():
+        email = result[lead_id].email
+        if lead_id in blocked:
+            result[lead_id] = MarketingPermission(False, Refusal.RESTRICTED, email)
+        elif state == ledger.WITHDRAWN:
+            result[lead_id] = MarketingPermission(False, Refusal.WITHDRAWN, email)
+        elif state != ledger.GIVEN:
+            result[lead_id] = MarketingPermission(False, Refusal.NO_CONSENT, email)
     return result
 
 

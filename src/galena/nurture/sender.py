@@ -25,6 +25,8 @@ class OutgoingEmail:
     unsubscribe_url: str
     event_type: str
     event_params: dict[str, Any] = field(default_factory=dict)
+    # the consent the ledger must show (None: marketing e-mail; "": none, a service e-mail)
+    consent_purpose: str | None = None
 
 
 def email_deliver(email: OutgoingEmail) -> None:
@@ -45,6 +47,7 @@ def email_deliver(email: OutgoingEmail) -> None:
         event_type=email.event_type,
         event_params=email.event_params,
         templated=False,
+        consent_purpose=email.consent_purpose,
     )
     if sent.status != EmailStatus.SENT:
         raise DeliveryFailed(sent.error)

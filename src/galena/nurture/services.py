@@ -30,6 +30,7 @@ from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
+from galena.consent import services as consent_services
 from galena.core.errors import ValidationFailed
 from galena.leads import access
 from galena.leads.models import (
@@ -166,6 +167,9 @@ def suppression_add(
     )
     if not created:
         return suppression, False
+    consent_services.marketing_withdrawn(
+        actor=actor, email=email, method=method, lead=lead, evidence=evidence
+    )
     lead_ids = set(
         ContactPoint.objects.filter(kind=ContactKind.EMAIL, value=email).values_list(
             "lead_id", flat=True
@@ -448,7 +452,9 @@ def leads_enroll(
 
 
 def _refused(lead: Lead, sequence: Sequence, reason: str, now: dt.datetime) -> Enrollment:
-    stop = StopReason.NO_CONSENT if reason in ("no_consent", "withdrawn") else StopReason.NO_EMAIL
+    # a blocked person (consent.Refusal.RESTRICTED) may not be processed: as without consent
+    refused = ("no_consent", "withdrawn", "restricted")
+    stop = StopReason.NO_CONSENT if reason in refused else StopReason.NO_EMAIL
     if reason == "suppressed":
         stop = StopReason.UNSUBSCRIBED
     return Enrollment(
@@ -504,6 +510,9 @@ def refusal_text(reason: str) -> str:
         ),
         consent.Refusal.WITHDRAWN: _("The person unsubscribed from our e-mails."),
         consent.Refusal.SUPPRESSED: _("This address is on the do-not-write list."),
+        consent.Refusal.RESTRICTED: _(
+            "Processing of this person's data is blocked at their request: do not write."
+        ),
     }
     return texts.get(reason, _("E-mail to this lead is not allowed."))
 
@@ -838,6 +847,8 @@ def _farewell_email(
         body=body,
         lead_id=lead.pk,
         unsubscribe_url=link,
+        # it answers the person's own inquiry once: no marketing consent needed
+        consent_purpose="",
         event_type=EventType.FAREWELL_SENT,
         event_params={
             "invitation_id": invitation.pk,

@@ -28,6 +28,7 @@ from django.utils.translation import gettext as _
 
 from galena.accounts.models import Profile, Role, Team
 from galena.accounts.roles import LEAD_WORKING_ROLES
+from galena.consent import services as consent
 from galena.core.bulk import insert_many, update_many
 from galena.core.errors import NotFound, PermissionDenied, ValidationFailed
 from galena.core.memo import Memo
@@ -608,8 +609,33 @@ def leads_route(*, leads: list[Lead]) -> None:
     routable = [lead for lead in leads if _routable(lead)]
     if not routable:
         return
+    routable = _not_blocked(routable)
+    if not routable:
+        return
     now = timezone.now()
     _apply(routable, route_many(routable, now=now), now, RULE_ACTOR)
+
+
+def _not_blocked(leads: list[Lead]) -> list[Lead]:
+    """The leads whose person is not blocked (one indexed query); a blocked person's lead
+    goes to no one, and its ``not_routed`` event says why."""
+    blocked = consent.restricted_lead_ids([lead.pk for lead in leads])
+    if not blocked:
+        return leads
+    insert_many(
+        LeadEvent,
+        [
+            LeadEvent(
+                lead=lead,
+                type=consent.EVENT_NOT_ROUTED,
+                actor_source=RULE_ACTOR.source,
+                params={"reason": "restricted"},
+            )
+            for lead in leads
+            if lead.pk in blocked
+        ],
+    )
+    return [lead for lead in leads if lead.pk not in blocked]
 
 
 @transaction.atomic
@@ -619,7 +645,7 @@ def lead_reroute(
     """Route a lead again by the rules, never to ``exclude_user_ids`` (e.g. an owner who let
     its first-response deadline pass, or one who left)."""
     lead = Lead.objects.select_for_update().get(pk=lead.pk)
-    if lead.merged_into_id is not None:
+    if lead.merged_into_id is not None or not _not_blocked([lead]):
         return lead
     now = timezone.now()
     (result,) = route_many([lead], now=now, exclude={lead.pk: set(exclude_user_ids)})

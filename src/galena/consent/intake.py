@@ -1,0 +1,100 @@
+"""Consents given with a submission become ledger records.
+
+Intake's writer calls ``submission_consents_record`` with the ``submission_received`` events
+it wrote (their params carry the consent as the channel gave it: purposes, text version,
+when, from which address); one record per purpose, in one multi-row insert per batch.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+from typing import Any
+
+from django.utils import timezone
+from django.utils.dateparse import parse_datetime
+
+from galena.leads.models import ActorSource, LeadEvent
+
+from .models import ConsentMethod, ConsentRecord, ConsentStatus, Purpose
+from .services import consent_records_write, primary_contacts, purposes_from
+
+METHODS = {
+    ActorSource.WEB_FORM: ConsentMethod.FORM,
+    ActorSource.API: ConsentMethod.API,
+    ActorSource.IMPORT: ConsentMethod.IMPORT,
+    ActorSource.EMAIL: ConsentMethod.EMAIL,
+    ActorSource.CALL: ConsentMethod.CALL,
+    ActorSource.MANUAL: ConsentMethod.MANUAL,
+}
+# what an imported row's consent rests on when the file says no more
+IMPORT_BASIS = "consent stated in the imported file"
+
+
+def _moment(value: Any, default: dt.datetime) -> dt.datetime:
+    if isinstance(value, dt.datetime):
+        return value
+    parsed = parse_datetime(value) if isinstance(value, str) else None
+    if parsed is None:
+        return default
+    return parsed if timezone.is_aware(parsed) else timezone.make_aware(parsed, dt.UTC)
+
+
+def records_for(
+    event: LeadEvent,
+    contacts: tuple[str, str],
+    *,
+    form: str = "",
+    user_agent: str = "",
+) -> list[ConsentRecord]:
+    """The ledger records of one event's consent (none when it carries none)."""
+    consent = (event.params or {}).get("consent")
+    if consent is True:
+        consent = {"purposes": []}
+    if not isinstance(consent, dict):
+        return []
+    names = purposes_from(consent.get("purposes") or []) or [Purpose.PROCESSING]
+    method = METHODS.get(event.actor_source, ConsentMethod.FORM)
+    evidence: dict[str, Any] = {"event": event.pk} if event.pk else {}
+    if (event.params or {}).get("submission_id"):
+        evidence["submission_id"] = event.params["submission_id"]
+    if consent.get("ip"):
+        evidence["ip"] = consent["ip"]
+    if user_agent:
+        evidence["user_agent"] = user_agent[:500]
+    if consent.get("text"):
+        evidence["text"] = str(consent["text"])[:5000]
+    email, phone = contacts
+    return [
+        ConsentRecord(
+            email=email,
+            phone=phone,
+            lead_id=event.lead_id,
+            purpose=purpose,
+            status=ConsentStatus.GIVEN,
+            recorded_at=_moment(consent.get("given_at"), event.occurred_at or timezone.now()),
+            method=method,
+            form=form[:80],
+            text_version=str(consent.get("text_version") or "")[:40],
+            basis=IMPORT_BASIS if method == ConsentMethod.IMPORT else "",
+            evidence=evidence,
+        )
+        for purpose in names
+    ]
+
+
+def submission_consents_record(items: Sequence[tuple[LeadEvent, Any]]) -> list[ConsentRecord]:
+    """Record the consents of ``submission_received`` events, each with its Submission
+    (for the form and user agent): one query for the leads' contacts, one insert."""
+    carrying = [(e, s) for e, s in items if (e.params or {}).get("consent") not in (None, False)]
+    if not carrying:
+        return []
+    contacts = primary_contacts({event.lead_id for event, _submission in carrying})
+    records: list[ConsentRecord] = []
+    for event, submission in carrying:
+        form = getattr(getattr(submission, "form", None), "slug", "") if submission else ""
+        headers = getattr(submission, "headers", None) or {}
+        agent = next((v for k, v in headers.items() if k.lower() == "user-agent"), "")
+        pair = contacts.get(event.lead_id, ("", ""))
+        records += records_for(event, pair, form=form, user_agent=str(agent))
+    return consent_records_write(records)

@@ -1,0 +1,231 @@
+"""Blocking (restriction of processing): who blocks and unblocks, and that a blocked person
+is not contacted, e-mailed, nurtured, routed or exported until the block is lifted."""
+
+import pytest
+from django.core import mail
+from django.urls import reverse
+
+from galena.activities.models import SentEmail
+from galena.activities.services import call_log, email_send
+from galena.consent.models import RestrictedValue, Restriction
+from galena.consent.services import (
+    EVENT_LIFTED,
+    EVENT_NOT_ROUTED,
+    EVENT_RESTRICTED,
+    consent_record,
+    is_restricted,
+    lift_restriction,
+    restrict_subject,
+    restricted_lead_ids,
+)
+from galena.core.errors import NotFound, PermissionDenied, ValidationFailed
+from galena.leads.models import EventType, Lead, LeadEvent
+from galena.leads.services import Actor, ContactInput, lead_create
+from tests.consent.conftest import make_lead
+from tests.routing.conftest import member
+
+pytestmark = pytest.mark.django_db
+
+
+def block(user, lead=None, **values):
+    return restrict_subject(
+        actor=Actor(user=user) if user is not None else Actor.system(),
+        lead=lead,
+        reason=values.pop("reason", "Asked by e-mail to stop using their data"),
+        **values,
+    )
+
+
+# --- who blocks ------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("who", ["admin_user", "head"])
+def test_admins_and_heads_of_sales_block_a_lead_they_see(request, who, lead):
+    user = request.getfixturevalue(who)
+    restriction = block(user, lead, request_reference="DSR-2026-14")
+    assert restriction.requested_by == user and restriction.is_active
+    assert set(restriction.values.values_list("kind", "value")) == {
+        ("email", "ana@example.com"),
+        ("phone", "+40722123456"),
+    }
+    event = LeadEvent.objects.get(lead=lead, type=EVENT_RESTRICTED)
+    assert event.params == {
+        "restriction": restriction.pk,
+        "reason": "Asked by e-mail to stop using their data",
+        "request_reference": "DSR-2026-14",
+    }
+    assert is_restricted(lead)
+
+
+@pytest.mark.parametrize("who", ["manager", "telemarketer", "marketer"])
+def test_other_roles_may_not_block_and_nothing_is_written(request, who, lead):
+    with pytest.raises(PermissionDenied):
+        block(request.getfixturevalue(who), lead)
+    assert not Restriction.objects.exists()
+    assert not LeadEvent.objects.filter(type=EVENT_RESTRICTED).exists()
+
+
+def test_a_head_of_sales_cannot_block_another_teams_lead(head, other_team):
+    theirs = make_lead(team=other_team, email="bo@example.com")
+    with pytest.raises(NotFound):
+        block(head, theirs)
+    assert not Restriction.objects.exists()
+
+
+def test_only_an_admin_blocks_a_person_named_by_address_alone(head, admin_user, lead):
+    with pytest.raises(PermissionDenied):
+        block(head, email="ana@example.com")
+    block(admin_user, email="ANA@example.com")
+    assert is_restricted(lead)
+
+
+def test_a_block_needs_a_reason_and_a_person(admin_user):
+    with pytest.raises(ValidationFailed):
+        block(admin_user, email="ana@example.com", reason=" ")
+    with pytest.raises(ValidationFailed):
+        block(admin_user)
+    assert not Restriction.objects.exists()
+
+
+def test_every_lead_of_the_person_is_blocked(admin_user, lead, manager):
+    other = make_lead(owner=manager, email="ana@example.com")
+    stranger = make_lead(owner=manager, email="bo@example.com")
+    block(admin_user, email="ana@example.com")
+    assert restricted_lead_ids([lead.pk, other.pk, stranger.pk]) == {lead.pk, other.pk}
+    assert LeadEvent.objects.filter(type=EVENT_RESTRICTED).count() == 2
+
+
+def test_the_check_for_many_leads_is_one_query(admin_user, lead, django_assert_num_queries):
+    block(admin_user, lead)
+    others = [make_lead(email=f"p{i}@example.com") for i in range(5)]
+    with django_assert_num_queries(1):
+        found = restricted_lead_ids([lead.pk, *(o.pk for o in others)])
+    assert found == {lead.pk}
+
+
+# --- lifting ---------------------------------------------------------------------------
+
+
+def test_lifting_unblocks_and_says_so(admin_user, head, lead):
+    restriction = block(admin_user, lead)
+    lift_restriction(actor=Actor(user=head), restriction=restriction, reason="Data corrected")
+    restriction.refresh_from_db()
+    assert restriction.lifted_by == head and restriction.lift_reason == "Data corrected"
+    assert not RestrictedValue.objects.filter(active=True).exists()
+    assert not is_restricted(lead)
+    event = LeadEvent.objects.get(lead=lead, type=EVENT_LIFTED)
+    assert event.params == {"restriction": restriction.pk, "reason": "Data corrected"}
+    with pytest.raises(ValidationFailed):
+        lift_restriction(actor=Actor(user=head), restriction=restriction)
+
+
+def test_a_manager_may_not_lift_a_block(admin_user, manager, lead):
+    restriction = block(admin_user, lead)
+    with pytest.raises(PermissionDenied):
+        lift_restriction(actor=Actor(user=manager), restriction=restriction)
+    assert is_restricted(lead)
+
+
+def test_another_block_of_the_same_person_still_holds(admin_user, lead):
+    first = block(admin_user, lead)
+    block(admin_user, email="ana@example.com")
+    lift_restriction(actor=Actor(user=admin_user), restriction=first)
+    assert is_restricted(lead)
+
+
+# --- contact ---------------------------------------------------------------------------
+
+
+def test_no_e_mail_to_a_blocked_person_and_nothing_is_stored(admin_user, manager, lead):
+    block(admin_user, lead)
+    with pytest.raises(ValidationFailed) as refused:
+        email_send(actor=Actor(user=manager), lead=lead, subject="Hello", body="Our offer")
+    assert "blocked" in refused.value.message
+    assert not SentEmail.objects.exists() and mail.outbox == []
+
+
+def test_no_call_is_logged_to_a_blocked_person(admin_user, manager, lead):
+    block(admin_user, lead)
+    with pytest.raises(ValidationFailed):
+        call_log(actor=Actor(user=manager), lead=lead, outcome="reached")
+    assert not LeadEvent.objects.filter(lead=lead, type=EventType.CALL).exists()
+
+
+def test_once_lifted_the_person_may_be_written_to_again(admin_user, manager, lead):
+    restriction = block(admin_user, lead)
+    lift_restriction(actor=Actor(user=admin_user), restriction=restriction)
+    sent = email_send(actor=Actor(user=manager), lead=lead, subject="Hello", body="Our offer")
+    assert sent.status == "sent"
+
+
+def test_a_marketing_e_mail_needs_consent_in_the_ledger(manager, lead):
+    with pytest.raises(ValidationFailed) as refused:
+        email_send(
+            actor=Actor.system(), lead=lead, subject="News", body="Spring news", kind="marketing"
+        )
+    assert refused.value.field == "consent"
+    assert not SentEmail.objects.exists()
+    consent_record(
+        actor=Actor(user=manager),
+        lead=lead,
+        purpose="marketing_email",
+        status="given",
+        method="call",
+    )
+    sent = email_send(
+        actor=Actor.system(), lead=lead, subject="News", body="Spring news", kind="marketing"
+    )
+    assert sent.status == "sent"
+
+
+# --- routing ---------------------------------------------------------------------------
+
+
+def new_lead(email):
+    return lead_create(
+        actor=Actor.system(),
+        data={"first_name": "Ana"},
+        contacts=[ContactInput(kind="email", value=email)],
+    )
+
+
+def test_a_blocked_persons_new_lead_is_not_routed_and_the_event_says_why(
+    admin_user, team, team_rule
+):
+    member("ana", team)
+    block(admin_user, email="ana@example.com")
+    lead = Lead.objects.get(pk=new_lead("ana@example.com").pk)
+    assert lead.owner_id is None
+    event = LeadEvent.objects.get(lead=lead, type=EVENT_NOT_ROUTED)
+    assert event.params == {"reason": "restricted"} and event.actor_source == "rule"
+    assert not LeadEvent.objects.filter(lead=lead, type=EventType.ASSIGNED).exists()
+    # someone else's lead is routed as before
+    assert new_lead("bo@example.com").owner_id is not None
+
+
+def test_routing_a_lone_lead_adds_one_query_for_the_block(team, team_rule):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    member("ana", team)
+    new_lead("warm@example.com")  # warm the per-process caches
+    with CaptureQueriesContext(connection) as queries:
+        new_lead("bo@example.com")
+    blocks = [q for q in queries.captured_queries if "consent_restrictedvalue" in q["sql"]]
+    assert len(blocks) == 1
+
+
+# --- exports ---------------------------------------------------------------------------
+
+
+def test_a_blocked_lead_is_left_out_of_the_csv_export(client, admin_user, head, team, lead):
+    other = make_lead(owner=head, team=team, email="bo@example.com", first_name="Bo")
+    block(admin_user, lead)
+    client.force_login(head)
+    response = client.post(
+        reverse("lead-bulk"), {"action": "export_csv", "ids": [lead.pk, other.pk]}
+    )
+    assert response.status_code == 200
+    rows = response.content.decode("utf-8-sig").splitlines()
+    ids = [row.split(",")[0] for row in rows[1:]]
+    assert ids == [str(other.pk)]
