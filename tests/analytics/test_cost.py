@@ -10,7 +10,7 @@ from galena.analytics.cost import cost_lines, cost_table, seasonality_table
 from galena.analytics.cost_rates import RateBook
 from galena.analytics.filters import ReportFilter
 from galena.core.errors import PermissionDenied
-from galena.leads.models import Channel, CurrencyRate
+from galena.leads.models import Channel, CurrencyRate, QualityStatus
 from tests.analytics.cost_world import JANUARY_AND_FEBRUARY, at, business, spend, world
 from tests.factories import LeadFactory
 
@@ -286,3 +286,18 @@ def test_seasonality_puts_the_same_month_of_each_year_side_by_side(admin_user, w
     )
     assert table.rows[2]["spend_2026"] is None  # March is after the period
     assert len(table.rows) == 12
+
+
+def test_pseudo_leads_are_not_leads(admin_user, world):
+    LeadFactory(
+        campaign=world["romania"],
+        quality_status=QualityStatus.QUARANTINED,
+        created_at=at(2026, 1, 9),
+    )
+    LeadFactory(
+        campaign=world["romania"], quality_status=QualityStatus.REJECTED, created_at=at(2026, 1, 9)
+    )
+
+    table = cost_table(admin_user, JANUARY_AND_FEBRUARY)
+
+    assert table.rows[0]["leads"] == 4

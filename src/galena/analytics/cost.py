@@ -12,7 +12,8 @@ How figures are attributed (the same rules in the page, the API and the exports)
 - A campaign's spend and its leads always land in the same row: a lead with a campaign
   counts under the campaign's source, channel and region (the market the money was
   spent on); a lead without one under its own source, channel and region (no spend).
-- Merged leads never count (their survivor does). Qualified: the lead reached the
+- Merged leads and pseudo-leads (held or refused by the quality checks) never count, as
+  in the funnel. Qualified: the lead reached the
   qualified stage or became a client. Client: converted and not reopened. Revenue: won
   deals made from the lead, converted on the day they were won.
 - Money is converted at the rate valid on its day (``cost_rates``); money without a
@@ -45,10 +46,12 @@ from galena.analytics.filters import (
 )
 from galena.analytics.tables import Column, ReportTable
 from galena.clients.models import Deal, DealStageKind
-from galena.leads.models import Campaign, CampaignSpend, Channel, Lead, Source
+from galena.leads.models import Campaign, CampaignSpend, Channel, Lead, QualityStatus, Source
 
 CODE = "cost"
 GROUP_BY = ("channel", "source", "campaign", "region", "month")
+# leads the quality checks held or refused are not leads (the funnel's rule)
+PSEUDO_LEADS = (QualityStatus.QUARANTINED, QualityStatus.REJECTED)
 
 
 # --- attribution: the row a lead, a deal or a day's spend belongs to -----------------------
@@ -128,12 +131,15 @@ def _without_attribution(f: ReportFilter) -> ReportFilter:
 
 
 def leads_condition(user, f: ReportFilter, prefix: str = "") -> Q:
-    """The leads of the report: the role's, the filter's, arrived in the period."""
+    """The leads of the report: the role's, the filter's, arrived in the period, no
+    pseudo-lead (as the funnel counts them)."""
     arrived = Q(**{f"{prefix}created_at__gte": f.start_at(), f"{prefix}created_at__lt": f.end_at()})
+    pseudo = Q(**{f"{prefix}quality_status__in": PSEUDO_LEADS})
     return (
         lead_scope(user, _without_attribution(f), prefix=prefix)
         & _attribution_slices(f, prefix)
         & arrived
+        & ~pseudo
     )
 
 
@@ -246,6 +252,7 @@ def cost_lines(user, f: ReportFilter, *, book: RateBook | None = None) -> list[C
         everyone = (
             Lead.objects.filter(
                 Q(merged_into__isnull=True)
+                & ~Q(quality_status__in=PSEUDO_LEADS)
                 & _attribution_slices(f)
                 & Q(created_at__gte=f.start_at(), created_at__lt=f.end_at())
                 & Q(campaign__isnull=False)
@@ -261,8 +268,6 @@ def cost_lines(user, f: ReportFilter, *, book: RateBook | None = None) -> list[C
             mine = seen.get((key, campaign), 0)
             if mine:
                 line(key).spend.add(total, Decimal(mine) / Decimal(all_leads[(key, campaign)]))
-        for target in lines.values():
-            target.spend.amount = cents(target.spend.amount)
 
     revenue = sum_in_base(
         Deal.objects.filter(
@@ -342,14 +347,14 @@ def _row(label: str, line: CostLine) -> dict[str, Any]:
     return {
         "key": line.key.isoformat() if isinstance(line.key, dt.date) else line.key,
         "label": label,
-        "spend": line.spend.amount,
+        "spend": cents(line.spend.amount),
         "leads": line.leads,
         "cost_per_lead": line.cost_per_lead,
         "qualified": line.qualified,
         "cost_per_qualified": line.cost_per_qualified,
         "clients": line.clients,
         "cost_per_client": line.cost_per_client,
-        "revenue": line.revenue.amount,
+        "revenue": cents(line.revenue.amount),
         "roi": line.roi,
         "not_converted": " / ".join(
             part
@@ -372,8 +377,6 @@ def _total(lines: list[CostLine]) -> CostLine:
         total.leads += line.leads
         total.qualified += line.qualified
         total.clients += line.clients
-    total.spend.amount = cents(total.spend.amount)
-    total.revenue.amount = cents(total.revenue.amount)
     return total
 
 
@@ -471,7 +474,7 @@ def seasonality_table(user, f: ReportFilter, *, book: RateBook | None = None) ->
         }
         for year in years:
             line = lines.get(dt.date(year, month, 1))
-            row[f"spend_{year}"] = line.spend.amount if line else None
+            row[f"spend_{year}"] = cents(line.spend.amount) if line else None
             row[f"leads_{year}"] = line.leads if line else None
             row[f"cost_per_lead_{year}"] = line.cost_per_lead if line else None
         rows.append(row)

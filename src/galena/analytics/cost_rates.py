@@ -106,6 +106,10 @@ class RateBook:
         index = bisect.bisect_right(days, day) - 1
         return self._rates[currency][index] if index >= 0 else None
 
+    def currencies(self) -> set[str]:
+        """The currencies with a rate into the base one."""
+        return set(self._days)
+
     def periods(
         self, currencies: set[str], start: dt.date | None = None, end: dt.date | None = None
     ) -> list[RatePeriod]:
@@ -183,20 +187,18 @@ def sum_in_base(
     zone: ZoneInfo,
     start: dt.date | None = None,
     end: dt.date | None = None,
-    max_case_periods: int = MAX_CASE_PERIODS,
+    max_case_periods: int | None = None,
 ) -> dict[tuple, Converted]:
     """Sums of ``amount`` per ``keys`` (name → expression) in the base currency, each row
     converted at the rate of its ``day`` (a date, or a moment read in ``zone``);
     [start, end] bounds the days the rows can have, to keep the CASE short."""
     names = list(keys)
     queryset = queryset.annotate(**keys)
-    currencies = {
-        code.upper()
-        for code in queryset.order_by().values_list(currency, flat=True).distinct()
-        if code
-    }
-    periods = book.periods(currencies, start, end)
-    if len(periods) <= max_case_periods:
+    # every currency the book knows: one with no rate at all falls to "no rate" in the CASE,
+    # so the rows' own currencies need not be read first
+    periods = book.periods(book.currencies(), start, end)
+    limit = MAX_CASE_PERIODS if max_case_periods is None else max_case_periods
+    if len(periods) <= limit:
         return _sum_with_case(
             queryset, keys, names, amount, currency, day, day_is_moment, book, zone, periods
         )
@@ -237,17 +239,17 @@ def _sum_with_case(
         key = tuple(row[name] for name in names)
         total = result[key]
         if row["converted"] is not None:
-            total.amount += Decimal(row["converted"])
+            total.amount += Decimal(str(row["converted"]))
         if row["missing"]:
             total.add_unconverted(
                 Unconverted(
                     (row["report_currency"] or "").upper(),
-                    Decimal(row["missing"]),
+                    Decimal(str(row["missing"])),
                     _local_day(row["missing_first"], zone),
                     _local_day(row["missing_last"], zone),
                 )
             )
-    return _rounded(result)
+    return dict(result)
 
 
 def _sum_per_day(queryset, keys, names, amount, currency, day, day_is_moment, book, zone):
@@ -268,12 +270,4 @@ def _sum_per_day(queryset, keys, names, amount, currency, day, day_is_moment, bo
             total.add_unconverted(Unconverted(code, value, row["report_day"], row["report_day"]))
         else:
             total.amount += value * rate
-    return _rounded(result)
-
-
-def _rounded(result: dict[tuple, Converted]) -> dict[tuple, Converted]:
-    for total in result.values():
-        total.amount = cents(total.amount)
-        for item in total.unconverted.values():
-            item.amount = cents(item.amount)
     return dict(result)
