@@ -462,7 +462,27 @@ def request_fulfil(*, actor: Any, data_request: DataRequest) -> fulfilment.Resul
         fields.append("handler")
     data_request.save(update_fields=fields)
     _event(data_request, RequestAction.FULFILLED, actor, result.summary, **result.params)
+    if data_request.kind == RequestKind.ERASE and data_request.email:
+        # the erasure also hashed the request's own address: tell the person now, while this
+        # copy of it is still in memory, once the erasure is committed
+        address, language, number = data_request.email, data_request.language, data_request.pk
+        transaction.on_commit(
+            lambda: erasure_notice_send(email=address, language=language, number=number)
+        )
     return result
+
+
+def erasure_notice_send(*, email: str, language: str, number: int) -> None:
+    """Tell the person their data was erased (the answer to their request)."""
+    with translation.override(_language(language)):
+        message = EmailMultiAlternatives(
+            subject=_("Your personal data has been erased"),
+            body=render_to_string("compliance/email/erased.txt", {"reference": number}),
+            from_email=settings.DEFAULT_FROM_EMAIL,
+            to=[email],
+            headers={"Auto-Submitted": "auto-generated"},
+        )
+    message.send()
 
 
 @transaction.atomic

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import time
 from typing import Any
+from urllib.parse import urlencode
 
 from django.conf import settings
 from django.contrib import messages
@@ -224,6 +225,16 @@ def _detail_context(data_request: DataRequest, **forms: Any) -> dict[str, Any]:
         "extend_form": forms.get("extend_form") or ExtendForm(prefix="extend"),
         "reopen_form": forms.get("reopen_form") or TextForm(prefix="reopen"),
         "statuses": RequestStatus,
+        # the privacy app's report pages find the person by the same e-mail and phone
+        "report_query": urlencode(
+            {
+                k: v
+                for k, v in {"email": data_request.email, "phone": data_request.phone}.items()
+                if v
+            }
+        )
+        if data_request.verified_at
+        else "",
     }
 
 
