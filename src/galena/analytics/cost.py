@@ -220,9 +220,9 @@ def cost_lines(user, f: ReportFilter, *, book: RateBook | None = None) -> list[C
         .annotate(report_key=lead_key(group_by))
         .values("report_key", "campaign_id")
         .annotate(
-            leads=Count("id"),
-            qualified=Count("id", filter=QUALIFIED),
-            clients=Count("id", filter=CLIENT),
+            leads=Count("created_at"),
+            qualified=Count("created_at", filter=QUALIFIED),
+            clients=Count("created_at", filter=CLIENT),
         )
     )
     seen: dict[tuple, int] = {}
@@ -260,7 +260,7 @@ def cost_lines(user, f: ReportFilter, *, book: RateBook | None = None) -> list[C
             .order_by()
             .annotate(report_key=lead_key(group_by))
             .values("report_key", "campaign_id")
-            .annotate(leads=Count("id"))
+            .annotate(leads=Count("created_at"))
         )
         all_leads = {(_normal_key(r["report_key"]), r["campaign_id"]): r["leads"] for r in everyone}
         for (key, campaign), total in spend.items():
