@@ -19,7 +19,8 @@ from galena.clients.services import AccountData, ContactData, DealData, lead_con
 from galena.intake.importing.services import import_job_create, import_job_run
 from galena.intake.models import Form, Submission
 from galena.leads.models import ActorSource, Lead
-from galena.leads.services import Actor, lead_update, note_add, task_create
+from galena.leads.services import Actor, lead_assign, lead_update, note_add, task_create
+from galena.notifications.models import Webhook
 from galena.nurture.services import suppression_add
 from galena.scoring.models import TrackedEvent, Visitor
 from tests.factories import CampaignFactory, SourceFactory
@@ -88,6 +89,8 @@ PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\n"
 
 
 def make_form(team) -> Form:
+    # another system told of every event: the deliveries carry the lead's summary
+    Webhook.objects.create(name="CRM sync", url="http://127.0.0.1:9/hook", secret="s" * 32)
     source = SourceFactory(name="Website", channel="landing_page")
     return Form.objects.create(
         name="Contact us",
@@ -136,11 +139,13 @@ def import_people(people: list[Person], source):
     return import_job_run(job_id=job.pk)
 
 
-def live(person: Person, *, client, form: Form, admin) -> Lead:
+def live(person: Person, *, client, form: Form, admin, owner) -> Lead:
     """The person's life in Galena; returns their lead."""
     actor = Actor(user=admin, source=ActorSource.MANUAL)
     lead = capture(client, form, person).lead
     assert lead is not None
+    # the owner is told (and so is the other system, through the webhook)
+    lead = lead_assign(actor=actor, lead=lead, owner=owner)
     # a repeat inquiry: the same person again, the address typed otherwise
     again = capture(client, form, person, email=person.email.upper())
     assert again.lead_id == lead.pk, (again.status, again.outcome, again.decision, again.error)

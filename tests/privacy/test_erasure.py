@@ -7,16 +7,19 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
+from django.contrib.admin.models import CHANGE, LogEntry
 from django.db import connection
 
+from galena.accounts.models import Role
 from galena.clients.models import Contact, Deal
 from galena.core.errors import PermissionDenied, ValidationFailed
 from galena.intake.models import Submission
 from galena.leads.models import ContactPoint, Lead, LeadEvent
+from galena.notifications.models import WebhookDelivery
 from galena.privacy.erasure import erase_subject
 from galena.privacy.models import ErasedLead, Erasure
 from galena.privacy.subjects import find_subject
-from tests.factories import SourceFactory
+from tests.factories import SourceFactory, UserFactory
 from tests.privacy.scenario import ANA, DAN, import_people, live, make_form
 
 
@@ -67,8 +70,9 @@ def where(text: str, person) -> list[str]:
 
 def two_people(client, team, admin_user):
     form = make_form(team)
-    ana = live(ANA, client=client, form=form, admin=admin_user)
-    dan = live(DAN, client=client, form=form, admin=admin_user)
+    seller = UserFactory(username="seller", role=Role.SALES_MANAGER, team=team)
+    ana = live(ANA, client=client, form=form, admin=admin_user, owner=seller)
+    dan = live(DAN, client=client, form=form, admin=admin_user, owner=seller)
     job = import_people([ANA, DAN], SourceFactory(name="Expo", channel="exhibition"))
     assert job.status == "done", job.last_error
     return ana, dan
@@ -82,7 +86,15 @@ def check_erasure(client, team, admin_user, settings):
     assert found(before, ANA) and found(before, DAN)
     assert found(media_text(media), ANA)
 
+    # an administrator once corrected the lead in the admin: the log names it
+    LogEntry.objects.log_actions(
+        user_id=admin_user.pk, queryset=[ana], action_flag=CHANGE, change_message="Fixed name"
+    )
     subject = find_subject(email="stefania.vaduva@example.ro")
+    # the form's lead, and the import's: a client already, so a new lead for a new sale
+    assert ana.pk in subject.lead_ids and len(subject.lead_ids) == 2
+    assert dan.pk not in subject.lead_ids
+    assert WebhookDelivery.objects.filter(payload__lead_id=ana.pk).exists()
     result = erase_subject(subject, actor=admin_user, reason=f"Request of {ANA.name}")
 
     dump = database_dump()
@@ -111,16 +123,16 @@ def check_erasure(client, team, admin_user, settings):
     assert Deal.objects.get(lead=ana).amount == Decimal("1500.00")
     assert ana.contact_points.count() == 2
     assert LeadEvent.objects.filter(lead=ana).count() > 5
-    assert Submission.objects.filter(lead=ana).count() >= 3
+    assert Submission.objects.filter(lead__in=subject.lead_ids).count() == 3
     # and it is on record, without the values
     erasure = Erasure.objects.get()
     assert erasure.pk == result.erasure.pk
     assert erasure.actor == admin_user
     assert erasure.reason == "Request of [erased]"
-    assert erasure.lead_ids == [ana.pk]
-    assert erasure.counts["leads.Lead"] == 1
+    assert erasure.lead_ids == sorted(subject.lead_ids)
+    assert erasure.counts["leads.Lead"] == 2
     assert erasure.files_deleted == 1
-    assert ErasedLead.objects.filter(lead=ana).exists()
+    assert ErasedLead.objects.filter(lead__in=subject.lead_ids).count() == 2
     assert not ErasedLead.objects.filter(lead=dan).exists()
 
 

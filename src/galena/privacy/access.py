@@ -14,6 +14,7 @@ from galena.accounts.models import Role
 from galena.accounts.roles import role_of
 from galena.core.errors import PermissionDenied
 from galena.privacy.registry import Erase, PersonalTable, tables
+from galena.privacy.retention import retention_description, retention_policies
 from galena.privacy.subjects import Subject
 
 # rows shown per table at most (a person with more events than this is told so)
@@ -39,6 +40,7 @@ class Section:
     columns: list[str]
     rows: list[dict[str, Any]] = field(default_factory=list)
     truncated: bool = False
+    retention: str = ""
 
     @property
     def cells(self) -> list[list[Any]]:
@@ -58,6 +60,7 @@ class Section:
             "table": self.model_label,
             "category": self.category,
             "columns": self.columns,
+            "kept": self.retention,
             "rows": self.rows,
             "truncated": self.truncated,
         }
@@ -108,7 +111,7 @@ def _columns(table: PersonalTable) -> list[str]:
     return columns
 
 
-def _section(table: PersonalTable, subject: Subject) -> Section | None:
+def _section(table: PersonalTable, subject: Subject, policies: dict) -> Section | None:
     columns = _columns(table)
     model = table.model
     file_fields = {
@@ -131,6 +134,7 @@ def _section(table: PersonalTable, subject: Subject) -> Section | None:
         columns=columns,
         rows=rows,
         truncated=truncated,
+        retention=retention_description(table.model_label, policies),
     )
 
 
@@ -140,8 +144,9 @@ def subject_report(subject: Subject, *, actor: Any) -> SubjectReport:
     require_subject_handler(actor)
     sections = []
     if not subject.is_empty:
+        policies = retention_policies()
         for table in tables():
-            section = _section(table, subject)
+            section = _section(table, subject, policies)
             if section is not None:
                 sections.append(section)
     return SubjectReport(subject=subject, generated_at=timezone.now(), sections=sections)

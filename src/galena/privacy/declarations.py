@@ -384,6 +384,41 @@ register(
     report_fields=("purpose", "kind", "created_at"),
 )
 
+# --- Django's admin log --------------------------------------------------------------------
+
+
+def _admin_log(subject: Subject) -> Q | None:
+    # an object edited in the admin is named in the log ("Ștefania Văduva")
+    from django.contrib.contenttypes.models import ContentType
+
+    from galena.clients.models import Contact
+    from galena.leads.models import Lead
+
+    parts = []
+    for model, ids in ((Lead, subject.lead_ids), (Contact, subject.contact_ids)):
+        if ids:
+            parts.append(
+                Q(
+                    content_type=ContentType.objects.get_for_model(model),
+                    object_id__in=[str(i) for i in sorted(ids)],
+                )
+            )
+    if not parts:
+        return None
+    condition = parts[0]
+    for part in parts[1:]:
+        condition |= part
+    return condition
+
+
+register(
+    "admin.LogEntry",
+    category=_("Admin log entries about the person's records"),
+    find=_admin_log,
+    fields={"object_repr": S, "change_message": S},
+    report_fields=("action_time", "action_flag"),
+)
+
 # --- no personal data of leads or clients ----------------------------------------------------
 
 _SETTINGS = "settings, rules or reference data"

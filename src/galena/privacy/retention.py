@@ -226,9 +226,17 @@ def retention_sweep(
     return result
 
 
-def retention_description(model_label: str) -> str:
-    """How long the data of this table is kept, in words (the processing register)."""
-    policies = {p.purpose: p for p in RetentionPolicy.objects.all()}
+def retention_policies() -> dict[str, RetentionPolicy]:
+    return {p.purpose: p for p in RetentionPolicy.objects.all()}
+
+
+def retention_description(
+    model_label: str, policies: dict[str, RetentionPolicy] | None = None
+) -> str:
+    """How long the data of this table is kept, in words (the processing register, the
+    access report); ``policies`` from retention_policies() saves the query per table."""
+    if policies is None:
+        policies = retention_policies()
     label = model_label.lower()
     if label.startswith("clients."):
         return _("As long as the client relationship lasts; erased on request.")
