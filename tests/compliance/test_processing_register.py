@@ -67,3 +67,17 @@ def test_a_head_of_sales_sees_the_register_link_but_not_the_requests(client, hea
 
     assert reverse("compliance-register") in page
     assert reverse("compliance-requests") not in page
+
+
+def test_retention_comes_from_the_privacy_apps_periods():
+    from galena.privacy.retention import retention_description
+
+    register = {category.name: category for category in processing_register()}
+
+    assert register["Leads"].retention == retention_description("leads.Lead")
+    assert "days" in register["Leads"].retention
+    assert "proves the request was answered" in register["Data-subject requests"].retention
+
+
+def test_every_category_has_a_purpose():
+    assert [c.name for c in processing_register() if not c.described] == []

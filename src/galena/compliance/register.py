@@ -92,6 +92,11 @@ PURPOSES: dict[str, tuple[Any, tuple[Role, ...], Any]] = {
         (A,),
         _("Admins."),
     ),
+    "admin": (
+        _("The admin site's log of changes staff made to records."),
+        (A,),
+        _("Admins."),
+    ),
     "analytics": (
         _("Reports on channels, costs and sales (figures, not people)."),
         (A, H, K),
@@ -130,8 +135,19 @@ def _registry():
         return None
 
 
+# retention this app states itself (the privacy app's periods are those of leads)
+RETENTION = {
+    "compliance": _(
+        "As long as it proves the request was answered or the access happened; the person's "
+        "values in it are erased with the rest of their data."
+    ),
+}
+
+
 def _retention_for(app_label: str, model_label: str) -> Any:
     """The privacy app's retention period for this data, as text; "" when none is set."""
+    if app_label in RETENTION:
+        return RETENTION[app_label]
     try:
         retention = importlib.import_module("galena.privacy.retention")
     except ImportError:
