@@ -80,7 +80,9 @@ def test_the_api_answers_per_channel(api_as, head, sources):
     assert response.status_code == 200
     body = response.json()
     # the head of sales sees their team: the fair's two leads
-    assert [(row["label"], row["leads"]) for row in body["rows"]] == [("Landing page / web form", 2)]
+    assert [(row["label"], row["leads"]) for row in body["rows"]] == [
+        ("Landing page / web form", 2)
+    ]
     assert body["totals"]["duplicates"] == 1
 
 

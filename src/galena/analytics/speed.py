@@ -30,8 +30,7 @@ import datetime as dt
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.db import connection
-from django.db.models import BooleanField, Case, Count, ExpressionWrapper, F, Q, When, Window
+from django.db.models import BooleanField, Case, ExpressionWrapper, F, Q, When, Window
 from django.db.models.fields.json import KeyTextTransform
 from django.db.models.functions import Coalesce, Lag
 from django.utils import timezone
@@ -50,14 +49,16 @@ from galena.analytics.filters import (
 from galena.analytics.speed_measures import (
     MEDIAN,
     P90,
+    TOTAL,
     elapsed,
     empty_label,
     group_key,
     group_labels,
-    grouped_percentiles,
+    grouped_figures,
     in_database,
     lead_condition_on,
     ratio,
+    report_cursor,
     seconds,
 )
 from galena.analytics.tables import Column, ReportTable, percent
@@ -159,17 +160,17 @@ def _no_group():
     return ExpressionWrapper(Q(pk__isnull=True), output_field=BooleanField())
 
 
-def arrival_counts(now: dt.datetime) -> dict[str, Count]:
+def arrival_counts(now: dt.datetime) -> dict[str, Q | None]:
     overdue = Q(met_at__isnull=True, due_at__isnull=False) & (
         Q(sla_clock__breached_at__isnull=False) | Q(due_at__lt=now)
     )
     return {
-        "leads": Count("pk"),
-        "responded": Count("pk", filter=Q(first_response_at__isnull=False)),
-        "with_deadline": Count("pk", filter=Q(due_at__isnull=False)),
-        "sla_met": Count("pk", filter=Q(met_at__isnull=False, met_at__lte=F("due_at"))),
-        "sla_breached": Count("pk", filter=Q(met_at__gt=F("due_at")) | overdue),
-        "sla_overdue_open": Count("pk", filter=overdue),
+        "leads": None,
+        "responded": Q(first_response_at__isnull=False),
+        "with_deadline": Q(due_at__isnull=False),
+        "sla_met": Q(met_at__isnull=False, met_at__lte=F("due_at")),
+        "sla_breached": Q(met_at__gt=F("due_at")) | overdue,
+        "sla_overdue_open": overdue,
     }
 
 
@@ -193,8 +194,8 @@ def conversions(*, scope: Q, start: dt.datetime, end: dt.datetime, group_by: str
     )
 
 
-def _bucket_counts() -> dict[str, Count]:
-    counts = {}
+def _bucket_conditions() -> dict[str, Q]:
+    conditions = {}
     lower = None
     for index, (upper, _label) in enumerate(LEAD_TIME_BUCKETS):
         condition = Q()
@@ -202,9 +203,9 @@ def _bucket_counts() -> dict[str, Count]:
             condition &= Q(lead_time__gte=lower)
         if upper is not None:
             condition &= Q(lead_time__lt=upper)
-        counts[f"bucket{index}"] = Count("pk", filter=condition)
+        conditions[f"bucket{index}"] = condition
         lower = upper
-    return counts
+    return conditions
 
 
 # --- time in each stage: the moves out of a stage in the period ------------------------
@@ -264,7 +265,7 @@ def stage_stays(*, scope: Q, start: dt.datetime, end: dt.datetime) -> list[dict[
     percentile of the time spent in it (seconds), in the pipeline's order."""
     sql, params = stage_moves(scope=scope, end=end).query.sql_with_params()
     figures: dict[str, tuple[int, float | None, float | None]] = {}
-    with connection.cursor() as cursor:
+    with report_cursor() as cursor:
         if in_database():
             cursor.execute(STAGE_FIGURES_SQL.format(events=sql), (*params, start))
             for code, exits, median, p90 in cursor.fetchall():
@@ -317,37 +318,38 @@ def speed_figures(
             rows[key] = _blank_row(key)
         return rows[key]
 
-    leads = arrivals(scope=scope, start=start, end=end, group_by=group_by)
-    counts = arrival_counts(now)
+    grouped = bool(group_by) and group_key(group_by) is not None
     total = _blank_row(label=gettext("Total"))
-    total.update(leads.aggregate(**counts))
-    grouped = group_by and group_key(group_by) is not None
-    if grouped:
-        for found in leads.values("group").annotate(**counts):
-            row_for(found.pop("group")).update(found)
-    for name, value, fractions in (
-        ("response", "response", (MEDIAN, P90)),
-        ("assignment", "from_assignment", (MEDIAN,)),
-    ):
-        for key, figures in _percentiles(leads, value, fractions, grouped).items():
-            target = total if key is _TOTAL else row_for(key)
-            target[f"{name}_median"] = figures[0]
-            if len(figures) > 1:
-                target[f"{name}_p90"] = figures[1]
+    leads = arrivals(scope=scope, start=start, end=end, group_by=group_by)
+    found = grouped_figures(
+        leads,
+        counts=arrival_counts(now),
+        durations={"response": (MEDIAN, P90), "from_assignment": (MEDIAN,)},
+        grouped=grouped,
+    )
+    for key, figures in found.items():
+        target = total if key == TOTAL else row_for(key)
+        target.update({name: figures[name] for name in ARRIVAL_FIGURES})
+        target["response_median"] = figures["response_0"]
+        target["response_p90"] = figures["response_1"]
+        target["assignment_median"] = figures["from_assignment_0"]
 
     converted = conversions(scope=scope, start=start, end=end, group_by=group_by)
-    found = converted.aggregate(conversions=Count("pk"), **_bucket_counts())
-    total["conversions"] = found.pop("conversions")
+    found = grouped_figures(
+        converted,
+        counts={"conversions": None, **_bucket_conditions()},
+        durations={"lead_time": (MEDIAN, P90)},
+        grouped=grouped,
+    )
     histogram = [
-        (str(label), found[f"bucket{index}"])
+        (str(label), found[TOTAL][f"bucket{index}"])
         for index, (_edge, label) in enumerate(LEAD_TIME_BUCKETS)
     ]
-    if grouped:
-        for found in converted.values("group").annotate(conversions=Count("pk")):
-            row_for(found["group"])["conversions"] = found["conversions"]
-    for key, (median, p90) in _percentiles(converted, "lead_time", (MEDIAN, P90), grouped).items():
-        target = total if key is _TOTAL else row_for(key)
-        target["lead_time_median"], target["lead_time_p90"] = median, p90
+    for key, figures in found.items():
+        target = total if key == TOTAL else row_for(key)
+        target["conversions"] = figures["conversions"]
+        target["lead_time_median"] = figures["lead_time_0"]
+        target["lead_time_p90"] = figures["lead_time_1"]
 
     for row in [*rows.values(), total]:
         _derive(row)
@@ -362,19 +364,6 @@ def speed_figures(
         stages=stage_stays(scope=scope, start=start, end=end),
         histogram=histogram,
     )
-
-
-_TOTAL = object()
-
-
-def _percentiles(rows, value: str, fractions, grouped: bool) -> dict[Any, tuple]:
-    """The totals' percentiles under the key ``_TOTAL``, and each group's when grouped."""
-    found = {_TOTAL: grouped_percentiles(rows, key=None, value=value, fractions=fractions)[None]}
-    if not found[_TOTAL]:
-        found[_TOTAL] = (None,) * len(fractions)
-    if grouped:
-        found.update(grouped_percentiles(rows, key="group", value=value, fractions=fractions))
-    return found
 
 
 def _derive(row: dict[str, Any]) -> None:

@@ -17,7 +17,7 @@ For the leads that came in during the period (``scope``: what the reader may see
 
 The same figures for the previous period of equal length, for the comparison. A fixed
 number of GROUP BY queries whatever the number of leads; the figures per (owner, stage) are
-combined here (a few rows per person).
+combined here (a few rows per person); both periods are read in the same passes.
 """
 
 from __future__ import annotations
@@ -28,7 +28,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.conf import settings
-from django.db.models import Count, F, Q
+from django.db.models import Case, Count, F, IntegerField, Q, Value, When
 from django.utils.translation import gettext, gettext_lazy
 
 from galena.accounts.models import Profile, Role
@@ -38,8 +38,9 @@ from galena.analytics.cost_rates import Converted, RateBook, cents, sum_in_base
 from galena.analytics.filters import ReportFilter, business_zone, lead_scope, require_report
 from galena.analytics.speed_measures import (
     MEDIAN,
+    TOTAL,
     elapsed,
-    grouped_percentiles,
+    grouped_figures,
     lead_condition_on,
     person_names,
     ratio,
@@ -106,98 +107,126 @@ def stage_key_fields() -> dict[int, tuple[str, ...]]:
     return fields
 
 
-def _arrived(scope: Q, start: dt.datetime, end: dt.datetime):
-    return Lead.objects.filter(
-        scope, created_at__gte=start, created_at__lt=end, merged_into__isnull=True
-    ).order_by()
+def previous_period(start: dt.datetime, end: dt.datetime) -> tuple[dt.datetime, dt.datetime]:
+    """The period of equal length just before [start, end)."""
+    return start - (end - start), start
 
 
-def team_period(
-    *, scope: Q, start: dt.datetime, end: dt.datetime, book: RateBook | None = None
-) -> dict[int, PersonFigures]:
+# which of the two periods a lead or a deal is in: 1 this one, 0 the one before
+CURRENT, PREVIOUS = 1, 0
+
+
+def _period_of(moment: str, start: dt.datetime) -> Case:
+    return Case(
+        When(**{f"{moment}__gte": start}, then=Value(CURRENT)),
+        default=Value(PREVIOUS),
+        output_field=IntegerField(),
+    )
+
+
+def team_periods(
+    *,
+    scope: Q,
+    start: dt.datetime,
+    end: dt.datetime,
+    book: RateBook | None = None,
+) -> tuple[dict[int, PersonFigures], dict[int, PersonFigures], dict[int, float | None]]:
     """Per person (by id), the figures of the leads in ``scope`` that came in during
-    [start, end)."""
-    people: dict[int, PersonFigures] = {}
+    [start, end) and during the period of equal length before it, and the team's median
+    response in each period (by ``CURRENT``/``PREVIOUS``). Both periods are read in the
+    same passes: one GROUP BY for the counts, two for the medians, one for the deals."""
+    previous_start, _previous_end = previous_period(start, end)
+    periods: dict[int, dict[int, PersonFigures]] = {CURRENT: {}, PREVIOUS: {}}
 
-    def person(pk: int) -> PersonFigures:
+    def person(period: int, pk: int) -> PersonFigures:
+        people = periods[period]
         if pk not in people:
             people[pk] = PersonFigures(person_id=pk)
         return people[pk]
 
-    leads = _arrived(scope, start, end)
-    owned = leads.filter(owner__isnull=False)
+    leads = (
+        Lead.objects.filter(
+            scope, created_at__gte=previous_start, created_at__lt=end, merged_into__isnull=True
+        )
+        .order_by()
+        .annotate(period=_period_of("created_at", start))
+    )
     key_fields = stage_key_fields()
     every_field = sorted({name for names in key_fields.values() for name in names})
-    per_stage = owned.values("owner_id", "stage_id").annotate(
+    # owner × stage × reason × who had the lead first: a few rows per person
+    combinations = leads.values(
+        "period", "owner_id", "stage_id", "rejection_reason__code", "original_owner_id"
+    ).annotate(
         leads=Count("pk"),
         responded=Count("pk", filter=Q(first_response_at__isnull=False)),
         converted=Count("pk", filter=Q(converted_at__isnull=False)),
         rejected=Count("pk", filter=Q(stage__kind=StageKind.LOST)),
         **{f"filled_{name}": Count("pk", filter=filled(name)) for name in every_field},
     )
-    for row in per_stage:
-        target = person(row["owner_id"])
+    for row in combinations:
+        original, owner = row["original_owner_id"], row["owner_id"]
+        if original is not None and original != owner:
+            person(row["period"], original).handed_off += row["leads"]
+        if owner is None:
+            continue
+        target = person(row["period"], owner)
         target.leads += row["leads"]
         target.responded += row["responded"]
         target.converted += row["converted"]
         target.rejected += row["rejected"]
+        if row["rejected"]:
+            code = row["rejection_reason__code"] or ""
+            target.reasons[code] = target.reasons.get(code, 0) + row["rejected"]
         names = key_fields.get(row["stage_id"], CARD_FIELDS)
         target.completeness_sum += sum(row[f"filled_{name}"] for name in names) / len(names)
 
-    medians = grouped_percentiles(
-        owned.annotate(response=elapsed("first_response_at", "created_at")),
-        key="owner_id",
-        value="response",
-        fractions=(MEDIAN,),
+    owned = leads.filter(owner__isnull=False).annotate(
+        response=elapsed("first_response_at", "created_at")
     )
-    for pk, (median,) in medians.items():
-        person(pk).response_median = median
-
-    for row in (
-        leads.filter(original_owner__isnull=False)
-        .exclude(owner_id=F("original_owner_id"))
-        .values("original_owner_id")
-        .annotate(n=Count("pk"))
-    ):
-        person(row["original_owner_id"]).handed_off = row["n"]
-
-    for row in (
-        owned.filter(stage__kind=StageKind.LOST)
-        .values("owner_id", "rejection_reason__code")
-        .annotate(n=Count("pk"))
-    ):
-        code = row["rejection_reason__code"] or ""
-        person(row["owner_id"]).reasons[code] = row["n"]
+    # one key for person and period: the owner's id twice, plus the period
+    per_person = grouped_figures(
+        owned.annotate(group=F("owner_id") * 2 + F("period")),
+        counts={},
+        durations={"response": (MEDIAN,)},
+        grouped=True,
+    )
+    for key, figures in per_person.items():
+        if key != TOTAL:
+            person(key % 2, key // 2).response_median = figures["response_0"]
+    per_period = grouped_figures(
+        owned.annotate(group=F("period")),
+        counts={},
+        durations={"response": (MEDIAN,)},
+        grouped=True,
+    )
+    medians = {
+        period: per_period.get(period, {}).get("response_0") for period in (CURRENT, PREVIOUS)
+    }
 
     won = Deal.objects.filter(
         lead_condition_on(scope, "lead"),
         lead__merged_into__isnull=True,
         lead__owner__isnull=False,
         stage__kind=DealStageKind.WON,
-        closed_at__gte=start,
+        closed_at__gte=previous_start,
         closed_at__lt=end,
     ).order_by()
     zone = business_zone()
     sums = sum_in_base(
         won,
-        keys={"person": F("lead__owner_id")},
+        keys={"person": F("lead__owner_id"), "period": _period_of("closed_at", start)},
         amount="amount",
         currency="currency",
         day="closed_at",
         day_is_moment=True,
         book=book or RateBook.load(),
         zone=zone,
-        start=start.astimezone(zone).date(),
+        start=previous_start.astimezone(zone).date(),
         end=end.astimezone(zone).date(),
     )
-    for (pk,), money in sums.items():
-        person(pk).deal_value = money
-    return people
-
-
-def previous_period(start: dt.datetime, end: dt.datetime) -> tuple[dt.datetime, dt.datetime]:
-    """The period of equal length just before [start, end)."""
-    return start - (end - start), start
+    for (pk, period), money in sums.items():
+        person(period, pk).deal_value = money
+    return periods[CURRENT], periods[PREVIOUS], medians
 
 
 def _total(rows: dict[int, PersonFigures], response_median: float | None) -> PersonFigures:
@@ -211,17 +240,6 @@ def _total(rows: dict[int, PersonFigures], response_median: float | None) -> Per
         for code, n in row.reasons.items():
             total.reasons[code] = total.reasons.get(code, 0) + n
     return total
-
-
-def _team_median(scope: Q, start: dt.datetime, end: dt.datetime) -> float | None:
-    owned = _arrived(scope, start, end).filter(owner__isnull=False)
-    (median,) = grouped_percentiles(
-        owned.annotate(response=elapsed("first_response_at", "created_at")),
-        key=None,
-        value="response",
-        fractions=(MEDIAN,),
-    )[None]
-    return median
 
 
 @dataclass
@@ -255,17 +273,14 @@ def team_figures(
     """The figures of this period and of the previous one of equal length, per person and
     for everyone shown; only the persons in ``people`` when given (a manager sees their own
     row)."""
-    book = book or RateBook.load()
-    previous_start, previous_end = previous_period(start, end)
-    current = team_period(scope=scope, start=start, end=end, book=book)
-    previous = team_period(scope=scope, start=previous_start, end=previous_end, book=book)
+    current, previous, medians = team_periods(scope=scope, start=start, end=end, book=book)
     if people is not None:
         current = {pk: row for pk, row in current.items() if pk in people}
         previous = {pk: row for pk, row in previous.items() if pk in people}
 
-    def median_of(rows: dict[int, PersonFigures], since: dt.datetime, until: dt.datetime):
+    def median_of(rows: dict[int, PersonFigures], period: int) -> float | None:
         if people is None:
-            return _team_median(scope, since, until)
+            return medians[period]
         # one person: their own median; several chosen people: not measured together
         return next(iter(rows.values())).response_median if len(rows) == 1 else None
 
@@ -285,11 +300,11 @@ def team_figures(
     return TeamFigures(
         start=start,
         end=end,
-        previous_start=previous_start,
+        previous_start=previous_period(start, end)[0],
         current=current,
         previous=previous,
-        total=_total(current, median_of(current, start, end)),
-        total_previous=_total(previous, median_of(previous, previous_start, previous_end)),
+        total=_total(current, median_of(current, CURRENT)),
+        total_previous=_total(previous, median_of(previous, PREVIOUS)),
         names=person_names(ids),
         roles=roles,
         reasons=reasons,
