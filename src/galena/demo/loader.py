@@ -211,6 +211,10 @@ def demo_data_load(*, leads: int = 5000, seed: int = 42, progress: bool = True) 
         demo_work_create(seed=seed, now=builder.now)
         # after the reasons: the base, consent, nurture, farewells, reactivations
         demo_nurture_create(seed=seed, now=builder.now)
+        # a few people's requests about their data (the register is cleared first)
+        from galena.demo.compliance import demo_compliance_create
+
+        demo_compliance_create(seed=seed, now=builder.now)
         load = DemoLoad.objects.create(
             seed=seed, lead_count=leads, duration_seconds=round(time.monotonic() - started, 2)
         )
