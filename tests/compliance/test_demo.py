@@ -18,6 +18,7 @@ def test_the_demo_has_a_register_with_an_overdue_request_and_a_reload_replaces_i
     assert page.status_code == 200 and "past its deadline" in page.text
 
     demo_data_wipe()
+    assert DataRequest.objects.count() == 0
     demo_data_load(leads=200, seed=3, progress=False)
 
     assert DataRequest.objects.count() == 6

@@ -134,3 +134,8 @@ def demo_compliance_create(*, seed: int, now: dt.datetime) -> int:
             )
         DataRequestEvent.objects.bulk_create(events)
     return len(STORIES)
+
+
+def demo_compliance_wipe() -> None:
+    """The register goes with the demo's people (its audit log stays: it is evidence)."""
+    DataRequest.objects.all().delete()

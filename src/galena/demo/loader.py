@@ -132,6 +132,9 @@ def demo_data_wipe() -> None:
     # the demo's submissions first: deleting the leads would otherwise update each one
     Submission.objects.filter(endpoint=DEMO_ENDPOINT).delete()
     demo_nurture_wipe()
+    from galena.demo.compliance import demo_compliance_wipe
+
+    demo_compliance_wipe()
     # conversions keep their leads, and merges protect theirs (so they can be undone):
     # they go first
     demo_clients_wipe()
