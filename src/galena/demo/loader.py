@@ -38,6 +38,7 @@ from galena.accounts.models import Profile, Role, Team
 from galena.clients.models import Account, Contact, Deal
 from galena.demo import catalogue as cat
 from galena.demo import quality as demo_quality
+from galena.demo.analytics import demo_traffic_create
 from galena.demo.clients import demo_clients_create, demo_clients_wipe
 from galena.demo.costs import demo_costs_create
 from galena.demo.matching import demo_duplicates_create, duplicates_count
@@ -208,6 +209,7 @@ def demo_data_load(*, leads: int = 5000, seed: int = 42, progress: bool = True) 
         demo_duplicates_create(seed=seed, count=duplicates_count(leads), endpoint=DEMO_ENDPOINT)
         demo_routing_finish(routing=builder.routing)
         demo_scoring_create(seed=seed, now=builder.now)
+        demo_traffic_create(seed=seed, now=builder.now)  # the funnel's anonymous visitors
         # after scoring, which gives the won leads their deal values
         demo_clients_create(seed=seed, now=builder.now)
         # after the clients: rejection reasons, come-back dates, calls, e-mails, meetings
