@@ -160,3 +160,40 @@ def test_a_withdrawal_request_withdraws_every_purpose(make_request, admin_user, 
     for purpose in purposes():
         assert consent_state(purpose=purpose, lead=person) == "withdrawn"
     assert AuditEntry.objects.get().count == len(purposes())
+
+
+def test_after_an_erasure_request_the_person_is_in_no_row_of_the_database(
+    client, admin_user, person, manager, settings, django_capture_on_commit_callbacks
+):
+    """The compliance tables too: the request, its trail and an audit entry whose filter
+    named the person."""
+    from django.db import connection
+
+    if connection.vendor != "sqlite":
+        pytest.skip("the dump is read with SQLite's iterdump here")
+    settings.COMPLIANCE_RATE_PER_ADDRESS = 0
+    client.force_login(manager)
+    client.post(
+        reverse("lead-bulk"),
+        {"ids": [person.pk], "action": "export_csv", "query": "q=ana%40example.org"},
+    )
+    client.logout()
+    client.post(
+        "/data-request/",
+        {"kind": "erase", "email": "ana@example.org", "phone": "+40 721 234 567"},
+    )
+    item = DataRequest.objects.get()
+    services.request_mark_verified(
+        actor=admin_user, data_request=item, how="Ana Popescu called from +40721234567."
+    )
+    services.request_note(actor=admin_user, data_request=item, text="Ana asked for it all.")
+    assert "ana@example.org" in "\n".join(connection.connection.iterdump())
+
+    with django_capture_on_commit_callbacks(execute=True):
+        services.request_fulfil(actor=admin_user, data_request=item)
+
+    dump = "\n".join(connection.connection.iterdump()).casefold()
+    for value in ("ana@example.org", "+40721234567", "ana popescu", "popescu"):
+        assert value not in dump, value
+    item.refresh_from_db()
+    assert item.kind == "erase" and item.status == RequestStatus.IN_PROGRESS
