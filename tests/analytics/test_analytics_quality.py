@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import datetime as dt
+from zoneinfo import ZoneInfo
 
 import pytest
 from django.db.models import Q
+from django.test import override_settings
 
 from galena.analytics.quality import quality_figures
 from galena.leads.models import Lead, RejectionReason, Stage
@@ -132,3 +134,24 @@ def test_nothing_in_the_period():
     assert figures.is_empty
     assert figures.rows == []
     assert figures.total.pseudo_rate is None
+
+
+@override_settings(TIME_ZONE="Europe/Helsinki")
+def test_months_are_counted_in_the_business_time_zone(manager):
+    helsinki = ZoneInfo("Europe/Helsinki")
+    fair = SourceFactory(name="Fair")
+    # 23:30 on 31 March in Helsinki is March; 00:30 on 1 April is still 31 March in UTC
+    lead(fair, created_at=dt.datetime(2025, 3, 31, 23, 30, tzinfo=helsinki), fit="non_target")
+    lead(fair, created_at=dt.datetime(2025, 4, 1, 0, 30, tzinfo=helsinki))
+
+    figures = quality_figures(
+        scope=Q(),
+        start=dt.datetime(2025, 3, 1, tzinfo=helsinki),
+        end=dt.datetime(2025, 5, 1, tzinfo=helsinki),
+        group_by="month",
+    )
+
+    assert [(row.label, row.leads, row.non_target) for row in figures.rows] == [
+        ("2025-03", 1, 1),
+        ("2025-04", 1, 0),
+    ]

@@ -7,13 +7,17 @@ from __future__ import annotations
 
 import datetime as dt
 from decimal import Decimal
+from zoneinfo import ZoneInfo
 
 import pytest
 from django.db.models import Q
+from django.test import override_settings
 
 from galena.analytics.team import previous_period, team_figures
 from galena.clients.models import Contact, Deal, DealStage, DealStageKind
+from galena.clients.services import ContactData, lead_convert
 from galena.leads.models import CurrencyRate, Lead, RejectionReason, Stage
+from galena.leads.services import Actor, lead_change_stage
 from tests.factories import LeadFactory
 
 START = dt.datetime(2025, 3, 1, tzinfo=dt.UTC)
@@ -174,3 +178,35 @@ def test_money_without_a_rate_is_kept_aside(manager, colleague, telemarketer):
     assert mine.deal_value.amount == Decimal("1000.00")
     assert list(mine.deal_value.unconverted) == ["USD"]
     assert mine.deal_value.unconverted["USD"].amount == Decimal("200.00")
+
+
+def test_a_lead_converted_and_moved_back_to_an_open_stage_is_not_a_conversion(manager):
+    actor = Actor(user=manager)
+    kept, reopened = lead(manager), lead(manager)
+    for converted in (kept, reopened):
+        lead_convert(actor=actor, lead=converted, contact=ContactData(first_name="Ana"))
+    lead_change_stage(
+        actor=actor, lead=Lead.objects.get(pk=reopened.pk), stage=Stage.objects.get(code="in_work")
+    )
+
+    mine = team_figures(scope=Q(), start=START, end=END).current[manager.pk]
+
+    assert (mine.leads, mine.converted, mine.conversion_rate) == (2, 1, 0.5)
+
+
+@override_settings(TIME_ZONE="Europe/Helsinki")
+def test_the_periods_are_split_at_midnight_in_the_business_time_zone(manager):
+    helsinki = ZoneInfo("Europe/Helsinki")
+    start = dt.datetime(2025, 3, 1, tzinfo=helsinki)
+    end = dt.datetime(2025, 4, 1, tzinfo=helsinki)
+    # 23:30 on 28 February in Helsinki (21:30 UTC): the previous period; 00:30 on 1 March
+    # (22:30 UTC on 28 February): this one
+    lead(manager, created_at=dt.datetime(2025, 2, 28, 23, 30, tzinfo=helsinki))
+    lead(manager, created_at=dt.datetime(2025, 3, 1, 0, 30, tzinfo=helsinki))
+    lead(manager, created_at=dt.datetime(2025, 3, 31, 23, 30, tzinfo=helsinki))
+    lead(manager, created_at=dt.datetime(2025, 4, 1, 0, 30, tzinfo=helsinki))  # after
+
+    figures = team_figures(scope=Q(), start=start, end=end)
+
+    assert figures.current[manager.pk].leads == 2
+    assert figures.previous[manager.pk].leads == 1
