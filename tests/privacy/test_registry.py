@@ -68,3 +68,10 @@ def test_find_subject_takes_the_leads_merged_into_one_found(db):
 
     assert find_subject(email="ioana@example.ro").lead_ids == {survivor.pk, merged.pk}
     assert find_subject(lead_id=merged.pk).lead_ids == {survivor.pk, merged.pk}
+
+
+def test_find_subject_by_phone_finds_a_messenger_named_by_the_number(db):
+    lead = LeadFactory()
+    ContactPointFactory(lead=lead, kind=ContactKind.MESSENGER, value="+40721000111")
+
+    assert find_subject(phone="+40 721 000 111").lead_ids == {lead.pk}

@@ -217,6 +217,8 @@ register(
 )
 
 # --- activities -----------------------------------------------------------------------------
+# e-mails are found through their lead (never null, indexed); the address columns have no
+# index, and an e-mail to an address of the person is on one of the person's leads
 
 register(
     "activities.Document",
@@ -229,7 +231,6 @@ register(
     "activities.SentEmail",
     category=_("E-mails sent to the person"),
     lead="lead",
-    email="to",
     fields={
         "to": B,
         "cc": B,
@@ -330,7 +331,6 @@ register(
     "nurture.FarewellInvitation",
     category=_("Farewell questionnaires sent"),
     lead="lead",
-    email="email",
     fields={"email": B},
     report_fields=("lead_id", "sent_at", "language"),
 )
@@ -345,7 +345,6 @@ register(
     "nurture.NurtureMessage",
     category=_("Nurture e-mails"),
     lead="lead",
-    email="email",
     fields={"email": B, "subject": S, "error": S},
     report_fields=("lead_id", "step_order", "status", "sent_at"),
 )
@@ -359,12 +358,28 @@ register(
     fields={"params": J},
     report_fields=("lead_id", "kind", "created_at"),
 )
+
+
+def _webhook_deliveries(subject: Subject) -> Q | None:
+    # the payload's lead id has no index: read only the deliveries since the person's first
+    # lead was created (created_at is indexed)
+    if not subject.lead_ids:
+        return None
+    from django.db.models import Min
+
+    from galena.leads.models import Lead
+
+    since = Lead.objects.filter(pk__in=sorted(subject.lead_ids)).aggregate(Min("created_at"))
+    condition = Q(payload__lead_id__in=sorted(subject.lead_ids))
+    if since["created_at__min"] is not None:
+        condition &= Q(created_at__gte=since["created_at__min"])
+    return condition
+
+
 register(
     "notifications.WebhookDelivery",
     category=_("Events sent to other systems (webhooks)"),
-    find=lambda subject: (
-        Q(payload__lead_id__in=sorted(subject.lead_ids)) if subject.lead_ids else None
-    ),
+    find=_webhook_deliveries,
     fields={"payload": J, "error": S},
     report_fields=("kind", "status", "created_at", "delivered_at"),
 )

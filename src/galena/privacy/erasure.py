@@ -129,11 +129,18 @@ class Eraser:
         return value
 
 
-def keyed_hash(value: str) -> str:
+HASH_PREFIXES = ("sha256:", "h:")
+
+
+def keyed_hash(value: str, max_length: int | None = None) -> str:
     """An HMAC-SHA-256 of the value with the secret key: the same for the same value, not
-    reversible without the key (and not by trying numbers either)."""
+    reversible without the key (and not by trying numbers either). A column too short for
+    the whole digest (a phone's 32 characters) keeps its first 120 bits or more."""
     digest = hmac.new(settings.SECRET_KEY.encode(), value.encode(), hashlib.sha256).hexdigest()
-    return f"sha256:{digest}"
+    whole = f"sha256:{digest}"
+    if max_length is None or len(whole) <= max_length:
+        return whole
+    return f"h:{digest[: max_length - 2]}"
 
 
 def _blank(model_field: models.Field) -> Any:
@@ -172,6 +179,11 @@ def _table_erase(table: PersonalTable, subject: Subject, eraser: Eraser) -> tupl
         if how in (Erase.SCRUB, Erase.JSON, Erase.HASH, Erase.FILE)
     ]
     keep = SAFE_JSON_KEYS | table.json_keep
+    lengths = {
+        name: model._meta.get_field(name).max_length
+        for name in python_fields
+        if isinstance(model._meta.get_field(name), models.CharField)
+    }
     for chunk in _chunks(ids):
         rows = manager.filter(pk__in=chunk)
         if table.delete:
@@ -191,16 +203,18 @@ def _table_erase(table: PersonalTable, subject: Subject, eraser: Eraser) -> tupl
                     elif how == Erase.JSON:
                         value = eraser.json(value, keep)
                     elif how == Erase.HASH:
-                        value = (
-                            keyed_hash(value)
-                            if value and not value.startswith("sha256:")
-                            else value
-                        )
+                        if value and not value.startswith(HASH_PREFIXES):
+                            value = keyed_hash(value, lengths.get(name))
+
                     elif how == Erase.FILE:
                         files += file_delete(value)
                         value = ""
+                    if isinstance(value, str) and lengths.get(name):
+                        # "[erased]" may be longer than the name it replaced
+                        value = value[: lengths[name]]
                     setattr(row, name, value)
                 changed.append(row)
+            changed = _drop_hash_duplicates(table, manager, changed)
             manager.bulk_update(changed, python_fields, batch_size=500)
         constants: dict[str, Any] = {}
         for name, how in table.fields.items():
@@ -216,6 +230,26 @@ def _table_erase(table: PersonalTable, subject: Subject, eraser: Eraser) -> tupl
     if table.erase_extra is not None:
         table.erase_extra(manager.filter(pk__in=ids), subject)
     return len(ids), files
+
+
+def _drop_hash_duplicates(table: PersonalTable, manager, changed: list) -> list:
+    """A unique column already holding the hash this row gets (the person erased before,
+    then back and erased again): that row's record is kept, this duplicate deleted."""
+    model = table.model
+    for name, how in table.fields.items():
+        if how != Erase.HASH or not model._meta.get_field(name).unique or not changed:
+            continue
+        targets = {getattr(row, name) for row in changed}
+        taken = set(
+            manager.filter(**{f"{name}__in": sorted(targets)})
+            .exclude(pk__in=[row.pk for row in changed])
+            .values_list(name, flat=True)
+        )
+        if taken:
+            duplicates = [row.pk for row in changed if getattr(row, name) in taken]
+            manager.filter(pk__in=duplicates).delete()
+            changed = [row for row in changed if row.pk not in set(duplicates)]
+    return changed
 
 
 def _require_admin(actor: Any) -> Any:

@@ -117,7 +117,8 @@ class PersonalTable:
         manager = self.model._base_manager
         if condition is None:
             return manager.none()
-        return manager.filter(condition).distinct()
+        # distinct: a condition through a relation may repeat a row; no ordering to sort by
+        return manager.filter(condition).distinct().order_by()
 
 
 _TABLES: dict[str, PersonalTable] = {}

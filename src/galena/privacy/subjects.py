@@ -83,7 +83,8 @@ def find_subject(
     if emails:
         contact_filter |= Q(kind=ContactKind.EMAIL, value__in=emails)
     if phones:
-        contact_filter |= Q(kind=ContactKind.PHONE, value__in=phones)
+        # a messenger account named by its number ("Viber: +40…") is the number too
+        contact_filter |= Q(kind__in=[ContactKind.PHONE, ContactKind.MESSENGER], value__in=phones)
 
     lead_ids = set(ContactPoint.objects.filter(contact_filter).values_list("lead_id", flat=True))
     contact_ids = set(
