@@ -247,3 +247,23 @@ def test_the_api_rectifies(head, lead):
     assert response.status_code == 200
     event = LeadEvent.objects.get(pk=response.json()["event_id"])
     assert event.params["fields"] == {"first_name": ["Ana", "Anna"]}
+
+
+def test_the_leads_timeline_api_carries_consent_events(manager, head, lead):
+    consent_record(
+        actor=Actor(user=manager), lead=lead, purpose="contact_phone", status="given", method="call"
+    )
+    restrict_subject(actor=Actor(user=head), lead=lead, reason="Asked")
+    response = api(head).get(f"/api/v1/leads/{lead.pk}/events")
+    assert response.status_code == 200
+    types = [item["type"] for item in response.json()["items"]]
+    assert types[:2] == ["restricted", "consent_recorded"]
+
+
+def test_a_block_by_address_alone_offers_no_unblock_to_a_head(client, admin_user, head, lead):
+    restrict_subject(actor=Actor(user=admin_user), email="ana@example.com", reason="By letter")
+    client.force_login(head)
+    page = card(client, lead).content.decode()
+    assert "By letter" in page and "Unblock" not in page
+    client.force_login(admin_user)
+    assert "Unblock" in card(client, lead).content.decode()

@@ -19,8 +19,8 @@ from galena.consent.services import (
     restricted_lead_ids,
 )
 from galena.core.errors import NotFound, PermissionDenied, ValidationFailed
-from galena.leads.models import EventType, Lead, LeadEvent
-from galena.leads.services import Actor, ContactInput, lead_create
+from galena.leads.models import EventType, Lead, LeadEvent, Task
+from galena.leads.services import Actor, ContactInput, lead_create, task_create
 from tests.consent.conftest import make_lead
 from tests.routing.conftest import member
 
@@ -149,6 +149,14 @@ def test_no_call_is_logged_to_a_blocked_person(admin_user, manager, lead):
     with pytest.raises(ValidationFailed):
         call_log(actor=Actor(user=manager), lead=lead, outcome="reached")
     assert not LeadEvent.objects.filter(lead=lead, type=EventType.CALL).exists()
+
+
+def test_no_task_is_planned_for_a_blocked_person(admin_user, manager, lead):
+    block(admin_user, lead)
+    with pytest.raises(ValidationFailed) as refused:
+        task_create(actor=Actor(user=manager), lead=lead, title="Call her")
+    assert "blocked" in refused.value.message
+    assert not Task.objects.filter(lead=lead).exists()
 
 
 def test_once_lifted_the_person_may_be_written_to_again(admin_user, manager, lead):

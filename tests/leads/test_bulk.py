@@ -185,8 +185,9 @@ def test_the_query_cost_per_lead_is_constant(manager_client, manager):
     three, six = cost(3), cost(6)
     per_lead = (six - three) // 3
     assert six - three == 3 * per_lead
-    # a savepoint, the lead read locked, the task, its event, the savepoint released
-    assert per_lead == 5
+    # a savepoint, the lead read locked, whether the person is blocked (consent), the task,
+    # its event, the savepoint released
+    assert per_lead == 6
 
 
 # --- export ---------------------------------------------------------------------------

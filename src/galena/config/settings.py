@@ -454,6 +454,11 @@ LEAD_ASSIGNED_HOOKS: list[str] = [
 LEAD_EXPORT_FILTERS: list[str] = [
     "galena.consent.services.unrestricted",
 ]
+# Called by leads.services.task_create when a person plans an action on a lead, as
+# check(lead): raises when the lead's person may not be contacted (blocked at their request).
+LEAD_CONTACT_CHECKS: list[str] = [
+    "galena.consent.services.contact_check",
+]
 # Outgoing webhooks (notifications): seconds to wait for an answer, the waits before each
 # retry (then the delivery has failed), and whether URLs inside the network are allowed
 # (never in production unless asked).

@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 
 from django.db.models import Q
 
+from galena.accounts.models import Role
 from galena.accounts.roles import role_of
 from galena.leads.models import ContactKind, Lead
 
@@ -80,6 +81,11 @@ def panel(lead: Lead, user, contacts=None) -> Panel:
     current = [(code, labels.get(code, code), latest.get(code, NONE)) for code in labels]
     current += [(code, code, state) for code, state in latest.items() if code not in labels]
     role = role_of(user)
+    for restriction in restrictions:
+        # a block asked without a lead (by address alone) is an admin's to lift
+        restriction.can_lift = can_restrict(user) and (
+            role == Role.ADMIN or restriction.lead_id is not None
+        )
     return Panel(
         person=person,
         records=records,

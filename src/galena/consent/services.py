@@ -332,6 +332,7 @@ def restricted_lead_ids(lead_ids: Iterable[int]) -> set[int]:
         return set()
     return set(
         ContactPoint.objects.filter(_restricted_points(), lead_id__in=lead_ids)
+        .order_by()
         .values_list("lead_id", flat=True)
         .distinct()
     )

@@ -28,7 +28,6 @@ from galena.leads.models import (
     ContactKind,
     ContactPoint,
     ContactType,
-    EventType,
     Fit,
     Lead,
     Origin,
@@ -432,7 +431,8 @@ class LeadListQuery(PageQuery):
 
 class EventOut(Out):
     id: int
-    type: EventType
+    # an EventType, or a later app's own (consent_recorded, restricted, not_routed…)
+    type: str = Field(description="created, updated, assigned… or a later app's event type.")
     occurred_at: dt.datetime
     actor: UserRef | None = Field(description="Who did it; null for the system or a rule.")
     actor_source: ActorSource = Field(description="Through which door: api, web_form, rule…")

@@ -738,8 +738,12 @@ def task_create(
     due_at: dt.datetime | None = None,
     assignee=None,
 ) -> Task:
-    """Plan an action on a lead; by default for the lead's owner (or the actor)."""
+    """Plan an action on a lead; by default for the lead's owner (or the actor). A person
+    may be refused contact by a later app (settings.LEAD_CONTACT_CHECKS: a blocked person)."""
     lead = _check_change(actor, lead)
+    if actor.user is not None:  # a person plans it (intake's own tasks are the system's)
+        for check in settings.LEAD_CONTACT_CHECKS:
+            import_string(check)(lead)
     if kind not in TaskKind.values:
         raise ValidationFailed({"kind": f"Use one of: {', '.join(TaskKind.values)}."})
     title = (title or "").strip() or str(TaskKind(kind).label)
