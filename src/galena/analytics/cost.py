@@ -270,8 +270,11 @@ def cost_lines(user, f: ReportFilter, *, book: RateBook | None = None) -> list[C
                 line(key).spend.add(total, Decimal(mine) / Decimal(all_leads[(key, campaign)]))
 
     revenue = sum_in_base(
+        # a deal of a lead that arrived in the period was won after the period began
         Deal.objects.filter(
-            leads_condition(user, f, prefix="lead__"), stage__kind=DealStageKind.WON
+            leads_condition(user, f, prefix="lead__"),
+            stage__kind=DealStageKind.WON,
+            closed_at__gte=f.start_at(),
         ),
         keys={"report_key": lead_key(group_by, prefix="lead__")},
         amount="amount",
