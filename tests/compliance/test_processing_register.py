@@ -41,6 +41,7 @@ def test_admins_and_heads_of_sales_read_it_with_the_jurisdiction(client, request
     assert response.status_code == 200
     assert '<p class="jurisdiction" id="storage-jurisdiction">EU/DE</p>' in response.text
     assert "leads_contactpoint" in response.text
+    assert "http://127.0.0.1:8000/data-request/" in response.text  # to link from the notice
     assert "compliance_datarequest" in response.text
 
 

@@ -15,6 +15,7 @@ from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
+from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
@@ -345,5 +346,7 @@ def register_page(request: HttpRequest) -> HttpResponse:
             "jurisdiction": settings.DATA_STORAGE_JURISDICTION,
             "can_handle": access.can_handle_requests(request.user),
             "categories": register.processing_register(),
+            "public_url": settings.SITE_URL + reverse("compliance-public-request"),
+            "request_days": settings.COMPLIANCE_REQUEST_DAYS,
         },
     )
