@@ -85,7 +85,7 @@ def world(team, other_team):
             qualified_at=at(2026, 1, 20),
             converted_at=at(2026, 3, 5),
         ),
-        "spain": LeadFactory(
+        "spanish_lead": LeadFactory(
             campaign=spain,
             source=meta,
             channel=Channel.SOCIAL,
@@ -108,7 +108,7 @@ def world(team, other_team):
     won_deal(leads["client"], "1000.00", "RON", at(2026, 3, 5))
     # a deal of the merged lead never counts; an open deal is not revenue
     won_deal(leads["merged"], "5000.00", "EUR", at(2026, 1, 8))
-    open_deal = won_deal(leads["spain"], "700.00", "EUR", None)
+    open_deal = won_deal(leads["spanish_lead"], "700.00", "EUR", None)
     open_deal.stage = DealStage.objects.get(is_default=True)
     open_deal.save()
     return {"google": google, "romania": romania, "spain": spain, **leads}

@@ -301,3 +301,15 @@ def test_pseudo_leads_are_not_leads(admin_user, world):
     table = cost_table(admin_user, JANUARY_AND_FEBRUARY)
 
     assert table.rows[0]["leads"] == 4
+
+
+@pytest.mark.parametrize(("group_by", "queries"), [("channel", 4), ("month", 4), ("campaign", 5)])
+def test_the_report_costs_a_fixed_number_of_queries(
+    admin_user, world, django_assert_num_queries, group_by, queries
+):
+    for day in range(1, 20):
+        LeadFactory(campaign=world["spain"], created_at=at(2026, 1, day))
+
+    # the rates, the leads, the spend, the revenue (and the campaigns' names)
+    with django_assert_num_queries(queries):
+        cost_table(admin_user, JANUARY_AND_FEBRUARY.with_changes(group_by=group_by))
