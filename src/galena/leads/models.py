@@ -568,6 +568,28 @@ class Lead(models.Model):
             models.Index(fields=["quality_status", "-created_at"], name="lead_quality_created"),
             models.Index(fields=["name_translit"], name="lead_name_translit"),
             models.Index(fields=["owner", "response_due_at"], name="lead_owner_response_due"),
+            # analytics: the leads that arrived in a period with every column the funnel and
+            # the cohorts scope, group and count by, so PostgreSQL answers from the index
+            # alone (docs/decisions/0005-analytics-aggregates.md)
+            models.Index(
+                fields=[
+                    "created_at",
+                    "channel",
+                    "source",
+                    "campaign",
+                    "region",
+                    "team",
+                    "owner",
+                    "original_owner",
+                    "stage",
+                    "quality_status",
+                    "qualified_at",
+                    "converted_at",
+                    "rejected_at",
+                ],
+                name="lead_analytics_arrival",
+                condition=Q(merged_into__isnull=True),
+            ),
             # a team's unassigned leads (the queue managers also see): without it, "mine or
             # my team's unassigned" reads every lead of the team
             models.Index(
