@@ -11,7 +11,7 @@ from galena.analytics.cost_rates import RateBook
 from galena.analytics.filters import ReportFilter
 from galena.core.errors import PermissionDenied
 from galena.leads.models import Channel, CurrencyRate, QualityStatus
-from tests.analytics.cost_world import JANUARY_AND_FEBRUARY, at, business, spend, world
+from tests.analytics.cost_world import JANUARY_AND_FEBRUARY, at, business, spend, won_deal, world
 from tests.factories import LeadFactory
 
 __all__ = ["business", "world"]  # fixtures
@@ -313,3 +313,17 @@ def test_the_report_costs_a_fixed_number_of_queries(
     # the rates, the leads, the spend, the revenue (and the campaigns' names)
     with django_assert_num_queries(queries):
         cost_table(admin_user, JANUARY_AND_FEBRUARY.with_changes(group_by=group_by))
+
+
+def test_revenue_without_a_rate_is_named_too(admin_user, world):
+    won_deal(world["spanish_lead"], "30000.00", "RUB", at(2026, 2, 3))
+
+    table = cost_table(admin_user, JANUARY_AND_FEBRUARY)
+
+    assert table.rows[0]["revenue"] == Decimal("250.00")
+    assert table.rows[0]["not_converted"] == "spend 1,000.00 RUB / revenue 30,000.00 RUB"
+    assert table.missing_rates[1] == (
+        "No rate from RUB to EUR for 30,000.00 RUB of revenue dated 2026-02-03 to 2026-02-03: "
+        "that money is left out of the figures. Add the rate valid on 2026-02-03 under "
+        "Currency rates in the admin."
+    )
