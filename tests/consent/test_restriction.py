@@ -237,3 +237,27 @@ def test_a_blocked_lead_is_left_out_of_the_csv_export(client, admin_user, head, 
     rows = response.content.decode("utf-8-sig").splitlines()
     ids = [row.split(",")[0] for row in rows[1:]]
     assert ids == [str(other.pk)]
+
+
+# --- nurture ---------------------------------------------------------------------------
+
+
+def test_a_withdrawal_moves_a_lead_to_the_bases_no_consent_filter(manager, team):
+    from galena.nurture.selectors import BaseFilters, base_queryset
+    from tests.nurture.conftest import rejected
+
+    lead = rejected(owner=manager, team=team, email="y@example.com")
+    consented = lambda: list(  # noqa: E731
+        base_queryset(user=manager, filters=BaseFilters(consent="yes")).values_list("pk", flat=True)
+    )
+    assert consented() == [lead.pk]
+    consent_record(
+        actor=Actor(user=manager),
+        lead=lead,
+        purpose="marketing_email",
+        status="withdrawn",
+        method="call",
+    )
+    assert consented() == []
+    refused = base_queryset(user=manager, filters=BaseFilters(consent="no"))
+    assert list(refused.values_list("pk", flat=True)) == [lead.pk]

@@ -11,11 +11,9 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from django.conf import settings
-
 from galena.consent import services as ledger
 from galena.consent.models import Purpose
-from galena.leads.models import ContactKind, ContactPoint, ContactStatus, EventType
+from galena.leads.models import ContactKind, ContactPoint, ContactStatus
 from galena.nurture.models import Suppression
 
 
@@ -35,14 +33,6 @@ class MarketingPermission:
     allowed: bool
     reason: str  # "" when allowed, else a Refusal code
     email: str = ""  # the address to write to, when there is one
-
-
-CONSENT_EVENTS = (EventType.CREATED, EventType.SUBMISSION_RECEIVED)
-
-
-def marketing_purposes() -> frozenset[str]:
-    """The consent purposes that cover e-mail marketing (settings.NURTURE_CONSENT_PURPOSES)."""
-    return frozenset(p.casefold() for p in settings.NURTURE_CONSENT_PURPOSES)
 
 
 def primary_emails(lead_ids: Iterable[int]) -> dict[int, tuple[str, str]]:

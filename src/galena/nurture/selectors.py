@@ -9,16 +9,19 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.core.paginator import Page, Paginator
-from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet
+from django.db.models import Count, F, OuterRef, Q, QuerySet, Subquery, Value
+from django.db.models.functions import Coalesce
+from django.db.models.lookups import Exact
 from django.utils import timezone
 from django.utils.translation import gettext
 
 from galena.accounts.models import Role
 from galena.accounts.roles import MARKETING_ROLES, role_of
+from galena.consent.models import ConsentRecord, ConsentStatus, Purpose
 from galena.core.errors import PermissionDenied
 from galena.leads import access
-from galena.leads.models import EventType, Lead, LeadEvent, Stage, StageKind, Temperature
-from galena.nurture.consent import CONSENT_EVENTS, marketing_email_allowed_many, marketing_purposes
+from galena.leads.models import Lead, Stage, StageKind, Temperature
+from galena.nurture.consent import marketing_email_allowed_many
 from galena.nurture.models import (
     Enrollment,
     EnrollmentStatus,
@@ -52,14 +55,15 @@ class BaseFilters:
 
 
 def _consented() -> Q:
-    """Leads whose intake consent names a marketing purpose and who never unsubscribed (an
-    approximation for filtering; each e-mail is decided by consent.marketing_email_allowed)."""
-    purposes = Q()
-    for purpose in marketing_purposes():
-        purposes |= Q(params__consent__purposes__icontains=purpose)
-    given = LeadEvent.objects.filter(purposes, lead=OuterRef("pk"), type__in=CONSENT_EVENTS)
-    gone = LeadEvent.objects.filter(lead=OuterRef("pk"), type=EventType.UNSUBSCRIBED)
-    return Q(Exists(given)) & ~Q(Exists(gone))
+    """Leads whose latest marketing e-mail record in the consent ledger, through the lead, is
+    "given" (a filter's approximation: each e-mail is decided by
+    consent.marketing_email_allowed, which also reads the records of the lead's address)."""
+    latest = (
+        ConsentRecord.objects.filter(lead=OuterRef("pk"), purpose=Purpose.MARKETING_EMAIL)
+        .order_by("-recorded_at", "-id")
+        .values("status")[:1]
+    )
+    return Q(Exact(Coalesce(Subquery(latest), Value("")), ConsentStatus.GIVEN))
 
 
 def base_queryset(*, user, filters: BaseFilters, with_reason: bool = True) -> QuerySet[Lead]:
