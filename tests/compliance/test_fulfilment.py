@@ -197,3 +197,24 @@ def test_after_an_erasure_request_the_person_is_in_no_row_of_the_database(
         assert value not in dump, value
     item.refresh_from_db()
     assert item.kind == "erase" and item.status == RequestStatus.IN_PROGRESS
+
+
+def test_the_page_erases_only_once_the_handler_ticks_that_it_is_final(
+    client, make_request, admin_user, person
+):
+    item = make_request(kind=RequestKind.ERASE, email="ana@example.org")
+    client.force_login(admin_user)
+    url = reverse("compliance-request-act", args=[item.pk])
+
+    unticked = client.post(url, {"action": "fulfil"})
+
+    assert unticked.status_code == 400
+    assert "Tick that you understand erasure is final." in unticked.text
+    person.refresh_from_db()
+    assert person.first_name == "Ana"
+
+    ticked = client.post(url, {"action": "fulfil", "confirm": "yes"})
+
+    assert ticked.status_code == 302
+    person.refresh_from_db()
+    assert person.first_name == ""

@@ -32,7 +32,7 @@ from galena.compliance.forms import (
     StaffRequestForm,
     TextForm,
 )
-from galena.compliance.models import DataRequest, RequestStatus
+from galena.compliance.models import DataRequest, RequestKind, RequestStatus
 from galena.core.errors import ApplicationError, PermissionDenied, ValidationFailed
 from galena.core.views import page
 from galena.intake.api import client_address
@@ -281,6 +281,8 @@ def request_act(request: HttpRequest, request_id: int) -> HttpResponse:
             services.request_note(actor=user, data_request=data_request, text=text)
             done = _("Note added.")
         elif action == "fulfil":
+            if data_request.kind == RequestKind.ERASE and request.POST.get("confirm") != "yes":
+                raise ValidationFailed({"confirm": _("Tick that you understand erasure is final.")})
             result = services.request_fulfil(actor=user, data_request=data_request)
             done = result.summary
         elif action == "extend":

@@ -115,8 +115,11 @@ def demo_compliance_create(*, seed: int, now: dt.datetime) -> int:
             outcome=next((t for a, _d, t in steps if a in ("done", "refused")), ""),
             closed_at=closing,
         )
+        staff = handler if channel == RequestChannel.STAFF else None
         events = [
-            DataRequestEvent(request=item, action=RequestAction.RECEIVED, occurred_at=received)
+            DataRequestEvent(
+                request=item, action=RequestAction.RECEIVED, occurred_at=received, actor=staff
+            )
         ]
         for action, days, text in steps:
             by_link = action == RequestAction.VERIFIED and channel == RequestChannel.PUBLIC_PAGE
