@@ -95,6 +95,13 @@ def test_every_lead_of_the_person_is_blocked(admin_user, lead, manager):
     assert LeadEvent.objects.filter(type=EVENT_RESTRICTED).count() == 2
 
 
+def test_a_block_by_address_covers_the_persons_phone_on_another_lead(admin_user, lead, manager):
+    by_phone_only = make_lead(owner=manager, email="", phone="+40722123456")
+    restriction = block(None, email="ana@example.com")  # the requests register's way
+    assert ("phone", "+40722123456") in set(restriction.values.values_list("kind", "value"))
+    assert restricted_lead_ids([lead.pk, by_phone_only.pk]) == {lead.pk, by_phone_only.pk}
+
+
 def test_the_check_for_many_leads_is_one_query(admin_user, lead, django_assert_num_queries):
     block(admin_user, lead)
     others = [make_lead(email=f"p{i}@example.com") for i in range(5)]

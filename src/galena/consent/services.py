@@ -420,6 +420,12 @@ def restrict_subject(
     values = _values_of(email, phone, lead)
     if not values:
         raise ValidationFailed({"email": _("Name the person: an e-mail address or a phone.")})
+    # the person's other e-mails and phones, on the leads that carry the ones given
+    values |= set(
+        ContactPoint.objects.filter(
+            lead_id__in=_leads_with(values), kind__in=(ContactKind.EMAIL, ContactKind.PHONE)
+        ).values_list("kind", "value")
+    )
     restriction = Restriction.objects.create(
         reason=reason[:2000],
         request_reference=(request_reference or "").strip()[:100],
