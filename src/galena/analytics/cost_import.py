@@ -321,7 +321,9 @@ def spend_rows_check(raw_rows: list[dict[str, Any]], *, first_row: int = 2) -> S
             if key in seen:
                 refuse(
                     "date",
-                    _("Row %(row)s already gives the %(currency)s spend of %(campaign)s on %(day)s.")
+                    _(
+                        "Row %(row)s already gives the %(currency)s spend of %(campaign)s on %(day)s."
+                    )
                     % {
                         "row": seen[key],
                         "campaign": campaign.name,
