@@ -187,3 +187,40 @@ def test_the_periodic_task_is_scheduled_daily_and_sweeps(busy, settings):
         "leads": {"open_leads": 1, "pseudo_leads": 1, "rejected_leads": 1},
         "submissions": 0,
     }
+
+
+def test_the_admin_edits_a_retention_period(client, admin_user):
+    policy = RetentionPolicy.objects.get(purpose="rejected_leads")
+    client.force_login(admin_user)
+
+    assert client.get("/admin/privacy/retentionpolicy/").status_code == 200
+    response = client.post(
+        f"/admin/privacy/retentionpolicy/{policy.pk}/change/",
+        {"days": "400", "is_active": "on", "note": "Our lawyer's advice"},
+    )
+
+    assert response.status_code == 302
+    policy.refresh_from_db()
+    assert (policy.days, policy.note) == (400, "Our lawyer's advice")
+    assert client.get("/admin/privacy/retentionpolicy/add/").status_code == 403
+
+
+def test_a_retention_period_of_zero_days_is_refused_in_the_admin(client, admin_user):
+    policy = RetentionPolicy.objects.get(purpose="rejected_leads")
+    client.force_login(admin_user)
+
+    response = client.post(
+        f"/admin/privacy/retentionpolicy/{policy.pk}/change/", {"days": "0", "is_active": "on"}
+    )
+
+    assert response.status_code == 200  # the form again, with the error
+    policy.refresh_from_db()
+    assert policy.days == 1095
+
+
+def test_the_find_command_lists_where_a_person_is(busy, capsys):
+    call_command("privacy", "find", "--email", "rejold@mail.ro")
+
+    out = capsys.readouterr().out
+    assert f"Leads [{busy['old_rejected'].pk}]" in out
+    assert "Contact details of leads (leads.ContactPoint): 1" in out

@@ -10,7 +10,9 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import json
 import re
+from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
@@ -195,6 +197,7 @@ def _table_erase(table: PersonalTable, subject: Subject, eraser: Eraser) -> tupl
         if python_fields:
             changed = []
             for row in rows.only("pk", *python_fields):
+                before = [getattr(row, name) for name in python_fields]
                 for name in python_fields:
                     how = table.fields[name]
                     value = getattr(row, name)
@@ -205,7 +208,6 @@ def _table_erase(table: PersonalTable, subject: Subject, eraser: Eraser) -> tupl
                     elif how == Erase.HASH:
                         if value and not value.startswith(HASH_PREFIXES):
                             value = keyed_hash(value, lengths.get(name))
-
                     elif how == Erase.FILE:
                         files += file_delete(value)
                         value = ""
@@ -213,9 +215,10 @@ def _table_erase(table: PersonalTable, subject: Subject, eraser: Eraser) -> tupl
                         # "[erased]" may be longer than the name it replaced
                         value = value[: lengths[name]]
                     setattr(row, name, value)
-                changed.append(row)
+                if [getattr(row, name) for name in python_fields] != before:
+                    changed.append(row)
             changed = _drop_hash_duplicates(table, manager, changed)
-            manager.bulk_update(changed, python_fields, batch_size=500)
+            _rows_write(manager, changed, python_fields)
         constants: dict[str, Any] = {}
         for name, how in table.fields.items():
             model_field = model._meta.get_field(name)
@@ -230,6 +233,28 @@ def _table_erase(table: PersonalTable, subject: Subject, eraser: Eraser) -> tupl
     if table.erase_extra is not None:
         table.erase_extra(manager.filter(pk__in=ids), subject)
     return len(ids), files
+
+
+# rows whose new values are the same (an emptied JSON, a blanked note) are written with one
+# UPDATE per distinct value; when there are more distinct values than this, the rest go in
+# bulk updates of 500
+DISTINCT_UPDATES = 20
+
+
+def _rows_write(manager, rows: list, names: list[str]) -> None:
+    """Write the rows' new values in few statements, whatever their number."""
+    groups: dict[str, list] = defaultdict(list)
+    for row in rows:
+        key = json.dumps([getattr(row, name) for name in names], sort_keys=True, default=str)
+        groups[key].append(row)
+    ordered = sorted(groups.values(), key=len, reverse=True)
+    for members in ordered[:DISTINCT_UPDATES]:
+        first = members[0]
+        for chunk in _chunks([row.pk for row in members]):
+            manager.filter(pk__in=chunk).update(**{name: getattr(first, name) for name in names})
+    rest = [row for members in ordered[DISTINCT_UPDATES:] for row in members]
+    if rest:
+        manager.bulk_update(rest, names, batch_size=500)
 
 
 def _drop_hash_duplicates(table: PersonalTable, manager, changed: list) -> list:
