@@ -221,3 +221,18 @@ def test_the_api_lists_spend_newest_first(api_as, head, world):
 
 def test_the_api_does_not_list_spend_to_a_manager(api_as, manager, world):
     assert api_as(manager).get("/api/v1/analytics/spend").status_code == 403
+
+
+def test_the_file_to_fill_in_names_the_active_campaigns_and_imports_as_it_is(
+    client, marketer, world
+):
+    logged_in(client, marketer)
+
+    template = client.get(f"{reverse('analytics-spend-import')}?template=1")
+    preview = upload(client, template.content.decode())
+
+    lines = template.content.decode().splitlines()
+    assert lines[0] == "campaign,date,amount,currency,clicks,impressions"
+    assert len(lines) == 3  # the two active campaigns
+    assert preview.context["errors"] == []
+    assert len(preview.context["check"].rows) == 2

@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+import csv
 import datetime as dt
 import hashlib
+import io
 
 from django import forms
 from django.conf import settings
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods
@@ -17,6 +20,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 from galena.analytics import cost
 from galena.analytics.charts import bar_chart, line_chart
 from galena.analytics.cost_import import (
+    COLUMNS,
     MAX_BYTES,
     campaign_spend_import,
     may_import_spend,
@@ -25,9 +29,11 @@ from galena.analytics.cost_import import (
     spend_csv_read,
     spend_rows_check,
 )
+from galena.analytics.filters import business_zone
 from galena.analytics.views import render_report, report_filter
 from galena.core.errors import ValidationFailed
 from galena.core.views import page
+from galena.leads.models import Campaign
 
 SESSION_KEY = "analytics_spend_import"
 PREVIEW_ROWS = 50
@@ -117,6 +123,8 @@ class SpendFileForm(forms.Form):
 def spend_import(request: HttpRequest) -> HttpResponse:
     """Upload → preview (every problem with its row and column) → import."""
     require_spend_import(request.user)
+    if request.method == "GET" and request.GET.get("template"):
+        return _template_csv()
     form = SpendFileForm()
     context: dict = {"section": "analytics", "form": form, "max_bytes": MAX_BYTES}
     if request.method == "POST" and request.POST.get("action") == "import":
@@ -163,3 +171,18 @@ def spend_import(request: HttpRequest) -> HttpResponse:
                 request.session[SESSION_KEY] = {"text": text, "digest": digest}
                 context.update(digest=digest, preview=check.rows[:PREVIEW_ROWS])
     return render(request, "analytics/cost_import.html", context)
+
+
+def _template_csv() -> HttpResponse:
+    """A file to fill in: yesterday's row of each active campaign, by id, amount 0."""
+    yesterday = timezone.localdate(timezone=business_zone()) - dt.timedelta(days=1)
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    writer.writerow(COLUMNS)
+    for campaign_id, currency in (
+        Campaign.objects.filter(is_active=True).order_by("name").values_list("pk", "currency")
+    ):
+        writer.writerow([campaign_id, yesterday.isoformat(), "0.00", currency, "", ""])
+    response = HttpResponse(buffer.getvalue(), content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = 'attachment; filename="galena-spend-template.csv"'
+    return response
