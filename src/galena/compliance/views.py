@@ -42,8 +42,10 @@ PAGE_SIZE = 50
 
 
 def _public(response: HttpResponse) -> HttpResponse:
-    # the token is a credential: keep it out of other sites' logs and out of search engines
-    response["Referrer-Policy"] = "no-referrer"
+    # the token is a credential: keep it out of other sites' logs and out of search engines.
+    # "same-origin", not "no-referrer": under no-referrer browsers send "Origin: null" with
+    # the page's own form, and Django's CSRF check refuses the POST
+    response["Referrer-Policy"] = "same-origin"
     response["X-Robots-Tag"] = "noindex, nofollow"
     return response
 
