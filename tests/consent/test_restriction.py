@@ -268,3 +268,21 @@ def test_a_withdrawal_moves_a_lead_to_the_bases_no_consent_filter(manager, team)
     assert consented() == []
     refused = base_queryset(user=manager, filters=BaseFilters(consent="no"))
     assert list(refused.values_list("pk", flat=True)) == [lead.pk]
+
+
+def test_a_blocked_known_clients_new_lead_is_not_given_to_the_clients_owner(
+    admin_user, team, team_rule
+):
+    from galena.clients.models import ClientLead, Contact, ContactMethod
+
+    owner = member("keyaccounts", team)
+    contact = Contact.objects.create(display_name="Ioana", owner=owner)
+    ContactMethod.objects.create(
+        contact=contact, kind="email", value_raw="ioana@acme.ro", value="ioana@acme.ro"
+    )
+    block(admin_user, email="ioana@acme.ro")
+    lead = Lead.objects.get(pk=new_lead("ioana@acme.ro").pk)
+    assert lead.owner_id is None
+    assert ClientLead.objects.get(lead=lead).contact == contact  # linked, not given
+    assert LeadEvent.objects.filter(lead=lead, type=EVENT_NOT_ROUTED).exists()
+    assert not LeadEvent.objects.filter(lead=lead, type=EventType.ASSIGNED).exists()

@@ -36,6 +36,7 @@ from galena.clients.models import (
     DealStageKind,
     LinkKind,
 )
+from galena.consent import services as consent
 from galena.core.errors import NotFound, PermissionDenied, ValidationFailed
 from galena.leads import access
 from galena.leads.contact_values import transliterate
@@ -737,6 +738,8 @@ def leads_clients_link(*, leads: list[Lead]) -> None:
     by_lead = selectors.clients_for_leads([lead.pk for lead in candidates])
     if not by_lead:
         return
+    # a blocked person's lead is linked but given to no one (routing says why)
+    blocked = consent.restricted_lead_ids(list(by_lead))
     now = timezone.now()
     links, events, assigned = [], [], []
     for lead in candidates:
@@ -754,6 +757,7 @@ def leads_clients_link(*, leads: list[Lead]) -> None:
         )
         gives = (
             lead.owner_id is None
+            and lead.pk not in blocked
             and match.owner_id is not None
             and match.owner_active
             and lead.quality_status not in NOT_GIVEN
