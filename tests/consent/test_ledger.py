@@ -329,3 +329,19 @@ def test_the_demo_writes_its_consents_and_unsubscribes_to_the_ledger(settings, t
     refused = {pk: p.reason for pk, p in permissions.items() if not p.allowed}
     # the ledger refuses none of them (a few were suppressed since: the sweep stops those)
     assert permissions and not set(refused.values()) & {"no_consent", "withdrawn", "restricted"}
+
+
+def test_the_admin_shows_records_but_changes_none(client, admin_user, manager, lead):
+    from django.urls import reverse
+
+    given = record(manager, lead)
+    client.force_login(admin_user)
+    assert client.get(reverse("admin:consent_consentrecord_changelist")).status_code == 200
+    page = client.get(reverse("admin:consent_consentrecord_change", args=[given.pk]))
+    assert page.status_code == 200 and 'name="_save"' not in page.text
+    assert client.get(reverse("admin:consent_consentrecord_add")).status_code == 403
+    deleted = client.post(
+        reverse("admin:consent_consentrecord_delete", args=[given.pk]), {"post": "yes"}
+    )
+    assert deleted.status_code == 403
+    assert ConsentRecord.objects.filter(pk=given.pk).exists()
