@@ -327,3 +327,14 @@ def test_revenue_without_a_rate_is_named_too(admin_user, world):
         "that money is left out of the figures. Add the rate valid on 2026-02-03 under "
         "Currency rates in the admin."
     )
+
+
+def test_sharing_spend_out_costs_no_extra_query(head, world, django_assert_num_queries):
+    # the leads in sight and every lead of the campaigns are counted in the same pass
+    with django_assert_num_queries(4):
+        table = cost_table(head, JANUARY_AND_FEBRUARY.with_changes(group_by="channel"))
+
+    # the campaign's 200 EUR over the two months, two of its three leads the team's
+    assert [(row["label"], row["spend"], row["leads"]) for row in table.rows] == [
+        ("Contextual ads", Decimal("133.33"), 2)
+    ]

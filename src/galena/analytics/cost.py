@@ -130,17 +130,17 @@ def _without_attribution(f: ReportFilter) -> ReportFilter:
     return f.with_changes(channel="", source_id=None, campaign_id=None, region="")
 
 
-def leads_condition(user, f: ReportFilter, prefix: str = "") -> Q:
-    """The leads of the report: the role's, the filter's, arrived in the period, no
-    pseudo-lead (as the funnel counts them)."""
+def _arrived(f: ReportFilter, prefix: str = "") -> Q:
+    """Arrived in the period, not a pseudo-lead (as the funnel counts them), in the
+    filter's channel, source, campaign and region."""
     arrived = Q(**{f"{prefix}created_at__gte": f.start_at(), f"{prefix}created_at__lt": f.end_at()})
     pseudo = Q(**{f"{prefix}quality_status__in": PSEUDO_LEADS})
-    return (
-        lead_scope(user, _without_attribution(f), prefix=prefix)
-        & _attribution_slices(f, prefix)
-        & arrived
-        & ~pseudo
-    )
+    return arrived & ~pseudo & _attribution_slices(f, prefix)
+
+
+def leads_condition(user, f: ReportFilter, prefix: str = "") -> Q:
+    """The leads of the report: the role's and the filter's that arrived in the period."""
+    return lead_scope(user, _without_attribution(f), prefix=prefix) & _arrived(f, prefix)
 
 
 def sees_all_leads(user, f: ReportFilter) -> bool:
@@ -213,25 +213,44 @@ def cost_lines(user, f: ReportFilter, *, book: RateBook | None = None) -> list[C
             lines[key] = CostLine(key=key)
         return lines[key]
 
-    # leads per row and campaign: the campaign is what shares spend out when needed
+    # leads per row and campaign, in one pass: the campaign is what shares spend out when
+    # the reader sees part of the leads (then every lead is read, those in sight counted)
+    whole = sees_all_leads(user, f)
+    if whole:
+        figures = {
+            "leads": Count("created_at"),
+            "qualified": Count("created_at", filter=QUALIFIED),
+            "clients": Count("created_at", filter=CLIENT),
+        }
+        condition = leads_condition(user, f)
+    else:
+        in_sight = lead_scope(user, _without_attribution(f))
+        figures = {
+            "leads": Count("created_at", filter=in_sight),
+            "qualified": Count("created_at", filter=in_sight & QUALIFIED),
+            "clients": Count("created_at", filter=in_sight & CLIENT),
+            "everyone": Count("created_at"),
+        }
+        condition = _arrived(f) & Q(merged_into__isnull=True)
     counts = (
-        Lead.objects.filter(leads_condition(user, f))
+        Lead.objects.filter(condition)
         .order_by()
         .annotate(report_key=lead_key(group_by))
         .values("report_key", "campaign_id")
-        .annotate(
-            leads=Count("created_at"),
-            qualified=Count("created_at", filter=QUALIFIED),
-            clients=Count("created_at", filter=CLIENT),
-        )
+        .annotate(**figures)
     )
-    seen: dict[tuple, int] = {}
+    in_sight_leads: dict[tuple, int] = {}
+    all_leads: dict[tuple, int] = {}
     for row in counts:
+        key = (_normal_key(row["report_key"]), row["campaign_id"])
+        all_leads[key] = row.get("everyone", row["leads"])
+        if not row["leads"]:
+            continue
         target = line(row["report_key"])
         target.leads += row["leads"]
         target.qualified += row["qualified"]
         target.clients += row["clients"]
-        seen[(_normal_key(row["report_key"]), row["campaign_id"])] = row["leads"]
+        in_sight_leads[key] = row["leads"]
 
     spend = sum_in_base(
         CampaignSpend.objects.filter(_spend_slices(f)),
@@ -245,29 +264,14 @@ def cost_lines(user, f: ReportFilter, *, book: RateBook | None = None) -> list[C
         start=f.date_from,
         end=f.date_to,
     )
-    if sees_all_leads(user, f):
-        for (key, _campaign), total in spend.items():
+    for (key, campaign), total in spend.items():
+        if whole:
             line(key).spend.add(total)
-    else:
-        everyone = (
-            Lead.objects.filter(
-                Q(merged_into__isnull=True)
-                & ~Q(quality_status__in=PSEUDO_LEADS)
-                & _attribution_slices(f)
-                & Q(created_at__gte=f.start_at(), created_at__lt=f.end_at())
-                & Q(campaign__isnull=False)
-            )
-            .order_by()
-            .annotate(report_key=lead_key(group_by))
-            .values("report_key", "campaign_id")
-            .annotate(leads=Count("created_at"))
-        )
-        all_leads = {(_normal_key(r["report_key"]), r["campaign_id"]): r["leads"] for r in everyone}
-        for (key, campaign), total in spend.items():
-            key = _normal_key(key)
-            mine = seen.get((key, campaign), 0)
-            if mine:
-                line(key).spend.add(total, Decimal(mine) / Decimal(all_leads[(key, campaign)]))
+            continue
+        key = _normal_key(key)
+        mine = in_sight_leads.get((key, campaign), 0)
+        if mine:
+            line(key).spend.add(total, Decimal(mine) / Decimal(all_leads[(key, campaign)]))
 
     revenue = sum_in_base(
         # a deal of a lead that arrived in the period was won after the period began
