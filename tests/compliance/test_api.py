@@ -2,6 +2,8 @@
 audit log; admins and heads of sales read the register)."""
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from galena.compliance import audit
 from galena.compliance.models import DataRequest, RequestStatus
@@ -119,3 +121,17 @@ def test_the_register_is_refused_to_other_roles(api_as, request, role):
     response = api_as(request.getfixturevalue(role)).get("/api/v1/compliance/register")
 
     assert response.status_code == 403
+
+
+def test_the_request_list_costs_the_same_queries_for_any_number(api_as, admin_user, make_request):
+    client = api_as(admin_user)
+    make_request()
+    client.get("/api/v1/compliance/requests")  # warm: the token's user, the first page
+    with CaptureQueriesContext(connection) as one:
+        client.get("/api/v1/compliance/requests")
+    for number in range(10):
+        make_request(email=f"p{number}@example.org")
+    with CaptureQueriesContext(connection) as many:
+        client.get("/api/v1/compliance/requests")
+
+    assert len(many) == len(one)

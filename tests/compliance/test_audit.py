@@ -5,6 +5,8 @@ import datetime as dt
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
@@ -166,3 +168,17 @@ def test_a_report_export_is_recorded_and_the_page_itself_is_not(client, admin_us
         "analytics.funnel",
     )
     assert entry.params == {"format": "xlsx", **period}
+
+
+def test_the_log_takes_the_same_queries_for_one_or_many_entries(client, admin_user, manager):
+    client.force_login(admin_user)
+    audit.record(actor=manager, action=audit.BULK_EXPORT, object_type="leads.Lead", count=1)
+    with CaptureQueriesContext(connection) as one:
+        client.get(reverse("compliance-audit"))
+    for number in range(10):
+        actor = manager if number % 2 else admin_user
+        audit.record(actor=actor, action=audit.BULK_VIEW, object_type="leads.Lead", count=number)
+    with CaptureQueriesContext(connection) as many:
+        client.get(reverse("compliance-audit"))
+
+    assert len(many) == len(one)
