@@ -52,6 +52,8 @@ def leads(db):
         "new_open": aged(30, name="Opennew"),
         "old_pseudo": aged(91, name="Spam", quality_status=QualityStatus.REJECTED),
         "old_won": aged(6 * 365, kind=StageKind.WON, name="Client"),
+        "old_deferred": aged(3 * 365 + 1, kind=StageKind.DEFERRED, name="Deferold"),
+        "new_deferred": aged(100, kind=StageKind.DEFERRED, name="Defernew"),
     }
 
 
@@ -81,7 +83,7 @@ def test_dry_run_names_exactly_the_leads_past_their_period_and_changes_nothing(b
     assert [row["pk"] for row in plan["rejected_leads"].sample] == [busy["old_rejected"].pk]
     assert [row["pk"] for row in plan["open_leads"].sample] == [busy["old_open"].pk]
     assert [row["pk"] for row in plan["pseudo_leads"].sample] == [busy["old_pseudo"].pk]
-    assert plan["deferred_leads"].count == 0
+    assert [row["pk"] for row in plan["deferred_leads"].sample] == [busy["old_deferred"].pk]
     assert "converted_leads" not in plan  # off by default
     assert not Erasure.objects.exists()
     assert Lead.objects.get(pk=busy["old_open"].pk).first_name == "Openold"
@@ -90,8 +92,13 @@ def test_dry_run_names_exactly_the_leads_past_their_period_and_changes_nothing(b
 def test_sweep_depersonalises_exactly_those_leads_and_keeps_their_figures(busy):
     result = retention_sweep(now=NOW, batch_size=1)
 
-    assert result.leads == {"rejected_leads": 1, "open_leads": 1, "pseudo_leads": 1}
-    erased = {busy[k].pk for k in ("old_rejected", "old_open", "old_pseudo")}
+    assert result.leads == {
+        "rejected_leads": 1,
+        "open_leads": 1,
+        "pseudo_leads": 1,
+        "deferred_leads": 1,
+    }
+    erased = {busy[k].pk for k in ("old_rejected", "old_open", "old_pseudo", "old_deferred")}
     assert set(ErasedLead.objects.values_list("lead_id", flat=True)) == erased
     for pk in erased:
         lead = Lead.objects.get(pk=pk)
@@ -99,13 +106,13 @@ def test_sweep_depersonalises_exactly_those_leads_and_keeps_their_figures(busy):
         assert not MatchKey.objects.filter(lead_id=pk).exists()
         assert ContactPoint.objects.get(lead_id=pk).value.startswith("erased-")
     assert Lead.objects.get(pk=busy["old_rejected"].pk).stage.kind == StageKind.LOST
-    for key in ("new_rejected", "old_open_recent_event", "new_open", "old_won"):
+    for key in ("new_rejected", "old_open_recent_event", "new_open", "old_won", "new_deferred"):
         lead = Lead.objects.get(pk=busy[key].pk)
         assert lead.last_name == "Person"
         assert MatchKey.objects.filter(lead=lead).exists()
-    assert Erasure.objects.count() == 3  # one per batch of one
+    assert Erasure.objects.count() == 4  # one per batch of one
     assert set(Erasure.objects.values_list("origin", flat=True)) == {"retention"}
-    assert Erasure.objects.filter(actor__isnull=True).count() == 3
+    assert Erasure.objects.filter(actor__isnull=True).count() == 4
 
 
 def test_a_second_sweep_finds_nothing_more(busy):
@@ -123,7 +130,12 @@ def test_a_switched_off_purpose_is_left_alone_and_a_switched_on_one_taken(busy):
 
     result = retention_sweep(now=NOW)
 
-    assert result.leads == {"rejected_leads": 1, "pseudo_leads": 1, "converted_leads": 1}
+    assert result.leads == {
+        "rejected_leads": 1,
+        "pseudo_leads": 1,
+        "converted_leads": 1,
+        "deferred_leads": 1,
+    }
     assert Lead.objects.get(pk=busy["old_open"].pk).first_name == "Openold"
 
 
@@ -165,7 +177,7 @@ def test_the_command_dry_run_reports_and_writes_nothing(busy, capsys):
 def test_the_command_sweeps(busy, capsys):
     call_command("privacy", "retention", "--now", NOW.isoformat())
 
-    assert ErasedLead.objects.count() == 3
+    assert ErasedLead.objects.count() == 4
 
 
 def test_retention_is_described_for_the_processing_register(db):
@@ -184,7 +196,7 @@ def test_the_periodic_task_is_scheduled_daily_and_sweeps(busy, settings):
     outcome = task.apply().get()
 
     assert outcome == {
-        "leads": {"open_leads": 1, "pseudo_leads": 1, "rejected_leads": 1},
+        "leads": {"deferred_leads": 1, "open_leads": 1, "pseudo_leads": 1, "rejected_leads": 1},
         "submissions": 0,
     }
 
