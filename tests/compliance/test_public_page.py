@@ -7,6 +7,7 @@ import time
 
 import pytest
 from django.core import mail, signing
+from django.core.mail.backends.base import BaseEmailBackend
 from django.test import Client
 from django.urls import reverse
 
@@ -199,3 +200,18 @@ def test_the_deadline_comes_from_the_setting(client, settings):
 
     item = DataRequest.objects.get()
     assert item.due_at - item.received_at == dt.timedelta(days=10)
+
+
+class RefusingMailServer(BaseEmailBackend):
+    def send_messages(self, messages):
+        raise ConnectionRefusedError("the mail server is down")
+
+
+def test_when_the_mail_server_is_down_the_person_is_told_to_try_again(client, settings):
+    settings.EMAIL_BACKEND = f"{__name__}.RefusingMailServer"
+
+    response = ask(client)
+
+    assert response.status_code == 503
+    assert "We could not send the confirmation e-mail just now." in response.text
+    assert DataRequest.objects.get().status == RequestStatus.NEW  # kept, never confirmed

@@ -11,6 +11,7 @@ blocked) for a request whose identity is not verified.
 from __future__ import annotations
 
 import datetime as dt
+import logging
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
@@ -37,9 +38,11 @@ from galena.compliance.models import (
     RequestKind,
     RequestStatus,
 )
-from galena.core.errors import ValidationFailed
+from galena.core.errors import ApplicationError, ValidationFailed
 from galena.leads import contact_values
 from galena.leads.normalise import email_value, phone_value
+
+logger = logging.getLogger("galena.compliance")
 
 VERIFICATION_SALT = "galena.compliance.verify"
 _DIGEST_SALT = "galena.compliance.verify.email"
@@ -163,7 +166,14 @@ def request_submit(
             status=RequestStatus.NEW,
         )
         _event(data_request, RequestAction.RECEIVED, channel=RequestChannel.PUBLIC_PAGE.value)
-    verification_send(data_request=data_request)
+    try:
+        verification_send(data_request=data_request)
+    except Exception as error:  # the mail server: the request stays, unconfirmed
+        logger.exception("The verification e-mail of request #%s was not sent", data_request.pk)
+        raise ApplicationError(
+            _("We could not send the confirmation e-mail just now. Please try again later."),
+            code="mail_failed",
+        ) from error
     return Submitted(due_at=due_at, data_request=data_request)
 
 

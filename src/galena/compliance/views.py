@@ -100,6 +100,7 @@ def public_request(request: HttpRequest) -> HttpResponse:
             return _public(response)
         if request.POST.get(HONEYPOT):
             return _public(_sent_page(request, services.request_due_at(timezone.now())))
+        status = 400
         if form.is_valid():
             data = form.cleaned_data
             try:
@@ -113,9 +114,11 @@ def public_request(request: HttpRequest) -> HttpResponse:
             except ValidationFailed as error:
                 for name, message in error.errors.items():
                     form.add_error(name if name in form.fields else None, message)
+            except ApplicationError as error:  # the confirmation e-mail could not go
+                form.add_error(None, error.message)
+                status = 503
             else:
                 return _public(_sent_page(request, submitted.due_at))
-        status = 400
     context = {"form": form, "days": settings.COMPLIANCE_REQUEST_DAYS}
     return _public(render(request, "compliance/public_request.html", context, status=status))
 
