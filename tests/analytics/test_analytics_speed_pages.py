@@ -6,6 +6,7 @@ import datetime as dt
 
 import pytest
 
+from galena.leads.models import EventType, LeadEvent
 from galena.routing.models import SlaClock
 from tests.factories import LeadFactory, UserFactory
 
@@ -45,8 +46,7 @@ def test_the_page_shows_the_figures_charts_and_stage_table(
     page = response.content.decode()
     assert "Median first response" in page
     assert "<svg" in page
-    assert 'id="stage-table"' not in page  # no lead left a stage
-    assert "No lead left a stage during this period." in page
+    assert 'hx-get="?from=2025-03-01&amp;to=2025-03-31&amp;group_by=owner&amp;part=stages"' in page
     table = response.context["table"]
     assert {row["label"]: row["response_median"] for row in table.rows} == {
         colleague.get_full_name(): 20 * 60,
@@ -112,3 +112,33 @@ def test_the_api_refuses_a_person_grouping_to_a_marketer(api_as, marketer, answe
 
     assert response.status_code == 400
     assert "group_by" in response.json()["error"]["fields"]
+
+
+def test_the_time_in_each_stage_comes_as_a_part_of_the_page(client, manager, answered):
+    lead = LeadFactory(owner=manager, created_at=NOON)
+    LeadEvent.objects.create(
+        lead=lead,
+        type=EventType.STAGE_CHANGED,
+        occurred_at=NOON + dt.timedelta(hours=3),
+        actor_source="manual",
+        params={"from": "new", "to": "in_work", "to_kind": "open"},
+    )
+    client.force_login(manager)
+
+    part = client.get(f"/analytics/speed/?{QUERY}&part=stages", headers={"HX-Request": "true"})
+    alone = client.get(f"/analytics/speed/?{QUERY}&part=stages")
+
+    assert part.status_code == 200
+    assert "<html" not in part.content.decode()
+    rows = part.context["stages"].rows
+    assert [(row["stage"], row["exits"], row["median"]) for row in rows] == [("new", 1, 3 * 3600)]
+    assert "<html" in alone.content.decode()
+    assert 'id="stage-table"' in alone.content.decode()
+
+
+def test_a_user_without_a_role_is_refused_the_stages_part(client, db):
+    nobody = UserFactory(username="nobody")
+    nobody.profile.delete()
+    client.force_login(nobody)
+
+    assert client.get("/analytics/speed/?part=stages").status_code == 403

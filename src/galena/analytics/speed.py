@@ -306,10 +306,12 @@ def speed_figures(
     end: dt.datetime,
     group_by: str = "",
     now: dt.datetime | None = None,
+    with_stages: bool = True,
 ) -> SpeedFigures:
     """The speed report's figures for the leads of ``scope`` in [start, end): one row per
     slice of ``group_by`` (channel, source, campaign, region, owner, team, month; "" for
-    totals only), the totals, the time in each stage and the lead-time distribution."""
+    totals only), the totals, the lead-time distribution and, ``with_stages``, the time in
+    each stage (the costly part: every stage change before the period's end is read)."""
     now = now or timezone.now()
     rows: dict[Any, dict[str, Any]] = {}
 
@@ -361,7 +363,7 @@ def speed_figures(
         group_by=group_by if grouped else "",
         rows=ordered,
         total=total,
-        stages=stage_stays(scope=scope, start=start, end=end),
+        stages=stage_stays(scope=scope, start=start, end=end) if with_stages else [],
         histogram=histogram,
     )
 
@@ -385,9 +387,11 @@ GROUP_BY = ("channel", "source", "campaign", "region", "month", "owner", "team")
 DAY_SECONDS = 86400
 
 
-def speed_report(user, f: ReportFilter, *, now: dt.datetime | None = None) -> SpeedFigures:
+def speed_report(
+    user, f: ReportFilter, *, now: dt.datetime | None = None, with_stages: bool = False
+) -> SpeedFigures:
     """The speed figures the user may see for the filter (refused for a role without
-    reports)."""
+    reports); the time in each stage only when asked (``stage_report``)."""
     require_report(user, CODE)
     group_by = f.group_by if f.group_by in GROUP_BY else GROUP_BY[0]
     return speed_figures(
@@ -396,7 +400,15 @@ def speed_report(user, f: ReportFilter, *, now: dt.datetime | None = None) -> Sp
         end=f.end_at(),
         group_by=group_by,
         now=now,
+        with_stages=with_stages,
     )
+
+
+def stage_report(user, f: ReportFilter) -> list[dict[str, Any]]:
+    """The time in each stage the user may see for the filter: per stage left during the
+    period, the moves out and the median and 90th percentile of the time spent in it."""
+    require_report(user, CODE)
+    return stage_stays(scope=lead_scope(user, f), start=f.start_at(), end=f.end_at())
 
 
 def _columns(group_by: str) -> list[Column]:
@@ -458,8 +470,8 @@ def speed_table(user, f: ReportFilter, *, figures: SpeedFigures | None = None) -
     )
 
 
-def stage_table(figures: SpeedFigures) -> ReportTable:
-    """Time in each stage, for the page under the main table."""
+def stage_table(stages: list[dict[str, Any]]) -> ReportTable:
+    """Time in each stage: the page's second table (loaded after the page)."""
     return ReportTable(
         code=f"{CODE}-stages",
         title=str(_("Time in each stage")),
@@ -469,7 +481,7 @@ def stage_table(figures: SpeedFigures) -> ReportTable:
             Column("median", str(_("Median time in stage")), "duration"),
             Column("p90", str(_("90 % left within")), "duration"),
         ],
-        rows=[dict(row, label=str(row["label"])) for row in figures.stages],
+        rows=[dict(row, label=str(row["label"])) for row in stages],
     )
 
 
@@ -478,20 +490,8 @@ def _days(seconds_value: float | None) -> float:
 
 
 def speed_charts(figures: SpeedFigures) -> list[Chart]:
-    """The lead-time distribution, the time in each stage and the first response per group."""
-    days = str(_("d"))
-    charts = [
-        histogram(figures.histogram, title=str(_("Lead time to money: conversions"))),
-        bar_chart(
-            [str(row["label"]) for row in figures.stages],
-            {
-                str(_("Median")): [_days(row["median"]) for row in figures.stages],
-                str(_("90th percentile")): [_days(row["p90"]) for row in figures.stages],
-            },
-            unit=days,
-            title=str(_("Time in each stage, days")),
-        ),
-    ]
+    """The lead-time distribution and the first response per group."""
+    charts = [histogram(figures.histogram, title=str(_("Lead time to money: conversions")))]
     if figures.rows:
         minutes = str(_("min"))
         charts.append(
@@ -510,3 +510,16 @@ def speed_charts(figures: SpeedFigures) -> list[Chart]:
             )
         )
     return charts
+
+
+def stage_chart(stages: list[dict[str, Any]]) -> Chart:
+    """The median and 90th percentile of the time in each stage, in days."""
+    return bar_chart(
+        [str(row["label"]) for row in stages],
+        {
+            str(_("Median")): [_days(row["median"]) for row in stages],
+            str(_("90th percentile")): [_days(row["p90"]) for row in stages],
+        },
+        unit=str(_("d")),
+        title=str(_("Time in each stage, days")),
+    )
