@@ -4,6 +4,7 @@ see and act (admins only)."""
 import datetime as dt
 
 import pytest
+from django.core import mail
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
@@ -307,3 +308,56 @@ def test_verified_at_is_set_only_once(make_request, admin_user):
         services.request_mark_verified(actor=admin_user, data_request=item, how="again")
     assert item.events.filter(action=RequestAction.VERIFIED).count() == 1
     assert timezone.now() >= item.verified_at
+
+
+def test_the_answer_is_emailed_to_the_person_when_asked(
+    make_request, admin_user, django_capture_on_commit_callbacks
+):
+    item = make_request(email="ana@example.org")
+
+    with django_capture_on_commit_callbacks(execute=True):
+        services.request_complete(
+            actor=admin_user, data_request=item, outcome="Your report is attached.", tell=True
+        )
+
+    assert [m.to for m in mail.outbox] == [["ana@example.org"]]
+    assert "Your report is attached." in mail.outbox[0].body
+    assert item.events.get(action=RequestAction.DONE).params == {"told_by_email": True}
+
+
+def test_no_answer_is_emailed_unless_asked(
+    make_request, admin_user, django_capture_on_commit_callbacks
+):
+    item = make_request(verified=False)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        services.request_refuse(actor=admin_user, data_request=item, reason="Never confirmed.")
+
+    assert mail.outbox == []
+
+
+def test_without_an_address_the_answer_cannot_be_emailed(make_request, admin_user):
+    item = services.request_create(
+        actor=admin_user, kind="access", phone="+40721234567", verified=True
+    )
+
+    with pytest.raises(ValidationFailed, match="no e-mail address"):
+        services.request_complete(actor=admin_user, data_request=item, outcome="Sent.", tell=True)
+
+    item.refresh_from_db()
+    assert item.status == RequestStatus.VERIFIED
+
+
+def test_the_page_sends_the_answer_when_the_box_is_ticked(
+    client, admin_user, make_request, django_capture_on_commit_callbacks
+):
+    item = make_request(email="ana@example.org")
+    client.force_login(admin_user)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(
+            reverse("compliance-request-act", args=[item.pk]),
+            {"action": "done", "close-text": "Handed over.", "tell": "yes"},
+        )
+
+    assert len(mail.outbox) == 1 and "Handed over." in mail.outbox[0].body

@@ -111,6 +111,13 @@ class TextIn(In):
     text: str = Field(max_length=services.NOTE_MAX)
 
 
+class CloseIn(In):
+    text: str = Field(
+        max_length=services.NOTE_MAX, description="The answer: what was done, or why not."
+    )
+    tell: bool = Field(False, description="E-mail the answer to the person's address.")
+
+
 class ExtendIn(In):
     days: int = Field(ge=1, le=services.EXTENSION_MAX_DAYS)
     reason: str = Field(max_length=services.NOTE_MAX)
@@ -301,10 +308,13 @@ def fulfil_request(request: HttpRequest, request_id: int):
     response={200: RequestDetailOut, **WRITE_ERRORS},
     summary="Close a request as done",
 )
-def complete_request(request: HttpRequest, request_id: int, payload: TextIn):
+def complete_request(request: HttpRequest, request_id: int, payload: CloseIn):
     access.require_handler(_user(request))
     return services.request_complete(
-        actor=_user(request), data_request=_request(request_id), outcome=payload.text
+        actor=_user(request),
+        data_request=_request(request_id),
+        outcome=payload.text,
+        tell=payload.tell,
     )
 
 
@@ -313,10 +323,13 @@ def complete_request(request: HttpRequest, request_id: int, payload: TextIn):
     response={200: RequestDetailOut, **WRITE_ERRORS},
     summary="Refuse a request",
 )
-def refuse_request(request: HttpRequest, request_id: int, payload: TextIn):
+def refuse_request(request: HttpRequest, request_id: int, payload: CloseIn):
     access.require_handler(_user(request))
     return services.request_refuse(
-        actor=_user(request), data_request=_request(request_id), reason=payload.text
+        actor=_user(request),
+        data_request=_request(request_id),
+        reason=payload.text,
+        tell=payload.tell,
     )
 
 

@@ -496,35 +496,69 @@ def erasure_notice_send(*, email: str, language: str, number: int) -> None:
 
 
 @transaction.atomic
-def request_complete(*, actor: Any, data_request: DataRequest, outcome: str) -> DataRequest:
-    """Close the request as done, with what was done (the answer the person got)."""
+def request_complete(
+    *, actor: Any, data_request: DataRequest, outcome: str, tell: bool = False
+) -> DataRequest:
+    """Close the request as done, with what was done (the answer the person gets; e-mailed
+    to them when ``tell``)."""
     require_handler(actor)
     outcome = _text(outcome, "outcome", _("Say what was done."))
     data_request = _lock(data_request)
     _require_open(data_request)
     _require_verified(data_request)
-    return _close(actor, data_request, RequestStatus.DONE, RequestAction.DONE, outcome)
+    return _close(actor, data_request, RequestStatus.DONE, RequestAction.DONE, outcome, tell)
 
 
 @transaction.atomic
-def request_refuse(*, actor: Any, data_request: DataRequest, reason: str) -> DataRequest:
-    """Close the request as refused, with the reason the person is told."""
+def request_refuse(
+    *, actor: Any, data_request: DataRequest, reason: str, tell: bool = False
+) -> DataRequest:
+    """Close the request as refused, with the reason the person is told (by e-mail when
+    ``tell``)."""
     require_handler(actor)
     reason = _text(reason, "outcome", _("Give the reason for the refusal."))
     data_request = _lock(data_request)
     _require_open(data_request)
-    return _close(actor, data_request, RequestStatus.REFUSED, RequestAction.REFUSED, reason)
+    return _close(actor, data_request, RequestStatus.REFUSED, RequestAction.REFUSED, reason, tell)
 
 
-def _close(actor, data_request, status, action, outcome) -> DataRequest:
+def can_tell(data_request: DataRequest) -> bool:
+    """Whether the person can be e-mailed (an address, not erased to its hash)."""
+    return "@" in data_request.email
+
+
+def _close(actor, data_request, status, action, outcome, tell) -> DataRequest:
+    if tell and not can_tell(data_request):
+        raise ValidationFailed({"tell": _("There is no e-mail address to send the answer to.")})
     data_request.status = status
     data_request.outcome = outcome
     data_request.closed_at = timezone.now()
     if data_request.handler_id is None:
         data_request.handler = actor
     data_request.save(update_fields=["status", "outcome", "closed_at", "handler", "updated_at"])
-    _event(data_request, action, actor, outcome)
+    _event(data_request, action, actor, outcome, told_by_email=bool(tell))
+    if tell:
+        transaction.on_commit(lambda: answer_send(data_request=data_request))
     return data_request
+
+
+def answer_send(*, data_request: DataRequest) -> None:
+    """E-mail the person the answer to their request (its outcome)."""
+    with translation.override(_language(data_request.language)):
+        context = {
+            "kind": data_request.get_kind_display(),
+            "reference": data_request.pk,
+            "outcome": data_request.outcome,
+            "refused": data_request.status == RequestStatus.REFUSED,
+        }
+        message = EmailMultiAlternatives(
+            subject=_("The answer to your request about your personal data"),
+            body=render_to_string("compliance/email/answer.txt", context),
+            from_email=settings.DEFAULT_FROM_EMAIL,
+            to=[data_request.email],
+            headers={"Auto-Submitted": "auto-generated"},
+        )
+    message.send()
 
 
 @transaction.atomic

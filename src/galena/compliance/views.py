@@ -225,6 +225,7 @@ def _detail_context(data_request: DataRequest, **forms: Any) -> dict[str, Any]:
         "item": data_request,
         "events": list(data_request.events.select_related("actor")),
         "can_carry_out": fulfilment.can_carry_out(data_request.kind),
+        "can_tell": services.can_tell(data_request),
         "note_form": forms.get("note_form") or TextForm(prefix="note"),
         "verify_form": forms.get("verify_form") or TextForm(prefix="verify"),
         "close_form": forms.get("close_form") or TextForm(prefix="close"),
@@ -276,6 +277,7 @@ def request_act(request: HttpRequest, request_id: int) -> HttpResponse:
         if form is not None and not form.is_valid():
             raise ValidationFailed({"text": _("Fill in the text for this step.")})
         text = form.cleaned_data["text"] if form is not None else ""
+        tell = request.POST.get("tell") == "yes"
         if action == "take":
             services.request_take(actor=user, data_request=data_request)
             done = _("You handle this request now.")
@@ -296,10 +298,12 @@ def request_act(request: HttpRequest, request_id: int) -> HttpResponse:
             )
             done = _("Deadline extended.")
         elif action == "done":
-            services.request_complete(actor=user, data_request=data_request, outcome=text)
+            services.request_complete(
+                actor=user, data_request=data_request, outcome=text, tell=tell
+            )
             done = _("Request closed as done.")
         elif action == "refuse":
-            services.request_refuse(actor=user, data_request=data_request, reason=text)
+            services.request_refuse(actor=user, data_request=data_request, reason=text, tell=tell)
             done = _("Request refused.")
         else:
             services.request_reopen(actor=user, data_request=data_request, reason=text)
