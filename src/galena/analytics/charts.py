@@ -19,8 +19,47 @@ from django.utils.safestring import SafeString, mark_safe
 # Colour-blind-safe palette (Okabe–Ito), readable on white.
 PALETTE = ("#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#999999")
 WIDTH, HEIGHT = 720, 300
-MARGIN_LEFT, MARGIN_RIGHT, MARGIN_TOP, MARGIN_BOTTOM = 64, 16, 16, 64
+MARGIN_RIGHT, MARGIN_TOP = 16, 16
+PLOT_HEIGHT = 220  # the value axis' length, whatever the labels around it need
+CHAR_WIDTH = 6.6  # an average character at font-size 12, for room around the plot
+ROTATION = 35  # degrees a long row of category labels is turned
+LEGEND_ROW = 22
 _ids = count(1)
+
+
+@dataclass(frozen=True)
+class _Layout:
+    """Room for the value labels on the left, the category labels (turned when there are
+    many) and the legend below: measured from the texts, so none is cut or overlaps."""
+
+    left: float
+    height: int
+    rotate: bool
+    labels_bottom: float  # where the category labels start (below the plot)
+    legend_y: float
+
+    @property
+    def bottom(self) -> float:
+        return MARGIN_TOP + PLOT_HEIGHT
+
+    @classmethod
+    def measure(cls, labels: Sequence[str], value_texts: Sequence[str], *, legend: bool) -> _Layout:
+        rotate = len(labels) > 8
+        longest = max((len(_short(label)) for label in labels), default=0)
+        left = max(48.0, CHAR_WIDTH * max((len(t) for t in value_texts), default=0) + 14)
+        if rotate:
+            angle = math.radians(ROTATION)
+            slot = (WIDTH - left - MARGIN_RIGHT) / max(len(labels), 1)
+            # the first label, turned and right-aligned under its bar, must not leave the left edge
+            reach = CHAR_WIDTH * longest * math.cos(angle) - slot / 2 + 4
+            left = max(left, reach)
+            label_room = CHAR_WIDTH * longest * math.sin(angle) + 24
+        else:
+            label_room = 28
+        labels_bottom = MARGIN_TOP + PLOT_HEIGHT
+        legend_y = labels_bottom + label_room + 12
+        height = math.ceil(legend_y + (LEGEND_ROW if legend else 0) - (0 if legend else 12))
+        return cls(left, height, rotate, labels_bottom, legend_y)
 
 
 @dataclass
@@ -69,48 +108,48 @@ def _open(title: str, description: str, height: int = HEIGHT) -> tuple[str, list
     return title_id, parts
 
 
-def _axes(parts: list[str], maximum: float, unit: str, height: int = HEIGHT) -> float:
+def _axis_texts(maximum: float, unit: str) -> list[str]:
+    return [_number(maximum * step / 5, unit) for step in range(6)]
+
+
+def _axes(parts: list[str], maximum: float, unit: str, layout: _Layout) -> float:
     """Draws the value axis with five gridlines; returns pixels per unit."""
-    top, bottom = MARGIN_TOP, height - MARGIN_BOTTOM
+    top, bottom, left = MARGIN_TOP, layout.bottom, layout.left
     scale = (bottom - top) / maximum
-    for step in range(6):
-        value = maximum * step / 5
-        y = bottom - value * scale
+    for step, text in enumerate(_axis_texts(maximum, unit)):
+        y = bottom - maximum * step / 5 * scale
         parts.append(
-            f'<line x1="{MARGIN_LEFT}" x2="{WIDTH - MARGIN_RIGHT}" y1="{y:.1f}" y2="{y:.1f}" '
+            f'<line x1="{left:.1f}" x2="{WIDTH - MARGIN_RIGHT}" y1="{y:.1f}" y2="{y:.1f}" '
             f'stroke="#ddd" stroke-width="1"/>'
         )
         parts.append(
-            f'<text x="{MARGIN_LEFT - 6}" y="{y + 4:.1f}" text-anchor="end" fill="#444">'
-            f"{escape(_number(value, unit))}</text>"
+            f'<text x="{left - 6:.1f}" y="{y + 4:.1f}" text-anchor="end" fill="#444">'
+            f"{escape(text)}</text>"
         )
-    parts.append(
-        f'<line x1="{MARGIN_LEFT}" x2="{MARGIN_LEFT}" y1="{top}" y2="{bottom}" stroke="#888"/>'
-    )
+    parts.append(f'<line x1="{left:.1f}" x2="{left:.1f}" y1="{top}" y2="{bottom}" stroke="#888"/>')
     return scale
 
 
-def _category_labels(parts: list[str], labels: Sequence[str], slot: float, height: int) -> None:
+def _category_labels(parts: list[str], labels: Sequence[str], slot: float, layout: _Layout) -> None:
     step = max(1, math.ceil(len(labels) / 24))
-    rotate = len(labels) > 8
     for index, label in enumerate(labels):
         if index % step:
             continue
-        x = MARGIN_LEFT + slot * (index + 0.5)
-        y = height - MARGIN_BOTTOM + 16
-        transform = f' transform="rotate(-35 {x:.1f} {y:.1f})"' if rotate else ""
-        anchor = "end" if rotate else "middle"
+        x = layout.left + slot * (index + 0.5)
+        y = layout.labels_bottom + 16
+        transform = f' transform="rotate(-{ROTATION} {x:.1f} {y:.1f})"' if layout.rotate else ""
+        anchor = "end" if layout.rotate else "middle"
         parts.append(
             f'<text x="{x:.1f}" y="{y:.1f}" text-anchor="{anchor}" fill="#222"{transform}>'
             f"<title>{escape(label)}</title>{escape(_short(label))}</text>"
         )
 
 
-def _legend(parts: list[str], names: Sequence[str], height: int) -> None:
+def _legend(parts: list[str], names: Sequence[str], layout: _Layout) -> None:
     if len(names) < 2:
         return
-    x = MARGIN_LEFT
-    y = height - 10
+    x = layout.left
+    y = layout.legend_y + 10
     for index, name in enumerate(names):
         colour = PALETTE[index % len(PALETTE)]
         parts.append(f'<rect x="{x}" y="{y - 9}" width="10" height="10" fill="{colour}"/>')
@@ -151,17 +190,18 @@ def bar_chart(
         + ", ".join(f"{name} {_number(values[index], unit)}" for name, values in series.items())
         for index, label in enumerate(labels)
     )
-    _, parts = _open(title, description)
-    scale = _axes(parts, maximum, unit)
-    slot = (WIDTH - MARGIN_LEFT - MARGIN_RIGHT) / len(labels)
+    layout = _Layout.measure(labels, _axis_texts(maximum, unit), legend=len(series) > 1)
+    _, parts = _open(title, description, height=layout.height)
+    scale = _axes(parts, maximum, unit, layout)
+    slot = (WIDTH - layout.left - MARGIN_RIGHT) / len(labels)
     bar_width = slot * 0.8 / len(series)
-    bottom = HEIGHT - MARGIN_BOTTOM
+    bottom = layout.bottom
     show_values = len(labels) * len(series) <= 24
     for index, label in enumerate(labels):
         for number, (name, values) in enumerate(series.items()):
             value = values[index]
             height = value * scale
-            x = MARGIN_LEFT + slot * index + slot * 0.1 + bar_width * number
+            x = layout.left + slot * index + slot * 0.1 + bar_width * number
             colour = PALETTE[number % len(PALETTE)]
             tip = f"{label} — {name}: {_number(value, unit)}"
             parts.append(
@@ -173,8 +213,8 @@ def bar_chart(
                     f'<text x="{x + bar_width / 2:.1f}" y="{bottom - height - 4:.1f}" '
                     f'text-anchor="middle" fill="#222">{escape(_number(value, unit))}</text>'
                 )
-    _category_labels(parts, labels, slot, HEIGHT)
-    _legend(parts, list(series), HEIGHT)
+    _category_labels(parts, labels, slot, layout)
+    _legend(parts, list(series), layout)
     parts.append("</svg>")
     headers, rows = _table(labels, series, unit)
     return Chart(title=title, svg=mark_safe("".join(parts)), headers=headers, rows=rows)
@@ -201,10 +241,11 @@ def line_chart(
         )
         for name, values in series.items()
     )
-    _, parts = _open(title, description)
-    scale = _axes(parts, maximum, unit)
-    slot = (WIDTH - MARGIN_LEFT - MARGIN_RIGHT) / len(labels)
-    bottom = HEIGHT - MARGIN_BOTTOM
+    layout = _Layout.measure(labels, _axis_texts(maximum, unit), legend=len(series) > 1)
+    _, parts = _open(title, description, height=layout.height)
+    scale = _axes(parts, maximum, unit, layout)
+    slot = (WIDTH - layout.left - MARGIN_RIGHT) / len(labels)
+    bottom = layout.bottom
     for number, (name, values) in enumerate(series.items()):
         colour = PALETTE[number % len(PALETTE)]
         segments: list[list[str]] = [[]]
@@ -213,7 +254,7 @@ def line_chart(
             if value is None:
                 segments.append([])
                 continue
-            x = MARGIN_LEFT + slot * (index + 0.5)
+            x = layout.left + slot * (index + 0.5)
             y = bottom - value * scale
             segments[-1].append(f"{x:.1f},{y:.1f}")
             tip = f"{name} — {labels[index]}: {_number(value, unit)}"
@@ -228,8 +269,8 @@ def line_chart(
                     f'stroke-width="2"/>'
                 )
         parts.extend(points)
-    _category_labels(parts, labels, slot, HEIGHT)
-    _legend(parts, list(series), HEIGHT)
+    _category_labels(parts, labels, slot, layout)
+    _legend(parts, list(series), layout)
     parts.append("</svg>")
     headers, rows = _table(labels, series, unit)
     return Chart(title=title, svg=mark_safe("".join(parts)), headers=headers, rows=rows)
