@@ -361,3 +361,19 @@ def test_the_page_sends_the_answer_when_the_box_is_ticked(
         )
 
     assert len(mail.outbox) == 1 and "Handed over." in mail.outbox[0].body
+
+
+def test_an_extension_can_tell_the_person_the_new_deadline_and_why(
+    make_request, admin_user, django_capture_on_commit_callbacks
+):
+    item = make_request(email="ana@example.org")
+
+    with django_capture_on_commit_callbacks(execute=True):
+        services.request_extend(
+            actor=admin_user, data_request=item, days=30, reason="Ten years of records.", tell=True
+        )
+
+    item.refresh_from_db()
+    assert [m.to for m in mail.outbox] == [["ana@example.org"]]
+    body = mail.outbox[0].body
+    assert "Ten years of records." in body and "we will answer by" in body

@@ -121,6 +121,7 @@ class CloseIn(In):
 class ExtendIn(In):
     days: int = Field(ge=1, le=services.EXTENSION_MAX_DAYS)
     reason: str = Field(max_length=services.NOTE_MAX)
+    tell: bool = Field(False, description="E-mail the person the new deadline and the reason.")
 
 
 class FulfilOut(Out):
@@ -286,6 +287,7 @@ def extend_request(request: HttpRequest, request_id: int, payload: ExtendIn):
         data_request=_request(request_id),
         days=payload.days,
         reason=payload.reason,
+        tell=payload.tell,
     )
 
 

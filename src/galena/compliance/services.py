@@ -426,9 +426,11 @@ def request_note(*, actor: Any, data_request: DataRequest, text: str) -> DataReq
 
 
 @transaction.atomic
-def request_extend(*, actor: Any, data_request: DataRequest, days: int, reason: str) -> DataRequest:
+def request_extend(
+    *, actor: Any, data_request: DataRequest, days: int, reason: str, tell: bool = False
+) -> DataRequest:
     """Move the deadline later (complex or numerous requests), with the reason the person is
-    to be told."""
+    to be told (by e-mail when ``tell``)."""
     require_handler(actor)
     reason = _text(reason, "reason", _("Give the reason for the extension."))
     if not 1 <= days <= EXTENSION_MAX_DAYS:
@@ -437,6 +439,8 @@ def request_extend(*, actor: Any, data_request: DataRequest, days: int, reason: 
         )
     data_request = _lock(data_request)
     _require_open(data_request)
+    if tell and not can_tell(data_request):
+        raise ValidationFailed({"tell": _("There is no e-mail address to tell the person.")})
     before = data_request.due_at
     data_request.due_at = before + dt.timedelta(days=days)
     data_request.save(update_fields=["due_at", "updated_at"])
@@ -447,8 +451,30 @@ def request_extend(*, actor: Any, data_request: DataRequest, days: int, reason: 
         reason,
         before=before.isoformat(),
         after=data_request.due_at.isoformat(),
+        told_by_email=bool(tell),
     )
+    if tell:
+        transaction.on_commit(lambda: extension_send(data_request=data_request, reason=reason))
     return data_request
+
+
+def extension_send(*, data_request: DataRequest, reason: str) -> None:
+    """Tell the person their answer comes later, when, and why."""
+    with translation.override(_language(data_request.language)):
+        context = {
+            "kind": data_request.get_kind_display(),
+            "reference": data_request.pk,
+            "due_at": data_request.due_at,
+            "reason": reason,
+        }
+        message = EmailMultiAlternatives(
+            subject=_("Your request about your personal data needs more time"),
+            body=render_to_string("compliance/email/extended.txt", context),
+            from_email=settings.DEFAULT_FROM_EMAIL,
+            to=[data_request.email],
+            headers={"Auto-Submitted": "auto-generated"},
+        )
+    message.send()
 
 
 @transaction.atomic

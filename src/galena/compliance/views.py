@@ -294,7 +294,11 @@ def request_act(request: HttpRequest, request_id: int) -> HttpResponse:
             done = result.summary
         elif action == "extend":
             services.request_extend(
-                actor=user, data_request=data_request, days=form.cleaned_data["days"], reason=text
+                actor=user,
+                data_request=data_request,
+                days=form.cleaned_data["days"],
+                reason=text,
+                tell=tell,
             )
             done = _("Deadline extended.")
         elif action == "done":
