@@ -218,6 +218,18 @@ def test_a_blocked_persons_new_lead_is_not_routed_and_the_event_says_why(
     assert new_lead("bo@example.com").owner_id is not None
 
 
+def test_a_blocked_persons_new_lead_gets_no_first_response_clock(admin_user, team, team_rule):
+    from galena.routing.models import SlaClock
+
+    member("ana", team)
+    block(admin_user, email="ana@example.com")
+    blocked = new_lead("ana@example.com")
+    other = new_lead("bo@example.com")
+    assert not SlaClock.objects.filter(lead=blocked).exists()
+    assert Lead.objects.get(pk=blocked.pk).response_due_at is None
+    assert SlaClock.objects.filter(lead=other).exists()
+
+
 def test_routing_a_lone_lead_adds_one_query_for_the_block(team, team_rule):
     from django.db import connection
     from django.test.utils import CaptureQueriesContext

@@ -622,6 +622,9 @@ def _not_blocked(leads: list[Lead]) -> list[Lead]:
     blocked = consent.restricted_lead_ids([lead.pk for lead in leads])
     if not blocked:
         return leads
+    for lead in leads:
+        # the later creation hooks get the same objects: the SLA starts no clock for these
+        lead.processing_restricted = lead.pk in blocked
     insert_many(
         LeadEvent,
         [

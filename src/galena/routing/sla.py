@@ -151,6 +151,8 @@ def _for_sales(lead: Lead) -> bool:
         lead.quality_status not in NOT_FOR_SALES
         and lead.merged_into_id is None
         and lead.first_response_at is None
+        # a blocked person's lead is answered by no one (routing found it so, just before)
+        and not getattr(lead, "processing_restricted", False)
     )
 
 
