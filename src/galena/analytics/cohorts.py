@@ -82,12 +82,12 @@ def cohort_table(
         row["arrival"]: row
         for row in leads.values(arrival=_month("created_at"))
         .annotate(
-            leads=Count("pk"),
-            qualified=Count("pk", filter=_measure_condition("qualified")),
-            converted=Count("pk", filter=Q(converted_at__isnull=False)),
-            rejected=Count("pk", filter=Q(stage__kind=StageKind.LOST)),
-            deferred=Count("pk", filter=Q(stage__kind=StageKind.DEFERRED)),
-            still_open=Count("pk", filter=Q(stage__kind=StageKind.OPEN)),
+            leads=Count("created_at"),
+            qualified=Count("created_at", filter=_measure_condition("qualified")),
+            converted=Count("created_at", filter=Q(converted_at__isnull=False)),
+            rejected=Count("created_at", filter=Q(stage__kind=StageKind.LOST)),
+            deferred=Count("created_at", filter=Q(stage__kind=StageKind.DEFERRED)),
+            still_open=Count("created_at", filter=Q(stage__kind=StageKind.OPEN)),
         )
         .order_by()
     }
@@ -95,7 +95,7 @@ def cohort_table(
     for row in (
         leads.filter(_measure_condition(measure))
         .values(arrival=_month("created_at"), reached=_month(_measure_date(measure)))
-        .annotate(n=Count("pk"))
+        .annotate(n=Count("created_at"))
         .order_by()
     ):
         offset = max(0, _month_index(row["reached"]) - _month_index(row["arrival"]))

@@ -83,11 +83,12 @@ def funnel_counts(user, f: ReportFilter) -> dict[Any, dict[str, int]]:
         arrived_leads(user, f)
         .values(group=group_key(f.group_by))
         .annotate(
-            leads=Count("pk"),
+            # a column of leads.lead_analytics_arrival, not the id: an index-only scan
+            leads=Count("created_at"),
             qualified=Count(
-                "pk", filter=Q(qualified_at__isnull=False) | Q(converted_at__isnull=False)
+                "created_at", filter=Q(qualified_at__isnull=False) | Q(converted_at__isnull=False)
             ),
-            clients=Count("pk", filter=Q(converted_at__isnull=False)),
+            clients=Count("created_at", filter=Q(converted_at__isnull=False)),
         )
         .order_by()
     )
@@ -101,12 +102,14 @@ def funnel_counts(user, f: ReportFilter) -> dict[Any, dict[str, int]]:
     if not whole:
         visitors = visitors.filter(lead_scope(user, f, prefix="lead__"), lead__isnull=False)
     if by_month:
-        visitor_rows = visitors.values(group=_month("first_seen_at")).annotate(n=Count("pk"))
+        visitor_rows = visitors.values(group=_month("first_seen_at")).annotate(
+            n=Count("first_seen_at")
+        )
     else:
         identified = visitors.filter(lead__isnull=False)
         visitor_rows = list(
             identified.values(group=group_key(f.group_by, prefix="lead__"))
-            .annotate(n=Count("pk"))
+            .annotate(n=Count("first_seen_at"))
             .order_by()
         )
         if whole:
@@ -148,7 +151,7 @@ def _interest_rows(f: ReportFilter, *, whole: bool) -> list[dict[str, Any]]:
         key = F(INTEREST_FIELDS[f.group_by])
     else:
         return [{"group": UNATTRIBUTED, "n": interests.count()}]
-    return list(interests.values(group=key).annotate(n=Count("pk")).order_by())
+    return list(interests.values(group=key).annotate(n=Count("received_at")).order_by())
 
 
 def _months(f: ReportFilter) -> list[dt.date]:
