@@ -298,3 +298,20 @@ def test_a_blocked_known_clients_new_lead_is_not_given_to_the_clients_owner(
     assert ClientLead.objects.get(lead=lead).contact == contact  # linked, not given
     assert LeadEvent.objects.filter(lead=lead, type=EVENT_NOT_ROUTED).exists()
     assert not LeadEvent.objects.filter(lead=lead, type=EventType.ASSIGNED).exists()
+
+
+def test_blocking_a_lead_with_a_running_clock_stops_its_escalation(admin_user, team, team_rule):
+    import datetime as dt
+
+    from galena.routing.sla import sla_sweep
+    from tests.routing.sla_fixtures import MONDAY, clock_of
+    from tests.routing.sla_fixtures import new_lead as timed_lead
+
+    ana = member("ana", team)
+    lead = timed_lead(temperature="warm")
+    assert lead.owner == ana and clock_of(lead).next_check_at is not None
+    block(admin_user, lead)
+    assert sla_sweep(now=MONDAY + dt.timedelta(hours=5)) == 0
+    assert clock_of(lead).next_check_at is None
+    sla_types = (EventType.SLA_WARNING, EventType.SLA_BREACHED, EventType.SLA_ESCALATED)
+    assert not LeadEvent.objects.filter(lead=lead, type__in=sla_types).exists()

@@ -33,6 +33,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from galena.accounts.models import Team
+from galena.consent import services as consent
 from galena.core.bulk import insert_many, instance_factory, update_many, update_rows
 from galena.leads.models import EventType, Lead, LeadEvent, QualityStatus, StageKind
 from galena.leads.services import Actor
@@ -337,12 +338,15 @@ def lead_sla_respond(*, lead: Lead, kind: str, at: dt.datetime, actor: Actor) ->
 
 
 def _stopped(lead: Lead) -> bool:
-    """A lead whose chain is over: answered, closed or deferred, merged, or not sales'."""
+    """A lead whose chain is over: answered, closed or deferred, merged, not sales', or its
+    person blocked."""
     return (
         lead.first_response_at is not None
         or lead.stage.kind != StageKind.OPEN
         or lead.merged_into_id is not None
         or lead.quality_status in NOT_FOR_SALES
+        # a blocked person's lead: nobody may answer it (the sweep asked consent)
+        or getattr(lead, "processing_restricted", False)
     )
 
 
@@ -457,6 +461,8 @@ def sla_sweep(*, now: dt.datetime | None = None) -> int:
                 return taken
             seen.update(ids)
             leads = Lead.objects.select_related("stage").in_bulk(ids)
+            for lead_id in consent.restricted_lead_ids(ids):  # one query a chunk
+                leads[lead_id].processing_restricted = True
             # read after the locks: a clock another sweep has just moved on is left alone
             for clock in SlaClock.objects.select_for_update().filter(lead_id__in=ids):
                 if clock.next_check_at is None or clock.next_check_at > now:
