@@ -27,6 +27,7 @@ from django.utils.translation import gettext as _
 from galena.accounts.models import Role
 from galena.accounts.roles import role_of
 from galena.core.errors import PermissionDenied, ValidationFailed
+from galena.leads.models import Lead
 from galena.privacy.files import file_delete
 from galena.privacy.models import ErasedLead, Erasure, ErasureOrigin
 from galena.privacy.registry import Erase, PersonalTable, tables
@@ -301,6 +302,14 @@ def erase_subject(
     user = _require_admin(actor)
     if subject.is_empty:
         raise ValidationFailed({"subject": _("Nobody was found to erase.")})
+    # the leads stay locked until the erasure commits: a card saved meanwhile waits, then
+    # reads the erased lead, so it cannot write the old values back
+    list(
+        Lead.objects.select_for_update()
+        .filter(pk__in=sorted(subject.lead_ids))
+        .order_by("pk")
+        .values_list("pk", flat=True)
+    )
     eraser = Eraser(subject)
     counts: dict[str, int] = {}
     files = 0
