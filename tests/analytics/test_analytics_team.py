@@ -167,6 +167,7 @@ def test_team_totals_sum_the_people_with_the_teams_own_median(manager, colleague
     assert total.response_median == 15 * 60  # 2, 10, 20, 30 minutes
     assert total.deal_value.amount == Decimal("1180.00")
     assert figures.total_previous.leads == 2
+    assert figures.total_previous.response_median == 22.5 * 60  # 5 and 40 minutes
 
 
 def test_money_without_a_rate_is_kept_aside(manager, colleague, telemarketer):

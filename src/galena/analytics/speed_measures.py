@@ -181,26 +181,28 @@ def grouped_figures(
     counts: dict[str, Q | None],
     durations: dict[str, Sequence[float]],
     grouped: bool,
+    also: bool = False,
 ) -> dict[Any, dict[str, Any]]:
     """In one pass over ``rows`` (a queryset annotated with ``group`` when ``grouped`` and
     with the duration annotations named in ``durations``): per group and in total
     (``TOTAL``), how many rows meet each of ``counts`` (None: every row) and the percentiles
-    of each duration in seconds (``<name>_<index>``, in the order of its fractions). On
-    PostgreSQL one ``GROUP BY GROUPING SETS ((), (group))`` with ``percentile_cont``; on
-    other databases the rows are read once and counted here."""
+    of each duration in seconds (``<name>_<index>``, in the order of its fractions); with
+    ``also``, per value of a second annotation ``also`` too, under ``("also", value)``. On
+    PostgreSQL one ``GROUP BY GROUPING SETS ((), (group)[, (also)])`` with
+    ``percentile_cont``; on other databases the rows are read once and counted here."""
     flags = {
         f"flag_{name}": ExpressionWrapper(condition, output_field=BooleanField())
         for name, condition in counts.items()
         if condition is not None
     }
-    names = [*(["group"] if grouped else []), *flags, *durations]
+    names = [*(["group"] if grouped else []), *(["also"] if also else []), *flags, *durations]
     inner = rows.annotate(**flags).values(*names).order_by()
     if in_database():
-        return _figures_in_database(inner, counts, durations, grouped)
-    return _figures_in_python(inner, counts, durations, grouped)
+        return _figures_in_database(inner, counts, durations, grouped, also)
+    return _figures_in_python(inner, counts, durations, grouped, also)
 
 
-def _figures_in_database(inner, counts, durations, grouped) -> dict[Any, dict[str, Any]]:
+def _figures_in_database(inner, counts, durations, grouped, also) -> dict[Any, dict[str, Any]]:
     columns, names = [], []
     for name, condition in counts.items():
         filtered = "" if condition is None else f' FILTER (WHERE "flag_{name}")'
@@ -211,21 +213,32 @@ def _figures_in_database(inner, counts, durations, grouped) -> dict[Any, dict[st
             columns.append(f'percentile_cont({float(fraction)}) WITHIN GROUP (ORDER BY "{name}")')
             names.append(f"{name}_{index}")
     sql, params = inner.query.sql_with_params()
+    sets = ["()", *(['("group")'] if grouped else []), *(['("also")'] if also else [])]
     query = FIGURES_SQL.format(
-        grouping='GROUPING("group"), "group"' if grouped else "1, NULL",
+        grouping=", ".join(
+            [
+                'GROUPING("group"), "group"' if grouped else "1, NULL",
+                'GROUPING("also"), "also"' if also else "1, NULL",
+            ]
+        ),
         columns=", ".join(columns),
         rows=sql,
-        sets='GROUPING SETS ((), ("group"))' if grouped else "()",
+        sets=f"GROUPING SETS ({', '.join(sets)})",
     )
     found: dict[Any, dict[str, Any]] = {}
     with report_cursor() as cursor:
         cursor.execute(query, params)
-        for not_grouped, key, *values in cursor.fetchall():
+        for not_grouped, key, not_also, also_key, *values in cursor.fetchall():
             figures = {
                 name: seconds(value) if name not in counts else value
                 for name, value in zip(names, values, strict=True)
             }
-            found[TOTAL if not_grouped else key] = figures
+            if not not_grouped:
+                found[key] = figures
+            elif not not_also:
+                found["also", also_key] = figures
+            else:
+                found[TOTAL] = figures
     found.setdefault(TOTAL, _nothing(counts, durations))
     return found
 
@@ -249,11 +262,15 @@ def _nothing(counts, durations) -> dict[str, Any]:
     return figures
 
 
-def _figures_in_python(inner, counts, durations, grouped) -> dict[Any, dict[str, Any]]:
+def _figures_in_python(inner, counts, durations, grouped, also) -> dict[Any, dict[str, Any]]:
     tallies: dict[Any, dict[str, int]] = defaultdict(lambda: dict.fromkeys(counts, 0))
     values: dict[Any, dict[str, list[float]]] = defaultdict(lambda: defaultdict(list))
     for row in inner.iterator():
-        keys = (TOTAL, row["group"]) if grouped else (TOTAL,)
+        keys = [
+            TOTAL,
+            *([row["group"]] if grouped else []),
+            *([("also", row["also"])] if also else []),
+        ]
         for key in keys:
             tally = tallies[key]
             for name, condition in counts.items():

@@ -38,7 +38,6 @@ from galena.analytics.cost_rates import Converted, RateBook, cents, sum_in_base
 from galena.analytics.filters import ReportFilter, business_zone, lead_scope, require_report
 from galena.analytics.speed_measures import (
     MEDIAN,
-    TOTAL,
     elapsed,
     grouped_figures,
     lead_condition_on,
@@ -134,7 +133,7 @@ def team_periods(
     """Per person (by id), the figures of the leads in ``scope`` that came in during
     [start, end) and during the period of equal length before it, and the team's median
     response in each period (by ``CURRENT``/``PREVIOUS``). Both periods are read in the
-    same passes: one GROUP BY for the counts, two for the medians, one for the deals."""
+    same passes: one GROUP BY for the counts, one for the medians, one for the deals."""
     previous_start, _previous_end = previous_period(start, end)
     periods: dict[int, dict[int, PersonFigures]] = {CURRENT: {}, PREVIOUS: {}}
 
@@ -184,23 +183,19 @@ def team_periods(
         response=elapsed("first_response_at", "created_at")
     )
     # one key for person and period: the owner's id twice, plus the period
-    per_person = grouped_figures(
-        owned.annotate(group=F("owner_id") * 2 + F("period")),
+    # one key for person and period (the owner's id twice, plus the period), and the period
+    found = grouped_figures(
+        owned.annotate(group=F("owner_id") * 2 + F("period"), also=F("period")),
         counts={},
         durations={"response": (MEDIAN,)},
         grouped=True,
+        also=True,
     )
-    for key, figures in per_person.items():
-        if key != TOTAL:
+    for key, figures in found.items():
+        if isinstance(key, int):
             person(key % 2, key // 2).response_median = figures["response_0"]
-    per_period = grouped_figures(
-        owned.annotate(group=F("period")),
-        counts={},
-        durations={"response": (MEDIAN,)},
-        grouped=True,
-    )
     medians = {
-        period: per_period.get(period, {}).get("response_0") for period in (CURRENT, PREVIOUS)
+        period: found.get(("also", period), {}).get("response_0") for period in (CURRENT, PREVIOUS)
     }
 
     won = Deal.objects.filter(
