@@ -57,6 +57,7 @@ def test_a_manager_sees_no_block_form(client, manager, lead):
     page = card(client, lead).content.decode()
     assert "No consent recorded for this person yet." in page
     assert reverse("consent-block", args=[lead.pk]) not in page
+    assert "consent-banner" not in page  # not blocked: no banner
     assert reverse("consent-add", args=[lead.pk]) in page
 
 
@@ -85,6 +86,7 @@ def test_a_head_blocks_and_unblocks_from_the_card(client, head, lead):
     assert is_restricted(lead) and restriction.request_reference == "DSR-7"
     page = card(client, lead).content.decode()
     assert "Blocked" in page and "Asked by letter" in page
+    assert 'class="panel consent-banner"' in page  # at the top of the card
     client.post(
         reverse("consent-lift", args=[lead.pk, restriction.pk]), {"reason": "Data corrected"}
     )

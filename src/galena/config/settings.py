@@ -307,6 +307,8 @@ INTAKE_STAGES: list[str] = env.list(
 LEAD_CARD_BANNERS: list[str] = [
     # a merged lead's card says where it went before anything else
     "matching/_merged_banner.html",
+    # a blocked person: nobody contacts them (consent)
+    "consent/_blocked_banner.html",
 ]
 # Templates later apps add to the lead card, in order; each gets the card's context.
 LEAD_CARD_PANELS: list[str] = [

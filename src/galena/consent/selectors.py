@@ -43,6 +43,15 @@ def records_of(
     return list(records[:limit] if limit else records)
 
 
+def active_and_lifted(lead: Lead) -> list[Restriction]:
+    """The blocks naming the lead's person, read once per card (the banner and the panel
+    share them: one query)."""
+    kept = getattr(lead, "_consent_restrictions", None)
+    if kept is None:
+        kept = lead._consent_restrictions = list(restrictions_of(lead))
+    return kept
+
+
 @dataclass
 class Panel:
     person: Identity
@@ -73,7 +82,7 @@ def panel(lead: Lead, user, contacts=None) -> Panel:
         identity_from(lead, contacts) if contacts is not None else identities([lead.pk])[lead.pk]
     )
     records = records_of(lead, person=person)
-    restrictions = list(restrictions_of(lead))
+    restrictions = active_and_lifted(lead)
     labels = purposes()
     latest: dict[str, str] = {}
     for record in reversed(records):  # oldest first: the latest wins

@@ -16,3 +16,9 @@ def consent_panel(lead, user, contacts=None):
     contacts = sorted({*data.person.emails, *data.person.phones})
     data.rectify_form = RectifyForm(auto_id="rectify-%s", contacts=contacts)
     return data
+
+
+@register.simple_tag
+def consent_blocks(lead):
+    """The blocks on the lead's person still in force (shared with the panel: one query)."""
+    return [r for r in selectors.active_and_lifted(lead) if r.lifted_at is None]
