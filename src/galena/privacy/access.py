@@ -42,18 +42,24 @@ class Section:
     truncated: bool = False
     retention: str = ""
 
+    labels: list[str] = field(default_factory=list)
+
     @property
-    def cells(self) -> list[list[Any]]:
-        """The rows as lists in the columns' order (JSON shown as text), for a table."""
-        return [
-            [
-                json.dumps(row[c], ensure_ascii=False, default=str)
-                if isinstance(row[c], (dict, list))
-                else row[c]
-                for c in self.columns
-            ]
-            for row in self.rows
-        ]
+    def pairs(self) -> list[list[tuple[str, Any]]]:
+        """Each row as (label, value) pairs without the empty ones (JSON shown as text): one
+        short list per record reads better than a table thirty columns wide, on paper too."""
+        rows = []
+        for row in self.rows:
+            pairs = []
+            for column, label in zip(self.columns, self.labels, strict=True):
+                value = row[column]
+                if value in (None, "", {}, []):
+                    continue
+                if isinstance(value, (dict, list)):
+                    value = json.dumps(value, ensure_ascii=False, default=str)
+                pairs.append((label, value))
+            rows.append(pairs)
+        return rows
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -104,11 +110,21 @@ def _jsonable(value: Any) -> Any:
 
 
 def _columns(table: PersonalTable) -> list[str]:
-    columns = ["pk", *table.report_fields]
-    for name in table.fields:
-        if name not in columns:
+    columns = ["pk"]
+    for name in (*table.report_fields, *table.fields):
+        if name not in columns and name != "id":
             columns.append(name)
     return columns
+
+
+def _label(model: type[models.Model], column: str) -> str:
+    """The field's name as the admin shows it ("stage" for stage__name, "#" for the key)."""
+    if column == "pk":
+        return "#"
+    try:
+        return str(model._meta.get_field(column.split("__")[0]).verbose_name)
+    except Exception:  # a lookup the model does not name: shown as written
+        return column
 
 
 def _section(table: PersonalTable, subject: Subject, policies: dict) -> Section | None:
@@ -135,6 +151,7 @@ def _section(table: PersonalTable, subject: Subject, policies: dict) -> Section 
         rows=rows,
         truncated=truncated,
         retention=retention_description(table.model_label, policies),
+        labels=[_label(model, column) for column in columns],
     )
 
 
