@@ -26,11 +26,12 @@ def test_find_read_and_erase_a_person(page, seeded):
     page.get_by_role("button", name="Find").click()
     page.get_by_role("heading", name="What is held").wait_for()
     assert "Ilinca Dobre" in page.content()
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / "privacy-find.png"), full_page=True)
 
     page.get_by_role("link", name="Read the report").click()
     page.get_by_role("heading", name="Personal data report").wait_for()
     assert "+40744555666" in page.content()
-    ARTIFACTS.mkdir(parents=True, exist_ok=True)
     page.emulate_media(media="print")
     page.screenshot(path=str(ARTIFACTS / "privacy-report-print.png"), full_page=True)
     page.emulate_media(media="screen")
