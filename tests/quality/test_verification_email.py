@@ -171,7 +171,7 @@ def test_opening_the_link_shows_a_button_and_verifies_nothing(client, lead):
     # nothing personal beyond the first name
     for private in ("Marin", "ana@solaris.example", "722123456", "Solar panels"):
         assert private not in response.text
-    assert response["Referrer-Policy"] == "no-referrer"
+    assert response["Referrer-Policy"] == "same-origin"
     lead.refresh_from_db()
     assert lead.verification == "unverified"
     assert not lead.contact_points.get(kind="email").verified

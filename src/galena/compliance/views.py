@@ -34,20 +34,11 @@ from galena.compliance.forms import (
 )
 from galena.compliance.models import DataRequest, RequestKind, RequestStatus
 from galena.core.errors import ApplicationError, PermissionDenied, ValidationFailed
-from galena.core.views import page
+from galena.core.views import page, public_link_page
 from galena.intake.api import client_address
 from galena.intake.throttle import rate_hit
 
 PAGE_SIZE = 50
-
-
-def _public(response: HttpResponse) -> HttpResponse:
-    # the token is a credential: keep it out of other sites' logs and out of search engines.
-    # "same-origin", not "no-referrer": under no-referrer browsers send "Origin: null" with
-    # the page's own form, and Django's CSRF check refuses the POST
-    response["Referrer-Policy"] = "same-origin"
-    response["X-Robots-Tag"] = "noindex, nofollow"
-    return response
 
 
 def _params(request: HttpRequest) -> QueryDict:
@@ -97,9 +88,9 @@ def public_request(request: HttpRequest) -> HttpResponse:
                 request, "compliance/public_throttled.html", {"wait": wait}, status=429
             )
             response["Retry-After"] = str(wait)
-            return _public(response)
+            return public_link_page(response)
         if request.POST.get(HONEYPOT):
-            return _public(_sent_page(request, services.request_due_at(timezone.now())))
+            return public_link_page(_sent_page(request, services.request_due_at(timezone.now())))
         status = 400
         if form.is_valid():
             data = form.cleaned_data
@@ -118,9 +109,11 @@ def public_request(request: HttpRequest) -> HttpResponse:
                 form.add_error(None, error.message)
                 status = 503
             else:
-                return _public(_sent_page(request, submitted.due_at))
+                return public_link_page(_sent_page(request, submitted.due_at))
     context = {"form": form, "days": settings.COMPLIANCE_REQUEST_DAYS}
-    return _public(render(request, "compliance/public_request.html", context, status=status))
+    return public_link_page(
+        render(request, "compliance/public_request.html", context, status=status)
+    )
 
 
 @never_cache
@@ -146,7 +139,7 @@ def public_verify(request: HttpRequest, token: str) -> HttpResponse:
         request,
     )
     status = services.VERIFICATION_STATUS[verification.state]
-    return _public(HttpResponse(html, status=status))
+    return public_link_page(HttpResponse(html, status=status))
 
 
 # --- the request register (admins) --------------------------------------------------------

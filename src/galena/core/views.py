@@ -26,3 +26,14 @@ def page(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
             raise DjangoPermissionDenied(error.message) from error
 
     return login_required(wrapper)
+
+
+def public_link_page(response: HttpResponse) -> HttpResponse:
+    """Headers for a public page reached through a signed link (e-mail confirmation,
+    unsubscribe, farewell questionnaire, data-subject request): the token in its address is
+    a credential, so other sites never see it in a Referer and search engines do not index
+    it. "same-origin", not "no-referrer": under no-referrer Chromium posts the page's own
+    form with "Origin: null", and Django's CSRF check refuses it."""
+    response["Referrer-Policy"] = "same-origin"
+    response["X-Robots-Tag"] = "noindex, nofollow"
+    return response

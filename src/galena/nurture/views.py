@@ -19,7 +19,7 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from galena.core.errors import ValidationFailed
-from galena.core.views import page
+from galena.core.views import page, public_link_page
 from galena.intake.api import client_address
 from galena.leads import access
 from galena.leads.models import ActorSource, RejectionReason, Source
@@ -28,13 +28,6 @@ from galena.nurture import selectors, services
 from galena.nurture.models import Sequence, StopReason, SuppressionMethod
 from galena.nurture.services import LINK_STATUS, LinkState
 from galena.quality.verification import language_for
-
-
-def _public(response: HttpResponse) -> HttpResponse:
-    # the token is a credential: keep it out of other sites' logs and out of search engines
-    response["Referrer-Policy"] = "no-referrer"
-    response["X-Robots-Tag"] = "noindex, nofollow"
-    return response
 
 
 def _evidence(request: HttpRequest) -> dict[str, str]:
@@ -58,7 +51,9 @@ def unsubscribe(request: HttpRequest, token: str) -> HttpResponse:
         method = SuppressionMethod.ONE_CLICK if one_click else SuppressionMethod.LINK
         result = services.unsubscribe(token=token, method=method, evidence=_evidence(request))
         if one_click:
-            return _public(HttpResponse(status=200 if result.state != LinkState.INVALID else 400))
+            return public_link_page(
+                HttpResponse(status=200 if result.state != LinkState.INVALID else 400)
+            )
     else:
         result = services.unsubscribe_check(token=token)
     language = language_for(result.language) if result.language else translation.get_language()
@@ -68,7 +63,7 @@ def unsubscribe(request: HttpRequest, token: str) -> HttpResponse:
             {"state": result.state.value, "email": result.email},
             request,
         )
-    return _public(HttpResponse(html, status=LINK_STATUS[result.state]))
+    return public_link_page(HttpResponse(html, status=LINK_STATUS[result.state]))
 
 
 # --- the farewell questionnaire -------------------------------------------------------
@@ -141,7 +136,7 @@ def questionnaire(request: HttpRequest, token: str) -> HttpResponse:
             request,
         )
     status = 400 if errors else LINK_STATUS[state]
-    return _public(HttpResponse(html, status=status))
+    return public_link_page(HttpResponse(html, status=status))
 
 
 # --- the deferred-demand base ---------------------------------------------------------

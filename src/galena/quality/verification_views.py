@@ -21,7 +21,7 @@ from django.views.decorators.csrf import csrf_protect
 from django.views.decorators.http import require_http_methods, require_POST
 
 from galena.core.errors import ApplicationError
-from galena.core.views import page
+from galena.core.views import page, public_link_page
 from galena.leads import selectors
 from galena.leads.models import ActorSource
 from galena.leads.services import Actor
@@ -56,11 +56,9 @@ def verify_confirm(request: HttpRequest, token: str) -> HttpResponse:
             },
             request,
         )
-    response = HttpResponse(html, status=verification.CONFIRMATION_STATUS[confirmation.state])
-    # the token is a credential: keep it out of other sites' logs and out of search engines
-    response["Referrer-Policy"] = "no-referrer"
-    response["X-Robots-Tag"] = "noindex, nofollow"
-    return response
+    return public_link_page(
+        HttpResponse(html, status=verification.CONFIRMATION_STATUS[confirmation.state])
+    )
 
 
 class CallLogForm(forms.Form):
