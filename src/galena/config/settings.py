@@ -282,6 +282,9 @@ COMPLIANCE_RATE_PER_ADDRESS = env.int("COMPLIANCE_RATE_PER_ADDRESS", default=5)
 # Who stores the audit entries apps write through galena.core.audit.record (bulk exports
 # and views of personal data): the compliance app's audit log.
 AUDIT_RECORDERS = ["galena.compliance.audit.record"]
+# A list page showing at least this many people's data (the lead list, the board, the API's
+# lead list) is a bulk view in the audit log: 1 records every page that shows anyone.
+AUDIT_BULK_VIEW_MIN_ROWS = env.int("AUDIT_BULK_VIEW_MIN_ROWS", default=1)
 
 # --- intake ---------------------------------------------------------------------------
 # The stages every submission travels, in order (each "module.function"; see

@@ -44,3 +44,22 @@ def record(
             params=params,
             request=request,
         )
+
+
+def record_bulk_view(
+    *, request: Any, object_type: str, count: int, params: Mapping[str, Any] | None = None
+) -> None:
+    """Record that the request's user was shown ``count`` rows of personal data in one list
+    (a page of the lead list or board, a page of the API's list): every such page with at
+    least ``settings.AUDIT_BULK_VIEW_MIN_ROWS`` rows (1 by default: every page that shows
+    anyone) is an entry, so paging through the leads fifty at a time is on record too."""
+    if count < getattr(settings, "AUDIT_BULK_VIEW_MIN_ROWS", 1):
+        return
+    record(
+        actor=getattr(request, "user", None),
+        action=BULK_VIEW,
+        object_type=object_type,
+        count=count,
+        params=params,
+        request=request,
+    )

@@ -18,6 +18,7 @@ from pydantic import ConfigDict, field_validator
 from pydantic_core import PydanticUseDefault
 
 from galena.accounts.roles import can_see_marketing
+from galena.core import audit
 from galena.core.api import ErrorOut, keyset_page
 from galena.core.errors import NotFound, PermissionDenied, ValidationFailed
 from galena.leads import access, selectors, services
@@ -582,6 +583,12 @@ def list_leads(request: HttpRequest, query: Query[LeadListQuery]):
         scope="leads:" + ",".join(ordering),
         cursor=query.cursor,
         limit=query.limit,
+    )
+    audit.record_bulk_view(
+        request=request,
+        object_type="leads.Lead",
+        count=len(items),
+        params={"filter": query.model_dump(mode="json", exclude={"cursor"}, exclude_none=True)},
     )
     return {"items": items, "next_cursor": next_cursor}
 

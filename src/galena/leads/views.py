@@ -34,6 +34,7 @@ from django_htmx.http import HttpResponseClientRedirect, push_url, reswap, retar
 
 from galena.accounts.models import Team
 from galena.accounts.roles import can_see_marketing, can_work_leads
+from galena.core import audit
 from galena.core.api import keyset_page
 from galena.core.errors import ApplicationError, NotFound, PermissionDenied, ValidationFailed
 from galena.core.views import page
@@ -324,6 +325,12 @@ def _saved_filters(user, query: str) -> list[SavedFilter]:
 @require_GET
 def lead_list(request: HttpRequest) -> HttpResponse:
     context = _lead_list_context(request, request.GET)
+    audit.record_bulk_view(
+        request=request,
+        object_type="leads.Lead",
+        count=len(context["leads"]),
+        params={"filter": context["params"].dict(), "page": context["page_obj"].number},
+    )
     if _is_partial(request):
         context["partial"] = True
         response = render(request, "leads/_lead_results.html", context)
@@ -1093,6 +1100,12 @@ def _board_context(
 @require_GET
 def lead_board(request: HttpRequest) -> HttpResponse:
     context = _board_context(request, request.GET)
+    audit.record_bulk_view(
+        request=request,
+        object_type="leads.Lead",
+        count=sum(len(column["cards"]) for column in context["columns"]),
+        params={"filter": context["params"].dict(), "view": "board"},
+    )
     if _is_partial(request):
         response = render(request, "leads/_board.html", context)
         clean = context["params"].urlencode()
@@ -1116,6 +1129,12 @@ def lead_board_column(request: HttpRequest, stage_id: int) -> HttpResponse:
     form = LeadFilterForm(params or None, user=request.user)
     filters = form.filters()
     cards, next_cursor = _board_column(request, filters, stage, cursor=cursor or None)
+    audit.record_bulk_view(
+        request=request,
+        object_type="leads.Lead",
+        count=len(cards),
+        params={"filter": params.dict(), "view": "board", "stage": stage.code},
+    )
     context = {
         "column": {"stage": stage, "cards": cards, "cursor": next_cursor},
         "query": _list_query(_clean_params(params)),
@@ -1235,8 +1254,6 @@ def _export_response(request: HttpRequest, ids: list[int], kind: str) -> HttpRes
     for leave_out in getattr(settings, "LEAD_EXPORT_FILTERS", []):
         leads = import_string(leave_out)(leads)  # e.g. blocked people are not exported
     stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
-    from galena.core import audit  # the audit log is kept by an app after leads on the road
-
     audit.record(
         actor=request.user,
         action=audit.BULK_EXPORT,
