@@ -2,8 +2,14 @@
 
 from django.urls import include, path
 
-from galena.analytics import cohorts_views, funnel_views
-from galena.analytics import quality_views, speed_views, team_views, views
+from galena.analytics import (
+    cohorts_views,
+    funnel_views,
+    quality_views,
+    speed_views,
+    team_views,
+    views,
+)
 
 urlpatterns = [
     path("", views.report_index, name="analytics-index"),

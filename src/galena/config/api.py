@@ -24,8 +24,8 @@ from galena.accounts.services import api_token_authenticate
 from galena.activities.api import router as activities_router
 from galena.analytics.api import router as analytics_router
 from galena.clients.api import router as clients_router
-from galena.consent.api import router as consent_router
 from galena.compliance.api import router as compliance_router
+from galena.consent.api import router as consent_router
 from galena.core.api import error_body
 from galena.core.errors import ApplicationError, ValidationFailed
 from galena.intake.api import router as intake_router
