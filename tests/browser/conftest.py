@@ -13,6 +13,8 @@ import shutil
 from pathlib import Path
 
 import pytest
+from django.core.servers.basehttp import WSGIServer
+from django.test.testcases import LiveServerThread
 
 from galena.accounts.models import Role
 from tests.factories import TeamFactory, UserFactory
@@ -36,6 +38,25 @@ def pytest_collection_modifyitems(config, items):
         for item in items:
             if "tests/browser/" in str(item.fspath):
                 item.add_marker(skip)
+
+
+class _OneRequestAtATime(WSGIServer):
+    """The live server answering one request after another. On SQLite the live server's
+    threads share the test's one in-memory connection, and two requests at once (a page and
+    the navigation's badge polling in the background) broke it ("bad parameter or other API
+    misuse"): the session read failed and the browser was sent to the login page."""
+
+    def __init__(self, *args, connections_override=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.connections_override = connections_override  # the thread's run() applies them
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _serial_live_server():
+    original = LiveServerThread.server_class
+    LiveServerThread.server_class = _OneRequestAtATime
+    yield
+    LiveServerThread.server_class = original
 
 
 @pytest.fixture(scope="session")
