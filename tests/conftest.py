@@ -94,3 +94,26 @@ def marketer(team):
 @pytest.fixture
 def outsider(other_team):
     return UserFactory(username="outsider", role=Role.SALES_MANAGER, team=other_team)
+
+
+# What a fresh installation seeds in data migrations and the paths below need: the routing
+# default and SLA policies, the e-mail templates, the deal stages and client fields, the
+# farewell questionnaire. A transactional test (live server, real commits) ends with a flush
+# that takes them away, so a later transactional test on the same worker puts them back.
+SEEDS = (
+    "galena.routing.migrations.0002_seed_defaults",
+    "galena.activities.migrations.0002_seed_email_templates",
+    "galena.clients.migrations.0002_seed_deal_stages_required_fields",
+    "galena.nurture.migrations.0002_seed_farewell_questionnaire",
+)
+
+
+@pytest.fixture
+def migration_seeds(transactional_db):
+    """The data migrations' seeds, again (each is get_or_create: harmless when present)."""
+    import importlib
+
+    from django.apps import apps
+
+    for module in SEEDS:
+        importlib.import_module(module).seed(apps, None)

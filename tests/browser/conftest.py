@@ -86,25 +86,9 @@ def page(browser, live_server):
     context.close()
 
 
-# what a fresh installation seeds and the browser paths use, put back after the flush that
-# ends every live-server (transactional) test: the routing default and SLA policies, the
-# e-mail templates, the deal stages and client fields, the farewell questionnaire
-SEEDS = (
-    "galena.routing.migrations.0002_seed_defaults",
-    "galena.activities.migrations.0002_seed_email_templates",
-    "galena.clients.migrations.0002_seed_deal_stages_required_fields",
-    "galena.nurture.migrations.0002_seed_farewell_questionnaire",
-)
-
-
 @pytest.fixture(autouse=True)
-def seeded(transactional_db):
-    import importlib
-
-    from django.apps import apps
-
-    for module in SEEDS:
-        importlib.import_module(module).seed(apps, None)
+def seeded(migration_seeds):
+    """Every browser test runs on what a fresh installation seeds (tests/conftest.py)."""
 
 
 @pytest.fixture

@@ -147,7 +147,7 @@ def test_erasure_leaves_none_of_the_persons_values_in_the_database_or_the_files(
 
 @pytest.mark.postgres
 @pytest.mark.django_db(transaction=True)
-def test_erasure_leaves_nothing_in_a_pg_dump(client, team, admin_user, settings):
+def test_erasure_leaves_nothing_in_a_pg_dump(client, migration_seeds, team, admin_user, settings):
     check_erasure(client, team, admin_user, settings)
 
 

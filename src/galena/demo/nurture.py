@@ -564,9 +564,9 @@ def _reactivate(rng, now, leads, emails, enrollments, events, suppressions) -> i
     chosen = rng.sample(candidates, min(REACTIVATED, len(candidates)))
     notifications, changed = [], []
     for number, lead in enumerate(chosen):
-        when = (now - (number + 1) * rng.uniform(3, 20) * dt.timedelta(hours=1)).replace(
-            microsecond=0
-        )
+        # replies of the last day, a few hours apart: their owners' notices are still unread
+        hours = (number + 1) * 23 / (len(chosen) + 1) + rng.uniform(-1, 1)
+        when = (now - hours * dt.timedelta(hours=1)).replace(microsecond=0)
         events.append(
             LeadEvent(
                 lead_id=lead["id"],
