@@ -417,6 +417,7 @@ def _columns(group_by: str) -> list[Column]:
         Column("leads", _("Leads to sales"), "int"),
         Column("responded", _("Answered"), "int"),
         Column("response_median", _("Median first response"), "duration"),
+        # xgettext:no-python-format
         Column("response_p90", _("90 % answered within"), "duration"),
         Column("assignment_median", _("Median response from assignment"), "duration"),
         Column("with_deadline", _("With a deadline"), "int"),
@@ -426,6 +427,7 @@ def _columns(group_by: str) -> list[Column]:
         Column("within_sla", _("Within SLA"), "percent"),
         Column("conversions", _("Converted"), "int"),
         Column("lead_time_median", _("Median lead time"), "duration"),
+        # xgettext:no-python-format
         Column("lead_time_p90", _("90 % converted within"), "duration"),
     ]
 
@@ -479,6 +481,7 @@ def stage_table(stages: list[dict[str, Any]]) -> ReportTable:
             Column("label", str(_("Stage")), "text"),
             Column("exits", str(_("Moves out")), "int"),
             Column("median", str(_("Median time in stage")), "duration"),
+            # xgettext:no-python-format
             Column("p90", str(_("90 % left within")), "duration"),
         ],
         rows=[dict(row, label=str(row["label"])) for row in stages],
