@@ -36,6 +36,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from benchmarks.bulk_sql import insert_select
+
 SECTION = "Pipeline: list, board and card (issue 8)"
 TARGET_MS = 100.0
 TEAMS = ("East", "North", "South")
@@ -74,42 +76,12 @@ def django_setup(database_url: str, work: Path, *, reuse: bool) -> None:
     call_command("migrate", verbosity=0)
 
 
-def _column_values(lead_sql: dict[str, str]) -> tuple[list[str], list[str]]:
-    """Every concrete column of leads_lead with the SQL giving its value: the ones given,
-    else the field's default (empty text, 0, false, {} or [], NULL when nullable)."""
-    from django.db import models
-
-    from galena.leads.models import Lead
-
-    columns, values = [], []
-    for field in Lead._meta.concrete_fields:
-        if field.primary_key:
-            continue
-        columns.append(f'"{field.column}"')
-        if field.column in lead_sql:
-            values.append(lead_sql[field.column])
-        elif field.null:
-            values.append("NULL")
-        elif isinstance(field, models.JSONField):
-            values.append("'[]'::jsonb" if field.default is list else "'{}'::jsonb")
-        elif isinstance(field, models.BooleanField):
-            values.append("false")
-        elif isinstance(field, models.IntegerField | models.FloatField):
-            values.append("0")
-        elif isinstance(field, models.DateTimeField):
-            values.append("now()")
-        else:
-            default = field.get_default()
-            values.append("''" if default in (None, "") else f"'{default}'")
-    return columns, values
-
-
 def fill(leads: int) -> dict:
     """The teams, users, sources and leads; returns who and what the scenarios use."""
     from django.db import connection, transaction
 
     from galena.accounts.models import Profile, Role, Team
-    from galena.leads.models import Source, Stage
+    from galena.leads.models import Lead, Source, Stage
     from tests.factories import UserFactory
 
     with transaction.atomic():
@@ -181,14 +153,14 @@ def fill(leads: int) -> dict:
         "attributes": "'{}'::jsonb",
         "rejection_note": "''",
     }
-    columns, values = _column_values(sql)
     started = time.perf_counter()
+    insert_select(
+        Lead,
+        sql,
+        f"FROM generate_series(1, {int(leads)}) AS g, "
+        "LATERAL (SELECT random() + g * 0 AS s, random() + g * 0 AS c) AS r",
+    )
     with connection.cursor() as cursor:
-        cursor.execute(
-            f"INSERT INTO leads_lead ({', '.join(columns)}) "
-            f"SELECT {', '.join(values)} FROM generate_series(1, {int(leads)}) AS g, "
-            f"LATERAL (SELECT random() + g * 0 AS s, random() + g * 0 AS c) AS r",
-        )
         cursor.execute(
             "INSERT INTO leads_contactpoint (lead_id, kind, value_raw, value, label, is_primary, "
             "is_valid, status, line_type, verified, created_at) "
