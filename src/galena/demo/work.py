@@ -339,22 +339,7 @@ def _deferrals(rng: random.Random, now: dt.datetime) -> dict[str, int]:
         )
     insert_many(Task, tasks)
     for task in tasks:
-        task_events.append(
-            LeadEvent(
-                lead_id=task.lead_id,
-                type=EventType.TASK_CREATED,
-                occurred_at=task.created_at,
-                actor_id=task.created_by_id,
-                actor_source=ActorSource.MANUAL,
-                params={
-                    "task_id": task.pk,
-                    "kind": task.kind,
-                    "title": task.title,
-                    "due_at": task.due_at.isoformat(),
-                    "assignee_id": task.assignee_id,
-                },
-            )
-        )
+        task_events.append(_task_created(task))
     insert_many(LeadEvent, task_events)
     Lead.objects.bulk_update(list(leads.values()), ["recontact_at"], batch_size=500)
     LeadEvent.objects.bulk_update(changed, ["params"], batch_size=500)
@@ -589,6 +574,24 @@ def _activities(rng: random.Random, now: dt.datetime, people: dict) -> dict[str,
     }
 
 
+def _task_created(task: Task) -> LeadEvent:
+    """The ``task_created`` event the task service writes, for a demo task."""
+    return LeadEvent(
+        lead_id=task.lead_id,
+        type=EventType.TASK_CREATED,
+        occurred_at=task.created_at,
+        actor_id=task.created_by_id,
+        actor_source=ActorSource.MANUAL,
+        params={
+            "task_id": task.pk,
+            "kind": task.kind,
+            "title": task.title,
+            "due_at": task.due_at.isoformat(),
+            "assignee_id": task.assignee_id,
+        },
+    )
+
+
 def _reply(rng: random.Random, sent: SentEmail, lead: dict, when: dt.datetime) -> LeadEvent:
     """The lead's answer to an e-mail, as intake's e-mail adapter records it."""
     when = when.replace(microsecond=0)
@@ -777,21 +780,6 @@ def _meetings(rng: random.Random, now: dt.datetime, leads: dict, people: dict) -
             )
         )
     for task in tasks:
-        events.append(
-            LeadEvent(
-                lead_id=task.lead_id,
-                type=EventType.TASK_CREATED,
-                occurred_at=task.created_at,
-                actor_id=task.created_by_id,
-                actor_source=ActorSource.MANUAL,
-                params={
-                    "task_id": task.pk,
-                    "kind": task.kind,
-                    "title": task.title,
-                    "due_at": task.due_at.isoformat(),
-                    "assignee_id": task.assignee_id,
-                },
-            )
-        )
+        events.append(_task_created(task))
     insert_many(LeadEvent, events)
     return len(rows)
