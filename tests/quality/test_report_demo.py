@@ -3,12 +3,16 @@ a review queue, and a bought list that the credibility report shows as less cred
 
 import datetime as dt
 import io
+import random
 from collections import Counter
 
 import pytest
 from django.core.management import call_command
 from django.utils import timezone
+from hypothesis import given
+from hypothesis import strategies as st
 
+from galena.demo.quality import PseudoQuota
 from galena.intake.models import DecisionReason, Submission
 from galena.leads.models import EventType, Lead, LeadEvent
 from galena.leads.services import Actor
@@ -94,3 +98,18 @@ def test_wiping_the_demo_removes_its_submissions(loaded):
     )
 
     assert Submission.objects.filter(lead__isnull=False).count() == 50
+
+
+@given(
+    share=st.floats(min_value=0, max_value=1),
+    leads=st.integers(min_value=0, max_value=400),
+    seed=st.integers(min_value=0, max_value=10_000),
+)
+def test_every_demo_source_gets_its_share_of_pseudo_leads_within_one(share, leads, seed):
+    quota = PseudoQuota(random.Random(seed))
+
+    taken = sum(quota.take("leadmarket", share) for _ in range(leads))
+    others = sum(quota.take("google_ads", 0.0) for _ in range(leads))
+
+    assert abs(taken - share * leads) <= 1
+    assert others == 0

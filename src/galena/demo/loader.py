@@ -493,6 +493,7 @@ class _Builder:
         self.next_lead_id = (Lead.objects.aggregate(last=Max("id"))["last"] or 0) + 1
         # the quality gate draws from its own generator: the rest of the demo stays the same
         self.quality_rng = random.Random(seed * 7919 + 13)  # noqa: S311 - demo data
+        self.pseudo_quota = demo_quality.PseudoQuota(self.quality_rng)
         self.submissions = _Inserter(Submission)
         self.reasons = _Inserter(
             DecisionReason,
@@ -842,6 +843,7 @@ class _Builder:
         else:
             verdict = demo_quality.verdict_for(
                 rng,
+                quota=self.pseudo_quota,
                 source_key=plan.source_key,
                 channel=lead.channel,
                 contacts=plan.contacts,

@@ -231,18 +231,45 @@ def _flags(rng: random.Random, contacts: list[Any], verdict: Verdict) -> list[di
     return []
 
 
+class PseudoQuota:
+    """Which of a source's leads are pseudo-leads: each source's share, spread evenly.
+
+    Independent draws let a small source (a bought list of a dozen leads) come out with no
+    pseudo-lead at all on some days; here every lead adds its source's share to a running
+    sum that starts at a random point, and a lead is a pseudo-lead when the sum passes a
+    whole number. Each source ends within one lead of its share, whatever the day.
+    """
+
+    def __init__(self, rng: random.Random):
+        self.rng = rng
+        self.sums: dict[str, float] = {}
+
+    def take(self, source_key: str, share: float) -> bool:
+        before = self.sums.get(source_key)
+        if before is None:
+            before = self.rng.random()
+        after = before + share
+        self.sums[source_key] = after
+        return int(after) > int(before)
+
+
 def verdict_for(
-    rng: random.Random, *, source_key: str, channel: str, contacts: list[Any], age: dt.timedelta
+    rng: random.Random,
+    *,
+    quota: PseudoQuota,
+    source_key: str,
+    channel: str,
+    contacts: list[Any],
+    age: dt.timedelta,
 ) -> Verdict:
     """The quality stage's verdict on one demo lead, and the review that followed."""
     share = PSEUDO_SHARE.get(source_key, DEFAULT_PSEUDO_SHARE)
     if channel in TYPED_IN:
         share = 0.0
-    draw = rng.random()
     verdict = Verdict(outcome="created", status=QualityStatus.ACCEPTED)
-    if draw < share:
+    if quota.take(source_key, share):
         verdict.reasons = _pseudo_reasons(rng, channel, contacts, verdict)
-    elif draw < share + FLAG_SHARE:
+    elif rng.random() < FLAG_SHARE:
         verdict.reasons = _flags(rng, contacts, verdict)
     points = sum(r["points"] for r in verdict.reasons)
     if points >= REJECT_POINTS:
