@@ -117,3 +117,26 @@ def test_recognition_costs_the_same_queries_for_one_lead_or_fifty(client_owner):
 
     assert len(small.captured_queries) == len(large.captured_queries) == 2
     assert ClientLead.objects.count() == 0
+
+
+def test_one_batch_recognises_leads_by_e_mail_and_by_phone_e_mail_first(client_owner):
+    # Given two clients, one known by e-mail and one by phone, and a third lead nobody knows
+    by_email = Contact.objects.create(display_name="Ana", owner=client_owner)
+    ContactMethod.objects.create(contact=by_email, kind="email", value_raw="a@b.ro", value="a@b.ro")
+    by_phone = Contact.objects.create(display_name="Dan", owner=client_owner)
+    ContactMethod.objects.create(
+        contact=by_phone, kind="phone", value_raw="+40721000222", value="+40721000222"
+    )
+    both, phone_only, unknown = LeadFactory(), LeadFactory(), LeadFactory()
+    both.contact_points.create(kind="phone", value_raw="+40721000222", value="+40721000222")
+    both.contact_points.create(kind="email", value_raw="a@b.ro", value="a@b.ro")
+    phone_only.contact_points.create(kind="phone", value_raw="+40721000222", value="+40721000222")
+    # the phone client's number written as an e-mail value matches no e-mail method
+    unknown.contact_points.create(kind="email", value_raw="+40721000222", value="+40721000222")
+
+    # When one batch is linked
+    leads_clients_link(leads=[both, phone_only, unknown])
+
+    # Then the e-mail wins for the lead with both, the phone serves the other, the third is none
+    links = dict(ClientLead.objects.values_list("lead_id", "contact_id"))
+    assert links == {both.pk: by_email.pk, phone_only.pk: by_phone.pk}

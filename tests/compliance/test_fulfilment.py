@@ -136,12 +136,13 @@ def test_carrying_out_from_the_page(client, make_request, admin_user, person):
 
 
 @needs_consent
-def test_a_restriction_request_blocks_the_person(make_request, admin_user, person):
+@pytest.mark.parametrize("handler", ["admin_user", "officer"])
+def test_a_restriction_request_blocks_the_person(make_request, handler, person, request):
     from galena.consent.services import is_restricted
 
     item = make_request(kind=RequestKind.RESTRICT, email="ana@example.org")
 
-    services.request_fulfil(actor=admin_user, data_request=item)
+    services.request_fulfil(actor=request.getfixturevalue(handler), data_request=item)
 
     assert is_restricted(person)
     item.refresh_from_db()
@@ -150,12 +151,13 @@ def test_a_restriction_request_blocks_the_person(make_request, admin_user, perso
 
 
 @needs_consent
-def test_a_withdrawal_request_withdraws_every_purpose(make_request, admin_user, person):
+@pytest.mark.parametrize("handler", ["admin_user", "officer"])
+def test_a_withdrawal_request_withdraws_every_purpose(make_request, handler, person, request):
     from galena.consent.services import consent_state, purposes
 
     item = make_request(kind=RequestKind.WITHDRAW_CONSENT, email="ana@example.org")
 
-    services.request_fulfil(actor=admin_user, data_request=item)
+    services.request_fulfil(actor=request.getfixturevalue(handler), data_request=item)
 
     for purpose in purposes():
         assert consent_state(purpose=purpose, lead=person) == "withdrawn"

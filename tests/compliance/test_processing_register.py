@@ -21,7 +21,7 @@ def test_every_declared_table_is_in_the_register_with_its_columns():
     requests = next(
         c for c in register if any(s.model == "compliance.DataRequest" for s in c.storages)
     )
-    assert requests.roles == ["Admin"] and requests.described
+    assert requests.roles == ["Admin", "Data protection officer"] and requests.described
 
 
 def test_files_are_listed_apart_from_columns():

@@ -304,33 +304,6 @@ def test_the_migration_turns_earlier_events_into_records(manager, lead):
     assert consent_state(lead=lead, purpose="marketing_email") == "withdrawn"
 
 
-# --- the demo --------------------------------------------------------------------------
-
-
-def test_the_demo_writes_its_consents_and_unsubscribes_to_the_ledger(settings, tmp_path):
-    """Nurture's consented demo leads may be written to by the ledger's answer too."""
-    import io
-
-    from django.core.management import call_command
-
-    from galena.nurture.consent import marketing_email_allowed_many
-    from galena.nurture.models import Enrollment, EnrollmentStatus
-
-    settings.STATIC_ROOT = tmp_path / "static"
-    settings.MEDIA_ROOT = tmp_path / "media"
-    call_command("demo", "--no-serve", "--leads", "300", stdout=io.StringIO(), stderr=io.StringIO())
-    assert ConsentRecord.objects.filter(purpose="marketing_email", status="given").exists()
-    withdrawn = ConsentRecord.objects.filter(status="withdrawn", method="unsubscribe")
-    assert withdrawn.count() == LeadEvent.objects.filter(type=EventType.UNSUBSCRIBED).count()
-    active = Enrollment.objects.filter(status=EnrollmentStatus.ACTIVE).values_list(
-        "lead_id", flat=True
-    )
-    permissions = marketing_email_allowed_many(active)
-    refused = {pk: p.reason for pk, p in permissions.items() if not p.allowed}
-    # the ledger refuses none of them (a few were suppressed since: the sweep stops those)
-    assert permissions and not set(refused.values()) & {"no_consent", "withdrawn", "restricted"}
-
-
 def test_the_admin_shows_records_but_changes_none(client, admin_user, manager, lead):
     from django.urls import reverse
 

@@ -47,6 +47,7 @@ def test_admins_and_heads_of_sales_block_a_lead_they_see(request, who, lead):
     assert set(restriction.values.values_list("kind", "value")) == {
         ("email", "ana@example.com"),
         ("phone", "+40722123456"),
+        ("messenger", "+40722123456"),  # the number as a messenger account (Viber, WhatsApp)
     }
     event = LeadEvent.objects.get(lead=lead, type=EVENT_RESTRICTED)
     assert event.params == {

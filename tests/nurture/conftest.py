@@ -2,10 +2,16 @@ import pytest
 
 from galena.consent.intake import submission_consents_record
 from galena.leads.models import ContactKind, ContactStatus, EventType, LeadEvent, Stage
-from galena.nurture.models import Audience, Sequence, SequenceStep
+from galena.nurture.models import Audience, FarewellQuestionnaire, Sequence, SequenceStep
 from tests.factories import ContactPointFactory, LeadFactory
 
 MARKETING = {"purposes": ["contact", "marketing"], "text_version": "2026-01"}
+
+
+def seeded_questionnaire():
+    """The farewell questionnaire a data migration seeds (its id is not always 1: after a
+    transactional test's flush the seed runs again)."""
+    return FarewellQuestionnaire.objects.get()
 
 
 def stage(code):

@@ -4,7 +4,7 @@ import pytest
 
 from galena.leads.models import EventType, LeadEvent
 from galena.nurture.models import Enrollment, FarewellAnswer, FarewellInvitation
-from tests.nurture.conftest import make_sequence, rejected
+from tests.nurture.conftest import make_sequence, rejected, seeded_questionnaire
 
 pytestmark = pytest.mark.django_db
 
@@ -41,7 +41,10 @@ def test_another_managers_lead_is_not_found(api_as, manager, outsider, team):
 def test_farewell_answers_are_listed_for_marketers(api_as, marketer, manager, team):
     lead = rejected(owner=manager, team=team)
     invitation = FarewellInvitation.objects.create(
-        lead=lead, questionnaire_id=1, email="ana@example.com", rejection_reason_code="no_budget"
+        lead=lead,
+        questionnaire=seeded_questionnaire(),
+        email="ana@example.com",
+        rejection_reason_code="no_budget",
     )
     FarewellAnswer.objects.create(
         invitation=invitation, lead=lead, answers={"why_not_us": "The price"}

@@ -9,7 +9,7 @@ from django.utils import timezone
 from galena.leads.models import Lead
 from galena.leads.services import Actor, lead_defer
 from galena.nurture.models import Enrollment, FarewellAnswer, FarewellInvitation
-from tests.nurture.conftest import make_lead, make_sequence, rejected
+from tests.nurture.conftest import make_lead, make_sequence, rejected, seeded_questionnaire
 
 pytestmark = pytest.mark.django_db
 
@@ -175,7 +175,7 @@ def test_another_managers_lead_cannot_be_acted_on(client, manager, outsider, tea
 def answered(lead, answers):
     invitation = FarewellInvitation.objects.create(
         lead=lead,
-        questionnaire_id=1,
+        questionnaire=seeded_questionnaire(),
         email="a@example.com",
         rejection_reason_code=lead.rejection_reason.code,
     )
@@ -190,7 +190,7 @@ def test_the_report_counts_answers_per_reason(client, head, team, marketer):
     answered(second, {"why_not_us": "The price", "handling": 2, "change_mind": "A discount"})
     FarewellInvitation.objects.create(
         lead=Lead.objects.get(contact_points__value="c@example.com"),
-        questionnaire_id=1,
+        questionnaire=seeded_questionnaire(),
         email="c@example.com",
         rejection_reason_code="other",
     )

@@ -15,7 +15,14 @@ from django.utils import timezone
 
 from galena.activities.models import DocumentKind
 from galena.activities.services import document_upload, email_send, meeting_schedule
-from galena.clients.services import AccountData, ContactData, DealData, lead_convert
+from galena.clients.models import Contact
+from galena.clients.services import (
+    AccountData,
+    ContactData,
+    DealData,
+    contact_update,
+    lead_convert,
+)
 from galena.intake.importing.services import import_job_create, import_job_run
 from galena.intake.models import Form, Submission
 from galena.leads.models import ActorSource, Lead
@@ -208,7 +215,9 @@ def live(person: Person, *, client, form: Form, admin, owner) -> Lead:
     lead_convert(
         actor=actor,
         lead=Lead.objects.get(pk=lead.pk),
-        contact=ContactData(first_name=person.first, last_name=person.last, position="Owner"),
+        # the surname misspelt at the conversion, corrected below: the client's history
+        # keeps both
+        contact=ContactData(first_name=person.first, last_name=f"{person.last}a", position="Owner"),
         account=AccountData(
             name=f"{person.name} PFA",
             tax_id=f"RO{person.e164[-6:]}",
@@ -217,5 +226,10 @@ def live(person: Person, *, client, form: Form, admin, owner) -> Lead:
             country="RO",
         ),
         deal=DealData(amount="1500", currency="EUR", title=f"Panels for {person.name}"),
+    )
+    contact_update(
+        actor=actor,
+        contact=Contact.objects.get(lead_links__lead=lead),
+        data=ContactData(first_name=person.first, last_name=person.last, position="Owner"),
     )
     return Lead.objects.get(pk=lead.pk)

@@ -75,3 +75,22 @@ def test_find_subject_by_phone_finds_a_messenger_named_by_the_number(db):
     ContactPointFactory(lead=lead, kind=ContactKind.MESSENGER, value="+40721000111")
 
     assert find_subject(phone="+40 721 000 111").lead_ids == {lead.pk}
+
+
+def test_every_address_column_a_person_is_found_by_is_indexed():
+    for table in tables():
+        model = table.model
+        for lookup in (table.email, table.phone):
+            if not lookup or "__" in lookup:
+                continue
+            field = model._meta.get_field(lookup)
+            first_columns = {index.fields[0] for index in model._meta.indexes if index.fields}
+            first_columns |= {
+                constraint.fields[0]
+                for constraint in model._meta.constraints
+                if getattr(constraint, "fields", None) and constraint.condition is None
+            }
+            assert field.db_index or field.unique or lookup in first_columns, (
+                table.model_label,
+                lookup,
+            )

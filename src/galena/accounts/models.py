@@ -17,6 +17,8 @@ class Role(models.TextChoices):
     SALES_MANAGER = "sales_manager", _("Sales manager")
     TELEMARKETER = "telemarketer", _("Telemarketer")
     MARKETER = "marketer", _("Marketer")
+    # the people's data, not sales: requests, access reports, erasure, the register, audit
+    DATA_PROTECTION_OFFICER = "data_protection_officer", _("Data protection officer")
 
 
 class Team(TimeStampedModel):
@@ -46,7 +48,7 @@ class Profile(TimeStampedModel):
     user = models.OneToOneField(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="profile"
     )
-    role = models.CharField(max_length=20, choices=Role.choices, default=Role.SALES_MANAGER)
+    role = models.CharField(max_length=32, choices=Role.choices, default=Role.SALES_MANAGER)
     team = models.ForeignKey(
         Team, on_delete=models.SET_NULL, null=True, blank=True, related_name="members"
     )

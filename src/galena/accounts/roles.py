@@ -9,6 +9,8 @@ LEAD_WORKING_ROLES = frozenset(
 )
 ASSIGNING_ROLES = frozenset({Role.ADMIN, Role.HEAD_OF_SALES})
 MARKETING_ROLES = frozenset({Role.ADMIN, Role.HEAD_OF_SALES, Role.MARKETER})
+# who answers people about their data: access reports, erasure, requests, register, audit
+PERSONAL_DATA_ROLES = frozenset({Role.ADMIN, Role.DATA_PROTECTION_OFFICER})
 
 
 def role_of(user) -> Role | None:
@@ -30,6 +32,11 @@ def team_id_of(user) -> int | None:
 
 def can_work_leads(user) -> bool:
     return role_of(user) in LEAD_WORKING_ROLES
+
+
+def handles_personal_data(user) -> bool:
+    """Access reports, erasure, data-subject requests, the register and the audit log."""
+    return role_of(user) in PERSONAL_DATA_ROLES
 
 
 def can_see_marketing(user) -> bool:

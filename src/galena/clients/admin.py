@@ -3,6 +3,8 @@ from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 
 from galena.clients.models import (
+    ACCOUNT_DETAILS,
+    CONTACT_DETAILS,
     Account,
     ClientField,
     ClientLead,
@@ -45,6 +47,30 @@ class ContactInline(admin.TabularInline):
     show_change_link = True
 
 
+class ClientEditsRecorded:
+    """A contact's or an account's details changed here are on the client's history with
+    their before and after, as an edit on the card is."""
+
+    detail_fields: tuple[str, ...] = ()
+    client_argument = ""
+
+    def save_model(self, request, obj, form, change):
+        from galena.clients.services import client_edit_record
+        from galena.leads.models import ActorSource
+        from galena.leads.services import Actor
+
+        before = {
+            name: form.initial.get(name) for name in self.detail_fields if name in form.changed_data
+        }
+        super().save_model(request, obj, form, change)
+        if change and before:
+            client_edit_record(
+                actor=Actor(user=request.user, source=ActorSource.MANUAL),
+                before=before,
+                **{self.client_argument: obj},
+            )
+
+
 class AccountAdminForm(forms.ModelForm):
     class Meta:
         model = Account
@@ -71,8 +97,10 @@ class AccountAdminForm(forms.ModelForm):
 
 
 @admin.register(Account)
-class AccountAdmin(admin.ModelAdmin):
+class AccountAdmin(ClientEditsRecorded, admin.ModelAdmin):
     form = AccountAdminForm
+    detail_fields = ACCOUNT_DETAILS
+    client_argument = "account"
     list_display = ["name", "tax_id", "registration_number", "country", "owner", "created_at"]
     list_filter = ["country", "team"]
     list_select_related = ["owner"]
@@ -91,7 +119,9 @@ class AccountAdmin(admin.ModelAdmin):
 
 
 @admin.register(Contact)
-class ContactAdmin(admin.ModelAdmin):
+class ContactAdmin(ClientEditsRecorded, admin.ModelAdmin):
+    detail_fields = CONTACT_DETAILS
+    client_argument = "contact"
     list_display = ["__str__", "position", "account", "owner", "created_at"]
     list_select_related = ["account", "owner"]
     search_fields = ["display_name", "first_name", "last_name", "methods__value"]

@@ -354,6 +354,21 @@ def get_account(request: HttpRequest, account_id: int):
     }
 
 
+@router.put(
+    "/clients/accounts/{account_id}",
+    response={200: AccountDetailOut, **WRITE_ERRORS},
+    summary="Change an account's details",
+)
+def update_account(request: HttpRequest, account_id: int, payload: AccountIn):
+    """Every detail of the account, as the card's edit form sends them (a correction: the
+    account's history keeps each changed field's before and after)."""
+    account = client_access.account_get_for(user=_user(request), account_id=account_id)
+    services.account_update(
+        actor=_actor(request), account=account, data=services.AccountData(**payload.model_dump())
+    )
+    return get_account(request, account_id)
+
+
 @router.post(
     "/clients/accounts/{account_id}/deals",
     response={201: DealOut, **WRITE_ERRORS},
@@ -428,6 +443,21 @@ def get_contact(request: HttpRequest, contact_id: int):
         "totals": selectors.totals_by_currency(deals),
         "lead_ids": _lead_ids(user, ClientLead.objects.filter(contact=contact)),
     }
+
+
+@router.put(
+    "/clients/contacts/{contact_id}",
+    response={200: ContactDetailOut, **WRITE_ERRORS},
+    summary="Change a contact's details",
+)
+def update_contact(request: HttpRequest, contact_id: int, payload: ContactIn):
+    """Every detail of the contact, as the card's edit form sends them (a correction: the
+    contact's history keeps each changed field's before and after)."""
+    contact = client_access.contact_get_for(user=_user(request), contact_id=contact_id)
+    services.contact_update(
+        actor=_actor(request), contact=contact, data=services.ContactData(**payload.model_dump())
+    )
+    return get_contact(request, contact_id)
 
 
 # --- deals --------------------------------------------------------------------------------

@@ -11,22 +11,13 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.utils.translation import gettext_lazy as _
 
-from galena.clients.models import DealKind, DealStage
+from galena.clients.models import ACCOUNT_DETAILS, DealKind, DealStage
 from galena.leads import access
 from galena.leads.forms import PageForm, UserChoiceField
 from galena.leads.models import ContactKind
 
 NEW, NONE = "new", "none"
-ACCOUNT_FIELDS = (
-    "name",
-    "legal_name",
-    "tax_id",
-    "registration_number",
-    "billing_address",
-    "country",
-    "website",
-    "industry",
-)
+ACCOUNT_FIELDS = ACCOUNT_DETAILS
 CONTACT_FIELDS = ("first_name", "middle_name", "last_name", "position", "language", "country")
 DEAL_FIELDS = ("title", "kind", "amount", "currency", "expected_close_on", "stage")
 

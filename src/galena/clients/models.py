@@ -20,7 +20,7 @@ from django.utils.translation import gettext, gettext_noop
 from django.utils.translation import gettext_lazy as _
 
 from galena.core.models import TimeStampedModel
-from galena.leads.models import ContactKind
+from galena.leads.models import ActorSource, ContactKind
 
 
 class Account(TimeStampedModel):
@@ -422,3 +422,70 @@ class Conversion(models.Model):
 
     def __str__(self) -> str:
         return f"Lead {self.lead_id} → contact {self.contact_id}"
+
+
+# the details of a contact and of an account whose changes the client's history keeps
+CONTACT_DETAILS = (
+    "first_name",
+    "middle_name",
+    "last_name",
+    "display_name",
+    "position",
+    "language",
+    "country",
+)
+ACCOUNT_DETAILS = (
+    "name",
+    "legal_name",
+    "tax_id",
+    "registration_number",
+    "billing_address",
+    "country",
+    "website",
+    "industry",
+)
+
+
+class ClientEventType(models.TextChoices):
+    UPDATED = "updated", _("Details changed")
+    METHOD_ADDED = "method_added", _("Way to reach them added")
+
+
+class ClientEvent(models.Model):
+    """One change to a client's contact or account: the card's history and the evidence of
+    a correction — what was changed, by whom, how, with each field's before and after
+    (the same ``changes`` parameters a lead's ``updated`` event keeps)."""
+
+    contact = models.ForeignKey(
+        Contact, on_delete=models.CASCADE, null=True, blank=True, related_name="events"
+    )
+    account = models.ForeignKey(
+        Account, on_delete=models.CASCADE, null=True, blank=True, related_name="events"
+    )
+    type = models.CharField(max_length=16, choices=ClientEventType.choices)
+    occurred_at = models.DateTimeField(default=timezone.now)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    actor_source = models.CharField(max_length=12, choices=ActorSource.choices)
+    params = models.JSONField(default=dict, blank=True)
+
+    class Meta:
+        ordering = ["-occurred_at", "-id"]
+        indexes = [
+            models.Index(fields=["contact", "-occurred_at"], name="client_event_contact"),
+            models.Index(fields=["account", "-occurred_at"], name="client_event_account"),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(contact__isnull=False) | Q(account__isnull=False),
+                name="client_event_names_its_client",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_type_display()} @ {self.occurred_at:%Y-%m-%d %H:%M}"

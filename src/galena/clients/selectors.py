@@ -16,6 +16,8 @@ from django.utils.translation import gettext as _
 from galena.clients import access as client_access
 from galena.clients.models import (
     Account,
+    ClientEvent,
+    ClientEventType,
     ClientLead,
     Contact,
     ContactMethod,
@@ -60,9 +62,14 @@ def clients_for_leads(lead_ids: Sequence[int]) -> dict[int, ClientMatch]:
     )
     if not points:
         return {}
-    condition = Q()
+    # one IN list per kind, not an OR of (kind, value) pairs: the same rows, without building
+    # (and having PostgreSQL plan) a condition that grows with the batch
+    values: dict[str, set[str]] = defaultdict(set)
     for _lead_id, kind, value in points:
-        condition |= Q(kind=kind, value=value)
+        values[kind].add(value)
+    condition = Q()
+    for kind, kind_values in values.items():
+        condition |= Q(kind=kind, value__in=sorted(kind_values))
     methods = (
         ContactMethod.objects.filter(condition)
         .select_related("contact__account", "contact__owner__profile")
@@ -213,6 +220,41 @@ def totals_by_currency(deals: Sequence[Deal]) -> list[dict[str, Any]]:
     return [{"currency": currency, **row} for currency, row in sorted(totals.items())]
 
 
+# the newest changes a client's card shows (the access report has them all)
+HISTORY_LIMIT = 50
+
+
+def _field_label(model, name: str) -> str:
+    try:
+        return str(model._meta.get_field(name).verbose_name)
+    except Exception:  # a field since removed: named as stored
+        return name
+
+
+def client_history(*, contact: Contact | None = None, account: Account | None = None) -> list:
+    """A contact's or an account's changes, newest first, each with its fields' before and
+    after in words (``changes``, as a lead's timeline shows them) — one query."""
+    model, condition = (Contact, Q(contact=contact)) if contact else (Account, Q(account=account))
+    events = list(ClientEvent.objects.filter(condition).select_related("actor")[:HISTORY_LIMIT])
+    kinds = dict(ContactKind.choices)
+    for event in events:
+        params = event.params or {}
+        event.changes = [
+            {"label": _field_label(model, name), "before": pair[0], "after": pair[1]}
+            for name, pair in (params.get("changes") or {}).items()
+            if isinstance(pair, list) and len(pair) == 2
+        ]
+        event.method = (
+            {
+                "kind": kinds.get(params.get("kind"), params.get("kind")),
+                "value": params.get("value"),
+            }
+            if event.type == ClientEventType.METHOD_ADDED
+            else None
+        )
+    return events
+
+
 def account_card(*, user, account_id: int) -> dict[str, Any]:
     """An account with its contacts, deals (with totals per currency) and the leads it came
     from that the user may see (the others counted)."""
@@ -237,6 +279,7 @@ def account_card(*, user, account_id: int) -> dict[str, Any]:
         "deals": deals,
         "totals": totals_by_currency(deals),
         "deal_stages": list(DealStage.objects.all()),
+        "history": client_history(account=account),
         **client_leads(user, links),
     }
 
@@ -258,6 +301,7 @@ def contact_card(*, user, contact_id: int) -> dict[str, Any]:
         "deals": deals,
         "totals": totals_by_currency(deals),
         "deal_stages": list(DealStage.objects.all()),
+        "history": client_history(contact=contact),
         **client_leads(user, links),
     }
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, fields
 from decimal import Decimal, InvalidOperation
 from typing import Any
@@ -24,6 +24,8 @@ from galena.clients import selectors
 from galena.clients.models import (
     REQUIRABLE_FIELDS,
     Account,
+    ClientEvent,
+    ClientEventType,
     ClientField,
     ClientLead,
     ClientRecord,
@@ -37,6 +39,7 @@ from galena.clients.models import (
     LinkKind,
 )
 from galena.consent import services as consent
+from galena.core.changes import fields_change, fields_diff
 from galena.core.errors import NotFound, PermissionDenied, ValidationFailed
 from galena.leads import access
 from galena.leads.contact_values import transliterate
@@ -124,6 +127,24 @@ def _json(value: Any) -> Any:
 def _event(lead: Lead, actor: Actor, type: str, **params: Any) -> LeadEvent:
     return LeadEvent.objects.create(
         lead=lead,
+        type=type,
+        actor=actor.user,
+        actor_source=actor.source,
+        params={k: _json(v) for k, v in params.items()},
+    )
+
+
+def _client_event(
+    actor: Actor,
+    type: str,
+    *,
+    contact: Contact | None = None,
+    account: Account | None = None,
+    **params: Any,
+) -> ClientEvent:
+    return ClientEvent.objects.create(
+        contact=contact,
+        account=account,
         type=type,
         actor=actor.user,
         actor_source=actor.source,
@@ -517,10 +538,21 @@ def lead_convert(
 # --- the client card ---------------------------------------------------------------------
 
 
+# the longest value each of an account's details keeps (255 for the others)
+ACCOUNT_LIMITS = {
+    "name": 200,
+    "country": 2,
+    "tax_id": 40,
+    "registration_number": 60,
+    "industry": 120,
+}
+
+
 @transaction.atomic
 def account_update(*, actor: Actor, account: Account, data: AccountData) -> Account:
     """Change an account's details (the client fields the business requires among them);
-    a required field cannot be emptied."""
+    a required field cannot be emptied. An ``updated`` event on the account keeps each
+    changed field's before and after."""
     if actor.user is not None:
         account = client_access.account_get_for(
             user=actor.user, account_id=account.pk, for_update=True
@@ -528,15 +560,15 @@ def account_update(*, actor: Actor, account: Account, data: AccountData) -> Acco
     if not data.name.strip():
         raise ValidationFailed({"account.name": "Give the company's name."})
     before_missing = {row.field for row in missing_fields(account)}
+    values = {}
     for f in fields(AccountData):
         value = getattr(data, f.name)
-        value = str(value or "").strip() if f.name == "billing_address" else _text(value, 255)
-        setattr(account, f.name, value)
-    account.name = account.name[:200]
-    account.country = account.country.upper()[:2]
-    account.tax_id = account.tax_id[:40]
-    account.registration_number = account.registration_number[:60]
-    account.industry = account.industry[:120]
+        if f.name == "billing_address":
+            values[f.name] = str(value or "").strip()
+        else:
+            values[f.name] = _text(value, ACCOUNT_LIMITS.get(f.name, 255))
+    values["country"] = values["country"].upper()
+    changes = fields_change(account, values)
     emptied = [row for row in missing_fields(account) if row.field not in before_missing]
     if emptied:
         raise ValidationFailed(
@@ -548,24 +580,32 @@ def account_update(*, actor: Actor, account: Account, data: AccountData) -> Acco
     account.tax_id_normalised = tax_id_normalise(account.tax_id)
     account.search_text = _account_search_text(account)
     _account_save(account, actor_user=actor.user)
+    if changes:
+        _client_event(actor, ClientEventType.UPDATED, account=account, changes=changes)
     return account
 
 
 @transaction.atomic
 def contact_update(*, actor: Actor, contact: Contact, data: ContactData) -> Contact:
     """Change a contact's details (the client fields the business requires among them); a
-    required field cannot be emptied."""
+    required field cannot be emptied. An ``updated`` event on the contact keeps each changed
+    field's before and after."""
     if actor.user is not None:
         contact = client_access.contact_get_for(
             user=actor.user, contact_id=contact.pk, for_update=True
         )
     before_missing = {row.field for row in missing_fields(contact)}
-    contact.first_name = _text(data.first_name, 100)
-    contact.middle_name = _text(data.middle_name, 100)
-    contact.last_name = _text(data.last_name, 100)
-    contact.position = _text(data.position, 120)
-    contact.language = _text(data.language, 12)
-    contact.country = _text(data.country, 2).upper()
+    changes = fields_change(
+        contact,
+        {
+            "first_name": _text(data.first_name, 100),
+            "middle_name": _text(data.middle_name, 100),
+            "last_name": _text(data.last_name, 100),
+            "position": _text(data.position, 120),
+            "language": _text(data.language, 12),
+            "country": _text(data.country, 2).upper(),
+        },
+    )
     if not (contact.first_name or contact.last_name or contact.display_name):
         raise ValidationFailed({"contact.first_name": "Give the person's name."})
     emptied = [row for row in missing_fields(contact) if row.field not in before_missing]
@@ -578,7 +618,27 @@ def contact_update(*, actor: Actor, contact: Contact, data: ContactData) -> Cont
         )
     _contact_refresh_names(contact, contact.methods.values_list("value", flat=True))
     contact.save()
+    if changes:
+        _client_event(actor, ClientEventType.UPDATED, contact=contact, changes=changes)
     return contact
+
+
+def client_edit_record(
+    *,
+    actor: Actor,
+    before: Mapping[str, Any],
+    contact: Contact | None = None,
+    account: Account | None = None,
+) -> ClientEvent | None:
+    """An edit saved outside the card (the admin site), after the save: an ``updated`` event
+    with each changed detail's before (``before``: name -> value) and after, as the card's
+    edits write; nothing when nothing differs."""
+    changes = fields_diff(before, contact or account)
+    if not changes:
+        return None
+    return _client_event(
+        actor, ClientEventType.UPDATED, contact=contact, account=account, changes=changes
+    )
 
 
 @transaction.atomic
@@ -586,7 +646,7 @@ def contact_method_add(
     *, actor: Actor, contact: Contact, kind: str, value: str, label: str = ""
 ) -> ContactMethod:
     """Add a way to reach a contact, normalised as a lead's contact point is; a value the
-    contact already has is refused."""
+    contact already has is refused. A ``method_added`` event on the contact names it."""
     if actor.user is not None:
         contact = client_access.contact_get_for(
             user=actor.user, contact_id=contact.pk, for_update=True
@@ -611,6 +671,14 @@ def contact_method_add(
     )
     _contact_refresh_names(contact, contact.methods.values_list("value", flat=True))
     contact.save(update_fields=["display_name", "name_translit", "search_text", "updated_at"])
+    _client_event(
+        actor,
+        ClientEventType.METHOD_ADDED,
+        contact=contact,
+        kind=kind,
+        value=method.value,
+        label=method.label,
+    )
     return method
 
 

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from galena.clients import views
+from galena.clients import personal_data_views, views
 
 urlpatterns = [
     path("leads/<int:lead_id>/convert/", views.lead_convert, name="client-convert"),
@@ -34,5 +34,20 @@ urlpatterns = [
         "clients/contacts/<int:contact_id>/deals/",
         views.contact_deal_new,
         name="client-contact-deal-new",
+    ),
+    path(
+        "clients/contacts/<int:contact_id>/consent/",
+        personal_data_views.contact_consent_add,
+        name="client-contact-consent-add",
+    ),
+    path(
+        "clients/contacts/<int:contact_id>/consent/block/",
+        personal_data_views.contact_block,
+        name="client-contact-block",
+    ),
+    path(
+        "clients/contacts/<int:contact_id>/consent/block/<int:restriction_id>/lift/",
+        personal_data_views.contact_lift,
+        name="client-contact-lift",
     ),
 ]

@@ -1,18 +1,18 @@
-"""Who may do what with compliance: admins handle requests and read the audit log; admins and
-heads of sales read the processing register (it describes the processing, it holds no one's
-data). Pure lookups."""
+"""Who may do what with compliance: admins and the data protection officer handle requests
+and read the audit log; they and heads of sales read the processing register (it describes
+the processing, it holds no one's data). Pure lookups."""
 
 from __future__ import annotations
 
 from django.utils.translation import gettext as _
 
 from galena.accounts.models import Role
-from galena.accounts.roles import role_of
+from galena.accounts.roles import PERSONAL_DATA_ROLES, role_of
 from galena.core.errors import PermissionDenied
 
-HANDLER_ROLES = frozenset({Role.ADMIN})
-AUDIT_ROLES = frozenset({Role.ADMIN})
-REGISTER_ROLES = frozenset({Role.ADMIN, Role.HEAD_OF_SALES})
+HANDLER_ROLES = PERSONAL_DATA_ROLES
+AUDIT_ROLES = PERSONAL_DATA_ROLES
+REGISTER_ROLES = PERSONAL_DATA_ROLES | {Role.HEAD_OF_SALES}
 
 
 def can_handle_requests(user) -> bool:
@@ -30,16 +30,23 @@ def can_read_register(user) -> bool:
 def require_handler(user) -> None:
     """Refuse (403) anyone who may not handle data-subject requests."""
     if not can_handle_requests(user):
-        raise PermissionDenied(_("Only admins handle data-subject requests."))
+        raise PermissionDenied(
+            _("Only admins and the data protection officer handle data-subject requests.")
+        )
 
 
 def require_audit(user) -> None:
     if not can_read_audit(user):
-        raise PermissionDenied(_("Only admins can read the audit log."))
+        raise PermissionDenied(
+            _("Only admins and the data protection officer can read the audit log.")
+        )
 
 
 def require_register(user) -> None:
     if not can_read_register(user):
         raise PermissionDenied(
-            _("Only admins and heads of sales can read the processing register.")
+            _(
+                "Only admins, the data protection officer and heads of sales can read the "
+                "processing register."
+            )
         )

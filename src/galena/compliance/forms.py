@@ -8,7 +8,7 @@ from django.contrib.auth import get_user_model
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from galena.accounts.models import Role
+from galena.accounts.roles import PERSONAL_DATA_ROLES
 from galena.compliance import selectors
 from galena.compliance.models import AuditAction, RequestKind, RequestStatus
 from galena.compliance.services import DETAILS_MAX, EXTENSION_MAX_DAYS, NOTE_MAX
@@ -52,7 +52,7 @@ def _handlers():
     return (
         get_user_model()
         .objects.filter(is_active=True)
-        .filter(Q(is_superuser=True) | Q(profile__role=Role.ADMIN))
+        .filter(Q(is_superuser=True) | Q(profile__role__in=sorted(PERSONAL_DATA_ROLES)))
         .order_by("first_name", "last_name", "username")
     )
 

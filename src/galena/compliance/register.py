@@ -16,12 +16,13 @@ from django.utils.translation import gettext_lazy as _
 
 from galena.accounts.models import Role
 
-A, H, M, T, K = (
+A, H, M, T, K, D = (
     Role.ADMIN,
     Role.HEAD_OF_SALES,
     Role.SALES_MANAGER,
     Role.TELEMARKETER,
     Role.MARKETER,
+    Role.DATA_PROTECTION_OFFICER,
 )
 SALES = (A, H, M, T)
 
@@ -84,13 +85,13 @@ PURPOSES: dict[str, tuple[Any, tuple[Role, ...], Any]] = {
     ),
     "privacy": (
         _("Answering access and erasure requests; retention."),
-        (A,),
-        _("Admins."),
+        (A, D),
+        _("Admins and the data protection officer."),
     ),
     "compliance": (
         _("The register of data-subject requests and the audit log of bulk access."),
-        (A,),
-        _("Admins."),
+        (A, D),
+        _("Admins and the data protection officer."),
     ),
     "admin": (
         _("The admin site's log of changes staff made to records."),

@@ -1,8 +1,11 @@
-"""Consents given with a submission become ledger records.
+"""Consents given with a submission become ledger records; a blocked person's submission tells
+no one.
 
 Intake's writer calls ``submission_consents_record`` with the ``submission_received`` events
 it wrote (their params carry the consent as the channel gave it: purposes, text version,
 when, from which address); one record per purpose, in one multi-row insert per batch.
+Before it notifies an owner, plans the stages' tasks or tells the inquiry hooks, it asks
+``inquiry_withheld``: nothing of that for a blocked person, and the timeline says why.
 """
 
 from __future__ import annotations
@@ -14,10 +17,17 @@ from typing import Any
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
-from galena.leads.models import ActorSource, LeadEvent
+from galena.leads.models import ActorSource, Lead, LeadEvent
+from galena.leads.services import Actor
 
 from .models import ConsentMethod, ConsentRecord, ConsentStatus, Purpose
-from .services import consent_records_write, primary_contacts, purposes_from
+from .services import (
+    EVENT_WITHHELD,
+    consent_records_write,
+    is_restricted,
+    primary_contacts,
+    purposes_from,
+)
 
 METHODS = {
     ActorSource.WEB_FORM: ConsentMethod.FORM,
@@ -98,3 +108,28 @@ def submission_consents_record(items: Sequence[tuple[LeadEvent, Any]]) -> list[C
         pair = contacts.get(event.lead_id, ("", ""))
         records += records_for(event, pair, form=form, user_agent=str(agent))
     return consent_records_write(records)
+
+
+def inquiry_withheld(
+    *, lead: Lead, actor: Actor, tasks: Sequence[str] = (), notices: Sequence[str] = ()
+) -> bool:
+    """Intake asks before it tells anyone of a submission written on a lead (a notice to the
+    owner, the tasks the stages asked for, the hooks that hear the person came back): for
+    a blocked person it plans and sends none of them — the submission and its events are
+    stored all the same — and a ``contact_withheld`` event names what was withheld and
+    why. True when withheld; one indexed query."""
+    if not is_restricted(lead):
+        return False
+    params: dict[str, Any] = {"reason": "restricted"}
+    if tasks:
+        params["tasks"] = [str(title)[:200] for title in tasks]
+    if notices:
+        params["notices"] = list(notices)
+    LeadEvent.objects.create(
+        lead=lead,
+        type=EVENT_WITHHELD,
+        actor=actor.user,
+        actor_source=actor.source,
+        params=params,
+    )
+    return True

@@ -5,8 +5,8 @@ admin; a correction or a withdrawal is a new record, and the latest record of a 
 purpose is the one that counts. A person is named by a normalised e-mail and/or an E.164
 phone, and by the lead when the record came through one.
 
-``Restriction`` blocks a person (every lead carrying one of their e-mails or phones): their
-records stay, but nobody contacts, nurtures, routes or exports them until it is lifted.
+``Restriction`` blocks a person (every lead carrying one of their e-mails, phones, social
+profiles or messengers): their records stay, but nobody contacts, nurtures, routes or exports them until it is lifted.
 """
 
 from __future__ import annotations
@@ -146,6 +146,10 @@ class Restriction(models.Model):
     lead = models.ForeignKey(
         "leads.Lead", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
+    # or the record other than a lead it was asked from (a client contact: "clients.contact"
+    # and its id); the app that owns that record checks who sees it
+    holder_type = models.CharField(max_length=40, blank=True)
+    holder_id = models.BigIntegerField(null=True, blank=True)
     lifted_at = models.DateTimeField(null=True, blank=True)
     lifted_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -158,6 +162,13 @@ class Restriction(models.Model):
 
     class Meta:
         ordering = ["-requested_at", "-id"]
+        indexes = [
+            models.Index(
+                fields=["holder_type", "holder_id"],
+                name="restriction_holder",
+                condition=~Q(holder_type=""),
+            )
+        ]
 
     def __str__(self) -> str:
         return f"Restriction #{self.pk}"
@@ -168,11 +179,12 @@ class Restriction(models.Model):
 
 
 class RestrictedValue(models.Model):
-    """One e-mail or phone of a restricted person; ``active`` while the restriction holds
-    (copied, so the check is one lookup on a partial index)."""
+    """One contact value of a restricted person (an e-mail, a phone, a social profile or
+    messenger link, under every kind it may come back as); ``active`` while the restriction
+    holds (copied, so the check is one lookup on a partial index)."""
 
     restriction = models.ForeignKey(Restriction, on_delete=models.CASCADE, related_name="values")
-    kind = models.CharField(max_length=12)  # leads.ContactKind: email or phone
+    kind = models.CharField(max_length=12)  # leads.ContactKind
     value = models.CharField(max_length=320)
     active = models.BooleanField(default=True)
 

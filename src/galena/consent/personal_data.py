@@ -13,21 +13,31 @@ from galena.privacy.registry import Erase, register
 from galena.privacy.subjects import Subject
 
 
+def _blocked_values(subject: Subject) -> list[str]:
+    # e-mails, phones, and the social and messenger links among the person's values
+    return sorted(subject.emails | subject.phones | subject.values)
+
+
 def _values_of(subject: Subject) -> Q | None:
-    values = sorted(subject.emails | subject.phones)
+    values = _blocked_values(subject)
     return Q(value__in=values) if values else None
 
 
 def _restrictions_of(subject: Subject) -> Q | None:
     parts = []
-    values = sorted(subject.emails | subject.phones)
+    values = _blocked_values(subject)
     if values:
         parts.append(Q(values__value__in=values))
     if subject.lead_ids:
         parts.append(Q(lead_id__in=sorted(subject.lead_ids)))
+    if subject.contact_ids:
+        parts.append(Q(holder_type="clients.contact", holder_id__in=sorted(subject.contact_ids)))
     if not parts:
         return None
-    return parts[0] | parts[1] if len(parts) == 2 else parts[0]
+    found = parts[0]
+    for part in parts[1:]:
+        found |= part
+    return found
 
 
 register(

@@ -1,4 +1,5 @@
-"""What the lead card's "Personal data" panel and the API read about a lead's person."""
+"""What the "Personal data" panel (on the lead card and a client contact's page) and the API
+read about a person."""
 
 from __future__ import annotations
 
@@ -6,7 +7,6 @@ from dataclasses import dataclass, field
 
 from django.db.models import Q
 
-from galena.accounts.models import Role
 from galena.accounts.roles import role_of
 from galena.leads.models import ContactKind, Lead
 
@@ -15,11 +15,14 @@ from .services import (
     GIVEN,
     NONE,
     RESTRICTING_ROLES,
+    Holder,
     Identity,
+    can_lift,
     can_record_consent,
     can_restrict,
     identities,
     purposes,
+    restrictions_naming,
     restrictions_of,
 )
 
@@ -27,12 +30,13 @@ HISTORY_SHOWN = 50
 
 
 def records_of(
-    lead: Lead, *, limit: int | None = HISTORY_SHOWN, person: Identity | None = None
+    lead: Lead | None, *, limit: int | None = HISTORY_SHOWN, person: Identity | None = None
 ) -> list[ConsentRecord]:
-    """The ledger's records of the lead's person (the lead, its e-mails and phones), the
-    latest first: two queries (one when ``person`` is given)."""
+    """The ledger's records of the lead's person (the lead, its e-mails and phones; or a
+    person without a lead, by theirs), the latest first: two queries (one when ``person``
+    is given)."""
     person = person or identities([lead.pk])[lead.pk]
-    who = Q(lead_id=lead.pk)
+    who = Q(lead_id=lead.pk) if lead is not None else Q(pk__in=[])
     if person.emails:
         who |= Q(email__in=person.emails)
     if person.phones:
@@ -75,6 +79,17 @@ def identity_from(lead: Lead, contacts) -> Identity:
     return Identity(lead.pk, frozenset(emails), frozenset(phones))
 
 
+def _current(records: list[ConsentRecord]) -> list[tuple[str, str, str]]:
+    """Each purpose's state now: the latest record wins."""
+    labels = purposes()
+    latest: dict[str, str] = {}
+    for record in reversed(records):  # oldest first: the latest wins
+        latest[record.purpose] = record.status
+    current = [(code, labels.get(code, code), latest.get(code, NONE)) for code in labels]
+    current += [(code, code, state) for code, state in latest.items() if code not in labels]
+    return current
+
+
 def panel(lead: Lead, user, contacts=None) -> Panel:
     """The consents (history and each purpose's state now), the blocks and what the user
     may do: three queries, two when the lead's ``contacts`` are given."""
@@ -83,25 +98,40 @@ def panel(lead: Lead, user, contacts=None) -> Panel:
     )
     records = records_of(lead, person=person)
     restrictions = active_and_lifted(lead)
-    labels = purposes()
-    latest: dict[str, str] = {}
-    for record in reversed(records):  # oldest first: the latest wins
-        latest[record.purpose] = record.status
-    current = [(code, labels.get(code, code), latest.get(code, NONE)) for code in labels]
-    current += [(code, code, state) for code, state in latest.items() if code not in labels]
-    role = role_of(user)
     for restriction in restrictions:
         # a block asked without a lead (by address alone) is an admin's to lift
-        restriction.can_lift = can_restrict(user) and (
-            role == Role.ADMIN or restriction.lead_id is not None
-        )
+        restriction.can_lift = can_lift(user, restriction)
     return Panel(
         person=person,
         records=records,
         restrictions=restrictions,
-        current=current,
+        current=_current(records),
         can_record=can_record_consent(user, lead, GIVEN),
-        can_withdraw=role is not None,
+        can_withdraw=role_of(user) is not None,
         can_block=can_restrict(user),
-        can_rectify=role in RESTRICTING_ROLES or lead.owner_id == user.pk,
+        can_rectify=role_of(user) in RESTRICTING_ROLES or lead.owner_id == user.pk,
+    )
+
+
+def holder_panel(holder: Holder, user) -> Panel:
+    """The same panel for a person's record other than a lead (a client contact, found for
+    the user by its app): the ledger's records of its e-mails and phones, the blocks naming
+    its values or asked from it, and what the user may do there — two queries. Its data is
+    corrected where it is edited (no rectification form here)."""
+    emails = {v for k, v in holder.values if k == ContactKind.EMAIL}
+    phones = {v for k, v in holder.values if k == ContactKind.PHONE}
+    person = Identity(0, frozenset(emails), frozenset(phones))
+    records = records_of(None, person=person) if (emails or phones) else []
+    restrictions = list(restrictions_naming(holder.values, holder=holder))
+    for restriction in restrictions:
+        restriction.can_lift = can_lift(user, restriction, holder)
+    return Panel(
+        person=person,
+        records=records,
+        restrictions=restrictions,
+        current=_current(records),
+        can_record=can_record_consent(user, holder, GIVEN),
+        can_withdraw=role_of(user) is not None and bool(emails or phones),
+        can_block=can_restrict(user),
+        can_rectify=False,
     )

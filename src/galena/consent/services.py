@@ -3,21 +3,28 @@
 - ``consent_record`` writes one record (given or withdrawn) for a person and a purpose;
   ``consent_state`` / ``consent_states_many`` answer "given, withdrawn or none?" (the latest
   record of the person — the lead itself, or any of its e-mails and phones — wins).
-- ``restrict_subject`` / ``lift_restriction`` block and unblock a person;
-  ``restricted_lead_ids`` (one indexed query for many leads) and ``contact_check`` are what
-  routing, nurture, e-mail, calls and exports ask.
+- ``restrict_subject`` / ``lift_restriction`` block and unblock a person (every contact value
+  of theirs: e-mails, phones, social profiles, messengers); ``restricted_lead_ids`` (one
+  indexed query for many leads), ``restricted_values`` and ``restricted_rows`` (a submission's
+  or a client's contact values) and ``contact_check`` are what routing, nurture, intake,
+  e-mail, calls, clients and exports ask. Lifting hands the person's leads to
+  settings.LEAD_UNBLOCKED_HOOKS (routing routes and starts their clocks).
 - ``lead_rectify`` corrects a lead's data on the person's request, with before and after.
 
 Who may do what (decided conservatively): everyone who sees a lead sees its consents; the
 lead's owner, a head of sales who sees it and an admin may record a consent given or
 withdrawn on it (e.g. by phone); anyone who sees it may record a withdrawal; only heads of
 sales (for leads they see) and admins block and unblock; a person named only by e-mail or
-phone (no lead) is handled by admins or by the system (the requests register).
+phone (no lead) is handled by admins or by the system (the requests register). A client
+contact (a ``Holder``, found by the clients app for a user who sees it) is as a lead: its
+owner, a head of sales or an admin records a consent, heads of sales and admins block and
+unblock from it.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -26,10 +33,12 @@ from django.conf import settings
 from django.db import transaction
 from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
+from django.utils.module_loading import import_string
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
 
 from galena.accounts.models import Role
-from galena.accounts.roles import role_of
+from galena.accounts.roles import handles_personal_data, role_of
 from galena.core.bulk import insert_many
 from galena.core.errors import PermissionDenied, ValidationFailed
 from galena.leads import access
@@ -52,6 +61,7 @@ EVENT_RESTRICTED = "restricted"
 EVENT_LIFTED = "restriction_lifted"
 EVENT_NOT_ROUTED = "not_routed"
 EVENT_RECTIFIED = "rectified"
+EVENT_WITHHELD = "contact_withheld"
 
 GIVEN, WITHDRAWN, NONE = "given", "withdrawn", "none"
 
@@ -71,8 +81,8 @@ ALIASES: dict[str, tuple[str, ...]] = {
     "transfer": (Purpose.TRANSFER_PARTNERS,),
 }
 
-# who blocks and unblocks a person
-RESTRICTING_ROLES = (Role.ADMIN, Role.HEAD_OF_SALES)
+# who blocks and unblocks a person (the data protection officer: by address, for a request)
+RESTRICTING_ROLES = (Role.ADMIN, Role.HEAD_OF_SALES, Role.DATA_PROTECTION_OFFICER)
 
 
 def purposes() -> dict[str, str]:
@@ -137,9 +147,9 @@ def primary_contacts(lead_ids: Iterable[int]) -> dict[int, tuple[str, str]]:
 # --------------------------------------------------------------------------- roles
 
 
-def can_record_consent(user, lead: Lead, status: str) -> bool:
-    """The lead's owner, a head of sales or an admin records a consent; a withdrawal may be
-    recorded by anyone who sees the lead (it only stops processing)."""
+def can_record_consent(user, lead: Lead | Holder, status: str) -> bool:
+    """The lead's (or client contact's) owner, a head of sales or an admin records a
+    consent; a withdrawal may be recorded by anyone who sees it (it only stops processing)."""
     role = role_of(user)
     if status == ConsentStatus.WITHDRAWN and role is not None:
         return True
@@ -147,7 +157,8 @@ def can_record_consent(user, lead: Lead, status: str) -> bool:
 
 
 def can_restrict(user) -> bool:
-    """Heads of sales (for leads they see) and admins block and unblock."""
+    """Heads of sales (for leads they see), admins and the data protection officer block and
+    unblock."""
     return role_of(user) in RESTRICTING_ROLES
 
 
@@ -162,6 +173,7 @@ def consent_record(
     status: str,
     method: str,
     lead: Lead | None = None,
+    holder: Holder | None = None,
     email: str = "",
     phone: str = "",
     recorded_at: dt.datetime | None = None,
@@ -170,16 +182,26 @@ def consent_record(
     basis: str = "",
     evidence: Mapping[str, Any] | None = None,
 ) -> ConsentRecord:
-    """Record a consent given or withdrawn by a person for a purpose (the lead's primary
-    e-mail and phone name the person when none are given); a lead gets a timeline event."""
-    if lead is not None and actor.user is not None:
+    """Record a consent given or withdrawn by a person for a purpose (the lead's — or the
+    client contact's — first e-mail and phone name the person when none are given); a lead
+    gets a timeline event."""
+    if holder is not None and lead is None:
+        if actor.user is not None and not can_record_consent(actor.user, holder, status):
+            raise PermissionDenied(
+                _("Only the contact's owner, a head of sales or an admin can record a consent.")
+            )
+        if not (email or phone):
+            email, phone = _first_values(holder.values)
+    elif lead is not None and actor.user is not None:
         lead = access.lead_get_for(user=actor.user, lead_id=lead.pk)
         if not can_record_consent(actor.user, lead, status):
             raise PermissionDenied(
                 _("Only the lead's owner, a head of sales or an admin can record a consent.")
             )
-    elif lead is None and actor.user is not None and role_of(actor.user) != Role.ADMIN:
-        raise PermissionDenied(_("Only an admin can record a consent without a lead."))
+    elif lead is None and actor.user is not None and not handles_personal_data(actor.user):
+        raise PermissionDenied(
+            _("Only an admin or the data protection officer can record a consent without a lead.")
+        )
     if purpose not in purposes():
         raise ValidationFailed({"purpose": _("Choose one of the consent purposes.")})
     if status not in ConsentStatus.values:
@@ -316,12 +338,72 @@ def consent_state(
 
 # --------------------------------------------------------------------------- blocking
 
+# A value may come back under another kind than the one it was blocked as: a number is a
+# phone and a messenger account named by it ("Viber: +40…"), a profile link is a social
+# profile on one channel and a messenger on another (t.me/…). A block records each value
+# under every kind it may come back as, so each check stays one lookup on (kind, value).
+PROFILE_KINDS = (ContactKind.SOCIAL, ContactKind.MESSENGER)
+_NUMBER = re.compile(r"^\+\d{6,15}$")
+
+
+def value_forms(kind: str, value: str) -> set[tuple[str, str]]:
+    """The (kind, value) pairs under which a stored contact value may reach us again."""
+    if kind == ContactKind.PHONE or (kind == ContactKind.MESSENGER and _NUMBER.match(value)):
+        return {(ContactKind.PHONE, value), (ContactKind.MESSENGER, value)}
+    if kind in PROFILE_KINDS:
+        return {(k, value) for k in PROFILE_KINDS}
+    return {(kind, value)}
+
+
+def _forms(values: Iterable[tuple[str, str]]) -> set[tuple[str, str]]:
+    return {form for kind, value in values if value for form in value_forms(kind, value)}
+
+
+def _values_condition(values: Iterable[tuple[str, str]]) -> Q | None:
+    """``kind = k AND value IN (…)`` for each kind: the (kind, value) index, one range a
+    kind; None when there is no value."""
+    by_kind: dict[str, set[str]] = {}
+    for kind, value in values:
+        if value:
+            by_kind.setdefault(kind, set()).add(value)
+    condition = None
+    for kind, found in sorted(by_kind.items()):
+        part = Q(kind=kind, value__in=sorted(found))
+        condition = part if condition is None else condition | part
+    return condition
+
+
+@dataclass(frozen=True)
+class Holder:
+    """A record other than a lead that names the person — a client contact — found for the
+    user by the app that owns it, which checked that they see it. A block asked from it
+    keeps its type and id, so those who see it may lift the block there."""
+
+    type: str  # "app_label.model", e.g. "clients.contact"
+    pk: int
+    owner_id: int | None = None
+    values: frozenset[tuple[str, str]] = frozenset()  # its contact values, as stored
+
+
+def _first_values(values: Iterable[tuple[str, str]]) -> tuple[str, str]:
+    """An e-mail and a phone among stored contact values (the first of each, sorted)."""
+    ordered = sorted(values)
+    email = next((v for k, v in ordered if k == ContactKind.EMAIL), "")
+    phone = next((v for k, v in ordered if k == ContactKind.PHONE), "")
+    return email, phone
+
 
 def _restricted_points() -> Q:
     active = RestrictedValue.objects.filter(
         active=True, kind=OuterRef("kind"), value=OuterRef("value")
     )
     return Q(Exists(active))
+
+
+def restricted_rows(rows):
+    """The rows of a queryset of contact values (``kind``, ``value``: a lead's contact points,
+    a client's contact methods) that a block in force names — one indexed lookup a row."""
+    return rows.filter(_restricted_points())
 
 
 def restricted_lead_ids(lead_ids: Iterable[int]) -> set[int]:
@@ -331,9 +413,22 @@ def restricted_lead_ids(lead_ids: Iterable[int]) -> set[int]:
     if not lead_ids:
         return set()
     return set(
-        ContactPoint.objects.filter(_restricted_points(), lead_id__in=lead_ids)
+        restricted_rows(ContactPoint.objects.filter(lead_id__in=lead_ids))
         .order_by()
         .values_list("lead_id", flat=True)
+        .distinct()
+    )
+
+
+def restricted_values(values: Iterable[tuple[str, str]]) -> set[tuple[str, str]]:
+    """Which of these (kind, value) pairs a block in force names: one query on the partial
+    index (a submission's contacts before it is a lead, a client's ways to reach them)."""
+    condition = _values_condition(values)
+    if condition is None:
+        return set()
+    return set(
+        RestrictedValue.objects.filter(condition, active=True)
+        .values_list("kind", "value")
         .distinct()
     )
 
@@ -349,55 +444,83 @@ def unrestricted(leads):
     return leads.filter(~Exists(blocked))
 
 
+BLOCKED_MESSAGE = _lazy(
+    "Processing of this person's data is blocked at their request: do not contact them "
+    "until the block is lifted."
+)
+
+
 def contact_check(lead: Lead) -> None:
     """Refuse contacting a blocked person (calls, e-mails, tasks) with a clear message."""
     if is_restricted(lead):
-        raise ValidationFailed(
-            {
-                "lead": _(
-                    "Processing of this person's data is blocked at their request: do not "
-                    "contact them until the block is lifted."
-                )
-            }
-        )
+        raise ValidationFailed({"lead": str(BLOCKED_MESSAGE)})
 
 
-def _values_of(email: str, phone: str, lead: Lead | None) -> set[tuple[str, str]]:
+def _values_of(
+    email: str,
+    phone: str,
+    contacts: Iterable[tuple[str, str]],
+    lead: Lead | None,
+    holder: Holder | None,
+) -> set[tuple[str, str]]:
     values = set()
     if email:
         values.add((ContactKind.EMAIL, email_of(email)))
     if phone:
         values.add((ContactKind.PHONE, phone_of(phone)))
+    region = getattr(settings, "DEFAULT_REGION", "")
+    for kind, raw in contacts:
+        if kind in ContactKind.values and (raw or "").strip():
+            values.add((kind, normalise_contact(kind, raw, region=region).value))
     if lead is not None:
-        values |= set(
-            ContactPoint.objects.filter(
-                lead=lead, kind__in=(ContactKind.EMAIL, ContactKind.PHONE)
-            ).values_list("kind", "value")
-        )
+        values |= set(ContactPoint.objects.filter(lead=lead).values_list("kind", "value"))
+    if holder is not None:
+        values |= set(holder.values)
     return {(kind, value) for kind, value in values if value}
 
 
 def _leads_with(values: Iterable[tuple[str, str]]) -> list[int]:
-    condition = Q(pk__in=[])
-    for kind, value in values:
-        condition |= Q(kind=kind, value=value)
+    """The leads carrying any of these values (one query on the (kind, value) index)."""
+    condition = _values_condition(values)
+    if condition is None:
+        return []
     return sorted(set(ContactPoint.objects.filter(condition).values_list("lead_id", flat=True)))
 
 
-def _check_restrict(actor: Actor, lead: Lead | None, *, lifting: bool) -> Lead | None:
+def _lock_leads(lead_ids: Iterable[int]) -> None:
+    """Lock the person's leads in key order: a block and a lift of the same person (or two
+    lifts) take turns, so the one that comes second sees what the first did."""
+    list(Lead.objects.select_for_update().filter(pk__in=list(lead_ids)).order_by("pk").values("pk"))
+
+
+def _check_restrict(actor: Actor, lead: Lead | None, holder: Holder | None) -> Lead | None:
     if actor.user is None:
         return lead
     if not can_restrict(actor.user):
-        raise PermissionDenied(
-            _("Only a head of sales or an admin can unblock a person.")
-            if lifting
-            else _("Only a head of sales or an admin can block a person.")
-        )
+        raise PermissionDenied(_("Only a head of sales or an admin can block a person."))
     if lead is not None:
         return access.lead_get_for(user=actor.user, lead_id=lead.pk)
-    if role_of(actor.user) != Role.ADMIN:
-        raise PermissionDenied(_("Only an admin can block or unblock a person without a lead."))
+    if holder is None and not handles_personal_data(actor.user):
+        raise PermissionDenied(
+            _(
+                "Only an admin or the data protection officer can block or unblock a person "
+                "without a lead."
+            )
+        )
     return None
+
+
+def can_lift(user, restriction: Restriction, holder: Holder | None = None) -> bool:
+    """Heads of sales lift a block asked from a lead (or a client record) they see; a block
+    asked by address alone is an admin's or the data protection officer's to lift."""
+    if not can_restrict(user):
+        return False
+    if handles_personal_data(user) or restriction.lead_id is not None:
+        return True
+    return holder is not None and (restriction.holder_type, restriction.holder_id) == (
+        holder.type,
+        holder.pk,
+    )
 
 
 @transaction.atomic
@@ -407,30 +530,35 @@ def restrict_subject(
     reason: str,
     email: str = "",
     phone: str = "",
+    contacts: Iterable[tuple[str, str]] = (),
     lead: Lead | None = None,
+    holder: Holder | None = None,
     request_reference: str = "",
 ) -> Restriction:
-    """Block a person (the e-mail and phone given, and every e-mail and phone of ``lead``):
-    their leads stay but are not contacted, nurtured, routed or exported until lifted; each
-    of their leads gets a ``restricted`` event."""
-    lead = _check_restrict(actor, lead, lifting=False)
+    """Block a person — the e-mail, phone and other ``contacts`` (kind, value: a social
+    profile, a messenger) given, every contact value of ``lead`` or ``holder``, and every
+    value of the leads that carry one of them: their records stay but are not contacted,
+    nurtured, routed or exported until lifted; each of their leads gets a ``restricted``
+    event."""
+    lead = _check_restrict(actor, lead, holder)
     reason = (reason or "").strip()
     if not reason:
         raise ValidationFailed({"reason": _("Say why the person's data is blocked.")})
-    values = _values_of(email, phone, lead)
+    values = _forms(_values_of(email, phone, contacts, lead, holder))
     if not values:
         raise ValidationFailed({"email": _("Name the person: an e-mail address or a phone.")})
-    # the person's other e-mails and phones, on the leads that carry the ones given
-    values |= set(
-        ContactPoint.objects.filter(
-            lead_id__in=_leads_with(values), kind__in=(ContactKind.EMAIL, ContactKind.PHONE)
-        ).values_list("kind", "value")
-    )
+    # the person's other ways to reach them, on the leads that carry the ones given
+    lead_ids = _leads_with(values)
+    values |= _forms(ContactPoint.objects.filter(lead_id__in=lead_ids).values_list("kind", "value"))
+    lead_ids = _leads_with(values)
+    _lock_leads(lead_ids)
     restriction = Restriction.objects.create(
         reason=reason[:2000],
         request_reference=(request_reference or "").strip()[:100],
         requested_by=actor.user,
         lead=lead,
+        holder_type=holder.type if holder is not None else "",
+        holder_id=holder.pk if holder is not None else None,
     )
     RestrictedValue.objects.bulk_create(
         [RestrictedValue(restriction=restriction, kind=k, value=v) for k, v in sorted(values)]
@@ -439,34 +567,72 @@ def restrict_subject(
     if restriction.request_reference:
         params["request_reference"] = restriction.request_reference
     LeadEvent.objects.bulk_create(
-        [_event(pk, actor, EVENT_RESTRICTED, **params) for pk in _leads_with(values)]
+        [_event(pk, actor, EVENT_RESTRICTED, **params) for pk in lead_ids]
     )
     return restriction
 
 
 @transaction.atomic
-def lift_restriction(*, actor: Actor, restriction: Restriction, reason: str = "") -> Restriction:
-    """Unblock a person; their leads that no other restriction holds get a
-    ``restriction_lifted`` event."""
+def lift_restriction(
+    *, actor: Actor, restriction: Restriction, reason: str = "", holder: Holder | None = None
+) -> Restriction:
+    """Unblock a person. Their leads that no other block holds are handed to
+    settings.LEAD_UNBLOCKED_HOOKS in this transaction (routing routes a lead the block kept
+    unrouted and restarts the first-response clock the block stopped); every lead of the
+    person gets a ``restriction_lifted`` event saying what followed."""
     restriction = Restriction.objects.select_for_update().get(pk=restriction.pk)
-    _check_restrict(actor, restriction.lead, lifting=True)
+    if actor.user is not None:
+        if not can_restrict(actor.user):
+            raise PermissionDenied(_("Only a head of sales or an admin can unblock a person."))
+        if restriction.lead is not None:
+            access.lead_get_for(user=actor.user, lead_id=restriction.lead_id)
+        elif not can_lift(actor.user, restriction, holder):
+            raise PermissionDenied(_("Only an admin can block or unblock a person without a lead."))
     if restriction.lifted_at is not None:
         raise ValidationFailed({"restriction": _("This block was lifted already.")})
+    values = list(restriction.values.values_list("kind", "value"))
+    lead_ids = _leads_with(values)
+    _lock_leads(lead_ids)
     restriction.lifted_at = timezone.now()
     restriction.lifted_by = actor.user
     restriction.lift_reason = (reason or "").strip()[:2000]
     restriction.save(update_fields=["lifted_at", "lifted_by", "lift_reason"])
-    values = list(restriction.values.values_list("kind", "value"))
     restriction.values.update(active=False)
+    still = restricted_lead_ids(lead_ids)
+    freed = [pk for pk in lead_ids if pk not in still]
+    followed: dict[int, dict[str, Any]] = {}
+    for hook in getattr(settings, "LEAD_UNBLOCKED_HOOKS", []) if freed else []:
+        for pk, facts in (import_string(hook)(lead_ids=freed, actor=actor) or {}).items():
+            followed.setdefault(pk, {}).update(facts)
     params = {"restriction": restriction.pk, "reason": restriction.lift_reason}
     LeadEvent.objects.bulk_create(
-        [_event(pk, actor, EVENT_LIFTED, **params) for pk in _leads_with(values)]
+        [
+            _event(
+                pk,
+                actor,
+                EVENT_LIFTED,
+                **params,
+                **({"still_blocked": True} if pk in still else followed.get(pk, {})),
+            )
+            for pk in lead_ids
+        ]
     )
     return restriction
 
 
+def restrictions_naming(values: Iterable[tuple[str, str]], *, holder: Holder | None = None):
+    """The restrictions (active and lifted) naming one of these values, or asked from
+    ``holder``."""
+    condition = _values_condition(values)
+    ids = RestrictedValue.objects.filter(condition or Q(pk__in=[])).values("restriction_id")
+    asked = Q(holder_type=holder.type, holder_id=holder.pk) if holder is not None else Q(pk__in=[])
+    return Restriction.objects.filter(Q(pk__in=ids) | asked).select_related(
+        "requested_by", "lifted_by"
+    )
+
+
 def restrictions_of(lead: Lead):
-    """The restrictions (active and lifted) naming one of the lead's e-mails or phones."""
+    """The restrictions (active and lifted) naming one of the lead's contact values."""
     points = ContactPoint.objects.filter(
         lead_id=lead.pk, kind=OuterRef("kind"), value=OuterRef("value")
     )

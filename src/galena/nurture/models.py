@@ -203,6 +203,9 @@ class FarewellInvitation(models.Model):
 
     class Meta:
         ordering = ["-sent_at", "-id"]
+        # the person's invitations by address, when it is on no lead any more: access and
+        # erasure (galena.privacy)
+        indexes = [models.Index(fields=["email"], name="farewell_invitation_email")]
 
     def __str__(self) -> str:
         return f"{self.lead_id} → {self.email}"
@@ -406,6 +409,9 @@ class NurtureMessage(models.Model):
 
     class Meta:
         ordering = ["-claimed_at", "-id"]
+        # the person's messages by address, when it is on no lead any more: access and
+        # erasure (galena.privacy)
+        indexes = [models.Index(fields=["email"], name="nurture_message_email")]
         constraints = [
             models.UniqueConstraint(
                 fields=["enrollment", "step_order"], name="nurture_message_once_per_step"

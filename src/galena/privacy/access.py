@@ -10,8 +10,7 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from galena.accounts.models import Role
-from galena.accounts.roles import role_of
+from galena.accounts.roles import handles_personal_data
 from galena.core.errors import PermissionDenied
 from galena.privacy.registry import Erase, PersonalTable, tables
 from galena.privacy.retention import retention_description, retention_policies
@@ -22,13 +21,18 @@ ROW_LIMIT = 5000
 
 
 def can_handle_subjects(user: Any) -> bool:
-    """Whole-person exports and erasure: administrators only."""
-    return role_of(getattr(user, "user", user)) == Role.ADMIN
+    """Whole-person exports and erasure: administrators and the data protection officer."""
+    return handles_personal_data(getattr(user, "user", user))
 
 
 def require_subject_handler(user: Any) -> None:
     if not can_handle_subjects(user):
-        raise PermissionDenied(_("Only an administrator may export or erase a person's data."))
+        raise PermissionDenied(
+            _(
+                "Only an administrator or the data protection officer may export or erase "
+                "a person's data."
+            )
+        )
 
 
 @dataclass
@@ -157,7 +161,7 @@ def _section(table: PersonalTable, subject: Subject, policies: dict) -> Section 
 
 def subject_report(subject: Subject, *, actor: Any) -> SubjectReport:
     """Everything held about the person, one section per table that has some of their
-    rows (one query each). Administrators only."""
+    rows (one query each). Administrators and the data protection officer."""
     require_subject_handler(actor)
     sections = []
     if not subject.is_empty:

@@ -8,6 +8,8 @@ kinds, categories and times of tracked events; every count.
 
 from __future__ import annotations
 
+import json
+
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
@@ -103,16 +105,32 @@ register(
 # --- intake -------------------------------------------------------------------------------
 
 
+# submissions not (yet) processed into a lead or an interest: their contacts are not indexed
+UNPROCESSED = ("received", "processing", "failed", "refused")
+
+
 def _unlinked_submissions(subject: Subject) -> Q | None:
-    # a submission that made no lead (an interest, a refused or failed one) is found by
-    # the values in its body: one scan of the unlinked submissions, only for a request
+    # a submission that made no lead (an interest) is found by the contacts intake indexed
+    # (privacy.SubmissionContact, one indexed lookup); one still waiting, failed or refused
+    # by the values in its body — a scan of those few rows alone (indexed by status)
     values = sorted(subject.emails | subject.phones)
     if not values:
         return None
-    condition = Q()
+    from galena.intake.models import Submission
+    from galena.privacy.models import SubmissionContact
+
+    ids = set(
+        SubmissionContact.objects.filter(value__in=values).values_list("submission_id", flat=True)
+    )
+    in_body = Q()
     for value in values:
-        condition |= Q(raw_body__icontains=value) | Q(payload__icontains=value)
-    return Q(lead__isnull=True) & condition
+        in_body |= Q(raw_body__icontains=value) | Q(payload__icontains=value)
+    ids |= set(
+        Submission.objects.filter(lead__isnull=True, status__in=UNPROCESSED)
+        .filter(in_body)
+        .values_list("pk", flat=True)
+    )
+    return Q(pk__in=sorted(ids)) if ids else None
 
 
 register(
@@ -217,8 +235,9 @@ register(
 )
 
 # --- activities -----------------------------------------------------------------------------
-# e-mails are found through their lead (never null, indexed); the address columns have no
-# index, and an e-mail to an address of the person is on one of the person's leads
+# e-mails are found through their lead and by the address they went to (indexed): an e-mail
+# sent to an address that is on no lead any more (corrected, or the lead merged) is still
+# the person's
 
 register(
     "activities.Document",
@@ -227,10 +246,30 @@ register(
     fields={"file": F, "original_name": S, "title": S},
     report_fields=("lead_id", "kind", "size", "content_type", "created_at"),
 )
+
+
+def _listing(field_name: str):
+    """Rows whose JSON list ``field_name`` holds one of the person's addresses (a copy, an
+    invitation to someone else's meeting): a text search, as JSON lists have no index both
+    databases share."""
+
+    def find(subject: Subject) -> Q | None:
+        condition = None
+        for email in sorted(subject.emails):
+            part = Q(**{f"{field_name}__icontains": json.dumps(email)})
+            condition = part if condition is None else condition | part
+        return condition
+
+    return find
+
+
 register(
     "activities.SentEmail",
     category=_("E-mails sent to the person"),
     lead="lead",
+    email="to",
+    # an e-mail to someone else the person was copied on (a meeting's other attendees)
+    mentions=_listing("cc"),
     fields={
         "to": B,
         "cc": B,
@@ -249,6 +288,7 @@ register(
     "activities.Meeting",
     category=_("Meetings"),
     lead="lead",
+    mentions=_listing("attendees"),
     fields={"title": S, "location": B, "video_url": B, "description": B, "attendees": B},
     report_fields=("lead_id", "starts_at", "ends_at", "status"),
 )
@@ -279,11 +319,11 @@ register(
 )
 
 
-def _own_accounts(subject: Subject) -> Q | None:
+def _own_account_ids(subject: Subject) -> list[int]:
     # an account is the person's only when every contact on it is theirs (a sole trader);
     # a company with other people on it keeps its name and figures
     if not subject.contact_ids:
-        return None
+        return []
     from galena.clients.models import Contact
 
     accounts = set(
@@ -296,8 +336,17 @@ def _own_accounts(subject: Subject) -> Q | None:
         .exclude(pk__in=sorted(subject.contact_ids))
         .values_list("account_id", flat=True)
     )
-    own = accounts - shared
-    return Q(pk__in=sorted(own)) if own else None
+    return sorted(accounts - shared)
+
+
+def _own_accounts(subject: Subject) -> Q | None:
+    own = _own_account_ids(subject)
+    return Q(pk__in=own) if own else None
+
+
+def _own_accounts_events(subject: Subject) -> Q | None:
+    own = _own_account_ids(subject)
+    return Q(account_id__in=own) if own else None
 
 
 register(
@@ -306,6 +355,14 @@ register(
     find=_own_accounts,
     fields={"name": S, "legal_name": S, "billing_address": B, "search_text": S},
     report_fields=("id", "country", "industry", "created_at"),
+)
+register(
+    "clients.ClientEvent",
+    category=_("Changes to the person's client records (with the values before and after)"),
+    contact="contact",
+    find=_own_accounts_events,
+    fields={"params": J},
+    report_fields=("contact_id", "account_id", "type", "occurred_at", "actor_source"),
 )
 register(
     "clients.Deal",
@@ -331,6 +388,7 @@ register(
     "nurture.FarewellInvitation",
     category=_("Farewell questionnaires sent"),
     lead="lead",
+    email="email",
     fields={"email": B},
     report_fields=("lead_id", "sent_at", "language"),
 )
@@ -345,6 +403,7 @@ register(
     "nurture.NurtureMessage",
     category=_("Nurture e-mails"),
     lead="lead",
+    email="email",
     fields={"email": B, "subject": S, "error": S},
     report_fields=("lead_id", "step_order", "status", "sent_at"),
 )
@@ -434,13 +493,39 @@ register(
     report_fields=("action_time", "action_flag"),
 )
 
+# --- privacy's own index ---------------------------------------------------------------------
+# after intake.Submission, whose rows it finds: those are erased first, then the index goes
+
+register(
+    "privacy.SubmissionContact",
+    category=_("Contacts found in submissions that made no lead (an index)"),
+    email="value",
+    phone="value",
+    delete=True,
+    fields={"value": B},
+)
+
 # --- no personal data of leads or clients ----------------------------------------------------
 
 _SETTINGS = "settings, rules or reference data"
 _STAFF = "the staff's own data, not of leads or clients"
 _IDS = "ids, codes, figures and dates only"
+_FACTS = "counts and sums per day and slice (channel, source, campaign, region, team)"
+_DURATIONS = "counts and durations per day and slice, with no lead's id or name"
 for label, why in (
     ("accounts.Team", _STAFF),
+    ("analytics.DirtyDay", _IDS),
+    ("analytics.LeadFact", _FACTS),
+    ("analytics.LeadReach", _FACTS),
+    ("analytics.VisitorFact", _FACTS),
+    ("analytics.InterestFact", _FACTS),
+    ("analytics.QualityFact", _FACTS),
+    ("analytics.RevenueFact", _FACTS),
+    ("analytics.ResponseFact", _DURATIONS),
+    ("analytics.TeamFact", _FACTS),
+    ("analytics.ConversionFact", _DURATIONS),
+    ("analytics.DealFact", _FACTS),
+    ("analytics.StayFact", _DURATIONS),
     ("accounts.Profile", _STAFF),
     ("accounts.ApiToken", _STAFF),
     ("activities.EmailTemplate", _SETTINGS),

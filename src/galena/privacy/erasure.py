@@ -24,8 +24,7 @@ from django.db.models.functions import Cast, Concat
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from galena.accounts.models import Role
-from galena.accounts.roles import role_of
+from galena.accounts.roles import handles_personal_data
 from galena.core.errors import PermissionDenied, ValidationFailed
 from galena.leads.models import Lead
 from galena.privacy.files import file_delete
@@ -115,6 +114,19 @@ class Eraser:
             return text
         return self.pattern.sub(ERASED, text)
 
+    def mention_out(self, value: Any) -> Any:
+        """``value`` without the person's values and the rest as it was: a list loses the
+        items that name them, a text has them replaced (a row of someone else's)."""
+        if isinstance(value, dict):
+            return {k: self.mention_out(v) for k, v in value.items()}
+        if isinstance(value, list):
+            return [
+                self.mention_out(v) for v in value if not (isinstance(v, str) and self.mentions(v))
+            ]
+        if isinstance(value, str):
+            return self.scrub(value)
+        return value
+
     def json(self, value: Any, keep: frozenset[str], key: str = "") -> Any:
         """The JSON with its shape, numbers, booleans, dates and codes, without the rest."""
         if isinstance(value, dict):
@@ -171,9 +183,10 @@ def _table_erase(table: PersonalTable, subject: Subject, eraser: Eraser) -> tupl
     """Erase one table's rows of the subject; (rows, files deleted)."""
     model = table.model
     manager = model._base_manager
-    ids = list(table.rows(subject).values_list("pk", flat=True))
+    ids = list(table.own_rows(subject).values_list("pk", flat=True))
+    mentioned = _mentions_erase(table, subject, eraser, exclude=ids)
     if not ids:
-        return 0, 0
+        return mentioned, 0
     files = 0
     file_fields = [name for name, how in table.fields.items() if how == Erase.FILE]
     python_fields = [
@@ -233,7 +246,28 @@ def _table_erase(table: PersonalTable, subject: Subject, eraser: Eraser) -> tupl
             manager.filter(pk__in=chunk).update(**constants)
     if table.erase_extra is not None:
         table.erase_extra(manager.filter(pk__in=ids), subject)
-    return len(ids), files
+    return len(ids) + mentioned, files
+
+
+def _mentions_erase(table: PersonalTable, subject: Subject, eraser: Eraser, exclude) -> int:
+    """Take the person's values out of others' rows that mention them (an e-mail to a lead
+    the person was copied on); the row stays its owner's. Returns the rows changed."""
+    condition = table.mentions(subject) if table.mentions is not None else None
+    if condition is None:
+        return 0
+    manager = table.model._base_manager
+    names = [name for name, how in table.fields.items() if how != Erase.FILE]
+    rows = manager.filter(condition).exclude(pk__in=exclude).only("pk", *names)
+    changed = []
+    for row in rows:
+        before = [getattr(row, name) for name in names]
+        for name in names:
+            setattr(row, name, eraser.mention_out(getattr(row, name)))
+        if [getattr(row, name) for name in names] != before:
+            changed.append(row)
+    if changed:
+        manager.bulk_update(changed, names, batch_size=500)
+    return len(changed)
 
 
 # rows whose new values are the same (an emptied JSON, a blanked note) are written with one
@@ -278,12 +312,14 @@ def _drop_hash_duplicates(table: PersonalTable, manager, changed: list) -> list:
     return changed
 
 
-def _require_admin(actor: Any) -> Any:
+def _require_handler(actor: Any) -> Any:
     user = getattr(actor, "user", actor)
     if user is None:
         return None  # the system: the retention sweep
-    if role_of(user) != Role.ADMIN:
-        raise PermissionDenied(_("Only an administrator may erase a person's data."))
+    if not handles_personal_data(user):
+        raise PermissionDenied(
+            _("Only an administrator or the data protection officer may erase a person's data.")
+        )
     return user
 
 
@@ -298,8 +334,9 @@ def erase_subject(
 ) -> ErasureResult:
     """Remove or irreversibly anonymise everything held about the person in every table the
     registry declares (their files deleted too), keep the figures, and record the erasure
-    without the values. Admins only (``actor=None`` is the system's retention sweep)."""
-    user = _require_admin(actor)
+    without the values. Administrators and the data protection officer (``actor=None`` is the
+    system's retention sweep)."""
+    user = _require_handler(actor)
     if subject.is_empty:
         raise ValidationFailed({"subject": _("Nobody was found to erase.")})
     # the leads stay locked until the erasure commits: a card saved meanwhile waits, then

@@ -1,5 +1,9 @@
 """Files on disk that hold a person's data: deleted whole, or (an import file with many
-people in it) rewritten with the person's rows emptied."""
+people in it) rewritten with the person's rows emptied.
+
+A file is not in the database's transaction: it is deleted or replaced only once the erasure
+commits (``transaction.on_commit``), so an erasure that rolls back leaves every record and
+every file it pointed at as they were."""
 
 from __future__ import annotations
 
@@ -9,6 +13,7 @@ import tempfile
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from django.db import transaction
 from django.db.models import QuerySet
 
 if TYPE_CHECKING:
@@ -16,15 +21,38 @@ if TYPE_CHECKING:
 
 
 def file_delete(field_file) -> bool:
-    """Delete a stored file (if there is one); whether something was deleted."""
+    """Delete a stored file (if there is one) when the transaction commits; whether there
+    was a file to delete."""
     if not field_file or not field_file.name:
         return False
     storage = field_file.storage
     name = field_file.name
-    if storage.exists(name):
-        storage.delete(name)
-        return True
-    return False
+    if not storage.exists(name):
+        return False
+
+    def delete() -> None:
+        if storage.exists(name):
+            storage.delete(name)
+
+    transaction.on_commit(delete)
+    return True
+
+
+def _replace_on_commit(path: Path, write) -> None:
+    """Write the file's new content (``write(temporary_path)``) beside it and put it in its
+    place once the transaction commits."""
+
+    def replace() -> None:
+        handle, temporary = tempfile.mkstemp(dir=path.parent, suffix=".tmp" + path.suffix)
+        os.close(handle)
+        try:
+            write(temporary)
+            os.replace(temporary, path)
+        finally:
+            if os.path.exists(temporary):
+                os.unlink(temporary)
+
+    transaction.on_commit(replace)
 
 
 def _mentions(cells: list[str], needles: list[str]) -> bool:
@@ -83,10 +111,12 @@ def _csv_rows_blank(path: Path, numbers: set[int], needles: list[str], options: 
             rows[index - 1] = [""] * len(cells)
             emptied += 1
     if emptied:
-        handle, temporary = tempfile.mkstemp(dir=path.parent, suffix=".tmp")
-        with os.fdopen(handle, "w", encoding=encoding, newline="") as out:
-            csv.writer(out, delimiter=delimiter).writerows(rows)
-        os.replace(temporary, path)
+
+        def write(temporary: str) -> None:
+            with open(temporary, "w", encoding=encoding, newline="") as out:
+                csv.writer(out, delimiter=delimiter).writerows(rows)
+
+        _replace_on_commit(path, write)
     return emptied
 
 
@@ -107,9 +137,12 @@ def _xlsx_rows_blank(path: Path, numbers: set[int], needles: list[str], sheet_na
                     cell.value = None
                 emptied += 1
     if emptied:
-        handle, temporary = tempfile.mkstemp(dir=path.parent, suffix=".xlsx")
-        os.close(handle)
-        workbook.save(temporary)
-        os.replace(temporary, path)
-    workbook.close()
+
+        def write(temporary: str) -> None:
+            workbook.save(temporary)
+            workbook.close()
+
+        _replace_on_commit(path, write)
+    else:
+        workbook.close()
     return emptied

@@ -89,3 +89,22 @@ class RetentionPolicy(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_purpose_display()}: {self.days}"
+
+
+class SubmissionContact(models.Model):
+    """An e-mail address or phone number (normalised as a contact point stores it) found in a
+    submission that made no lead — an interest: how a person's access or erasure request
+    finds those submissions with one indexed lookup instead of reading every body. Written
+    by intake (``settings.INTAKE_UNLINKED_HOOKS``) when the submission is processed."""
+
+    submission = models.ForeignKey("intake.Submission", on_delete=models.CASCADE, related_name="+")
+    value = models.CharField(max_length=320)
+
+    class Meta:
+        indexes = [models.Index(fields=["value"], name="submission_contact_value")]
+        constraints = [
+            models.UniqueConstraint(fields=["submission", "value"], name="submission_contact_once")
+        ]
+
+    def __str__(self) -> str:
+        return f"submission {self.submission_id}: {self.value}"

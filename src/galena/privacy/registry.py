@@ -11,6 +11,9 @@ A declaration says
   model to the lead's id), the client contact (``contact=...``), a normalised e-mail or
   phone column (``email=...``, ``phone=...``), or a function of the subject (``find``) for
   anything else;
+- rows of other people that only *mention* the person (``mentions``: a function of the
+  subject, e.g. an e-mail to a lead that the person was copied on): the access report shows
+  them, and erasure takes out the person's values alone, leaving the row its owner's;
 - whether erasure deletes the rows instead of rewriting their fields (``delete=True``).
 
 The built-in apps are declared in ``galena.privacy.declarations``. Another app declares its
@@ -76,6 +79,8 @@ class PersonalTable:
     email: str | None = None
     phone: str | None = None
     find: Callable[[Subject], Q | None] | None = None
+    # rows of others that mention the person: only the person's values are erased there
+    mentions: Callable[[Subject], Q | None] | None = None
     delete: bool = False
     # JSON keys (besides the default codes) whose string values are not personal
     json_keep: frozenset[str] = field(default_factory=frozenset)
@@ -112,8 +117,19 @@ class PersonalTable:
         return condition
 
     def rows(self, subject: Subject) -> QuerySet:
-        """The subject's rows of this table (none when nothing identifies them)."""
+        """The subject's rows of this table, those that only mention them included (none
+        when nothing identifies them)."""
         condition = self.subject_filter(subject)
+        mention = self.mentions(subject) if self.mentions is not None else None
+        if mention is not None:
+            condition = mention if condition is None else condition | mention
+        return self._filtered(condition)
+
+    def own_rows(self, subject: Subject) -> QuerySet:
+        """The subject's own rows: erased field by field as declared."""
+        return self._filtered(self.subject_filter(subject))
+
+    def _filtered(self, condition: Q | None) -> QuerySet:
         manager = self.model._base_manager
         if condition is None:
             return manager.none()
@@ -135,6 +151,7 @@ def register(
     email: str | None = None,
     phone: str | None = None,
     find: Callable[[Subject], Q | None] | None = None,
+    mentions: Callable[[Subject], Q | None] | None = None,
     delete: bool = False,
     json_keep: frozenset[str] | set[str] = frozenset(),
     erase_extra: Callable[[QuerySet, Subject], int] | None = None,
@@ -150,6 +167,7 @@ def register(
         email=email,
         phone=phone,
         find=find,
+        mentions=mentions,
         delete=delete,
         json_keep=frozenset(json_keep),
         erase_extra=erase_extra,

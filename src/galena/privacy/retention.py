@@ -32,7 +32,13 @@ from django.utils.translation import gettext as _
 
 from galena.leads.models import Lead, LeadEvent, QualityStatus, StageKind
 from galena.privacy.erasure import erase_subject
-from galena.privacy.models import ErasedLead, ErasureOrigin, RetentionPolicy, RetentionPurpose
+from galena.privacy.models import (
+    ErasedLead,
+    ErasureOrigin,
+    RetentionPolicy,
+    RetentionPurpose,
+    SubmissionContact,
+)
 from galena.privacy.subjects import subject_for_leads
 
 BATCH_SIZE = 500
@@ -202,6 +208,7 @@ def retention_sweep(
                     decision={},
                     error="",
                 )
+                SubmissionContact.objects.filter(submission_id__in=ids).delete()
                 if progress:
                     progress(policy.purpose, len(ids))
             continue
