@@ -15,8 +15,8 @@ Target: each report answers in ≤ 500 ms for a 12-month range.
    ``--reuse`` keeps a database already filled (the schema is migrated either way).
 2. Each registered report (``analytics-<code>`` URL names that resolve) requested through
    Django's test client in-process with ``?format=json`` — the view's whole time: role
-   check, filter form, queries, table — for the last 12 full months, grouped by channel and
-   by month, as an admin (every lead) and as a sales manager (their own leads; a head of
+   check, filter form, queries, table — for the last 12 full months, grouped by channel, by
+   month, and by month for one channel (``SLICE``), as an admin (every lead) and as a sales manager (their own leads; a head of
    sales for reports a manager may not open), ``--repeat`` times each.
 3. Prints median and p95 per report, with ``--explain`` the plans of the funnel's
    queries, and with ``--write-docs`` rewrites the "Analytics reports" section of
@@ -67,8 +67,14 @@ EVENTS_PER_LEAD = 10
 INTERESTS = 200_000
 VISITORS_PER_LEAD = 2.5
 REPORTS = ("funnel", "cohorts", "speed", "team", "quality", "cost")
-# indexes the funnel needs on other apps' tables, not (yet) in their migrations: measured
-# with and without (docs/decisions/0005-analytics-aggregates.md)
+# a part of a report's page asked for after the page: (label, report, query parameters)
+PARTS = (("speed: time in stage", "speed", {"part": "stages"}),)
+# a slice every report is also asked for (by month), as "for any slice" means
+SLICE = {"channel": "paid_search"}
+ROW_ORDER = ("funnel", "cohorts", "speed", "speed: time in stage", "team", "quality", "cost")
+# the indexes decision 0005 proposed on other apps' tables, measured with and without; they
+# are now in scoring's and intake's migrations (visitor_first_seen, submission_interest), so
+# --compare-proposed only adds copies of them
 PROPOSED_INDEXES = {
     "bench_visitor_first_seen": "ON scoring_visitor (first_seen_at, lead_id)",
     "bench_submission_interest": "ON intake_submission (received_at) WHERE outcome = 'interest'",
@@ -394,8 +400,9 @@ def actors() -> dict:
     }
 
 
-def scenarios() -> list[tuple[str, str, str]]:
-    """(report, URL, grouping) for every report whose page is registered."""
+def scenarios() -> list[tuple[str, str, str, dict]]:
+    """(report, URL, grouping, more parameters) for every report whose page is registered,
+    and the parts of pages asked for after them (the time in each stage)."""
     from django.urls import NoReverseMatch, reverse
 
     rows = []
@@ -405,7 +412,14 @@ def scenarios() -> list[tuple[str, str, str]]:
         except NoReverseMatch:
             continue
         for group_by in ("channel", "month"):
-            rows.append((code, url, group_by))
+            rows.append((code, url, group_by, {"format": "json"}))
+            if group_by == "month":  # "any slice": one channel's figures by month
+                rows.append((code, url, group_by, {"format": "json", **SLICE}))
+            rows += [
+                (label, url, group_by, parameters)
+                for label, report, parameters in PARTS
+                if report == code
+            ]
     return rows
 
 
@@ -413,8 +427,49 @@ def readers(people: dict, code: str) -> list[str]:
     """The admin, and the manager — or a head of sales when a manager may not open it."""
     from galena.analytics.filters import report_roles
 
-    second = "manager" if code in report_roles(people["manager"]) else "head of sales"
+    report = next((report for label, report, _ in PARTS if label == code), code)
+    second = "manager" if report in report_roles(people["manager"]) else "head of sales"
     return ["admin", second]
+
+
+def facts_ready() -> None:
+    """The daily facts (docs/decisions/0006-analytics-daily-facts.md): built once after the
+    bulk fill (or on a database filled before they existed), then only the days written
+    since are refreshed. Prints how long it took."""
+    from django.db import connection
+
+    from galena.analytics.facts import FACT_MODELS, facts_rebuild, facts_refresh
+    from galena.analytics.models import LeadFact
+
+    started = time.perf_counter()
+    if LeadFact.objects.exists():
+        days, what = facts_refresh(), "refreshed"
+    else:
+        days, what = facts_rebuild(), "built"
+    with connection.cursor() as cursor:
+        for model in {model for models in FACT_MODELS.values() for model in models}:
+            cursor.execute(f"ANALYZE {model._meta.db_table}")
+    print(f"  facts {what} for {days:,} days: {time.perf_counter() - started:.0f} s", flush=True)
+
+
+def refresh_costs(repeat: int = 3) -> dict[str, float]:
+    """Per kind of fact, the median time (ms) to refresh one marked UTC day in the middle of
+    the last 12 months (one or two business days: what a single write costs the next
+    report), after the same day was refreshed once to warm its pages."""
+    from galena.analytics.facts import FACT_MODELS, facts_refresh
+    from galena.analytics.models import DirtyDay
+
+    day = dt.date.today() - dt.timedelta(days=180)
+    costs = {}
+    for kind in FACT_MODELS:
+        times = []
+        for _ in range(repeat + 1):
+            DirtyDay.objects.create(kind=kind, day=day)
+            started = time.perf_counter()
+            facts_refresh([kind])
+            times.append((time.perf_counter() - started) * 1000)
+        costs[kind] = statistics.median(times[1:])
+    return costs
 
 
 def measure(people: dict, rows, repeat: int) -> list[dict]:
@@ -438,14 +493,17 @@ def measure(people: dict, rows, repeat: int) -> list[dict]:
     results: dict[tuple[str, str, str], list[tuple[float, float, int]]] = {}
     with connection.execute_wrapper(timed):
         for _ in range(repeat):
-            for code, url, group_by in rows:
+            for code, url, group_by, parameters in rows:
                 for who in readers(people, code):
                     sql_time[0], sql_time[1] = 0.0, 0
                     started = time.perf_counter()
-                    response = clients[who].get(url, {"group_by": group_by, "format": "json"})
+                    response = clients[who].get(url, {"group_by": group_by, **parameters})
                     elapsed = (time.perf_counter() - started) * 1000
                     assert response.status_code == 200, (url, who, response.status_code)
-                    results.setdefault((code, who, group_by), []).append(
+                    shown = group_by + "".join(
+                        f"; {key} {value}" for key, value in parameters.items() if key in SLICE
+                    )
+                    results.setdefault((code, who, shown), []).append(
                         (elapsed, sql_time[0] * 1000, sql_time[1])
                     )
     out = []
@@ -509,8 +567,25 @@ def counts() -> dict[str, int]:
     return out
 
 
-def report(results: list[dict], sizes: dict[str, int], database: str, *, compared: bool) -> str:
+def report(
+    results: list[dict],
+    sizes: dict[str, int],
+    database: str,
+    *,
+    compared: bool,
+    load: tuple[tuple[float, ...], tuple[float, ...]] | None = None,
+) -> str:
     from benchmarks.docs import cpu_model
+
+    loads = (
+        " Load average (1, 5, 15 min) when the timed runs began "
+        + ", ".join(f"{value:.2f}" for value in load[0])
+        + " and when they ended "
+        + ", ".join(f"{value:.2f}" for value in load[1])
+        + "."
+        if load
+        else ""
+    )
 
     lines = [
         f"{sizes['leads']:,} leads over 24 months, {sizes['events']:,} events, "
@@ -518,9 +593,12 @@ def report(results: list[dict], sizes: dict[str, int], database: str, *, compare
         f"{sizes['conversions']:,} conversions in {database}; {platform.node()}, "
         f"{cpu_model()}, {os.cpu_count()} CPUs, {dt.datetime.now(dt.UTC):%Y-%m-%d %H:%M} UTC. "
         "Each report's JSON (`?format=json`: role check, filter form, queries, table) "
+        "— and the speed page's time in each stage, a part the page asks for once shown "
+        "(`?part=stages`, HTML) — "
         "through Django's test client in-process, for the last 12 full months; target "
         f"≤ {TARGET_MS:.0f} ms. The manager sees their own leads (~1/24 of them); reports "
         "a manager may not open are timed for a head of sales (a team)."
+        + loads
         + (
             " *with proposed*: the same run after creating the two indexes on scoring's and "
             "intake's tables that decision 0005 proposes (not in their migrations yet)."
@@ -532,7 +610,9 @@ def report(results: list[dict], sizes: dict[str, int], database: str, *, compare
         + (" with proposed: median ms | p95 ms |" if compared else ""),
         "|---|---|---|---:|---:|---:|---:|" + ("---:|---:|" if compared else ""),
     ]
-    for row in sorted(results, key=lambda r: (REPORTS.index(r["report"]), r["who"], r["group_by"])):
+    for row in sorted(
+        results, key=lambda r: (ROW_ORDER.index(r["report"]), r["who"], r["group_by"])
+    ):
         flag = "" if row["p95"] <= TARGET_MS else " ⚠"
         line = (
             f"| {row['report']} | {row['who']} | {row['group_by']} | {row['p50']:.0f} | "
@@ -573,6 +653,7 @@ def main() -> None:
 
     if not (args.reuse and Lead.objects.exists()):
         fill(args.leads)
+    facts_ready()
     with connection.cursor() as cursor:
         cursor.execute("SHOW server_version")
         database = f"PostgreSQL {cursor.fetchone()[0]}"
@@ -582,7 +663,9 @@ def main() -> None:
     rows = scenarios()
     proposed_indexes(present=False)
     measure(people, rows, 1)  # warm the caches
+    load_before = os.getloadavg()
     results = measure(people, rows, args.repeat)
+    load = (load_before, os.getloadavg())
     if args.compare_proposed:
         proposed_indexes(present=True)
         measure(people, rows, 1)
@@ -594,7 +677,13 @@ def main() -> None:
             other = with_indexes[(row["report"], row["who"], row["group_by"])]
             row["with_p50"], row["with_p95"] = other["p50"], other["p95"]
         proposed_indexes(present=False)
-    text = report(results, counts(), database, compared=args.compare_proposed)
+    text = report(results, counts(), database, compared=args.compare_proposed, load=load)
+    costs = refresh_costs()
+    text += (
+        "\n\nRefreshing one marked UTC day (the next report's cost of a single write), median of 3: "
+        + ", ".join(f"{kind} {ms:.0f} ms" for kind, ms in costs.items())
+        + "."
+    )
     if args.notes:
         text += "\n\n" + args.notes.strip()
     print(text)

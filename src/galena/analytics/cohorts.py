@@ -24,15 +24,17 @@ import datetime as dt
 from collections import defaultdict
 from typing import Any
 
-from django.db.models import Count, DateField, Q
+from django.db.models import Count, DateField, Q, Sum
 from django.db.models.functions import Coalesce, TruncMonth
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from galena.analytics.charts import Chart, line_chart
+from galena.analytics.facts import fact_plan, facts_refresh, sum_by
 from galena.analytics.filters import ReportFilter, business_zone
 from galena.analytics.funnel import arrived_leads
+from galena.analytics.models import FactKind, LeadFact, LeadReach
 from galena.analytics.tables import Column, ReportTable, percent
 from galena.core.errors import ValidationFailed
 from galena.leads.models import StageKind
@@ -77,29 +79,7 @@ def cohort_table(
     if measure not in MEASURES:
         raise ValidationFailed({"measure": _("Choose converted, qualified or rejected.")})
     today = today or timezone.localdate(timezone=business_zone())
-    leads = arrived_leads(user, f)
-    outcomes = {
-        row["arrival"]: row
-        for row in leads.values(arrival=_month("created_at"))
-        .annotate(
-            leads=Count("created_at"),
-            qualified=Count("created_at", filter=_measure_condition("qualified")),
-            converted=Count("created_at", filter=Q(converted_at__isnull=False)),
-            rejected=Count("created_at", filter=Q(stage__kind=StageKind.LOST)),
-            deferred=Count("created_at", filter=Q(stage__kind=StageKind.DEFERRED)),
-            still_open=Count("created_at", filter=Q(stage__kind=StageKind.OPEN)),
-        )
-        .order_by()
-    }
-    reached: dict[dt.date, dict[int, int]] = defaultdict(lambda: defaultdict(int))
-    for row in (
-        leads.filter(_measure_condition(measure))
-        .values(arrival=_month("created_at"), reached=_month(_measure_date(measure)))
-        .annotate(n=Count("created_at"))
-        .order_by()
-    ):
-        offset = max(0, _month_index(row["reached"]) - _month_index(row["arrival"]))
-        reached[row["arrival"]][offset] += row["n"]
+    outcomes, reached = _cohort_counts(user, f, measure)
 
     arrivals = sorted(outcomes)
     current = _month_index(today)
@@ -167,6 +147,74 @@ def cohort_table(
 
 
 _OUTCOMES = ("leads", "qualified", "converted", "rejected", "deferred", "still_open")
+
+
+def _cohort_counts(
+    user, f: ReportFilter, measure: str
+) -> tuple[dict[dt.date, dict[str, int]], dict[dt.date, dict[int, int]]]:
+    """Per month of arrival: the outcomes today, and the leads that reached ``measure`` per
+    month since arrival — from the daily facts when they answer (no channel, source,
+    campaign or region slice), else from the base tables."""
+    reached: dict[dt.date, dict[int, int]] = defaultdict(lambda: defaultdict(int))
+    plan = fact_plan(user, f, group_by="month")
+    if plan is not None and plan.value is None:
+        facts_refresh([FactKind.LEAD])
+        outcomes = {
+            month: {
+                "leads": values["leads"],
+                "qualified": values["qualified"],
+                "converted": values["clients"],
+                "rejected": values["lost"],
+                "deferred": values["deferred"],
+                "still_open": values["still_open"],
+            }
+            for month, values in sum_by(
+                plan,
+                plan.rows(LeadFact, f),
+                "leads",
+                "qualified",
+                "clients",
+                "lost",
+                "deferred",
+                "still_open",
+            ).items()
+            if values["leads"]
+        }
+        rows = LeadReach.objects.filter(
+            plan.scope,
+            grain=plan.grain,
+            measure=measure,
+            day__gte=f.date_from,
+            day__lte=f.date_to,
+        ).order_by()
+        for row in rows.values("day", "month").annotate(n=Sum("leads")):
+            arrival = row["day"].replace(day=1)
+            offset = max(0, _month_index(row["month"]) - _month_index(arrival))
+            reached[arrival][offset] += row["n"]
+        return outcomes, reached
+    leads = arrived_leads(user, f)
+    outcomes = {
+        row["arrival"]: row
+        for row in leads.values(arrival=_month("created_at"))
+        .annotate(
+            leads=Count("created_at"),
+            qualified=Count("created_at", filter=_measure_condition("qualified")),
+            converted=Count("created_at", filter=Q(converted_at__isnull=False)),
+            rejected=Count("created_at", filter=Q(stage__kind=StageKind.LOST)),
+            deferred=Count("created_at", filter=Q(stage__kind=StageKind.DEFERRED)),
+            still_open=Count("created_at", filter=Q(stage__kind=StageKind.OPEN)),
+        )
+        .order_by()
+    }
+    for row in (
+        leads.filter(_measure_condition(measure))
+        .values(arrival=_month("created_at"), reached=_month(_measure_date(measure)))
+        .annotate(n=Count("created_at"))
+        .order_by()
+    ):
+        offset = max(0, _month_index(row["reached"]) - _month_index(row["arrival"]))
+        reached[row["arrival"]][offset] += row["n"]
+    return outcomes, reached
 
 
 def cohort_charts(table: ReportTable, measure: str = "converted") -> list[Chart]:

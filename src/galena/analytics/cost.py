@@ -30,12 +30,13 @@ from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 from django.conf import settings
-from django.db.models import Case, Count, F, Q, When
+from django.db.models import Case, Count, DateField, F, Q, Sum, When
 from django.db.models.functions import Coalesce, TruncMonth
 from django.utils import formats
 from django.utils.translation import gettext as _
 
 from galena.analytics.cost_rates import Converted, RateBook, cents, sum_in_base
+from galena.analytics.facts import COST_DIMENSIONS, fact_plan, facts_refresh, stored_value
 from galena.analytics.filters import (
     GROUP_BY_LABELS,
     ReportFilter,
@@ -44,6 +45,7 @@ from galena.analytics.filters import (
     require_report,
     sees_whole_business,
 )
+from galena.analytics.models import Dimension, FactKind, Grain, LeadFact, RevenueFact
 from galena.analytics.tables import Column, ReportTable
 from galena.clients.models import Deal, DealStageKind
 from galena.leads.models import Campaign, CampaignSpend, Channel, Lead, QualityStatus, Source
@@ -216,29 +218,11 @@ def cost_lines(user, f: ReportFilter, *, book: RateBook | None = None) -> list[C
     # leads per row and campaign, in one pass: the campaign is what shares spend out when
     # the reader sees part of the leads (then every lead is read, those in sight counted)
     whole = sees_all_leads(user, f)
-    if whole:
-        figures = {
-            "leads": Count("created_at"),
-            "qualified": Count("created_at", filter=QUALIFIED),
-            "clients": Count("created_at", filter=CLIENT),
-        }
-        condition = leads_condition(user, f)
+    facts = _CostFacts.plan(user, f, group_by)
+    if facts is not None:
+        counts = _fact_lead_rows(facts, whole=whole)
     else:
-        in_sight = lead_scope(user, _without_attribution(f))
-        figures = {
-            "leads": Count("created_at", filter=in_sight),
-            "qualified": Count("created_at", filter=in_sight & QUALIFIED),
-            "clients": Count("created_at", filter=in_sight & CLIENT),
-            "everyone": Count("created_at"),
-        }
-        condition = _arrived(f) & Q(merged_into__isnull=True)
-    counts = (
-        Lead.objects.filter(condition)
-        .order_by()
-        .annotate(report_key=lead_key(group_by))
-        .values("report_key", "campaign_id")
-        .annotate(**figures)
-    )
+        counts = _base_lead_rows(user, f, group_by, whole=whole)
     in_sight_leads: dict[tuple, int] = {}
     all_leads: dict[tuple, int] = {}
     for row in counts:
@@ -273,6 +257,10 @@ def cost_lines(user, f: ReportFilter, *, book: RateBook | None = None) -> list[C
         if mine:
             line(key).spend.add(total, Decimal(mine) / Decimal(all_leads[(key, campaign)]))
 
+    if facts is not None:
+        for key, total in facts.revenue(book=book).items():
+            line(key).revenue.add(total)
+        return list(lines.values())
     revenue = sum_in_base(
         # a deal of a lead that arrived in the period was won after the period began
         Deal.objects.filter(
@@ -291,6 +279,165 @@ def cost_lines(user, f: ReportFilter, *, book: RateBook | None = None) -> list[C
     for (key,), total in revenue.items():
         line(key).revenue.add(total)
     return list(lines.values())
+
+
+def _base_lead_rows(user, f: ReportFilter, group_by: str, *, whole: bool):
+    """Leads, qualified and clients per report key and campaign, read from the leads (with
+    ``everyone``: every lead of the key, when the reader sees part of them)."""
+    if whole:
+        figures = {
+            "leads": Count("created_at"),
+            "qualified": Count("created_at", filter=QUALIFIED),
+            "clients": Count("created_at", filter=CLIENT),
+        }
+        condition = leads_condition(user, f)
+    else:
+        in_sight = lead_scope(user, _without_attribution(f))
+        figures = {
+            "leads": Count("created_at", filter=in_sight),
+            "qualified": Count("created_at", filter=in_sight & QUALIFIED),
+            "clients": Count("created_at", filter=in_sight & CLIENT),
+            "everyone": Count("created_at"),
+        }
+        condition = _arrived(f) & Q(merged_into__isnull=True)
+    return (
+        Lead.objects.filter(condition)
+        .order_by()
+        .annotate(report_key=lead_key(group_by))
+        .values("report_key", "campaign_id")
+        .annotate(**figures)
+    )
+
+
+# the facts' dimension holding each grouping's attribution (docs/decisions/0006)
+FACT_DIMENSIONS = {
+    "channel": Dimension.COST_CHANNEL,
+    "source": Dimension.COST_SOURCE,
+    "region": Dimension.COST_REGION,
+    "campaign": Dimension.CAMPAIGN,
+    "month": Dimension.CAMPAIGN,
+}
+
+
+def _fact_lead_rows(facts: _CostFacts, *, whole: bool) -> list[dict[str, Any]]:
+    """``_base_lead_rows`` from the daily facts."""
+    everyone = facts.leads(Grain.WHOLE, Q())
+    in_sight = everyone if whole else facts.leads(facts.plan_.grain, facts.plan_.scope)
+    nothing = {"leads": 0, "qualified": 0, "clients": 0}
+    return [
+        {
+            "report_key": key,
+            "campaign_id": campaign,
+            **in_sight.get((key, campaign), nothing),
+            "everyone": everyone[(key, campaign)]["leads"],
+        }
+        for key, campaign in everyone
+        if everyone[(key, campaign)]["leads"]
+    ]
+
+
+@dataclass
+class _CostFacts:
+    """The cost report's leads and revenue from the daily facts (decision 0006): rows per
+    campaign and the lead's own attribution, put in the report's rows here."""
+
+    plan_: Any
+    filter_: ReportFilter
+    group_by: str
+    dimension: str
+    campaigns: dict[int, dict[str, Any]]
+
+    @classmethod
+    def plan(cls, user, f: ReportFilter, group_by: str) -> _CostFacts | None:
+        """None when the facts cannot answer: a channel, source, campaign or region slice
+        (the campaign's attribution decides those)."""
+        if f.channel or f.source_id is not None or f.campaign_id is not None or f.region:
+            return None
+        plan = fact_plan(user, f, group_by="month")
+        if plan is None:
+            return None
+        facts_refresh([FactKind.LEAD])
+        dimension = FACT_DIMENSIONS[group_by]
+        # a campaign's leads count under its source, channel and region (read when so grouped)
+        campaigns = {}
+        if dimension in COST_DIMENSIONS:
+            campaigns = {
+                pk: {"channel": channel, "source": source, "region": region}
+                for pk, source, channel, region in Campaign.objects.values_list(
+                    "pk", "source_id", "source__channel", "region"
+                )
+            }
+        return cls(plan, f, group_by, dimension, campaigns)
+
+    def key(self, campaign_id: int | None, value: str | None, month: dt.date | None) -> Any:
+        """The report's row of a fact: by month, by campaign, or by the attribution."""
+        if self.group_by == "month":
+            return month
+        if self.dimension not in COST_DIMENSIONS:
+            return campaign_id
+        if campaign_id is not None:
+            return self.campaigns.get(campaign_id, {}).get(self.group_by)
+        dimension = Dimension.SOURCE if self.group_by == "source" else self.group_by
+        return stored_value(dimension, value)
+
+    def _rows(self, model, grain: int, scope: Q, **more: Any):
+        return model.objects.filter(
+            scope,
+            grain=grain,
+            dimension=self.dimension,
+            day__gte=self.filter_.date_from,
+            day__lte=self.filter_.date_to,
+            **more,
+        ).order_by()
+
+    def _keys(self) -> dict[str, Any]:
+        keys = {"fact_campaign": F("campaign_id"), "fact_value": F("value")}
+        if self.group_by == "month":
+            keys["fact_month"] = TruncMonth("day", output_field=DateField())
+        return keys
+
+    def leads(self, grain: int, scope: Q) -> dict[tuple, dict[str, int]]:
+        """Leads, qualified and clients per (report key, campaign)."""
+        out: dict[tuple, dict[str, int]] = {}
+        rows = (
+            self._rows(LeadFact, grain, scope)
+            .values(**self._keys())
+            .annotate(n_leads=Sum("leads"), n_qualified=Sum("qualified"), n_clients=Sum("clients"))
+        )
+        for row in rows:
+            key = self.key(row["fact_campaign"], row["fact_value"], row.get("fact_month"))
+            target = out.setdefault(
+                (key, row["fact_campaign"]), {"leads": 0, "qualified": 0, "clients": 0}
+            )
+            target["leads"] += row["n_leads"]
+            target["qualified"] += row["n_qualified"]
+            target["clients"] += row["n_clients"]
+        return out
+
+    def revenue(self, *, book: RateBook) -> dict[Any, Converted]:
+        """The won deals' money per report key, each day's at that day's rate."""
+        sums = sum_in_base(
+            # a deal of a lead that arrived in the period was won after the period began
+            self._rows(
+                RevenueFact,
+                self.plan_.grain,
+                self.plan_.scope,
+                closed__gte=self.filter_.date_from,
+            ),
+            keys=self._keys(),
+            amount="amount",
+            currency="currency",
+            day="closed",
+            day_is_moment=False,
+            book=book,
+            zone=business_zone(),
+            start=self.filter_.date_from,  # the rates' CASE only from the period on
+        )
+        out: dict[Any, Converted] = {}
+        for names, total in sums.items():
+            key = self.key(*names) if len(names) == 3 else self.key(*names, None)
+            out.setdefault(key, Converted()).add(total)
+        return out
 
 
 # --- the table ------------------------------------------------------------------------------

@@ -30,11 +30,12 @@ import datetime as dt
 from collections import defaultdict
 from typing import Any
 
-from django.db.models import Count, DateField, F, Q
+from django.db.models import Count, DateField, F, Q, Sum
 from django.db.models.functions import TruncMonth
 from django.utils.translation import gettext as _
 
 from galena.analytics.charts import Chart, bar_chart, funnel_chart, line_chart
+from galena.analytics.facts import FactPlan, attribute_slices, fact_plan, facts_refresh, sum_by
 from galena.analytics.filters import (
     GROUP_BY_LABELS,
     ReportFilter,
@@ -42,6 +43,7 @@ from galena.analytics.filters import (
     lead_scope,
     sees_whole_business,
 )
+from galena.analytics.models import Dimension, Grain, InterestFact, LeadFact, VisitorFact
 from galena.analytics.speed_measures import empty_label, group_key, group_labels
 from galena.analytics.tables import Column, ReportTable, percent
 from galena.intake.models import Submission, SubmissionOutcome
@@ -75,7 +77,78 @@ def arrived_leads(user, f: ReportFilter):
 
 
 def funnel_counts(user, f: ReportFilter) -> dict[Any, dict[str, int]]:
-    """Per group key: visitors, contact-less interests, leads, qualified, clients."""
+    """Per group key: visitors, contact-less interests, leads, qualified, clients — from the
+    daily facts when they answer the question, else from the base tables."""
+    plan = fact_plan(user, f, group_by=f.group_by)
+    if plan is None:
+        return _base_counts(user, f)
+    facts_refresh()
+    counts: dict[Any, dict[str, int]] = defaultdict(_empty)
+    stages = ("leads", "qualified", "clients")
+    for key, values in sum_by(plan, plan.rows(LeadFact, f), *stages).items():
+        if values["leads"]:
+            for stage in stages:
+                counts[key][stage] += values[stage]
+    whole = sees_whole_business(user) and not f.has_slices()
+    visitor_plan = plan if whole else fact_plan(user, f, group_by=f.group_by, people=True)
+    if visitor_plan is None:
+        return _base_counts(user, f)
+    visitor_rows = [
+        {"group": key, "n": values["visitors"]}
+        for key, values in sum_by(
+            visitor_plan, visitor_plan.rows(VisitorFact, f), "visitors"
+        ).items()
+    ]
+    if whole and f.group_by != "month":
+        every = FactPlan(Grain.WHOLE, Dimension.TOTAL, Q(), None, "day")
+        total = every.rows(VisitorFact, f).aggregate(n=Sum("visitors"))["n"] or 0
+        visitor_rows.append({"group": UNATTRIBUTED, "n": total - sum(r["n"] for r in visitor_rows)})
+    for row in visitor_rows:
+        if row["n"]:
+            counts[row["group"]]["visitors"] += row["n"]
+    interest_rows = _interest_fact_rows(f, whole=sees_whole_business(user))
+    if interest_rows is None:
+        interest_rows = _interest_rows(f, whole=sees_whole_business(user))
+    for row in interest_rows:
+        if row["n"]:
+            counts[row["group"]]["contactless"] += row["n"]
+    for values in counts.values():
+        values["interests"] = values["leads"] + values["contactless"]
+    return counts
+
+
+def _interest_fact_rows(f: ReportFilter, *, whole: bool) -> list[dict[str, Any]] | None:
+    """``_interest_rows`` from the daily facts; None when they cannot answer."""
+    if not whole or f.region or f.team_id is not None or f.owner_id is not None:
+        return []
+    slices = attribute_slices(f, (Dimension.CHANNEL, Dimension.SOURCE, Dimension.CAMPAIGN))
+    if len(slices) > 1:
+        return None
+    dimension = slices[0][0] if slices else Dimension.TOTAL
+    if f.group_by in INTEREST_FIELDS and f.group_by != dimension:
+        if slices:
+            return None
+        dimension = f.group_by
+    rows = InterestFact.objects.filter(
+        dimension=dimension, day__gte=f.date_from, day__lte=f.date_to
+    ).order_by()
+    if slices:
+        rows = rows.filter(value=str(slices[0][1]))
+    if f.group_by == "month":
+        plan = FactPlan(Grain.WHOLE, dimension, Q(), None, "day")
+    elif f.group_by in INTEREST_FIELDS:
+        plan = FactPlan(Grain.WHOLE, dimension, Q(), None, "value")
+    else:
+        total = rows.aggregate(n=Sum("interests"))["n"] or 0
+        return [{"group": UNATTRIBUTED, "n": total}]
+    return [
+        {"group": key, "n": values["interests"]}
+        for key, values in sum_by(plan, rows, "interests").items()
+    ]
+
+
+def _base_counts(user, f: ReportFilter) -> dict[Any, dict[str, int]]:
+    """``funnel_counts`` read from the base tables (every question the facts cannot answer)."""
     counts: dict[Any, dict[str, int]] = defaultdict(_empty)
     by_month = f.group_by == "month"
 

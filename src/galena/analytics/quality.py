@@ -26,11 +26,13 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.db.models import Count, Q
+from django.db.models import Count, Q, Sum
 from django.utils.translation import gettext
 
 from galena.analytics.charts import Chart, bar_chart
+from galena.analytics.facts import attribute_slices, fact_plan, facts_refresh
 from galena.analytics.filters import GROUP_BY_LABELS, ReportFilter, lead_scope, require_report
+from galena.analytics.models import FactKind, QualityFact
 from galena.analytics.speed_measures import (
     empty_label,
     group_key,
@@ -109,6 +111,15 @@ class QualityFigures:
         return not (self.total.leads or self.total.duplicates)
 
 
+class _Rows(dict[Any, SourceQuality]):
+    """The report's rows by slice value, each made when first counted in."""
+
+    def row_for(self, value: Any) -> SourceQuality:
+        if value not in self:
+            self[value] = SourceQuality(key=value)
+        return self[value]
+
+
 def quality_figures(
     *, scope: Q, start: dt.datetime, end: dt.datetime, group_by: str = "source"
 ) -> QualityFigures:
@@ -117,12 +128,8 @@ def quality_figures(
     key = group_key(group_by, date_field="created_at")
     if key is None:
         group_by, key = "source", group_key("source")
-    rows: dict[Any, SourceQuality] = {}
-
-    def row_for(value: Any) -> SourceQuality:
-        if value not in rows:
-            rows[value] = SourceQuality(key=value)
-        return rows[value]
+    rows = _Rows()
+    row_for = rows.row_for
 
     arrived = Lead.objects.filter(
         scope, created_at__gte=start, created_at__lt=end, merged_into__isnull=True
@@ -149,22 +156,7 @@ def quality_figures(
             target.reasons[code] = target.reasons.get(code, 0) + found["rejected"]
             reason_totals[code] += found["rejected"]
 
-    # the open duplicate candidates are few (a review queue): read from their side
-    waiting: dict[Any, set[int]] = defaultdict(set)
-    arrived_here = scope & Q(created_at__gte=start, created_at__lt=end, merged_into__isnull=True)
-    for side in ("lead", "other"):
-        side_key = group_key(group_by, prefix=f"{side}__", date_field=f"{side}__created_at")
-        pairs = (
-            DuplicateCandidate.objects.filter(
-                lead_condition_on(arrived_here, side), status=DuplicateStatus.OPEN
-            )
-            .annotate(group=side_key)
-            .values_list(f"{side}_id", "group")
-        )
-        for lead_id, value in pairs:
-            waiting[value].add(lead_id)
-    for value, ids in waiting.items():
-        row_for(value).suspected_duplicates = len(ids)
+    _suspected(rows, scope=scope, start=start, end=end, group_by=group_by)
 
     merged = (
         Lead.objects.filter(
@@ -180,7 +172,33 @@ def quality_figures(
     )
     for found in merged:
         row_for(found["group"]).duplicates = found["n"]
+    return _figures(group_by, rows, reason_totals)
 
+
+def _suspected(rows: _Rows, *, scope: Q, start: dt.datetime, end: dt.datetime, group_by: str):
+    """The leads of the period waiting with an open duplicate candidate, per row."""
+    # the open duplicate candidates are few (a review queue): read from their side
+    waiting: dict[Any, set[int]] = defaultdict(set)
+    arrived_here = scope & Q(created_at__gte=start, created_at__lt=end, merged_into__isnull=True)
+    for side in ("lead", "other"):
+        side_key = group_key(group_by, prefix=f"{side}__", date_field=f"{side}__created_at")
+        pairs = (
+            DuplicateCandidate.objects.filter(
+                lead_condition_on(arrived_here, side), status=DuplicateStatus.OPEN
+            )
+            .annotate(group=side_key)
+            .values_list(f"{side}_id", "group")
+        )
+        for lead_id, value in pairs:
+            waiting[value].add(lead_id)
+    for value, ids in waiting.items():
+        rows.row_for(value).suspected_duplicates = len(ids)
+
+
+def _figures(
+    group_by: str, rows: dict[Any, SourceQuality], reason_totals: dict[str, int]
+) -> QualityFigures:
+    """The rows labelled and ordered, their totals and the rejection reasons, most first."""
     labels = group_labels(group_by, rows)
     for value, row in rows.items():
         row.label = labels.get(value, value if value not in (None, "") else empty_label(group_by))
@@ -211,12 +229,44 @@ GROUP_BY = ("source", "channel", "campaign", "region", "month")
 
 
 def quality_report(user, f: ReportFilter) -> QualityFigures:
-    """The quality figures of the leads the user may see for the filter."""
+    """The quality figures of the leads the user may see for the filter: from the daily
+    facts when they answer (no channel, source, campaign or region slice — a duplicate's
+    slice is its own, its scope the surviving lead's), else from the leads."""
     require_report(user, CODE)
     group_by = f.group_by if f.group_by in GROUP_BY else GROUP_BY[0]
-    return quality_figures(
-        scope=lead_scope(user, f), start=f.start_at(), end=f.end_at(), group_by=group_by
+    plan = None if attribute_slices(f) else fact_plan(user, f, group_by=group_by)
+    if plan is None:
+        return quality_figures(
+            scope=lead_scope(user, f), start=f.start_at(), end=f.end_at(), group_by=group_by
+        )
+    facts_refresh([FactKind.LEAD])
+    rows = _Rows()
+    row_for = rows.row_for
+
+    reason_totals: dict[str, int] = defaultdict(int)
+    codes = dict(RejectionReason.objects.values_list("pk", "code"))
+    names = ("leads", "pseudo", "verified", "non_target", "rejected", "duplicates")
+    found = (
+        plan.rows(QualityFact, f)
+        .values(plan.group, "reason_id")
+        .annotate(**{f"n_{name}": Sum(name) for name in names})
     )
+    for values in found:
+        target = row_for(plan.key(values))
+        for name in names:
+            setattr(target, name, getattr(target, name) + values[f"n_{name}"])
+        if values["n_rejected"]:
+            code = codes.get(values["reason_id"]) or ""
+            target.reasons[code] = target.reasons.get(code, 0) + values["n_rejected"]
+            reason_totals[code] += values["n_rejected"]
+    _suspected(
+        rows,
+        scope=lead_scope(user, f),
+        start=f.start_at(),
+        end=f.end_at(),
+        group_by=group_by,
+    )
+    return _figures(group_by, rows, reason_totals)
 
 
 def _shown(row: SourceQuality, codes: list[str]) -> dict[str, Any]:

@@ -20,25 +20,37 @@ leads never count, only the lead they were merged into):
   and the share within the SLA of the leads it has judged — routing's rules
   (``docs/decisions/0004-sla-clocks.md``, ``routing.selectors``).
 
-Everything is aggregated by the database: a fixed number of queries whatever the number of
-leads; percentiles by ``percentile_cont`` on PostgreSQL (``speed_measures``).
+``speed_report`` and ``stage_report`` add up the daily facts when they answer the question
+(``speed_from_facts``, ``stays_from_facts``: counts summed, medians and 90th percentiles picked
+exactly from the durations the facts keep, docs/decisions/0007-analytics-speed-team-facts.md);
+otherwise, and with ``ANALYTICS_FACTS`` off, ``speed_figures`` and ``stage_stays`` read the
+leads, conversions and events: a fixed number of queries whatever the number of leads,
+percentiles by ``percentile_cont`` on PostgreSQL (``speed_measures``).
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
-from django.db.models import BooleanField, Case, ExpressionWrapper, F, Q, When, Window
+from django.db.models import BooleanField, ExpressionWrapper, F, Q, Window
 from django.db.models.fields.json import KeyTextTransform
-from django.db.models.functions import Coalesce, Lag
+from django.db.models.functions import Lag
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from galena.analytics.charts import Chart, bar_chart, histogram
+from galena.analytics.durations import (
+    DurationLists,
+    bucket_counts,
+    count_below,
+    microseconds_of,
+    percentiles,
+)
+from galena.analytics.facts import FactPlan, fact_plan, facts_refresh
 from galena.analytics.filters import (
     GROUP_BY_LABELS,
     ReportFilter,
@@ -46,11 +58,11 @@ from galena.analytics.filters import (
     lead_scope,
     require_report,
 )
+from galena.analytics.models import ConversionFact, FactKind, ResponseFact, StayFact
 from galena.analytics.speed_measures import (
     MEDIAN,
     P90,
     TOTAL,
-    elapsed,
     empty_label,
     group_key,
     group_labels,
@@ -59,6 +71,7 @@ from galena.analytics.speed_measures import (
     lead_condition_on,
     ratio,
     report_cursor,
+    response_annotations,
     seconds,
 )
 from galena.analytics.tables import Column, ReportTable, percent
@@ -137,22 +150,7 @@ def arrivals(*, scope: Q, start: dt.datetime, end: dt.datetime, group_by: str = 
             quality_status__in=SENT_TO_SALES,
         )
         .order_by()
-        .annotate(
-            group=key if key is not None else _no_group(),
-            response=elapsed("first_response_at", "created_at"),
-            from_assignment=Case(
-                When(
-                    first_response_at__gte=F("assigned_at"),
-                    then=F("first_response_at") - F("assigned_at"),
-                ),
-            ),
-            # the clock decides; a lead without one has its deadline and first response
-            due_at=Coalesce("sla_clock__due_at", "response_due_at"),
-            met_at=Case(
-                When(sla_clock__isnull=False, then=F("sla_clock__met_at")),
-                default=F("first_response_at"),
-            ),
-        )
+        .annotate(group=key if key is not None else _no_group(), **response_annotations())
     )
 
 
@@ -279,6 +277,11 @@ def stage_stays(*, scope: Q, start: dt.datetime, end: dt.datetime) -> list[dict[
             for code, values in spent.items():
                 values.sort()
                 figures[code] = (len(values), percentile(values, MEDIAN), percentile(values, P90))
+    return _stage_rows(figures)
+
+
+def _stage_rows(figures: dict[str, tuple[int, float | None, float | None]]) -> list[dict]:
+    """The stages' (exits, median, 90th percentile), labelled, in the pipeline's order."""
     stages = {stage.code: stage for stage in Stage.objects.filter(code__in=list(figures))}
     order = sorted(
         figures,
@@ -313,13 +316,8 @@ def speed_figures(
     totals only), the totals, the lead-time distribution and, ``with_stages``, the time in
     each stage (the costly part: every stage change before the period's end is read)."""
     now = now or timezone.now()
-    rows: dict[Any, dict[str, Any]] = {}
-
-    def row_for(key: Any) -> dict[str, Any]:
-        if key not in rows:
-            rows[key] = _blank_row(key)
-        return rows[key]
-
+    rows = _Rows()
+    row_for = rows.row_for
     grouped = bool(group_by) and group_key(group_by) is not None
     total = _blank_row(label=gettext("Total"))
     leads = arrivals(scope=scope, start=start, end=end, group_by=group_by)
@@ -353,19 +351,31 @@ def speed_figures(
         target["lead_time_median"] = figures["lead_time_0"]
         target["lead_time_p90"] = figures["lead_time_1"]
 
-    for row in [*rows.values(), total]:
-        _derive(row)
-    labels = group_labels(group_by, rows)
-    for key, row in rows.items():
-        row["label"] = labels.get(key, key if key not in (None, "") else empty_label(group_by))
-    ordered = sorted(rows.values(), key=_row_order(group_by))
     return SpeedFigures(
         group_by=group_by if grouped else "",
-        rows=ordered,
+        rows=rows.finished(group_by, total),
         total=total,
         stages=stage_stays(scope=scope, start=start, end=end) if with_stages else [],
         histogram=histogram,
     )
+
+
+class _Rows(dict[Any, dict[str, Any]]):
+    """The report's rows by group key, each made when first counted in."""
+
+    def row_for(self, key: Any) -> dict[str, Any]:
+        if key not in self:
+            self[key] = _blank_row(key)
+        return self[key]
+
+    def finished(self, group_by: str, total: dict[str, Any]) -> list[dict[str, Any]]:
+        """The rows with their rates (the total's too) and labels, in the report's order."""
+        for row in [*self.values(), total]:
+            _derive(row)
+        labels = group_labels(group_by, self)
+        for key, row in self.items():
+            row["label"] = labels.get(key, key if key not in (None, "") else empty_label(group_by))
+        return sorted(self.values(), key=_row_order(group_by))
 
 
 def _derive(row: dict[str, Any]) -> None:
@@ -378,6 +388,127 @@ def _row_order(group_by: str):
     if group_by == "month":
         return lambda row: (row["key"] is None, row["key"] or dt.date.min)
     return lambda row: (row["key"] in (None, ""), str(row["label"]).casefold())
+
+
+# --- the same figures from the daily facts (docs/decisions/0007) --------------------------
+
+# the lead-time buckets' upper edges, in microseconds
+BUCKET_EDGES = tuple(
+    edge // dt.timedelta(microseconds=1) for edge, _label in LEAD_TIME_BUCKETS if edge is not None
+)
+ARRIVAL_COUNTS = ("leads", "responded", "with_deadline", "sla_met", "sla_late", "sla_breached")
+
+
+class _Arrivals:
+    """A group's response facts added up: the counts, and the durations' lists."""
+
+    LISTS = ("responses", "assignments", "pending")
+
+    def __init__(self) -> None:
+        self.counts = dict.fromkeys(ARRIVAL_COUNTS, 0)
+        self.lists = DurationLists()  # by the list's name
+
+    def add(self, row: dict[str, Any]) -> None:
+        for name in ARRIVAL_COUNTS:
+            self.counts[name] += row[name]
+        for name in self.LISTS:
+            self.lists.add(name, row[name])
+
+    def absorb(self, other: _Arrivals) -> None:
+        for name in ARRIVAL_COUNTS:
+            self.counts[name] += other.counts[name]
+        for name in self.LISTS:
+            self.lists.absorb(name, other.lists, name)
+
+    def figures(self, now: dt.datetime) -> dict[str, Any]:
+        overdue = self.counts["sla_breached"]
+        overdue += count_below(self.lists.values("pending"), microseconds_of(now))
+        median, p90 = percentiles(self.lists.values("responses"), (MEDIAN, P90))
+        return {
+            **{name: self.counts[name] for name in ("leads", "responded", "with_deadline")},
+            "sla_met": self.counts["sla_met"],
+            "sla_breached": self.counts["sla_late"] + overdue,
+            "sla_overdue_open": overdue,
+            "response_median": median,
+            "response_p90": p90,
+            "assignment_median": percentiles(self.lists.values("assignments"), (MEDIAN,))[0],
+        }
+
+
+def speed_from_facts(
+    plan: FactPlan,
+    f: ReportFilter,
+    *,
+    group_by: str,
+    now: dt.datetime | None = None,
+    with_stages: bool = False,
+) -> SpeedFigures:
+    """``speed_figures`` from the response and conversion facts the plan points to (and the
+    stay facts, ``with_stages``): the counts summed, the percentiles picked from the
+    facts' durations — the same figures, to the microsecond."""
+    facts_refresh([FactKind.ARRIVAL, FactKind.CONVERSION])
+    now = now or timezone.now()
+    rows = _Rows()
+    row_for = rows.row_for
+
+    groups: dict[Any, _Arrivals] = {}
+    found = plan.rows(ResponseFact, f, to_sales=True).values(
+        plan.group, *ARRIVAL_COUNTS, "responses", "assignments", "pending"
+    )
+    for values in found:
+        groups.setdefault(plan.key(values), _Arrivals()).add(values)
+    everyone = _Arrivals()
+    for key, group in groups.items():
+        row_for(key).update(group.figures(now))
+        everyone.absorb(group)
+    total = _blank_row(label=gettext("Total"))
+    total.update(everyone.figures(now))
+
+    lead_times = DurationLists()
+    for values in plan.rows(ConversionFact, f).values(plan.group, "conversions", "lead_times"):
+        key = plan.key(values)
+        row_for(key)["conversions"] += values["conversions"]
+        total["conversions"] += values["conversions"]
+        lead_times.add(key, values["lead_times"])
+    for key in lead_times:
+        rows[key]["lead_time_median"], rows[key]["lead_time_p90"] = percentiles(
+            lead_times.values(key), (MEDIAN, P90)
+        )
+    every_lead_time = lead_times.values(*lead_times)
+    total["lead_time_median"], total["lead_time_p90"] = percentiles(every_lead_time, (MEDIAN, P90))
+    counts = bucket_counts(every_lead_time, BUCKET_EDGES)
+    histogram = [
+        (str(label), counts[index]) for index, (_edge, label) in enumerate(LEAD_TIME_BUCKETS)
+    ]
+
+    return SpeedFigures(
+        group_by=group_by,
+        rows=rows.finished(group_by, total),
+        total=total,
+        stages=stays_from_facts(stage_plan(plan), f) if with_stages else [],
+        histogram=histogram,
+    )
+
+
+def stage_plan(plan: FactPlan) -> FactPlan:
+    """The same readers and slice, for the stay facts (whose rows are never grouped)."""
+    return replace(plan, group="day")
+
+
+def stays_from_facts(plan: FactPlan, f: ReportFilter) -> list[dict[str, Any]]:
+    """``stage_stays`` from the stay facts the plan points to."""
+    facts_refresh([FactKind.STAY])
+    exits: dict[str, int] = {}
+    stays = DurationLists()
+    for code, count, text in plan.rows(StayFact, f).values_list("stage", "exits", "stays"):
+        exits[code] = exits.get(code, 0) + count
+        stays.add(code, text)
+    return _stage_rows(
+        {
+            code: (count, *percentiles(stays.values(code), (MEDIAN, P90)))
+            for code, count in exits.items()
+        }
+    )
 
 
 # --- the page, the API and the exports ---------------------------------------------------
@@ -394,6 +525,9 @@ def speed_report(
     reports); the time in each stage only when asked (``stage_report``)."""
     require_report(user, CODE)
     group_by = f.group_by if f.group_by in GROUP_BY else GROUP_BY[0]
+    plan = fact_plan(user, f, group_by=group_by)
+    if plan is not None:
+        return speed_from_facts(plan, f, group_by=group_by, now=now, with_stages=with_stages)
     return speed_figures(
         scope=lead_scope(user, f),
         start=f.start_at(),
@@ -408,6 +542,9 @@ def stage_report(user, f: ReportFilter) -> list[dict[str, Any]]:
     """The time in each stage the user may see for the filter: per stage left during the
     period, the moves out and the median and 90th percentile of the time spent in it."""
     require_report(user, CODE)
+    plan = fact_plan(user, f, group_by="month")
+    if plan is not None:
+        return stays_from_facts(plan, f)
     return stage_stays(scope=lead_scope(user, f), start=f.start_at(), end=f.end_at())
 
 

@@ -30,7 +30,7 @@ from django.db.models import (
     Value,
     When,
 )
-from django.db.models.functions import TruncMonth
+from django.db.models.functions import Coalesce, TruncMonth
 from django.utils.translation import gettext
 
 from galena.accounts.models import Team
@@ -56,6 +56,27 @@ def elapsed(later: str, earlier: str) -> Case:
         When(**{f"{later}__isnull": False}, then=Value(dt.timedelta(0))),
         output_field=DurationField(),
     )
+
+
+def response_annotations() -> dict[str, Any]:
+    """A lead's times to its first response — from arrival (``response``) and from the
+    assignment when it came first (``from_assignment``) — and its deadline (``due_at``) and
+    when it was met (``met_at``): the SLA clock decides; a lead without one has the deadline
+    on the lead, met by its first response."""
+    return {
+        "response": elapsed("first_response_at", "created_at"),
+        "from_assignment": Case(
+            When(
+                first_response_at__gte=F("assigned_at"),
+                then=F("first_response_at") - F("assigned_at"),
+            ),
+        ),
+        "due_at": Coalesce("sla_clock__due_at", "response_due_at"),
+        "met_at": Case(
+            When(sla_clock__isnull=False, then=F("sla_clock__met_at")),
+            default=F("first_response_at"),
+        ),
+    }
 
 
 def seconds(value: dt.timedelta | float | None) -> float | None:

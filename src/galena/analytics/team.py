@@ -15,9 +15,13 @@ For the leads that came in during the period (``scope``: what the reader may see
   (``Stage.required_fields``); a choice still "unknown" is empty;
 - **rejected**, and the rejection reasons (``RejectionReason``) counted.
 
-The same figures for the previous period of equal length, for the comparison. A fixed
-number of GROUP BY queries whatever the number of leads; the figures per (owner, stage) are
-combined here (a few rows per person); both periods are read in the same passes.
+The same figures for the previous period of equal length, for the comparison.
+``team_report`` adds up the daily facts (``team_fact_periods``,
+docs/decisions/0007-analytics-speed-team-facts.md), also for one channel, source, campaign or
+region; with two such slices at once, and with ``ANALYTICS_FACTS`` off, ``team_periods``
+reads the leads: a fixed number of GROUP BY
+queries whatever the number of leads; the figures per (owner, stage) are combined here (a few
+rows per person); both periods are read in the same passes.
 """
 
 from __future__ import annotations
@@ -28,14 +32,19 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.conf import settings
-from django.db.models import Case, Count, F, IntegerField, Q, Value, When
+from django.db.models import Case, Count, F, IntegerField, Q, Sum, Value, When
+from django.db.models.functions import Cast
 from django.utils.translation import gettext, gettext_lazy
 
 from galena.accounts.models import Profile, Role
 from galena.accounts.roles import role_of
 from galena.analytics.charts import Chart, bar_chart
+from galena.analytics.completeness import CARD_FIELDS, filled, stage_key_fields
 from galena.analytics.cost_rates import Converted, RateBook, cents, sum_in_base
+from galena.analytics.durations import DurationLists, percentiles
+from galena.analytics.facts import FactPlan, fact_plan, facts_refresh
 from galena.analytics.filters import ReportFilter, business_zone, lead_scope, require_report
+from galena.analytics.models import DealFact, Dimension, FactKind, Grain, ResponseFact, TeamFact
 from galena.analytics.speed_measures import (
     MEDIAN,
     elapsed,
@@ -46,19 +55,7 @@ from galena.analytics.speed_measures import (
 )
 from galena.analytics.tables import Column, ReportTable, percent
 from galena.clients.models import Deal, DealStageKind
-from galena.leads.models import UNKNOWN, Lead, RejectionReason, Stage, StageKind
-
-# the fields every card should have filled in, whatever its stage
-CARD_FIELDS = (
-    "first_name",
-    "last_name",
-    "company_name",
-    "position",
-    "region",
-    "interest",
-    "temperature",
-    "fit",
-)
+from galena.leads.models import Lead, RejectionReason, StageKind
 
 
 @dataclass
@@ -72,7 +69,8 @@ class PersonFigures:
     response_median: float | None = None  # seconds
     converted: int = 0
     rejected: int = 0
-    completeness_sum: float = 0.0  # the leads' shares of key fields filled, summed
+    # key fields filled in, summed over the leads, per number of key fields their stage has
+    filled: dict[int, int] = field(default_factory=dict)
     deal_value: Converted = field(default_factory=Converted)  # won, in the base currency
     reasons: dict[str, int] = field(default_factory=dict)  # rejection reason code -> leads
 
@@ -81,29 +79,17 @@ class PersonFigures:
         return ratio(self.converted, self.leads)
 
     @property
+    def completeness_sum(self) -> float:
+        """The leads' shares of key fields filled in, summed (in one order whatever the
+        figures were read from, so the facts and the leads give the same number)."""
+        return sum(self.filled[size] / size for size in sorted(self.filled))
+
+    @property
     def completeness(self) -> float | None:
         return ratio(self.completeness_sum, self.leads)
 
-
-def filled(name: str) -> Q:
-    """The condition that a lead's field counts as filled in (``leads.models.is_blank``)."""
-    model_field = Lead._meta.get_field(name)
-    condition = Q(**{f"{model_field.attname}__isnull": False})
-    if model_field.get_internal_type() in ("CharField", "TextField"):
-        condition &= ~Q(**{model_field.attname: ""})
-    if model_field.choices:
-        condition &= ~Q(**{model_field.attname: UNKNOWN})
-    return condition
-
-
-def stage_key_fields() -> dict[int, tuple[str, ...]]:
-    """Per stage, the key fields a card in it should have: ``CARD_FIELDS`` and the stage's
-    own required fields."""
-    fields = {}
-    for stage in Stage.objects.all():
-        required = [name for name in stage.required_fields or () if name not in CARD_FIELDS]
-        fields[stage.pk] = (*CARD_FIELDS, *required)
-    return fields
+    def add_filled(self, size: int, count: int) -> None:
+        self.filled[size] = self.filled.get(size, 0) + count
 
 
 def previous_period(start: dt.datetime, end: dt.datetime) -> tuple[dt.datetime, dt.datetime]:
@@ -113,6 +99,19 @@ def previous_period(start: dt.datetime, end: dt.datetime) -> tuple[dt.datetime, 
 
 # which of the two periods a lead or a deal is in: 1 this one, 0 the one before
 CURRENT, PREVIOUS = 1, 0
+
+
+class _Periods(dict[int, dict[int, PersonFigures]]):
+    """Both periods' figures per person, each made when first counted in."""
+
+    def __init__(self) -> None:
+        super().__init__({CURRENT: {}, PREVIOUS: {}})
+
+    def person(self, period: int, pk: int) -> PersonFigures:
+        people = self[period]
+        if pk not in people:
+            people[pk] = PersonFigures(person_id=pk)
+        return people[pk]
 
 
 def _period_of(moment: str, start: dt.datetime) -> Case:
@@ -135,13 +134,8 @@ def team_periods(
     response in each period (by ``CURRENT``/``PREVIOUS``). Both periods are read in the
     same passes: one GROUP BY for the counts, one for the medians, one for the deals."""
     previous_start, _previous_end = previous_period(start, end)
-    periods: dict[int, dict[int, PersonFigures]] = {CURRENT: {}, PREVIOUS: {}}
-
-    def person(period: int, pk: int) -> PersonFigures:
-        people = periods[period]
-        if pk not in people:
-            people[pk] = PersonFigures(person_id=pk)
-        return people[pk]
+    periods = _Periods()
+    person = periods.person
 
     leads = (
         Lead.objects.filter(
@@ -177,7 +171,7 @@ def team_periods(
             code = row["rejection_reason__code"] or ""
             target.reasons[code] = target.reasons.get(code, 0) + row["rejected"]
         names = key_fields.get(row["stage_id"], CARD_FIELDS)
-        target.completeness_sum += sum(row[f"filled_{name}"] for name in names) / len(names)
+        target.add_filled(len(names), sum(row[f"filled_{name}"] for name in names))
 
     owned = leads.filter(owner__isnull=False).annotate(
         response=elapsed("first_response_at", "created_at")
@@ -230,7 +224,8 @@ def _total(rows: dict[int, PersonFigures], response_median: float | None) -> Per
     for row in rows.values():
         for name in ("leads", "handed_off", "responded", "converted", "rejected"):
             setattr(total, name, getattr(total, name) + getattr(row, name))
-        total.completeness_sum += row.completeness_sum
+        for size, count in row.filled.items():
+            total.add_filled(size, count)
         total.deal_value.add(row.deal_value)
         for code, n in row.reasons.items():
             total.reasons[code] = total.reasons.get(code, 0) + n
@@ -268,7 +263,20 @@ def team_figures(
     """The figures of this period and of the previous one of equal length, per person and
     for everyone shown; only the persons in ``people`` when given (a manager sees their own
     row)."""
-    current, previous, medians = team_periods(scope=scope, start=start, end=end, book=book)
+    periods = team_periods(scope=scope, start=start, end=end, book=book)
+    return _team_figures(*periods, start=start, end=end, people=people)
+
+
+def _team_figures(
+    current: dict[int, PersonFigures],
+    previous: dict[int, PersonFigures],
+    medians: dict[int, float | None],
+    *,
+    start: dt.datetime,
+    end: dt.datetime,
+    people: set[int] | None,
+) -> TeamFigures:
+    """The report's figures from both periods' people (read from the leads or the facts)."""
     if people is not None:
         current = {pk: row for pk, row in current.items() if pk in people}
         previous = {pk: row for pk, row in previous.items() if pk in people}
@@ -306,6 +314,113 @@ def team_figures(
     )
 
 
+# --- the same figures from the daily facts (docs/decisions/0007) --------------------------
+
+
+def team_fact_periods(
+    plan: FactPlan, f: ReportFilter, *, book: RateBook
+) -> tuple[dict[int, PersonFigures], dict[int, PersonFigures], dict[int, float | None]]:
+    """``team_periods`` from the team, response and deal facts the plan points to: per
+    person and period the summed counts, the medians picked from the facts' response times,
+    and the won deals summed per day and currency."""
+    facts_refresh([FactKind.ARRIVAL, FactKind.DEAL])
+    first = f.date_from - (f.date_to - f.date_from + dt.timedelta(days=1))
+    periods = _Periods()
+    person = periods.person
+
+    whole = plan.grain == Grain.WHOLE
+    # the whole business keeps a row per owner; the people grain has the owner as a column,
+    # in the total's rows or in one slice's (``plan.value``: a channel, source, campaign or
+    # region)
+    owned = Dimension.OWNER if whole else plan.dimension
+    owner = Cast("value", IntegerField()) if whole else F("owner_id")
+    period = Case(
+        When(day__gte=f.date_from, then=Value(CURRENT)),
+        default=Value(PREVIOUS),
+        output_field=IntegerField(),
+    )
+
+    def rows(model, dimension: str):
+        found = model.objects.filter(
+            plan.scope,
+            grain=plan.grain,
+            dimension=dimension,
+            day__gte=first,
+            day__lte=f.date_to,
+        )
+        if plan.value is not None:
+            found = found.filter(value=plan.value)
+        return found.order_by()
+
+    def owned_rows(model):
+        return rows(model, owned).exclude(
+            **{"value__isnull" if whole else "owner_id__isnull": True}
+        )
+
+    codes = dict(RejectionReason.objects.values_list("pk", "code"))
+    key_fields = stage_key_fields()
+    counted = (
+        owned_rows(TeamFact)
+        .values("stage_id", "reason_id", fact_period=period, person=owner)
+        .annotate(
+            **{
+                f"n_{name}": Sum(name)
+                for name in ("leads", "responded", "converted", "rejected", "filled")
+            }
+        )
+    )
+    for row in counted:
+        target = person(row["fact_period"], row["person"])
+        target.leads += row["n_leads"]
+        target.responded += row["n_responded"]
+        target.converted += row["n_converted"]
+        target.rejected += row["n_rejected"]
+        if row["n_rejected"]:
+            code = codes.get(row["reason_id"]) or ""
+            target.reasons[code] = target.reasons.get(code, 0) + row["n_rejected"]
+        names = key_fields.get(row["stage_id"], CARD_FIELDS)
+        target.add_filled(len(names), row["n_filled"])
+
+    if whole:
+        handed = rows(TeamFact, Dimension.FIRST_OWNER).values(fact_period=period, person=owner)
+    else:
+        handed = (
+            rows(TeamFact, owned)
+            .filter(handed_off__gt=0)
+            .values(fact_period=period, person=F("original_owner_id"))
+        )
+    for row in handed.annotate(n=Sum("handed_off")):
+        person(row["fact_period"], row["person"]).handed_off += row["n"]
+
+    responses = DurationLists()
+    for key_period, pk, text in owned_rows(ResponseFact).values_list(period, owner, "responses"):
+        responses.add((key_period, pk), text)
+    by_period: dict[int, list[tuple[int, int]]] = {CURRENT: [], PREVIOUS: []}
+    for key in responses:
+        by_period[key[0]].append(key)
+        person(*key).response_median = percentiles(responses.values(key), (MEDIAN,))[0]
+    medians = {
+        key_period: percentiles(responses.values(*keys), (MEDIAN,))[0]
+        for key_period, keys in by_period.items()
+    }
+
+    sums = sum_in_base(
+        owned_rows(DealFact),
+        keys={"person": owner, "period": period},
+        amount="amount",
+        currency="currency",
+        day="day",
+        day_is_moment=False,
+        book=book,
+        zone=business_zone(),
+        start=first,
+        end=f.date_to + dt.timedelta(days=1),
+    )
+    for (pk, key_period), money in sums.items():
+        person(key_period, pk).deal_value = money
+    return periods[CURRENT], periods[PREVIOUS], medians
+
+
 # --- the page, the API and the exports ---------------------------------------------------
 
 CODE = "team"
@@ -327,9 +442,15 @@ def team_report(user, f: ReportFilter, *, book: RateBook | None = None) -> TeamF
     manager or telemarketer their own row; marketers are refused."""
     require_report(user, CODE)
     people = {user.pk} if role_of(user) in ROW_ROLES else None
-    return team_figures(
-        scope=lead_scope(user, f), start=f.start_at(), end=f.end_at(), people=people, book=book
-    )
+    # one slice (a channel, source, campaign or region) is in the people grain's facts;
+    # two at once are not: then ``fact_plan`` says None and the leads are read
+    plan = fact_plan(user, f, group_by="owner")
+    if plan is None:
+        return team_figures(
+            scope=lead_scope(user, f), start=f.start_at(), end=f.end_at(), people=people, book=book
+        )
+    periods = team_fact_periods(plan, f, book=book or RateBook.load())
+    return _team_figures(*periods, start=f.start_at(), end=f.end_at(), people=people)
 
 
 def _shown(row: PersonFigures | None) -> dict[str, Any]:
