@@ -192,13 +192,31 @@ def prepare(records: int, seed: int, workdir: Path) -> tuple[Path, ev.Truth, dic
 
 
 # --- the report -------------------------------------------------------------------------
-def versions() -> dict[str, str]:
+BASELINE_PACKAGES = ("splink", "recordlinkage", "duckdb", "pandas")
+
+
+def versions(baseline_python: str = "") -> dict[str, str]:
+    """The packages' versions; the baselines' as the interpreter that runs them has them."""
     out = {}
-    for package in ("galena", "splink", "recordlinkage", "duckdb", "pandas", "numpy", "Faker"):
+    for package in ("galena", *BASELINE_PACKAGES, "numpy", "Faker"):
         try:
             out[package] = metadata.version(package)
         except metadata.PackageNotFoundError:
             out[package] = "not installed"
+    if baseline_python:
+        asked = subprocess.run(
+            [
+                baseline_python,
+                "-c",
+                "import json, sys; from importlib import metadata as m; "
+                "print(json.dumps({p: m.version(p) for p in sys.argv[1:]}))",
+                *BASELINE_PACKAGES,
+            ],
+            capture_output=True,
+            text=True,
+        )
+        if asked.returncode == 0:
+            out |= json.loads(asked.stdout)
     return out
 
 
@@ -349,7 +367,7 @@ def report(payload: dict) -> str:
     kinds = kind_table(runs)
     if kinds:
         lines += [
-            "Recall by corruption kind (both seeds; a true pair counts under every kind either "
+            "Recall by corruption kind (the seeds above added up; a true pair counts under every kind either "
             "of its records carries, `none` = two clean records):",
             "",
             *kinds,
@@ -358,7 +376,7 @@ def report(payload: dict) -> str:
     fps = false_positive_table(runs)
     if fps:
         lines += [
-            "False positives by what the two different people share (both seeds): a crowd "
+            "False positives by what the two different people share (the seeds above added up): a crowd "
             "(the country's commonest name in its capital), namesakes in one city, a family "
             "(surname, address, a shared phone or e-mail), or nothing planted:",
             "",
@@ -426,7 +444,7 @@ def main(argv: list[str] | None = None) -> int:
             "environment": {
                 "date": dt.date.today().isoformat(),
                 "machine": machine(),
-                "versions": versions(),
+                "versions": versions(args.baseline_python),
                 "command": "python benchmarks/matching/compare.py "
                 + " ".join(argv or sys.argv[1:]),
                 "budget_seconds": args.budget_seconds,

@@ -83,3 +83,20 @@ def test_agreeing_on_a_common_name_counts_less_than_on_a_rare_one():
     common, rare = frequency_adjustment(prepared, np.array([0, 8]), levels)
     assert common < 0 < rare
     assert common == pytest.approx(-rare)
+
+
+def test_names_compared_crosswise_count_as_common_as_they_are_in_either_column():
+    from galena.matching.batch import frequency_adjustment
+    from galena.matching.comparisons import compare
+
+    # Niemi is a common surname and Antero a common given name; written the other way round
+    # they are rare in their columns, which must not make the pair look rare
+    records = [Record(i, f"Given{chr(97 + i)}", "Niemi") for i in range(8)]
+    records += [Record(8 + i, "Antero", f"Family{chr(97 + i)}") for i in range(8)]
+    records += [Record(16, "Niemi", "Antero"), Record(17, "Antero", "Niemi")]
+    records += [Record(18, "Aurelian", "Dochioiu"), Record(19, "Aurelian", "Dochioiu")]
+    prepared = prepare(records)
+    compared = compare(prepared, np.array([16, 18]), np.array([17, 19]))
+    assert compared.swapped.tolist() == [True, False]
+    crosswise, rare = frequency_adjustment(prepared, compared.a, compared.levels, compared.swapped)
+    assert crosswise < 0 < rare

@@ -114,3 +114,52 @@ def test_street_with_other_house_numbers_is_different():
 
 def test_a_field_either_record_lacks_is_missing():
     assert levels_of(Record(1, "Ana", ""), Record(2, "Ana", "Popescu")) == {"first_name": "exact"}
+
+
+def test_an_address_made_of_the_name_is_told_apart_when_the_names_agree():
+    assert levels_of(
+        Record(1, "Victor", "Stevens", emails=["victor.stevens@btinternet.com"]),
+        Record(2, "Victor", "Stevens", emails=["victor.stevens@gmail.com"]),
+    ) == {
+        "first_name": "exact",
+        "last_name": "exact",
+        "email_local": "exact_name",
+        "email_domain": "different_same_local",
+    }
+
+
+def test_an_address_is_made_of_the_name_whatever_the_order_initials_script_and_dots():
+    for first, last, local in (
+        ("Мария", "Субботина", "mariya.subbotina"),
+        ("Traian", "Diaconescu", "tdiaconescu"),
+        ("Hannah", "Gould", "gould_hannah"),
+        ("Anna", "Andersson", "annaandersson"),
+        ("Pepito", "Grau Barroso", "pepito.grau"),
+    ):
+        levels = levels_of(
+            Record(1, first, last, emails=[f"{local}@gmail.com"]),
+            Record(2, first, last, emails=[f"{local}@gmail.com"]),
+        )
+        assert (levels["email_local"], levels["email_domain"]) == ("exact_name", "exact_address")
+
+
+def test_an_address_of_the_persons_own_making_is_not_made_of_the_name():
+    for local in ("wolfpack", "stevens1961", "victor.stevens.office", "vs"):
+        levels = levels_of(
+            Record(1, "Victor", "Stevens", emails=[f"{local}@mail.ru"]),
+            Record(2, "Victor", "Stevens", emails=[f"{local}@yandex.ru"]),
+        )
+        assert levels["email_local"] == "exact_own", local
+
+
+def test_when_the_names_do_not_agree_the_address_is_compared_on_its_own():
+    # a household's shared box: whether it is made of a name is not told apart
+    assert levels_of(
+        Record(1, "Ivan", "Petrov", emails=["petrov@mail.ru"]),
+        Record(2, "Olga", "Petrova", emails=["petrov@mail.ru"]),
+    ) == {
+        "first_name": "different",
+        "last_name": "close",
+        "email_local": "exact",
+        "email_domain": "exact",
+    }

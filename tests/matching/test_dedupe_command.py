@@ -153,6 +153,30 @@ def test_the_stored_explanation_adds_up_to_the_stored_probability():
     assert probability_of(explained["match_weight"]) == pytest.approx(pair.probability, abs=1e-3)
 
 
+@pytest.mark.django_db
+def test_the_stored_explanation_adds_up_when_names_of_different_frequency_agree():
+    from galena.matching.model import probability_of
+
+    # one person who wrote once with an e-mail and once with a phone: only the names agree
+    lead("Ana", "Popescu", "ana.popescu@gmail.com")
+    lead_create(
+        actor=Actor.system(),
+        data={"first_name": "Ana", "last_name": "Popescu"},
+        contacts=[ContactInput(kind="phone", value="+40744518203")],
+    )
+    # five other people of one common name, nothing else alike: pairs compared, not kept,
+    # whose names count in the name-frequency bits as much as the pairs kept
+    for i in range(5):
+        lead("Ion", "Rusu", f"rusu{i}{i}{i}@d{i}.md", f"+40722{i}{i}{i}{i}{i}{i}")
+    call_command("dedupe")
+    pair = DuplicateCandidate.objects.get(lead__first_name="Ana")
+    explained = pair.explanation
+    assert "name_frequency" in {f["comparison"] for f in explained["fields"]}
+    total = explained["prior_weight"] + sum(f["weight"] for f in explained["fields"])
+    assert total == pytest.approx(explained["match_weight"], abs=0.05)
+    assert probability_of(explained["match_weight"]) == pytest.approx(pair.probability, abs=1e-3)
+
+
 # pytest-xdist runs its own threads in the test process; the command itself forks from a
 # process without any
 @pytest.mark.filterwarnings("ignore:This process .* is multi-threaded:DeprecationWarning")

@@ -42,11 +42,24 @@ def test_the_explanation_adds_up_to_the_match_weight():
 
 def test_the_defaults_judge_typical_cases_sensibly():
     model = MatchModel.default()
-    same = row(first_name="exact", last_name="exact", email_local="exact", email_domain="exact")
+    same = row(
+        first_name="exact",
+        last_name="exact",
+        email_local="exact_name",
+        email_domain="exact_address",
+    )
     namesake = row(first_name="exact", last_name="exact", phone="different", city="exact")
+    namesake_by_mail = row(
+        first_name="exact",
+        last_name="exact",
+        email_local="exact_name",
+        email_domain="different_same_local",
+        city="exact",
+    )
     family = row(first_name="different", last_name="exact", phone="exact")
     assert model.probability(same)[0] >= model.same_threshold
     assert model.probability(namesake)[0] < model.same_threshold
+    assert model.probability(namesake_by_mail)[0] < model.same_threshold
     assert model.probability(family)[0] < model.possible_threshold
 
 
@@ -64,20 +77,28 @@ def test_em_recovers_the_parameters_that_generated_the_pairs():
     levels = np.empty((n, len(COMPARISONS)), dtype=np.int8)
     for j, comparison in enumerate(COMPARISONS):
         m, u = truth.m[comparison.code], truth.u[comparison.code]
-        levels[:, j] = np.where(
-            matched,
-            rng.choice(len(m), size=n, p=m / m.sum()),
-            rng.choice(len(u), size=n, p=u / u.sum()),
-        )
+        # a comparison in blocks (conditioned on another's outcome): the condition falls
+        # at random, then the level within its block
+        blocks = comparison.level_blocks()
+        block = rng.integers(len(blocks), size=n)
+        for k, levels_of_block in enumerate(blocks):
+            m_k, u_k = m[levels_of_block], u[levels_of_block]
+            levels[block == k, j] = levels_of_block.start + np.where(
+                matched[block == k],
+                rng.choice(len(m_k), size=(block == k).sum(), p=m_k / m_k.sum()),
+                rng.choice(len(u_k), size=(block == k).sum(), p=u_k / u_k.sum()),
+            )
         levels[rng.random(n) < 0.2, j] = MISSING  # a fifth of the values missing
     start = MatchModel.default()
     start.prior = 0.02
     fitted = estimate(levels, start)
     assert fitted.converged
     assert fitted.model.prior == pytest.approx(prior, abs=0.02)
-    for code in ("first_name", "last_name", "phone", "email_local"):
-        assert fitted.model.m[code] == pytest.approx(truth.m[code] / truth.m[code].sum(), abs=0.03)
-        assert fitted.model.u[code] == pytest.approx(truth.u[code] / truth.u[code].sum(), abs=0.03)
+    for code in ("first_name", "last_name", "phone", "email_local", "email_domain"):
+        for block in BY_CODE[code].level_blocks():
+            m, u = truth.m[code][block], truth.u[code][block]
+            assert fitted.model.m[code][block] == pytest.approx(m / m.sum(), abs=0.03)
+            assert fitted.model.u[code][block] == pytest.approx(u / u.sum(), abs=0.03)
 
 
 def test_em_on_no_pairs_keeps_the_start():
@@ -108,3 +129,19 @@ def test_what_a_household_shares_does_not_count_when_the_first_names_differ():
     assert weights[COMPARISON_CODES.index("street")] == 0.0
     assert weights[COMPARISON_CODES.index("first_name")] < 0
     assert explain(model, household[0])["household"] is True
+
+
+def test_brothers_and_sisters_patronymic_is_what_a_household_shares():
+    model = MatchModel.default()
+    siblings = row(first_name="different", last_name="exact", middle_name="exact")
+    weights = model.weights(siblings)[0]
+    assert weights[COMPARISON_CODES.index("middle_name")] == 0.0
+    assert model.probability(siblings)[0] < model.possible_threshold
+
+
+def test_each_block_of_a_conditioned_comparison_is_a_distribution_of_its_own():
+    for comparison in COMPARISONS:
+        for block in comparison.level_blocks():
+            levels = comparison.levels[block]
+            assert sum(level.m for level in levels) == pytest.approx(1.0), comparison.code
+            assert sum(level.u for level in levels) == pytest.approx(1.0), comparison.code

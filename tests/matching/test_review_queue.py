@@ -138,7 +138,24 @@ def test_household_and_swapped_names_are_explained(head_client, team):
     text = head_client.get(QUEUE).text
 
     assert "Household rule: the first names differ" in text
+    assert "(phone, e-mail, address, middle name) counted for nothing" in text
     assert "Names swapped: one lead has the first and last names the other way round" in text
+
+
+def test_an_address_made_of_the_name_is_explained_as_counted_given_the_names(head_client, team):
+    older, newer = LeadFactory(team=team), LeadFactory(team=team)
+    fields = [
+        {"comparison": "first_name", "level": "exact", "weight": 3.89},
+        {"comparison": "last_name", "level": "exact", "weight": 3.74},
+        {"comparison": "email_local", "level": "exact_name", "weight": 2.17},
+        {"comparison": "email_domain", "level": "different_same_local", "weight": -2.68},
+    ]
+    pair_of(newer, older, explanation={**EXPLANATION, "fields": fields})
+
+    text = head_client.get(QUEUE).text
+
+    assert "E-mail, before the @</span> — the same, made of the name, which agrees too:" in text
+    assert "E-mail, after the @</span> — another domain, the same before the @:" in text
 
 
 def test_only_pairs_whose_both_leads_the_reviewer_sees_are_shown(head_client, team, other_team):

@@ -33,6 +33,7 @@ class Result:
     b: np.ndarray
     probability: np.ndarray
     model: MatchModel
+    frequency: np.ndarray  # the bits each pair got for how common its names are
     candidate_pairs: int
     em_iterations: int
 
@@ -58,9 +59,10 @@ def _keys_of(span: tuple[int, int]) -> tuple[np.ndarray, np.ndarray]:
     return np.asarray(owners, dtype=np.int64), np.asarray(hashes, dtype=np.int64)
 
 
-def _levels_of(span: tuple[int, int]) -> np.ndarray:
+def _levels_of(span: tuple[int, int]) -> tuple[np.ndarray, np.ndarray]:
     a, b = _SHARED["a"], _SHARED["b"]
-    return compare(_SHARED["prepared"], a[span[0] : span[1]], b[span[0] : span[1]]).levels
+    compared = compare(_SHARED["prepared"], a[span[0] : span[1]], b[span[0] : span[1]])
+    return compared.levels, compared.swapped
 
 
 # What forked workers read: set before the pool forks, so they share it copy-on-write
@@ -138,21 +140,50 @@ def _codes(a: np.ndarray, b: np.ndarray, n: int) -> np.ndarray:
 FREQUENCY_ADJUSTED = (("first_name", "first"), ("last_name", "last"))
 
 
-def frequency_adjustment(prepared: Prepared, a: np.ndarray, levels: np.ndarray) -> np.ndarray:
+def _name_counts(prepared: Prepared, column: str) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """A name column's distinct values (sorted), how often each occurs, and each record's
+    value's count."""
+    values, inverse, counts = np.unique(
+        prepared.array(column).astype(str), return_inverse=True, return_counts=True
+    )
+    return values, counts, counts[inverse]
+
+
+def _count_in(values: np.ndarray, counts: np.ndarray, wanted: np.ndarray) -> np.ndarray:
+    """How often each of ``wanted`` occurs in a column (0 when never)."""
+    if len(values) == 0:
+        return np.zeros(len(wanted), dtype=counts.dtype)
+    at = np.minimum(np.searchsorted(values, wanted), len(values) - 1)
+    return np.where(values[at] == wanted, counts[at], 0)
+
+
+def frequency_adjustment(
+    prepared: Prepared, a: np.ndarray, levels: np.ndarray, swapped: np.ndarray | None = None
+) -> np.ndarray:
     """Bits to add to each pair for how common the name it agrees on is: two "Juha
     Virtanen" in Helsinki are weaker evidence than two "Aurelian Dochioiu". For an exact
     agreement, log2 of (the geometric mean frequency of the agreeing names / this name's
     frequency), within ±4 bits: it averages to nothing in bits, so EM's calibration holds
-    on average."""
+    on average. When the names were compared crosswise (``swapped``), a name counts as
+    common as it is in either column: "Niemi" written as a first name is rare there, but
+    it is a common surname."""
     adjustment = np.zeros(len(a))
+    counted = {column: _name_counts(prepared, column) for _code, column in FREQUENCY_ADJUSTED}
     for code, column in FREQUENCY_ADJUSTED:
         exact = levels[:, COMPARISON_CODES.index(code)] == 0
         if not exact.any():
             continue
-        _values, inverse, counts = np.unique(
-            prepared.array(column).astype(str), return_inverse=True, return_counts=True
-        )
-        bits = np.log2(counts[inverse][a[exact]].astype(np.float64))
+        counts = counted[column][2][a[exact]]
+        if swapped is not None:
+            crossed = swapped[exact]
+            if crossed.any():
+                other = "last" if column == "first" else "first"
+                values = prepared.array(column)[a[exact][crossed]].astype(str)
+                counts = counts.copy()
+                counts[crossed] = np.maximum(
+                    counts[crossed], _count_in(*counted[other][:2], values)
+                )
+        bits = np.log2(counts.astype(np.float64))
         adjustment[exact] += np.clip(bits.mean() - bits, -4, 4)
     return adjustment
 
@@ -180,9 +211,14 @@ def dedupe(
         parts = _map(_levels_of, _spans(total, chunk), workers, progress, "compare", total)
     finally:
         _SHARED.clear()
-    levels = np.concatenate(parts) if parts else np.zeros((0, len(COMPARISON_CODES)), dtype=np.int8)
+    levels = (
+        np.concatenate([p[0] for p in parts])
+        if parts
+        else np.zeros((0, len(COMPARISON_CODES)), dtype=np.int8)
+    )
+    swapped = np.concatenate([p[1] for p in parts]) if parts else np.zeros(0, dtype=bool)
     iterations = 0
-    probability = np.zeros(0)
+    probability = frequency = np.zeros(0)
     if total:
         grouped = level_patterns(levels)
         if estimate_weights:
@@ -190,13 +226,15 @@ def dedupe(
             model, iterations = fitted.model, fitted.iterations
             progress("estimate", 1, 1)
         weight = model.match_weight(grouped.patterns)[grouped.inverse]
-        probability = probability_of(weight + frequency_adjustment(prepared, a, levels))
+        frequency = frequency_adjustment(prepared, a, levels, swapped)
+        probability = probability_of(weight + frequency)
     keep = probability >= (model.possible_threshold if threshold is None else threshold)
     return Result(
         a=a[keep],
         b=b[keep],
         probability=probability[keep],
         model=model,
+        frequency=frequency[keep],
         candidate_pairs=total,
         em_iterations=iterations,
     )

@@ -44,9 +44,19 @@ class Comparison:
     code: str
     label: str
     levels: tuple[Level, ...]
+    # A comparison conditioned on another one's outcome has its levels in blocks, one per
+    # condition, each block a distribution of its own (its m sum to 1, its u sum to 1): the
+    # sizes of the blocks, in order; empty: one block
+    blocks: tuple[int, ...] = ()
 
     def level_codes(self) -> list[str]:
         return [level.code for level in self.levels]
+
+    def level_blocks(self) -> list[slice]:
+        """The levels of each block, as slices of ``levels``."""
+        sizes = self.blocks or (len(self.levels),)
+        starts = [sum(sizes[:k]) for k in range(len(sizes))]
+        return [slice(start, start + size) for start, size in zip(starts, sizes, strict=True)]
 
 
 def _levels(*levels: tuple[str, str, float, float]) -> tuple[Level, ...]:
@@ -84,6 +94,11 @@ COMPARISONS: tuple[Comparison, ...] = (
             ("different", _("different"), 0.08, 0.90),
         ),
     ),
+    # Compared *given the names*: an address made of the name ("ivan.petrov") repeats the
+    # name, and namesakes build theirs alike, so when the names agree its agreement is weak
+    # evidence; an address of the person's own making ("wolfpack77", "ivan.petrov85") stays
+    # strong. One block of levels for pairs whose names do not both agree (or are missing),
+    # one for pairs whose first and last names agree (initials and nicknames too).
     Comparison(
         "email_local",
         _("E-mail, before the @"),
@@ -91,8 +106,16 @@ COMPARISONS: tuple[Comparison, ...] = (
             ("exact", _("the same"), 0.80, 0.01),
             ("close", _("spelt almost the same"), 0.05, 0.005),
             ("different", _("different"), 0.15, 0.985),
+            ("exact_own", _("the same, not made of the name; the names agree too"), 0.35, 0.002),
+            ("exact_name", _("the same, made of the name, which agrees too"), 0.45, 0.10),
+            ("close_names_agree", _("spelt almost the same; the names agree"), 0.05, 0.08),
+            ("different_names_agree", _("different; the names agree"), 0.15, 0.818),
         ),
+        blocks=(3, 4),
     ),
+    # Compared given the local part and the names: when both agree, the same domain makes
+    # the same mailbox, which namesakes cannot share, while another domain is how a
+    # namesake's address built alike looks (the second block)
     Comparison(
         "email_domain",
         _("E-mail, after the @"),
@@ -100,7 +123,21 @@ COMPARISONS: tuple[Comparison, ...] = (
             ("exact_rare", _("the same, not a public mail provider"), 0.20, 0.01),
             ("exact", _("the same public mail provider"), 0.55, 0.30),
             ("different", _("different"), 0.25, 0.69),
+            (
+                "exact_rare_address",
+                _("the same, not a public mail provider: the whole address is the same"),
+                0.15,
+                0.01,
+            ),
+            (
+                "exact_address",
+                _("the same public mail provider: the whole address is the same"),
+                0.70,
+                0.03,
+            ),
+            ("different_same_local", _("another domain, the same before the @"), 0.15, 0.96),
         ),
+        blocks=(3, 3),
     ),
     Comparison(
         "phone",
@@ -258,8 +295,8 @@ def _close(sim: np.ndarray, a: list[str], b: list[str], threshold: float) -> np.
     """Jaro–Winkler at or above the threshold, or one edit apart (a typo in a short name,
     which Jaro–Winkler punishes: "Anni"/"Anno", "Elena"/"Eena")."""
     edits = _similarity(a, b, scorer=Levenshtein.distance)
-    long_enough = np.fromiter(
-        (min(len(x), len(y)) >= 3 for x, y in zip(a, b, strict=True)), bool, len(a)
+    long_enough = (np.fromiter(map(len, a), np.int32, len(a)) >= 3) & (
+        np.fromiter(map(len, b), np.int32, len(b)) >= 3
     )
     return (sim >= threshold) | (long_enough & (edits <= 1))
 
@@ -355,43 +392,75 @@ def _middle(prepared: Prepared, a: np.ndarray, b: np.ndarray) -> np.ndarray:
     ma, mb = _take(prepared, "middle", a), _take(prepared, "middle", b)
     sim = _similarity(ma, mb)
     oa, ob = _objects(ma), _objects(mb)
-    return _pick(_present(oa, ob), [oa == ob, (sim >= 0.88) | _initial_fits(oa, ob)])
+    present, same = _present(oa, ob), oa == ob
+    close = sim >= 0.88
+    # most pairs have no middle name: the initials are looked at only where still unsure
+    unsure = np.flatnonzero(present & ~same & ~close)
+    close[unsure] = _initial_fits(oa[unsure], ob[unsure])
+    return _pick(present, [same, close])
 
 
-def _email_levels(a: list[str], b: list[str]) -> np.ndarray:
-    """Local part and domain in one code (local level × 3 + domain level), so that the best
-    pair of addresses is chosen on both at once."""
-    parts_a = [x.partition("@") for x in a]
-    parts_b = [x.partition("@") for x in b]
+# the e-mail local part's levels before the names are known: the same and of the person's
+# own making, the same and made of the name, spelt almost the same, different
+_LOCAL_OWN, _LOCAL_NAME, _LOCAL_CLOSE, _LOCAL_DIFFERENT = range(4)
+_DOMAIN_LEVELS = 3
+
+
+def _email_levels(a: list[tuple[str, bool]], b: list[tuple[str, bool]]) -> np.ndarray:
+    """(address, made of its owner's name) pairs: local part and domain in one code (local
+    level × 3 + domain level), so that the best pair of addresses is chosen on both at
+    once."""
+    parts_a = [x[0].partition("@") for x in a]
+    parts_b = [x[0].partition("@") for x in b]
+    named = np.fromiter((x[1] or y[1] for x, y in zip(a, b, strict=True)), bool, len(a))
     return _email_parts_levels(
         _objects([p[0] for p in parts_a]),
         _objects([p[0] for p in parts_b]),
         _objects([p[2] for p in parts_a]),
         _objects([p[2] for p in parts_b]),
+        lambda same: named[same],
     )
 
 
 def _email_parts_levels(
-    local_a: np.ndarray, local_b: np.ndarray, domain_a: np.ndarray, domain_b: np.ndarray
+    local_a: np.ndarray,
+    local_b: np.ndarray,
+    domain_a: np.ndarray,
+    domain_b: np.ndarray,
+    named: Callable[[np.ndarray], np.ndarray],
 ) -> np.ndarray:
+    """``named(pairs)``: whether either address of these pairs (positions), whose local
+    parts are the same, is made of its owner's name — asked only of those."""
     sim = _similarity(local_a, local_b)
     present = _present(local_a, local_b)
     long_enough = np.fromiter(map(len, local_a), np.int32, len(local_a)) >= 4
-    local = _pick(present, [local_a == local_b, (sim >= 0.9) & long_enough])
+    same = (local_a == local_b) & present
+    same_named = np.zeros(len(local_a), dtype=bool)
+    same_at = np.flatnonzero(same)
+    same_named[same_at] = named(same_at)
+    local = _pick(present, [same & ~same_named, same, (sim >= 0.9) & long_enough])
     same_domain = domain_a == domain_b
     rare = np.zeros(len(local_a), dtype=bool)
     for k in np.flatnonzero(same_domain & present).tolist():
         rare[k] = domain_a[k] not in FREE_EMAIL_DOMAINS
     domain = _pick(present, [same_domain & rare, same_domain])
-    combined = (local * 3 + domain).astype(np.int8)
+    combined = (local * _DOMAIN_LEVELS + domain).astype(np.int8)
     combined[~present] = MISSING
     return combined
 
 
+def _with_flags(prepared: Prepared, records: np.ndarray) -> list[tuple[tuple[str, bool], ...]]:
+    return [
+        tuple(zip(prepared.emails[i], prepared.emails_named(i), strict=True))
+        for i in records.tolist()
+    ]
+
+
 def _emails(prepared: Prepared, a: np.ndarray, b: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The local part's level before the names are known (``_LOCAL_*``) and the domain's."""
     if prepared.many("emails"):
         combined = _best_over_values(
-            _take(prepared, "emails", a), _take(prepared, "emails", b), _email_levels
+            _with_flags(prepared, a), _with_flags(prepared, b), _email_levels
         )
     else:  # one address at most each: the parts split once per record, not per pair
         combined = _email_parts_levels(
@@ -399,10 +468,38 @@ def _emails(prepared: Prepared, a: np.ndarray, b: np.ndarray) -> tuple[np.ndarra
             _take(prepared, "email_local", b),
             _take(prepared, "email_domain", a),
             _take(prepared, "email_domain", b),
+            lambda same: prepared.email_named(a[same]) | prepared.email_named(b[same]),
         )
-    local = np.where(combined == MISSING, MISSING, combined // 3).astype(np.int8)
-    domain = np.where(combined == MISSING, MISSING, combined % 3).astype(np.int8)
+    local = np.where(combined == MISSING, MISSING, combined // _DOMAIN_LEVELS).astype(np.int8)
+    domain = np.where(combined == MISSING, MISSING, combined % _DOMAIN_LEVELS).astype(np.int8)
     return local, domain
+
+
+# the e-mail's levels given the names: when they do not both agree, the local part's first
+# block, where "made of the name" is not told apart, and the domain's first block; when they
+# agree, the local part's second block, and for the same local part the domain's second
+_LOCAL_NAMES_DIFFER = np.array([0, 0, 1, 2], dtype=np.int8)
+_LOCAL_NAMES_AGREE = np.array([3, 4, 5, 6], dtype=np.int8)
+_DOMAIN_SAME_LOCAL = 3
+_FIRST_AGREES = [
+    BY_CODE["first_name"].level_codes().index(c) for c in ("exact", "nickname", "close", "initial")
+]
+_LAST_AGREES = [BY_CODE["last_name"].level_codes().index(c) for c in ("exact", "close")]
+
+
+def _email_given_names(
+    local: np.ndarray, domain: np.ndarray, first: np.ndarray, last: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    names_agree = np.isin(first, _FIRST_AGREES) & np.isin(last, _LAST_AGREES)
+    present = local != MISSING
+    known = np.where(present, local, _LOCAL_DIFFERENT)
+    same_local = names_agree & (known <= _LOCAL_NAME)
+    local = np.where(names_agree, _LOCAL_NAMES_AGREE[known], _LOCAL_NAMES_DIFFER[known])
+    domain = np.where(same_local, domain + _DOMAIN_SAME_LOCAL, domain)
+    return (
+        np.where(present, local, MISSING).astype(np.int8),
+        np.where(present, domain, MISSING).astype(np.int8),
+    )
 
 
 def _phone_levels(a, b) -> np.ndarray:
@@ -484,6 +581,7 @@ def compare(prepared: Prepared, a: np.ndarray, b: np.ndarray) -> Compared:
     first, last, swapped = _names(prepared, a, b)
     many = {column: prepared.many(column) for column in ("phones", "profiles")}
     email_local, email_domain = _emails(prepared, a, b)
+    email_local, email_domain = _email_given_names(email_local, email_domain, first, last)
     columns = {
         "first_name": first,
         "last_name": last,

@@ -346,7 +346,7 @@ def base_duplicates(
 ):
     """Possible duplicates across the whole lead base: the batch result (with the model it
     scored with) and the pairs (newer id, older id, probability, explanation) to queue."""
-    from galena.matching.batch import dedupe, frequency_adjustment
+    from galena.matching.batch import dedupe
 
     prepared = prepared_base(progress=loaded)
     if len(prepared) < 2:
@@ -356,13 +356,19 @@ def base_duplicates(
         prepared, model, estimate_weights=estimate_weights, threshold=threshold, **kwargs
     )
     compared = compare(prepared, result.a, result.b)
-    frequency = frequency_adjustment(prepared, result.a, compared.levels)
     pairs = [
         (
             int(prepared.ids[result.a[k]]),
             int(prepared.ids[result.b[k]]),
             float(result.probability[k]),
-            explain(result.model, compared.levels[k], bool(compared.swapped[k]), frequency[k]),
+            # the name-frequency bits the pair was scored with (over every candidate pair),
+            # so the explanation adds up to the probability
+            explain(
+                result.model,
+                compared.levels[k],
+                bool(compared.swapped[k]),
+                float(result.frequency[k]),
+            ),
         )
         for k in range(len(result.a))
     ]

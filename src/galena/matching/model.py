@@ -25,10 +25,20 @@ FLOOR = 1e-6  # no probability is ever exactly 0 or 1: a weight stays finite
 # finds is "same household" — and learns that a different first name hardly counts. How
 # often one person's first name is written differently is known without the data.
 FIXED_M = ("first_name",)
-# A family shares a surname, an address, often a phone and an e-mail box: when the first
-# names differ outright, what a household shares is evidence of the household, not of one
-# person, so its agreement adds nothing (its disagreement still counts).
-HOUSEHOLD = ("phone", "email_local", "email_domain", "street", "city", "region", "postcode")
+# A family shares a surname, an address, often a phone and an e-mail box, and brothers and
+# sisters a patronymic (Ivanovich, Ivanovna: the father's name): when the first names differ
+# outright, what a household shares is evidence of the household, not of one person, so its
+# agreement adds nothing (its disagreement still counts).
+HOUSEHOLD = (
+    "middle_name",
+    "phone",
+    "email_local",
+    "email_domain",
+    "street",
+    "city",
+    "region",
+    "postcode",
+)
 # A person who moves changes street, postcode, city and region at once: one move, counted
 # once — of the address comparisons that disagree, only the strongest disagreement counts.
 ADDRESS = ("street", "postcode", "city", "region")
@@ -231,18 +241,17 @@ def estimate(
             u_counts = np.bincount(
                 column[column >= 0], weights=unmatched[column >= 0], minlength=size
             )
-            if m_counts.sum() <= 0 or u_counts.sum() <= 0:  # the field is never present
-                new_m[comparison.code], new_u[comparison.code] = (
-                    m[comparison.code],
-                    u[comparison.code],
-                )
-                continue
-            new_m[comparison.code] = (
-                m[comparison.code]
-                if comparison.code in fixed_m
-                else np.clip(m_counts / m_counts.sum(), FLOOR, 1)
-            )
-            new_u[comparison.code] = np.clip(u_counts / u_counts.sum(), FLOOR, 1)
+            new_m[comparison.code] = m[comparison.code].copy()
+            new_u[comparison.code] = u[comparison.code].copy()
+            # each block of levels is a distribution of its own (``Comparison.blocks``); a
+            # block never seen keeps its values
+            for block in comparison.level_blocks():
+                seen_m, seen_u = m_counts[block].sum(), u_counts[block].sum()
+                if seen_m <= 0 or seen_u <= 0:
+                    continue
+                if comparison.code not in fixed_m:
+                    new_m[comparison.code][block] = np.clip(m_counts[block] / seen_m, FLOOR, 1)
+                new_u[comparison.code][block] = np.clip(u_counts[block] / seen_u, FLOOR, 1)
         new_prior = float(matched.sum() / counts.sum())
         change = max(
             abs(new_prior - prior),

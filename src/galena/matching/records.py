@@ -184,16 +184,19 @@ _ROLE_MAILBOXES = frozenset(
 FREE_EMAIL_DOMAINS = frozenset(EMAIL_PROVIDERS)
 
 
-@lru_cache(maxsize=200_000)
-def name_form(text: str) -> str:
-    """A name in matching form: Latin, lower case, the simple spelling (see the module)."""
-    form = transliterate(text)
-    if not form:
-        return ""
+def _simple_spelling(form: str) -> str:
+    """Latin lower-case text in the simple spelling (see the module)."""
     form = _RUSSIAN_OFF.sub("v", form)
     for old, new in _SIMPLE_SPELLING:
         form = form.replace(old, new)
     return _DOUBLED.sub(r"\1", form)
+
+
+@lru_cache(maxsize=200_000)
+def name_form(text: str) -> str:
+    """A name in matching form: Latin, lower case, the simple spelling (see the module)."""
+    form = transliterate(text)
+    return _simple_spelling(form) if form else ""
 
 
 @lru_cache(maxsize=200_000)
@@ -284,6 +287,25 @@ class Prepared:
             getattr(self, column.name).extend(getattr(other, column.name))
         self.__dict__.pop("_arrays", None)
         self.__dict__.pop("_many", None)
+        self.__dict__.pop("_email_named", None)
+
+    def email_named(self, records: np.ndarray) -> np.ndarray:
+        """Whether each record's (first) e-mail local part is made of its own name
+        (``local_named``). Worked out when first asked, once per record: only pairs whose
+        local parts are the same ask, a fraction of the records of a large file."""
+        known = self.__dict__.get("_email_named")
+        if known is None:
+            known = self.__dict__["_email_named"] = np.full(len(self), -1, dtype=np.int8)
+        for i in np.unique(records[known[records] < 0]).tolist():
+            known[i] = local_named(self.email_local[i], self.first[i], self.last[i], self.middle[i])
+        return known[records] == 1
+
+    def emails_named(self, i: int) -> tuple[bool, ...]:
+        """``email_named`` of each of record ``i``'s addresses."""
+        return tuple(
+            local_named(email.partition("@")[0], self.first[i], self.last[i], self.middle[i])
+            for email in self.emails[i]
+        )
 
     def array(self, column: str) -> np.ndarray:
         """A column as a numpy object array (made once), for fast fancy indexing."""
@@ -300,6 +322,57 @@ class Prepared:
         if column not in cache:
             cache[column] = any(len(values) > 1 for values in getattr(self, column))
         return cache[column]
+
+
+_LOCAL_WORDS = re.compile(r"[^a-z0-9]+")
+_DIGIT = re.compile(r"\d")
+
+
+def _spelt_from(word: str, parts: tuple[str, ...]) -> tuple[bool, bool]:
+    """Whether ``word`` is a run of the name's parts, each whole or as its initial
+    ("ivanpetrov", "ipetrov", "petrovi"), and whether a whole part was used. A doubled letter
+    where two parts meet is written once in the simple spelling ("anna" + "andersson")."""
+    # the positions reached, each with whether a whole part was used to get there
+    reached = {0: False}
+    for at in range(len(word)):
+        if at not in reached:
+            continue
+        whole = reached[at]
+        for part in parts:
+            for start in (at, at - 1) if at and word[at - 1] == part[0] else (at,):
+                if word.startswith(part, start) and start + len(part) > at:
+                    reached[start + len(part)] = True
+            if word[at] == part[0]:
+                reached[at + 1] = reached.get(at + 1, False) or whole
+    if len(word) not in reached:
+        return False, False
+    return True, reached[len(word)]
+
+
+def local_named(local: str, first: str, last: str, middle: str) -> bool:
+    """Is this e-mail local part made of the person's own name and nothing else — its given
+    name, surname and middle name (in matching form), whole or as initials, in any order,
+    with dots, dashes or underscores ("maria.subbotina", "msubbotina", "subbotina_m")? Such
+    an address says little more than the name: namesakes build theirs the same way. Digits
+    or any other word make it the person's own ("maria.subbotina88", "wolfpack")."""
+    if not local or _DIGIT.search(local):
+        return False
+    parts = tuple(p for p in f"{first} {middle} {last}".split() if len(p) > 1)
+    if not parts:
+        return False
+    any_whole = False
+    # a local part is Latin and lower case already (``_email_form``): only the spelling
+    for word in _LOCAL_WORDS.split(_simple_spelling(local)):
+        if not word:
+            continue
+        if word in parts:  # the usual case, without the search
+            any_whole = True
+            continue
+        spelt, whole = _spelt_from(word, parts)
+        if not spelt:
+            return False
+        any_whole = any_whole or whole
+    return any_whole
 
 
 def _email_form(value: str) -> str:

@@ -239,7 +239,7 @@ def _compared_state(levels: list[str]) -> str:
     """A row's state from its comparisons' levels, as matching saw them."""
     if not levels:
         return ""
-    if DIFFERENT in levels:
+    if any(level.startswith("different") for level in levels):
         return DIFFERENT
     return SAME if all(level.startswith("exact") for level in levels) else CLOSE
 

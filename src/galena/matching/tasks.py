@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from celery import shared_task
 
+from galena.consent.services import is_restricted
 from galena.leads.models import ActorSource, Lead
 from galena.leads.services import Actor
 from galena.matching.duplicates import duplicates_record
@@ -26,11 +27,13 @@ def repeat_inquiry_heard(
     *, lead_id: int, submission_id: int | None = None, channel: str = ""
 ) -> bool:
     """Tell LEAD_INQUIRY_HOOKS that the lead the intake attached a repeat inquiry to came
-    back (after the inquiry's commit); idempotent: a lead already back is left as it is."""
+    back (after the inquiry's commit); idempotent: a lead already back is left as it is. A
+    blocked person's lead is left as it is: nothing is reactivated, nobody is told."""
     lead = Lead.objects.filter(pk=lead_id).first()
     while lead is not None and lead.merged_into_id is not None:
         lead = Lead.objects.filter(pk=lead.merged_into_id).first()
-    if lead is None:
+    if lead is None or is_restricted(lead):
+        # a blocked person's inquiry is stored, but no one is told (intake's event says why)
         return False
     lead_inquiry_hooks(
         lead=lead, actor=Actor(user=None, source=ActorSource.SYSTEM), kind=INQUIRY_REPEAT
