@@ -87,8 +87,9 @@ def page(browser, live_server):
 
 
 @pytest.fixture(autouse=True)
-def seeded(migration_seeds):
-    """Every browser test runs on what a fresh installation seeds (tests/conftest.py)."""
+def seeded(transactional_db):
+    """Every browser test runs on what a fresh installation seeds: after each transactional
+    test's flush, tests/conftest.py seeds again."""
 
 
 @pytest.fixture

@@ -194,6 +194,9 @@ class SentEmail(models.Model):
         verbose_name_plural = _("sent e-mails")
         indexes = [
             models.Index(fields=["lead", "-created_at"], name="sent_email_lead_time"),
+            # a person's e-mails by their address, when it is on no lead any more (the
+            # lead's address was corrected, the lead merged): access and erasure
+            models.Index(fields=["to"], name="sent_email_to"),
             models.Index(
                 fields=["status", "created_at"],
                 name="sent_email_failed",

@@ -3,6 +3,11 @@ from django.urls import path
 from galena.activities import views
 
 urlpatterns = [
+    path(
+        "leads/<int:lead_id>/activities/forms/<str:name>/",
+        views.composer_form,
+        name="activity-composer-form",
+    ),
     path("leads/<int:lead_id>/activities/call/", views.call_log, name="activity-call-log"),
     path("leads/<int:lead_id>/activities/email/", views.email_send, name="activity-email-send"),
     path(

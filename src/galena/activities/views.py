@@ -30,7 +30,13 @@ from galena.activities.forms import (
     aware_in,
 )
 from galena.activities.models import Document, EmailStatus, Meeting, SentEmail, Signature
-from galena.activities.templatetags.activities_tags import DRAFT_KEY
+from galena.activities.services import documents_for
+from galena.activities.templatetags.activities_tags import (
+    COMPOSER_FORMS,
+    DRAFT_KEY,
+    build_composer_form,
+    composer_context,
+)
 from galena.core.errors import ApplicationError, NotFound, PermissionDenied
 from galena.core.views import page
 from galena.leads import access
@@ -77,6 +83,31 @@ def _refused(error: ApplicationError) -> str:
     if error.status in (403, 404):
         raise error
     return error.message
+
+
+# --- the composer's forms --------------------------------------------------------------
+
+
+@page
+@require_GET
+def composer_form(request: HttpRequest, lead_id: int, name: str) -> HttpResponse:
+    """One of the composer's forms, fetched when it is opened on the card."""
+    if name not in COMPOSER_FORMS:
+        raise Http404(_("No such form on a lead's card."))
+    lead = _lead(request, lead_id)
+    open_tasks = Task.objects.filter(lead=lead, done_at__isnull=True) if name == "call" else ()
+    documents = list(documents_for(lead=lead).order_by("kind", "title"))
+    form = build_composer_form(request, lead, name, open_tasks=open_tasks, documents=documents)
+    context = {"lead": lead, "activities": {**composer_context(documents), f"{name}_form": form}}
+    return render(request, COMPOSER_TEMPLATES[name], context)
+
+
+COMPOSER_TEMPLATES = {
+    "call": "activities/_composer_call.html",
+    "email": "activities/_composer_email_form.html",
+    "offer": "activities/_composer_offer.html",
+    "meeting": "activities/_composer_meeting.html",
+}
 
 
 # --- calls -----------------------------------------------------------------------------

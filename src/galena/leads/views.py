@@ -10,7 +10,7 @@ without JavaScript the same URLs redirect (success) or re-render the whole page 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 from urllib.parse import parse_qsl
 
@@ -19,6 +19,7 @@ from django.contrib import messages
 from django.contrib.auth import get_user_model
 from django.core.exceptions import FieldDoesNotExist
 from django.core.paginator import Paginator
+from django.db.models import QuerySet
 from django.http import Http404, HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
@@ -35,7 +36,7 @@ from django_htmx.http import HttpResponseClientRedirect, push_url, reswap, retar
 from galena.accounts.models import Team
 from galena.accounts.roles import can_see_marketing, can_work_leads
 from galena.core import audit
-from galena.core.api import keyset_page
+from galena.core.api import first_rows, keyset_page
 from galena.core.errors import ApplicationError, NotFound, PermissionDenied, ValidationFailed
 from galena.core.views import page
 from galena.leads import access, exports, selectors, services
@@ -249,11 +250,33 @@ def _list_query(params: QueryDict) -> str:
 
 class CappedPaginator(Paginator):
     """Pages whose count stops at selectors.LIST_COUNT_CAP (``is_capped``: there are more;
-    the pages past the cap are not offered: the message says to narrow the filters)."""
+    the pages past the cap are not offered: the message says to narrow the filters).
+    ``parts``: selectors.leads_filtered_parts, counted and read one at a time."""
+
+    def __init__(
+        self,
+        object_list,
+        per_page,
+        *,
+        parts: Sequence[QuerySet] = (),
+        count_parts: Sequence[QuerySet] | None = None,
+    ) -> None:
+        super().__init__(object_list, per_page)
+        self.parts = parts
+        self.count_parts = parts if count_parts is None else count_parts
 
     @cached_property
     def count(self) -> int:
-        return selectors.capped_count(self.object_list)
+        return selectors.capped_count(self.object_list, parts=self.count_parts)
+
+    def page(self, number):
+        number = self.validate_number(number)
+        bottom = (number - 1) * self.per_page
+        top = bottom + self.per_page
+        if top + self.orphans >= self.count:
+            top = self.count
+        rows = first_rows(self.object_list, parts=self.parts, stop=top)[bottom:top]
+        return self._get_page(rows, number, self)
 
     @property
     def is_capped(self) -> bool:
@@ -299,7 +322,11 @@ def _lead_list_context(
 ) -> dict[str, Any]:
     context = _filter_context(request, params, saved_form)
     leads = selectors.lead_list(user=request.user, filters=context["filters"])
-    page_obj = CappedPaginator(leads, PAGE_SIZE).get_page(params.get("page"))
+    filters = context["filters"]
+    parts = selectors.leads_filtered_parts(user=request.user, filters=filters)
+    count_parts = selectors.count_parts(filters, parts)
+    paginator = CappedPaginator(leads, PAGE_SIZE, parts=parts, count_parts=count_parts)
+    page_obj = paginator.get_page(params.get("page"))
     context.update(
         page_obj=page_obj,
         leads=page_obj.object_list,
@@ -324,7 +351,14 @@ def _saved_filters(user, query: str) -> list[SavedFilter]:
 @page
 @require_GET
 def lead_list(request: HttpRequest) -> HttpResponse:
-    context = _lead_list_context(request, request.GET)
+    params = request.GET
+    # ?bulk=fields: the bulk actions' fields on the page, for a browser without JavaScript
+    bulk_fields = params.get("bulk") == "fields"
+    if "bulk" in params:
+        params = params.copy()
+        del params["bulk"]
+    context = _lead_list_context(request, params)
+    context["bulk_fields"] = bulk_fields
     audit.record_bulk_view(
         request=request,
         object_type="leads.Lead",
@@ -672,6 +706,12 @@ def _card_context(
             )
     open_tasks = [t for t in tasks if t.done_at is None]
     stages = list(Stage.objects.all())
+    # a refused form comes back open; without JavaScript, ?open= asks for one
+    open_form = next(iter(bound), "") or request.GET.get("open", "")
+    forms = {
+        name: bound.get(name) or (_card_form(request, lead, name) if name == open_form else None)
+        for name in LAZY_FORMS
+    }
     return {
         "section": "leads",
         "lead": lead,
@@ -687,13 +727,15 @@ def _card_context(
         "stages": stages,
         "can_assign": can_assign,
         "can_take": lead.owner_id is None and not can_assign,
-        "open_form": next(iter(bound), ""),
-        "edit_form": bound.get("edit") or LeadEditForm(lead=lead),
-        "contact_form": bound.get("contact") or ContactAddForm(),
-        "note_form": bound.get("note") or NoteForm(),
-        "task_form": bound.get("task") or TaskForm(user=user),
-        "assign_form": bound.get("assign")
-        or (AssignForm(user=user, lead=lead) if can_assign else None),
+        "open_form": open_form,
+        # the facts edited in place read their labels and values from the edit form (built
+        # without its choices' queries: only the whole form, when opened, renders them)
+        "edit_form": forms["edit"] or LeadEditForm(lead=lead),
+        "edit_form_open": forms["edit"] is not None,
+        "contact_form": forms["contact"],
+        "note_form": forms["note"],
+        "task_form": forms["task"],
+        "assign_form": forms["assign"],
         "stage_form": bound.get("stage") or StageForm(lead=lead),
         "convert_url": convert_url(lead.pk),
         "next_stage": next_stage_needs(lead, stages),
@@ -707,6 +749,39 @@ def _card_context(
 def lead_detail(request: HttpRequest, lead_id: int) -> HttpResponse:
     lead = selectors.lead_detail(user=request.user, lead_id=lead_id)
     return render(request, "leads/lead_detail.html", _card_context(request, lead))
+
+
+# The card's forms that come when opened (a click or a key fetches them with htmx; without
+# JavaScript a link opens the card with that one built): built and rendered on every open
+# of the card, their widgets and choices cost it most of its time.
+LAZY_FORMS = ("edit", "contact", "note", "task", "assign")
+
+
+def _card_form(request: HttpRequest, lead: Lead, name: str) -> Any:
+    """A new, empty form of the card; None for one the user may not use (or no such form)."""
+    user = request.user
+    builders: dict[str, Callable[[], Any]] = {
+        "edit": lambda: LeadEditForm(lead=lead),
+        "contact": ContactAddForm,
+        "note": NoteForm,
+        "task": lambda: TaskForm(user=user),
+        "assign": lambda: AssignForm(user=user, lead=lead) if access.can_assign(user) else None,
+    }
+    build = builders.get(name)
+    return build() if build is not None else None
+
+
+@page
+@require_GET
+def lead_card_form(request: HttpRequest, lead_id: int, name: str) -> HttpResponse:
+    """One of the card's forms, fetched when it is opened (LAZY_FORMS)."""
+    if name not in LAZY_FORMS:
+        raise Http404(_("No such form on a lead's card."))
+    lead = _visible_lead(request, lead_id)
+    form = _card_form(request, lead, name)
+    if form is None:
+        raise PermissionDenied("Only heads of sales and admins assign leads.")
+    return render(request, FORM_TEMPLATES[name], {"lead": lead, f"{name}_form": form})
 
 
 def _card_updated(request: HttpRequest, lead_id: int) -> HttpResponse:
@@ -1057,6 +1132,7 @@ def _board_column(
         scope=f"board:{stage.pk}:" + ",".join(ordering),
         cursor=cursor,
         limit=BOARD_PAGE,
+        parts=selectors.board_cards_parts(user=request.user, filters=filters, stage=stage),
     )
 
 
@@ -1276,6 +1352,16 @@ def _export_response(request: HttpRequest, ids: list[int], kind: str) -> HttpRes
         response = HttpResponse(exports.export_csv(leads), content_type="text/csv; charset=utf-8")
         response["Content-Disposition"] = f'attachment; filename="leads-{stamp}.csv"'
     return response
+
+
+@page
+@require_GET
+def lead_bulk_fields(request: HttpRequest) -> HttpResponse:
+    """The bulk actions' fields (new owner, stage, reason, day, task, note), fetched when a
+    row is first ticked or an action chosen: rendered on every page of the list they cost
+    about a sixth of its time (and two or three queries), and most pages are only read."""
+    access.require_lead_access(request.user)
+    return render(request, "leads/_bulk_fields.html", {"bulk_form": BulkForm(user=request.user)})
 
 
 @page

@@ -12,6 +12,8 @@
       target.scrollIntoView({ block: "start" });
       const field = target.querySelector("select, input:not([type=hidden]), textarea");
       if (field) field.focus({ preventScroll: true });
+      // a form still to come takes the cursor when it arrives (galena/app.js)
+      else if (target.querySelector("[data-lazy-form]")) target.dataset.focusOnLoad = "1";
     }
   };
   document.addEventListener("click", (event) => {

@@ -36,6 +36,8 @@
       const field = firstField(element);
       element.scrollIntoView({ block: "nearest" });
       if (field) field.focus();
+      // a form still to come (data-lazy-form) takes the cursor when it arrives
+      else if (element.querySelector("[data-lazy-form]")) element.dataset.focusOnLoad = "1";
       return;
     }
     element.focus();
@@ -340,7 +342,12 @@
     if (target.matches("[data-select-all]")) {
       document.querySelectorAll("." + target.dataset.selectAll).forEach((box) => (box.checked = target.checked));
     }
-    if (target.closest("[data-bulk]") || target.matches(".bulk-ids, [data-select-all]")) bulkRefresh();
+    if (target.closest("[data-bulk]") || target.matches(".bulk-ids, [data-select-all]")) {
+      // the actions' fields come with the first tick or choice (leads/_bulk_bar.html)
+      const lazy = document.querySelector("[data-bulk-fields]");
+      if (lazy && window.htmx) window.htmx.trigger(lazy, "bulk-open");
+      bulkRefresh();
+    }
   });
   function bulkInit() {
     const count = document.querySelector("[data-bulk-count]");
@@ -387,6 +394,27 @@
     div.setAttribute("role", "alert");
     div.textContent = body().dataset.errorOffline || "Network error";
     messages.replaceChildren(div);
+  });
+
+  // A lead card's form comes when its panel opens, by a click or a key: htmx fetches it
+  // once ("toggle" does not bubble: listen while it goes down).
+  document.addEventListener(
+    "toggle",
+    (event) => {
+      const details = event.target;
+      if (!(details instanceof HTMLDetailsElement) || !details.open || !window.htmx) return;
+      const lazy = details.querySelector("[data-lazy-form]");
+      if (lazy) window.htmx.trigger(lazy, "card-form-open");
+    },
+    true
+  );
+  document.addEventListener("htmx:load", (event) => {
+    const element = event.detail.elt;
+    const details = element instanceof Element ? element.closest("details[data-focus-on-load]") : null;
+    if (!details || !details.open) return;
+    delete details.dataset.focusOnLoad;
+    const field = firstField(details);
+    if (field) field.focus();
   });
 
   // A value clicked for editing: its input takes the cursor, its text selected.
