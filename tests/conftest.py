@@ -1,8 +1,18 @@
 import pytest
 from django.db import connection
+from hypothesis import HealthCheck
+from hypothesis import settings as hypothesis_settings
 
 from galena.accounts.models import Role
 from tests.factories import TeamFactory, UserFactory
+
+# Property tests check what is true, not how fast: speed is measured by benchmarks/, and on a
+# loaded machine hypothesis's per-example deadline and its "too slow to generate" check fail
+# tests that are right (seen with two workers beside other jobs).
+hypothesis_settings.register_profile(
+    "galena", deadline=None, suppress_health_check=[HealthCheck.too_slow]
+)
+hypothesis_settings.load_profile("galena")
 
 
 def pytest_collection_modifyitems(config, items):
@@ -13,26 +23,91 @@ def pytest_collection_modifyitems(config, items):
                 item.add_marker(skip)
 
 
-@pytest.fixture(autouse=True)
-def default_stages_after_flush(request):
-    """A transactional test ends with a flush that also deletes the pipeline stages a data
-    migration seeded; put them back so every such test starts like a fresh database."""
-    marker = request.node.get_closest_marker("django_db")
-    transactional = (marker is not None and marker.kwargs.get("transaction")) or (
-        "transactional_db" in request.fixturenames
+# Every data migration's seed, as (module, function).
+SEEDS = (
+    ("galena.leads.migrations.0002_seed_default_stages", "seed_stages"),
+    ("galena.leads.migrations.0011_seed_rejection_reasons_stage_requirements", "seed"),
+    ("galena.routing.migrations.0002_seed_defaults", "seed"),
+    ("galena.activities.migrations.0002_seed_email_templates", "seed"),
+    ("galena.clients.migrations.0002_seed_deal_stages_required_fields", "seed"),
+    ("galena.nurture.migrations.0002_seed_farewell_questionnaire", "seed"),
+    ("galena.matching.migrations.0002_seed_weights", "seed"),
+    ("galena.privacy.migrations.0002_seed_retention_periods", "seed"),
+    ("galena.quality.migrations.0002_seed_quality_checks", "seed"),
+    ("galena.scoring.migrations.0002_seed_defaults", "seed"),
+)
+
+
+def _transactional(item):
+    marker = item.get_closest_marker("django_db")
+    return bool(marker is not None and marker.kwargs.get("transaction")) or (
+        "transactional_db" in getattr(item, "fixturenames", ())
+        or "live_server" in getattr(item, "fixturenames", ())
     )
-    if transactional:
-        import importlib
 
-        from django.apps import apps
 
+def _seed():
+    """What the data migrations seeded, again: each seed leaves what is already there."""
+    import importlib
+
+    from django.apps import apps
+
+    for module, function in SEEDS:
+        getattr(importlib.import_module(module), function)(apps, None)
+
+
+FLUSHED = pytest.StashKey[bool]()
+
+
+@pytest.fixture(autouse=True)
+def _flush_noted(request):
+    """Note the tests whose database is flushed at their end (those that really set it up:
+    not one skipped before its fixtures ran, when the test database may not exist yet)."""
+    if _transactional(request.node):
         request.getfixturevalue("transactional_db")
-        seeding = importlib.import_module("galena.leads.migrations.0002_seed_default_stages")
-        seeding.seed_stages(apps, None)
-        reasons = importlib.import_module(
-            "galena.leads.migrations.0011_seed_rejection_reasons_stage_requirements"
-        )
-        reasons.seed(apps, None)
+        request.node.stash[FLUSHED] = True
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_teardown(item, nextitem):
+    """A transactional test ends with a flush that also deletes what the data migrations
+    seeded (the pipeline stages, the rejection reasons, the routing defaults…). Put it back
+    once the flush is done, so the next test on this worker — whatever file it is in, as
+    ``--dist loadfile`` does not run the transactional tests last — starts like a fresh
+    database."""
+    result = yield
+    # the last test of the session (nextitem None) has torn the test database down with its
+    # session fixtures: the settings point at the real database again, so nothing is written
+    if nextitem is not None and item.stash.get(FLUSHED, False):
+        from pytest_django.plugin import blocking_manager_key
+
+        with item.config.stash[blocking_manager_key].unblock():
+            _seed()
+    return result
+
+
+@pytest.fixture(autouse=True)
+def default_language():
+    """Each test starts in the default language: a language one test activated (a command,
+    a task, a page in the reader's language) does not stay for the next on this worker."""
+    from django.utils import translation
+
+    translation.deactivate()
+    yield
+
+
+@pytest.fixture(autouse=True)
+def _task_results_readable():
+    """Each test may read an in-process task's result (``task.apply().get()``).
+
+    Celery keeps one process-wide flag, set while an eager task runs, that makes ``get()``
+    refuse ("Never call result.get() within a task!"). Two threads running eager tasks at
+    once (an import thread or a live server's thread of an earlier test beside the test's
+    own) can leave it set for good: each restores the value it found. Galena's code never
+    reads a result, so only tests see it; each starts with the flag clear."""
+    from celery._state import _set_task_join_will_block
+
+    _set_task_join_will_block(False)
     yield
 
 
@@ -92,6 +167,12 @@ def marketer(team):
 
 
 @pytest.fixture
+def officer(db):
+    """The data protection officer: the people's data, nothing of sales."""
+    return UserFactory(username="officer", role=Role.DATA_PROTECTION_OFFICER)
+
+
+@pytest.fixture
 def outsider(other_team):
     return UserFactory(username="outsider", role=Role.SALES_MANAGER, team=other_team)
 
@@ -100,20 +181,21 @@ def outsider(other_team):
 # default and SLA policies, the e-mail templates, the deal stages and client fields, the
 # farewell questionnaire. A transactional test (live server, real commits) ends with a flush
 # that takes them away, so a later transactional test on the same worker puts them back.
-SEEDS = (
-    "galena.routing.migrations.0002_seed_defaults",
-    "galena.activities.migrations.0002_seed_email_templates",
-    "galena.clients.migrations.0002_seed_deal_stages_required_fields",
-    "galena.nurture.migrations.0002_seed_farewell_questionnaire",
-)
+@pytest.fixture(scope="module")
+def module_db(django_db_setup, django_db_blocker, tmp_path_factory):
+    """One transaction around a whole test module, rolled back at its end: what a
+    module-scoped fixture writes once (a demo load) is seen by each of the module's tests,
+    each in a savepoint of its own. Files go to a folder of the module's. ``make test``
+    sends each file to one worker (``--dist loadfile``), so a module loads once; keep tests
+    that need an empty database in another module."""
+    from django.db import transaction
+    from django.test import override_settings
 
-
-@pytest.fixture
-def migration_seeds(transactional_db):
-    """The data migrations' seeds, again (each is get_or_create: harmless when present)."""
-    import importlib
-
-    from django.apps import apps
-
-    for module in SEEDS:
-        importlib.import_module(module).seed(apps, None)
+    root = tmp_path_factory.mktemp("module")
+    with (
+        override_settings(STATIC_ROOT=root / "static", MEDIA_ROOT=root / "media"),
+        django_db_blocker.unblock(),
+        transaction.atomic(),
+    ):
+        yield
+        transaction.set_rollback(True)

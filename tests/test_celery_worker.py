@@ -1,6 +1,5 @@
 """Background tasks through a real Celery worker and Redis, and in-process without a broker."""
 
-import importlib
 import os
 import socket
 import time
@@ -9,7 +8,6 @@ import pytest
 from celery.contrib.testing.worker import start_worker
 from celery.signals import task_postrun
 from celery.worker import state as worker_state
-from django.apps import apps as django_apps
 from django.db import connections
 
 from galena.config.celery import app as celery_app
@@ -20,8 +18,8 @@ from tests.factories import LeadFactory
 
 REDIS_HOST, REDIS_PORT = "127.0.0.1", 6379
 # The worker runs in another thread with its own database connection, so these tests commit
-# for real (transaction=True). The flush after a transactional test also drops the pipeline
-# stages that a data migration seeds, so these tests seed them again first.
+# for real (transaction=True). What the flush after each such test drops, the data
+# migrations' seeds, tests/conftest.py puts back.
 
 
 def redis_reachable() -> bool:
@@ -82,12 +80,6 @@ def redis_worker():
         redis.Redis.from_url(broker_url).flushdb()
 
 
-@pytest.fixture
-def stages(transactional_db):
-    seeding = importlib.import_module("galena.leads.migrations.0002_seed_default_stages")
-    seeding.seed_stages(django_apps, None)
-
-
 def assign_a_lead(team, head, manager):
     lead = LeadFactory(team=team)
     lead_assign(actor=Actor(user=head), lead=lead, owner=manager)
@@ -96,7 +88,7 @@ def assign_a_lead(team, head, manager):
 
 @pytest.mark.redis
 @pytest.mark.django_db(transaction=True)
-def test_worker_e_mails_the_new_owner_once(stages, redis_worker, team, head, manager, mailoutbox):
+def test_worker_e_mails_the_new_owner_once(redis_worker, team, head, manager, mailoutbox):
     tasks_done = worker_state.total_count[notifications_email.name]
 
     notification = assign_a_lead(team, head, manager)
@@ -122,7 +114,7 @@ def test_worker_e_mails_the_new_owner_once(stages, redis_worker, team, head, man
 
 
 @pytest.mark.django_db(transaction=True)
-def test_without_a_broker_tasks_run_in_process(stages, settings, team, head, manager, mailoutbox):
+def test_without_a_broker_tasks_run_in_process(settings, team, head, manager, mailoutbox):
     assert settings.CELERY_BROKER_URL == ""
     assert settings.CELERY_TASK_ALWAYS_EAGER is True
     assert celery_app.conf.task_always_eager is True

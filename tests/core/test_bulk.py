@@ -1,8 +1,10 @@
 """Many-row writes: what insert_many and update_many store is what save() would."""
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
-from galena.core.bulk import FEW_ROWS, insert_many, update_many
+from galena.core.bulk import FEW_ROWS, insert_many, update_many, update_soon, updates_deferred
 from galena.intake.models import Submission
 
 
@@ -59,3 +61,60 @@ def test_update_many_writes_each_rows_own_values(db):
 
 def test_update_many_with_nothing_does_nothing(db):
     assert update_many(Submission, [], ["status"]) == 0
+
+
+# --- updates held back and made together (update_soon in updates_deferred) ---------------
+
+
+def _submissions(count):
+    return insert_many(
+        Submission, [Submission(adapter="capture", channel="landing_page") for _ in range(count)]
+    )
+
+
+def _updates(queries) -> list[str]:
+    return [q["sql"] for q in queries.captured_queries if q["sql"].lstrip().startswith("UPDATE")]
+
+
+def test_updates_deferred_write_each_row_once_with_every_field_set_inside(db):
+    rows = _submissions(3)
+    with CaptureQueriesContext(connection) as queries, updates_deferred():
+        for row in rows:
+            row.status = "processed"
+        update_soon(Submission, rows, ["status"])
+        assert set(Submission.objects.values_list("status", flat=True)) == {"received"}
+        rows[1].error = "boom"
+        update_soon(Submission, rows[1:2], ["error"])
+        rows[0].attempts = 4  # set after its write was asked for: the end writes it
+        update_soon(Submission, rows[:1], ["attempts"])
+
+    stored = list(Submission.objects.order_by("pk").values_list("status", "error", "attempts"))
+    assert stored == [("processed", "", 4), ("processed", "boom", 0), ("processed", "", 0)]
+    # one UPDATE per set of fields: (status, attempts), (status, error), (status)
+    assert len(_updates(queries)) <= 3
+
+
+def test_nothing_deferred_is_written_when_the_block_fails(db):
+    rows = _submissions(2)
+    for row in rows:
+        row.status = "failed"
+
+    with pytest.raises(RuntimeError), updates_deferred():
+        update_soon(Submission, rows, ["status"])
+        raise RuntimeError("a later step failed")
+
+    assert set(Submission.objects.values_list("status", flat=True)) == {"received"}
+
+
+def test_outside_a_deferring_block_update_soon_writes_at_once_and_inner_blocks_wait(db):
+    rows = _submissions(2)
+    rows[0].status = "processed"
+    update_soon(Submission, rows[:1], ["status"])
+    assert Submission.objects.get(pk=rows[0].pk).status == "processed"
+
+    with updates_deferred():
+        with updates_deferred():
+            rows[1].status = "failed"
+            update_soon(Submission, rows[1:], ["status"])
+        assert Submission.objects.get(pk=rows[1].pk).status == "received"  # the outer writes
+    assert Submission.objects.get(pk=rows[1].pk).status == "failed"

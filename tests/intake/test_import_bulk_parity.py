@@ -1,6 +1,8 @@
 """The bulk path (leads_build + leads_create_bulk) writes the same lead, contact points and
 CREATED event as lead_create for the same input, and refuses what it refuses."""
 
+import datetime as dt
+
 import pytest
 
 from galena.core.errors import ValidationFailed
@@ -16,7 +18,8 @@ from galena.leads.services import (
 )
 from tests.factories import CampaignFactory, SourceFactory
 
-IGNORED = {"id", "created_at", "updated_at"}
+# when each was written, and the first-response deadline counted from it (compared apart)
+IGNORED = {"id", "created_at", "updated_at", "response_due_at"}
 
 
 def snapshot(lead: Lead):
@@ -67,6 +70,10 @@ def test_a_bulk_lead_equals_the_one_lead_create_writes(inputs):
 
     assert bulk.pk != single.pk
     assert snapshot(Lead.objects.get(pk=bulk.pk)) == snapshot(single)
+    # the same clock, started a few milliseconds apart (a day from now, or the next opening)
+    bulk.refresh_from_db()
+    assert single.response_due_at is not None and bulk.response_due_at is not None
+    assert abs(bulk.response_due_at - single.response_due_at) < dt.timedelta(seconds=5)
     assert bulk.created_at == bulk.contact_points.first().created_at
     (event,) = bulk.events.all()
     assert (event.type, event.occurred_at) == (EventType.CREATED, bulk.created_at)

@@ -283,3 +283,17 @@ def test_a_lead_that_left_unanswered_shows_no_running_clock(sellers, client):
     panel = sla_panel(with_clock)
     assert panel["status"] == "stopped" and panel["live"] is False
     assert str(panel["status_label"]) == "Stopped: the lead left the pipeline unanswered"
+
+
+def test_a_new_lead_is_written_once_with_its_owner_and_its_deadline(sellers):
+    # routing sets the owner and the SLA clock the deadline: the hooks write both together
+    with CaptureQueriesContext(connection) as queries:
+        lead = new_lead(temperature="hot")
+
+    lead.refresh_from_db()
+    assert lead.owner_id is not None and lead.assigned_at is not None
+    assert lead.response_due_at == clock_of(lead).due_at
+    updates = [
+        q["sql"] for q in queries.captured_queries if q["sql"].startswith('UPDATE "leads_lead"')
+    ]
+    assert len(updates) == 1, updates

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import json
 import operator
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from contextvars import ContextVar
 from typing import Any
 
 from django.db import connections, router
@@ -263,3 +265,46 @@ class InArray(Lookup):
             return "1 = 0", list(lhs_params)
         placeholders = ", ".join(["%s"] * len(values))
         return f"{lhs} IN ({placeholders})", [*lhs_params, *values]
+
+
+# (model, pk) -> [instance, fields]: the writes ``updates_deferred`` holds back
+_deferred: ContextVar[dict[tuple[type[Model], Any], list] | None] = ContextVar(
+    "galena_deferred_updates", default=None
+)
+
+
+@contextmanager
+def updates_deferred() -> Iterator[None]:
+    """Hold back the ``update_soon`` writes made inside and make them at the end: one UPDATE
+    per model and set of fields, each row with its instance's values at that moment. Several
+    steps that each change a few fields of the same new rows (an owner, then a deadline)
+    write each row once. Nothing is written when the block fails (its transaction is being
+    rolled back anyway); a block inside another leaves the writing to the outer one."""
+    if _deferred.get() is not None:
+        yield
+        return
+    pending: dict[tuple[type[Model], Any], list] = {}
+    token = _deferred.set(pending)
+    try:
+        yield
+    finally:
+        _deferred.reset(token)
+    groups: dict[tuple[type[Model], tuple[str, ...]], list[Model]] = {}
+    for (model, _pk), (obj, fields) in pending.items():
+        groups.setdefault((model, tuple(sorted(fields))), []).append(obj)
+    for (model, fields), objects in groups.items():
+        update_many(model, objects, fields)
+
+
+def update_soon(model: type[Model], objects: Sequence[Model], fields: Sequence[str]) -> None:
+    """``update_many`` now, or at the end of the ``updates_deferred`` block this runs in
+    (merged with the other fields written there of the same rows). Only for writes nothing
+    reads back from the database before the block ends."""
+    pending = _deferred.get()
+    if pending is None:
+        update_many(model, objects, fields)
+        return
+    for obj in objects:
+        entry = pending.setdefault((model, obj.pk), [obj, set()])
+        entry[0] = obj
+        entry[1].update(fields)

@@ -211,6 +211,12 @@ class Submission(models.Model):
             models.Index(fields=["device", "received_at"], name="submission_device"),
             models.Index(fields=["content_hash", "received_at"], name="submission_content"),
             models.Index(fields=["source", "received_at"], name="submission_source"),
+            # analytics: the contact-less interests received in a period
+            models.Index(
+                fields=["received_at"],
+                name="submission_interest",
+                condition=Q(outcome="interest"),
+            ),
         ]
         constraints = [
             models.UniqueConstraint(

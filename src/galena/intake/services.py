@@ -20,7 +20,7 @@ from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.module_loading import import_string
 
-from galena.consent.intake import submission_consents_record
+from galena.consent.intake import inquiry_withheld, submission_consents_record
 from galena.core.errors import Gone, NotFound, PayloadTooLarge, ValidationFailed
 from galena.core.net import network_of
 from galena.intake.adapters import capture
@@ -331,6 +331,13 @@ def _received_params(submission: Submission, decision: Decision) -> dict[str, An
     return params
 
 
+def _unlinked_hooks(submission: Submission, parsed: ParsedSubmission) -> None:
+    """Tell later apps (settings.INTAKE_UNLINKED_HOOKS: privacy indexes the person's contacts
+    for their requests) that the submission made no lead."""
+    for hook in getattr(settings, "INTAKE_UNLINKED_HOOKS", []):
+        import_string(hook)(submission=submission, contacts=parsed.contacts)
+
+
 def _write(submission: Submission, decision: Decision) -> None:
     parsed = decision.parsed
     actor = Actor(user=None, source=ACTOR_SOURCES.get(submission.channel, ActorSource.WEB_FORM))
@@ -348,6 +355,7 @@ def _write(submission: Submission, decision: Decision) -> None:
         if not parsed.contacts:
             submission.outcome = SubmissionOutcome.INTEREST
             DecisionReason.objects.bulk_create(decision_reasons(submission, decision, None))
+            _unlinked_hooks(submission, parsed)
             return
         owner = (
             get_user_model().objects.filter(pk=parsed.owner_id, is_active=True).first()
@@ -370,6 +378,7 @@ def _write(submission: Submission, decision: Decision) -> None:
         )
     DecisionReason.objects.bulk_create(decision_reasons(submission, decision, lead))
     if lead is None:
+        _unlinked_hooks(submission, parsed)
         return
     submission.lead = lead
     follow_ups_queue(decision, lead_id=lead.pk, submission_id=submission.pk)
@@ -389,9 +398,19 @@ def _write(submission: Submission, decision: Decision) -> None:
             actor_source=actor.source,
             params=entry.params,
         )
-    if decision.action == Action.ATTACH:
+    repeat = lead.owner_id and any(e.type == EventType.REPEAT_INQUIRY for e in parsed.timeline)
+    replied = decision.action == Action.ATTACH and any(map(_is_reply, parsed.timeline))
+    telling = replied or repeat or parsed.tasks
+    if telling and inquiry_withheld(
+        lead=lead,
+        actor=actor,
+        tasks=[request.title for request in parsed.tasks],
+        notices=[NotificationKind.REPEAT_INQUIRY] if repeat else [],
+    ):
+        return  # a blocked person: stored, and nobody is told (the timeline says why)
+    if replied:
         _inquiry_hooks(lead, actor, parsed.timeline)
-    if lead.owner_id and any(e.type == EventType.REPEAT_INQUIRY for e in parsed.timeline):
+    if repeat:
         # the owner hears that their lead wrote again (routing re-routes an absent owner's)
         notify(
             kind=NotificationKind.REPEAT_INQUIRY,
@@ -414,12 +433,14 @@ def _inquiry_hooks(lead: Lead, actor: Actor, timeline: list) -> None:
     """Tell later apps (settings.LEAD_INQUIRY_HOOKS: nurture stops, reactivation) that the
     person wrote to us again: an e-mail attached to the lead (a reply to one Galena sent,
     or a new one from the lead's address), not an auto-reply."""
-    for entry in timeline:
-        params = entry.params or {}
-        if entry.type != EventType.EMAIL_RECEIVED or params.get("auto_submitted"):
-            continue
+    for _reply in filter(_is_reply, timeline):
         for hook in getattr(settings, "LEAD_INQUIRY_HOOKS", []):
             import_string(hook)(lead=lead, actor=actor, kind="email_reply")
+
+
+def _is_reply(entry) -> bool:
+    """An e-mail from the person on the timeline, not an auto-reply."""
+    return entry.type == EventType.EMAIL_RECEIVED and not (entry.params or {}).get("auto_submitted")
 
 
 def _contacts_add_new(actor: Actor, lead: Lead, contacts: list[ContactInput]) -> None:

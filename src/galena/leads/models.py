@@ -438,6 +438,18 @@ TRACKING_FIELDS = (
 )
 
 
+# what the list's and the board's filters and access rules test: the last columns of the
+# board's indexes, so a bounded count is read from the index alone, without a table row (as
+# trailing keys rather than INCLUDE: SQLite has no INCLUDE, and PostgreSQL's inner pages
+# keep only the keys up to the unique id)
+BOARD_FILTER_COLUMNS = ("owner", "team", "temperature", "source", "quality_status", "merged_into")
+
+
+def _board_index_fields(*keys: str) -> list[str]:
+    """A board index's columns: ``keys``, newest first, then the filters' columns."""
+    return [*keys, "-created_at", "-id", *(c for c in BOARD_FILTER_COLUMNS if c not in keys)]
+
+
 class Lead(models.Model):
     # the person
     first_name = models.CharField(max_length=100, blank=True)
@@ -559,10 +571,31 @@ class Lead(models.Model):
     class Meta:
         ordering = ["-created_at", "-id"]
         indexes = [
-            models.Index(fields=["owner", "stage"], name="lead_owner_stage"),
-            models.Index(fields=["team", "stage"], name="lead_team_stage"),
+            # a user's or a team's leads in a stage, newest first (a board column of "mine",
+            # "my team's"), with the columns the board's filters and counts test: a bounded
+            # count is read from the index alone (docs/benchmarks.md, "Pipeline")
+            models.Index(
+                fields=_board_index_fields("owner", "stage"),
+                name="lead_owner_stage_created",
+            ),
+            models.Index(
+                fields=_board_index_fields("team", "stage"),
+                name="lead_team_stage_created",
+            ),
+            # every lead of a stage, newest first: an admin's board column
+            models.Index(
+                fields=_board_index_fields("stage"),
+                name="lead_stage_created",
+            ),
+            # the deferred-demand base: who to come back to, soonest first
+            models.Index(fields=["stage", "recontact_at"], name="lead_stage_recontact"),
             models.Index(fields=["-created_at", "-id"], name="lead_created"),
-            models.Index(fields=["source", "created_at"], name="lead_source_created"),
+            # a source's leads, newest first, ending like the board's: a count by source
+            # reads the index alone
+            models.Index(
+                fields=[*_board_index_fields("source"), "stage"],
+                name="lead_source_created_covering",
+            ),
             models.Index(fields=["campaign", "created_at"], name="lead_campaign_created"),
             models.Index(fields=["temperature", "stage"], name="lead_temperature_stage"),
             models.Index(fields=["quality_status", "-created_at"], name="lead_quality_created"),
@@ -593,8 +626,8 @@ class Lead(models.Model):
             # a team's unassigned leads (the queue managers also see): without it, "mine or
             # my team's unassigned" reads every lead of the team
             models.Index(
-                fields=["team", "stage", "-created_at"],
-                name="lead_team_queue",
+                fields=_board_index_fields("team", "stage"),
+                name="lead_team_queue_created",
                 condition=Q(owner__isnull=True),
             ),
         ]
@@ -736,6 +769,13 @@ class LeadEvent(models.Model):
         indexes = [
             models.Index(fields=["lead", "-occurred_at"], name="event_lead_time"),
             models.Index(fields=["type", "occurred_at"], name="event_type_time"),
+            # a lead's moves between stages alone: analytics looks up each move's previous
+            # one (time in stage, docs/decisions/0007) without reading the lead's other events
+            models.Index(
+                fields=["lead", "occurred_at", "id"],
+                condition=Q(type="stage_changed"),
+                name="event_lead_moves",
+            ),
         ]
 
     def __str__(self) -> str:

@@ -19,7 +19,9 @@ from django.utils.translation import gettext
 
 from galena.accounts.models import Role
 from galena.accounts.roles import role_of, team_id_of
-from galena.core.bulk import insert_many, instance_factory
+from galena.core.bulk import insert_many, instance_factory, updates_deferred
+from galena.core.changes import fields_change
+from galena.core.changes import json_value as _json_value
 from galena.core.errors import ApplicationError, NotFound, PermissionDenied, ValidationFailed
 from galena.leads import access
 from galena.leads.models import (
@@ -119,12 +121,6 @@ RELATED_FIELDS = {
 }
 
 
-def _json_value(value: Any) -> Any:
-    if isinstance(value, dt.datetime | dt.date):
-        return value.isoformat()
-    return value
-
-
 def _event(lead: Lead, actor: Actor, type: str, **params: Any) -> LeadEvent:
     return LeadEvent.objects.create(
         lead=lead,
@@ -167,7 +163,7 @@ def _apply_fields(lead: Lead, data: Mapping[str, Any]) -> dict[str, list[Any]]:
     if unknown:
         name = sorted(unknown)[0]
         raise ValidationFailed({name: "This field does not exist or cannot be set here."})
-    changes: dict[str, list[Any]] = {}
+    values: dict[str, Any] = {}
     for name, value in data.items():
         if name in RELATED_FIELDS:
             model = RELATED_FIELDS[name]
@@ -181,11 +177,8 @@ def _apply_fields(lead: Lead, data: Mapping[str, Any]) -> dict[str, list[Any]]:
             raise ValidationFailed({name: "Give the attributes as an object of name: value."})
         if name == "country" and value:
             value = value.upper()
-        before = getattr(lead, name)
-        if before != value:
-            changes[name] = [_json_value(before), _json_value(value)]
-            setattr(lead, name, value)
-    return changes
+        values[name] = value
+    return fields_change(lead, values)
 
 
 def lead_set_stage_fields(lead: Lead, values: Mapping[str, Any]) -> list[str]:
@@ -405,10 +398,13 @@ def _change_hooks(lead: Lead, actor: Actor, changed: set[str]) -> Lead:
 
 
 def _created_hooks(leads: list[Lead]) -> None:
-    """Tell later apps of new leads (settings.LEADS_CREATED_HOOKS), in this transaction."""
+    """Tell later apps of new leads (settings.LEADS_CREATED_HOOKS), in this transaction.
+    The fields the hooks set on the new leads (routing's owner, the SLA's deadline) are
+    written together at the end, each lead once (``core.bulk.update_soon``)."""
     if leads:
-        for hook in settings.LEADS_CREATED_HOOKS:
-            import_string(hook)(leads=leads)
+        with updates_deferred():
+            for hook in settings.LEADS_CREATED_HOOKS:
+                import_string(hook)(leads=leads)
 
 
 def _assigned_hooks(events: list[LeadEvent]) -> None:

@@ -29,7 +29,7 @@ from django.utils.translation import gettext as _
 from galena.accounts.models import Profile, Role, Team
 from galena.accounts.roles import LEAD_WORKING_ROLES
 from galena.consent import services as consent
-from galena.core.bulk import insert_many, update_many
+from galena.core.bulk import insert_many, update_many, update_soon
 from galena.core.errors import NotFound, PermissionDenied, ValidationFailed
 from galena.core.memo import Memo
 from galena.leads import access
@@ -597,15 +597,16 @@ def _apply(
                 params=_event_params(result, previous, names),
             )
         )
-    update_many(Lead, changed, ["owner", "team", "assigned_at"])
+    update_soon(Lead, changed, ["owner", "team", "assigned_at"])
     insert_many(LeadEvent, events)
     if notices:
         notify_many(notices)
 
 
-def leads_route(*, leads: list[Lead]) -> None:
+def leads_route(*, leads: list[Lead], reason: str = "") -> None:
     """Give new leads their owner by the rules (a LEADS_CREATED_HOOKS hook): leads already
-    owned, held for review or rejected as pseudo-leads are left alone."""
+    owned, held for review or rejected as pseudo-leads are left alone. ``reason`` heads the
+    events' reasons when they are routed later than created (a block lifted)."""
     routable = [lead for lead in leads if _routable(lead)]
     if not routable:
         return
@@ -613,7 +614,10 @@ def leads_route(*, leads: list[Lead]) -> None:
     if not routable:
         return
     now = timezone.now()
-    _apply(routable, route_many(routable, now=now), now, RULE_ACTOR)
+    results = route_many(routable, now=now)
+    for result in results if reason else []:
+        result.reason = f"{reason}: {result.reason}" if result.reason else reason
+    _apply(routable, results, now, RULE_ACTOR)
 
 
 def _not_blocked(leads: list[Lead]) -> list[Lead]:

@@ -34,7 +34,7 @@ from django.utils.translation import gettext as _
 
 from galena.accounts.models import Team
 from galena.consent import services as consent
-from galena.core.bulk import insert_many, instance_factory, update_many, update_rows
+from galena.core.bulk import insert_many, instance_factory, update_many, update_rows, update_soon
 from galena.leads.models import EventType, Lead, LeadEvent, QualityStatus, StageKind
 from galena.leads.services import Actor
 from galena.notifications.models import NotificationKind
@@ -186,7 +186,7 @@ def leads_sla_start(*, leads: list[Lead]) -> None:
         return
     oldest = timezone.now() - _max_age()
     new_clock = instance_factory(SlaClock)
-    clocks, rows = [], []
+    clocks, timed = [], []
     arrivals = (lead for lead in leads if _for_sales(lead) and lead.created_at >= oldest)
     for lead, policy, start, deadline in _deadlines(arrivals, config, lambda lead: lead.created_at):
         clocks.append(
@@ -200,9 +200,10 @@ def leads_sla_start(*, leads: list[Lead]) -> None:
             )
         )
         lead.response_due_at = deadline.due_at
-        rows.append((lead.pk, deadline.due_at))
+        timed.append(lead)
     insert_many(SlaClock, clocks)
-    update_rows(Lead, ["response_due_at"], rows)
+    # with routing's owner, in one write of each lead (``leads.services._created_hooks``)
+    update_soon(Lead, timed, ["response_due_at"])
 
 
 @transaction.atomic
@@ -350,6 +351,17 @@ def _stopped(lead: Lead) -> bool:
     )
 
 
+def clock_facts(clock: SlaClock) -> sla_rules.ClockFacts:
+    """What the escalation rules read of a stored clock."""
+    return sla_rules.ClockFacts(
+        due_at=clock.due_at,
+        warn_at=clock.warn_at,
+        warned_at=clock.warned_at,
+        breached_at=clock.breached_at,
+        escalation_step=clock.escalation_step,
+    )
+
+
 def _notify(kind: str, user_ids: Iterable[int], lead: Lead, params: dict[str, Any]) -> None:
     notify(kind=kind, user_ids=[u for u in user_ids if u], lead_id=lead.pk, params=params)
 
@@ -417,14 +429,7 @@ class _Sweep:
             clock.next_check_at = None
             clock.save(update_fields=["next_check_at"])
             return 0
-        facts = sla_rules.ClockFacts(
-            due_at=clock.due_at,
-            warn_at=clock.warn_at,
-            warned_at=clock.warned_at,
-            breached_at=clock.breached_at,
-            escalation_step=clock.escalation_step,
-        )
-        escalation = sla_rules.escalate(facts, self.policy, self.now)
+        escalation = sla_rules.escalate(clock_facts(clock), self.policy, self.now)
         take = {
             Step.WARN: self.warn,
             Step.BREACH: self.breach,
