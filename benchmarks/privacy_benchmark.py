@@ -3,9 +3,11 @@ retention sweep's throughput.
 
 Measured in-process on PostgreSQL: ``--leads`` leads (default 200,000), each with an e-mail
 and a phone, two events, a submission as received, three matching keys and a webhook
-delivery; one in ten with a sent e-mail and a task. Then, for ``--people`` random people:
-``find_subject`` by e-mail and ``erase_subject`` (time and statements each); then the
-retention sweep over ``--expired`` leads made past their period (leads per second).
+delivery; one in ten with a sent e-mail and a task; one in ``--interest-every`` also sent a
+submission that made no lead (an interest). Then, for ``--people`` random people: finding
+their interests by e-mail (the submissions table's lookup alone), ``find_subject`` by
+e-mail and ``erase_subject`` (time and statements each); then the retention sweep over
+``--expired`` leads made past their period (leads per second).
 
     .venv/bin/python benchmarks/privacy_benchmark.py \\
         --database-url postgres://postgres@127.0.0.1:5432/galena_bench_privacy [--leads 200000]
@@ -26,7 +28,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 
-def setup(leads: int, seed_value: int) -> None:
+def setup(leads: int, seed_value: int, interest_every: int = 4) -> None:
     from django.contrib.auth import get_user_model
     from django.utils import timezone
 
@@ -36,6 +38,11 @@ def setup(leads: int, seed_value: int) -> None:
     from galena.leads.models import ContactPoint, EventType, Lead, LeadEvent, Stage, Task
     from galena.matching.models import MatchKey
     from galena.notifications.models import Webhook, WebhookDelivery
+
+    try:  # the index of the contacts in submissions that made no lead, as intake writes it
+        from galena.privacy.submissions import submission_contacts_record
+    except ImportError:  # a version before it: the lookup reads the bodies
+        submission_contacts_record = None
 
     rng = random.Random(seed_value)
     now = timezone.now()
@@ -61,6 +68,7 @@ def setup(leads: int, seed_value: int) -> None:
             )
         made = insert_many(Lead, rows)
         points, events, submissions, keys, deliveries, emails, tasks = [], [], [], [], [], [], []
+        interests = []
         new_point = instance_factory(ContactPoint)
         new_event = instance_factory(LeadEvent, actor_source="web_form")
         new_submission = instance_factory(
@@ -98,6 +106,17 @@ def setup(leads: int, seed_value: int) -> None:
                     remote_addr="203.0.113.7",
                 )
             )
+            if index % interest_every == 0:
+                # asked about something before, without leaving a lead
+                interests.append(
+                    new_submission(
+                        raw_body=body,
+                        payload=json.loads(body),
+                        received_at=lead.created_at - dt.timedelta(days=3),
+                        remote_addr="203.0.113.8",
+                        outcome="interest",
+                    )
+                )
             keys += [
                 new_key(lead_id=lead.pk, key=f"n:{lead.name_translit}"),
                 new_key(lead_id=lead.pk, key=f"f:family{index % 5000}"),
@@ -132,7 +151,40 @@ def setup(leads: int, seed_value: int) -> None:
             (Task, tasks),
         ):
             insert_many(model, objects)
+        insert_many(Submission, interests)
+        if submission_contacts_record is not None:
+            for submission in Submission.objects.filter(
+                lead__isnull=True, received_at__gte=min(s.received_at for s in interests)
+            ):
+                submission_contacts_record(submission=submission, contacts=())
         print(f"  {start + len(made):,} leads", file=sys.stderr)
+
+
+def measure_interests(leads: int, people: int, seed_value: int, interest_every: int) -> dict:
+    """Finding a person's submissions that made no lead, by e-mail: the submissions table's
+    lookup as access and erasure run it (the lead's own submissions are found by lead)."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from galena.privacy.registry import table_for
+    from galena.privacy.subjects import find_subject
+
+    table = table_for("intake.Submission")
+    rng = random.Random(seed_value + 1)
+    times, found = [], []
+    candidates = list(range(0, leads, interest_every))
+    for index in rng.sample(candidates, min(people, len(candidates))):
+        subject = find_subject(email=f"p{index}@mail.example")
+        started = time.perf_counter()
+        with CaptureQueriesContext(connection):
+            n = table.rows(subject).filter(lead__isnull=True).count()
+        times.append((time.perf_counter() - started) * 1000)
+        found.append(n)
+    return {
+        "median_ms": statistics.median(times),
+        "p95_ms": sorted(times)[max(int(len(times) * 0.95) - 1, 0)],
+        "found": statistics.median(found),
+    }
 
 
 def measure_erasure(leads: int, people: int, seed_value: int) -> dict:
@@ -211,6 +263,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--expired", type=int, default=5_000)
     parser.add_argument("--batch", type=int, default=500)
     parser.add_argument("--seed", type=int, default=10)
+    parser.add_argument("--interest-every", type=int, default=4)
     parser.add_argument(
         "--reuse", action="store_true", help="Measure on the base a previous run left."
     )
@@ -227,10 +280,16 @@ def main(argv: list[str] | None = None) -> int:
 
     started = time.perf_counter()
     if not args.reuse:
-        setup(args.leads, args.seed)
+        setup(args.leads, args.seed, args.interest_every)
         with connection.cursor() as cursor:
             cursor.execute("VACUUM ANALYZE")
     print(f"{database}; {args.leads:,} leads written in {time.perf_counter() - started:.0f} s")
+    interests = measure_interests(args.leads, args.people, args.seed, args.interest_every)
+    print(
+        f"a person's submissions without a lead, by e-mail: median {interests['median_ms']:.1f} "
+        f"ms, p95 {interests['p95_ms']:.1f} ms ({interests['found']:.0f} found each; "
+        f"{args.leads // args.interest_every:,} such submissions in the base)"
+    )
     erasure = measure_erasure(args.leads, args.people, args.seed)
     print(
         f"find_subject by e-mail: median {erasure['find_median_ms']:.1f} ms; "

@@ -4,7 +4,9 @@ import datetime as dt
 
 import pytest
 from django.conf import settings
+from django.contrib.auth import get_user_model
 
+from galena.leads import access
 from galena.leads.models import Lead, Stage, Temperature
 from galena.leads.selectors import SORTS
 from tests.api.helpers import error
@@ -187,3 +189,15 @@ def test_a_timeline_cursor_is_refused_by_the_lead_list(api_as, admin_user):
 
     assert response.status_code == 400
     assert response.json()["error"]["field"] == "cursor"
+
+
+@pytest.mark.parametrize("sort", ["-created", "name", "owner", "-score", "due"])
+def test_a_managers_walk_reads_their_leads_and_their_teams_queue_in_order(api_as, many_leads, sort):
+    # read in parts (their own, their team's unassigned): the same leads, in the same order
+    bob = get_user_model().objects.get(username="bob")
+    visible = set(access.leads_visible_to(bob).values_list("pk", flat=True))
+
+    seen = walk(api_as(bob), f"sort={sort}", limit=2)
+
+    assert seen == [pk for pk in expected_order(sort) if pk in visible]
+    assert len(access.leads_visible_parts(bob)) == 2 and len(seen) == len(visible) == 9

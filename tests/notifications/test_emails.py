@@ -1,7 +1,10 @@
 """Notification e-mails: plain text, in the recipient's language, each sent once."""
 
+import smtplib
+
 import pytest
 from django.core import mail
+from django.core.mail.backends import locmem
 from django.test import override_settings
 
 from galena.notifications.emails import notifications_email_send
@@ -100,3 +103,45 @@ def test_the_sweep_sends_e_mails_whose_task_was_lost(manager):
     assert notifications_sweep()["emailed"] == 1
     lost.refresh_from_db()
     assert lost.emailed_at is not None
+
+
+def test_a_batch_is_sent_with_a_fixed_number_of_queries(manager, django_assert_max_num_queries):
+    ids = [wanted(manager).pk for _ in range(20)]
+
+    with django_assert_max_num_queries(4):  # lock and read, stamp (plus the savepoint)
+        assert notifications_email_send(notification_ids=ids) == 20
+
+    assert len(mail.outbox) == 20
+    assert not Notification.objects.filter(pk__in=ids, emailed_at__isnull=True).exists()
+
+
+class RefusingBackend(locmem.EmailBackend):
+    """A mail server that refuses one address (an SMTP error is an OSError)."""
+
+    refused = "refused@example.com"
+
+    def send_messages(self, messages):
+        if any(self.refused in message.to for message in messages):
+            raise smtplib.SMTPRecipientsRefused({self.refused: (550, b"no such user")})
+        return super().send_messages(messages)
+
+
+@override_settings(EMAIL_BACKEND="tests.notifications.test_emails.RefusingBackend")
+def test_a_refused_message_keeps_the_ones_sent_and_the_retry_sends_the_rest(manager, colleague):
+    colleague.email = RefusingBackend.refused
+    colleague.save()
+    first, refused, last = wanted(manager), wanted(colleague), wanted(manager)
+
+    with pytest.raises(smtplib.SMTPRecipientsRefused):
+        notifications_email_send(notification_ids=[first.pk, refused.pk, last.pk])
+
+    assert [m.to for m in mail.outbox] == [[manager.email]]
+    stamped = set(
+        Notification.objects.filter(emailed_at__isnull=False).values_list("pk", flat=True)
+    )
+    assert stamped == {first.pk}
+
+    colleague.email = "colleague@example.com"
+    colleague.save()
+    assert notifications_email_send(notification_ids=[first.pk, refused.pk, last.pk]) == 2
+    assert len(mail.outbox) == 3

@@ -50,10 +50,13 @@ def test_an_unverified_lead_offers_the_confirmation_and_the_call_form(client, ma
     # the call itself is logged in the activities composer, further down the card
     assert 'href="#activity-call"' in html
     whole = card(client, manager, lead)
-    assert reverse("activity-call-log", args=[lead.pk]) in whole
+    assert reverse("activity-composer-form", args=[lead.pk, "call"]) in whole
+    # the composer's call form comes when opened
+    call = client.get(reverse("activity-composer-form", args=[lead.pk, "call"])).text
+    assert reverse("activity-call-log", args=[lead.pk]) in call
     for value in ("confirmed", "reached", "no_answer", "wrong_number", "call_back"):
-        assert f'value="{value}"' in whole
-    assert "Reached — details confirmed" in whole
+        assert f'value="{value}"' in call
+    assert "Reached — details confirmed" in call
 
 
 def test_the_panel_shows_the_confirmation_history_method_and_time(client, manager, lead):

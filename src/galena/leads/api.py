@@ -583,6 +583,7 @@ def list_leads(request: HttpRequest, query: Query[LeadListQuery]):
         scope="leads:" + ",".join(ordering),
         cursor=query.cursor,
         limit=query.limit,
+        parts=selectors.leads_filtered_parts(user=_user(request), filters=filters),
     )
     audit.record_bulk_view(
         request=request,

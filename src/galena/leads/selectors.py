@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 from dataclasses import dataclass, fields
 
+from django.core.exceptions import EmptyResultSet
 from django.db import connection
 from django.db.models import Count, F, OrderBy, Prefetch, Q, QuerySet, Sum
 from django.db.models.functions import TruncDate
@@ -106,8 +108,13 @@ def lead_list(*, user, filters: LeadFilters) -> QuerySet[Lead]:
     )
 
 
-def leads_filtered(*, user, filters: LeadFilters) -> QuerySet[Lead]:
-    leads = access.leads_visible_to(user).filter(_quality_condition(user, filters.quality))
+def leads_filtered(
+    *, user, filters: LeadFilters, visible: QuerySet[Lead] | None = None
+) -> QuerySet[Lead]:
+    """The leads the user may see, filtered and sorted; ``visible``: one of
+    access.leads_visible_parts(user) instead of all of them."""
+    visible = access.leads_visible_to(user) if visible is None else visible
+    leads = visible.filter(_quality_condition(user, filters.quality))
     if filters.stage:
         leads = leads.filter(stage__code=filters.stage)
     if filters.owner == "me":
@@ -143,6 +150,15 @@ def leads_filtered(*, user, filters: LeadFilters) -> QuerySet[Lead]:
     return leads.order_by(*sort_ordering(filters.sort))
 
 
+def leads_filtered_parts(*, user, filters: LeadFilters) -> list[QuerySet[Lead]]:
+    """``leads_filtered`` as disjoint querysets whose union it is, one per part of what the
+    user may see (access.leads_visible_parts); none when that is one part (an admin)."""
+    visible = access.leads_visible_parts(user)
+    if len(visible) < 2:
+        return []
+    return [leads_filtered(user=user, filters=filters, visible=part) for part in visible]
+
+
 # Counts a board column shows exactly; beyond, "1,000+": an exact count of a million leads
 # reads them all (a second and more), a capped one stops at the cap. The list counts further
 # (its pages stay reachable up to there) with one count where the board makes one per stage.
@@ -150,32 +166,93 @@ COUNT_CAP = 1_000
 LIST_COUNT_CAP = 10_000
 
 
-def capped_count(leads: QuerySet, cap: int | None = None) -> int:
-    """How many rows, exactly up to ``cap`` (LIST_COUNT_CAP); ``cap + 1`` means more."""
+def capped_count(leads: QuerySet, cap: int | None = None, *, parts: Sequence[QuerySet] = ()) -> int:
+    """How many rows, exactly up to ``cap`` (LIST_COUNT_CAP); ``cap + 1`` means more.
+    ``parts``: disjoint querysets whose union is ``leads`` (leads_filtered_parts), each
+    counted alone up to the cap."""
     cap = LIST_COUNT_CAP if cap is None else cap
-    return leads.order_by().values("pk")[: cap + 1].count()
+    if len(parts) < 2:
+        return leads.order_by().values("pk")[: cap + 1].count()
+    return _bounded_counts({0: parts}, cap=cap)[0]
+
+
+def _bounded_counts(parts_by_key: dict[int, Sequence[QuerySet]], *, cap: int) -> dict[int, int]:
+    """For each key, how many leads its parts hold together, up to ``cap + 1``, in one
+    query: a UNION ALL of one bounded count per key and part, each stopping at the cap
+    instead of reading every lead; a key's counts are added and bounded again."""
+    branches, params = [], []
+    for key, parts in parts_by_key.items():
+        for part in parts:
+            inner = part.order_by().values("pk")[: cap + 1]
+            try:
+                sql, inner_params = inner.query.sql_with_params()
+            except EmptyResultSet:  # a part that can hold nothing
+                continue
+            # Django's own SQL for each branch, its values passed as parameters
+            number = len(branches)
+            branches.append(f"SELECT %s AS k, COUNT(*) AS n FROM ({sql}) AS branch_{number:d}")  # noqa: S608
+            params.extend([key, *inner_params])
+    counts = dict.fromkeys(parts_by_key, 0)
+    if not branches:
+        return counts
+    with connection.cursor() as cursor:
+        cursor.execute(" UNION ALL ".join(branches), params)
+        for key, n in cursor.fetchall():
+            counts[key] = min(counts[key] + n, cap + 1)
+    return counts
 
 
 def board_counts(
     *, user, filters: LeadFilters, stages: list[Stage], cap: int | None = None
 ) -> dict[int, int]:
     """How many leads the board's filters leave in each stage (up to ``cap``, COUNT_CAP;
-    ``cap + 1`` means more), in one query: a UNION ALL of one bounded count per stage, each
-    stopping at the cap instead of reading every lead."""
+    ``cap + 1`` means more), in one query (``_bounded_counts``), each part of what the user
+    may see counted alone; a text search first from one read of its matches
+    (``_search_counts``)."""
     cap = COUNT_CAP if cap is None else cap
     if not stages:
         return {}
-    leads = leads_filtered(user=user, filters=filters).order_by()
-    parts, params = [], []
-    for stage in stages:
-        inner = leads.filter(stage_id=stage.pk).values("pk")[: cap + 1]
-        sql, inner_params = inner.query.sql_with_params()
-        # Django's own SQL for each branch, its values passed as parameters
-        parts.append(f"SELECT %s AS stage_id, COUNT(*) AS n FROM ({sql}) AS stage_{stage.pk:d}")  # noqa: S608
-        params.extend([stage.pk, *inner_params])
+    counts: dict[int, int] = {}
+    if filters.q.strip():
+        counts = _search_counts(leads_filtered(user=user, filters=filters), stages, cap=cap)
+        stages = [stage for stage in stages if stage.pk not in counts]
+        if not stages:
+            return counts
+    parts = leads_filtered_parts(user=user, filters=filters) or [
+        leads_filtered(user=user, filters=filters)
+    ]
+    by_stage = {stage.pk: [part.filter(stage_id=stage.pk) for part in parts] for stage in stages}
+    return {**counts, **_bounded_counts(by_stage, cap=cap)}
+
+
+# A text search's matches read at most once for the board's counts: the trigram index is read
+# for each count's query, a dozen times for a board's stages and parts
+SEARCH_SAMPLE = LIST_COUNT_CAP + 1
+
+
+def _search_counts(leads: QuerySet, stages: list[Stage], *, cap: int) -> dict[int, int]:
+    """The stages' counts (up to ``cap + 1``) from one read of up to SEARCH_SAMPLE matches:
+    every stage's when they are all read; otherwise those already past the cap (the others
+    are left out, to be counted alone)."""
+    sample = leads.filter(stage__in=stages).order_by().values("stage_id")[:SEARCH_SAMPLE]
+    try:
+        sql, params = sample.query.sql_with_params()
+    except EmptyResultSet:
+        return dict.fromkeys((stage.pk for stage in stages), 0)
     with connection.cursor() as cursor:
-        cursor.execute(" UNION ALL ".join(parts), params)
-        return dict(cursor.fetchall())
+        # Django's own SQL, its values passed as parameters
+        query = f"SELECT stage_id, COUNT(*) FROM ({sql}) AS sample GROUP BY stage_id"  # noqa: S608
+        cursor.execute(query, params)
+        found = dict(cursor.fetchall())
+    if sum(found.values()) < SEARCH_SAMPLE:
+        return {stage.pk: min(found.get(stage.pk, 0), cap + 1) for stage in stages}
+    return {pk: cap + 1 for pk, n in found.items() if n > cap}
+
+
+def count_parts(filters: LeadFilters, parts: list[QuerySet[Lead]]) -> list[QuerySet[Lead]]:
+    """The parts a count of the list reads alone: none for a text search, whose trigram index
+    one count reads once and a count per part once each."""
+    return [] if filters.q.strip() else parts
 
 
 def board_cards(*, user, filters: LeadFilters, stage: Stage) -> QuerySet[Lead]:
@@ -183,6 +260,13 @@ def board_cards(*, user, filters: LeadFilters, stage: Stage) -> QuerySet[Lead]:
     board card shows (stage, owner) joined."""
     leads = leads_filtered(user=user, filters=filters).filter(stage=stage)
     return leads.select_related("stage", "owner")
+
+
+def board_cards_parts(*, user, filters: LeadFilters, stage: Stage) -> list[QuerySet[Lead]]:
+    """``board_cards`` as disjoint querysets, one per part of what the user may see (none
+    for an admin): a column's page reads each alone (core.api.first_rows)."""
+    parts = leads_filtered_parts(user=user, filters=filters)
+    return [part.filter(stage=stage) for part in parts]
 
 
 def board_card(*, user, lead_id: int) -> Lead | None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from django.conf import settings
-from django.core.mail import EmailMessage
+from django.core.mail import EmailMessage, get_connection
 from django.db import transaction
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
@@ -26,30 +26,43 @@ def language_of(user) -> str:
 
 
 def notifications_email_send(*, notification_ids: Iterable[int]) -> int:
-    """E-mail each of these notifications that wants it and was not e-mailed yet; each is
-    stamped under a row lock, so a task run twice sends nothing twice. Returns how many."""
-    sent = 0
-    for notification_id in sorted(set(notification_ids)):
-        with transaction.atomic():
-            notification = (
-                Notification.objects.select_for_update(of=("self",))
-                .select_related("user__profile", "lead")
-                .filter(
-                    pk=notification_id,
-                    email_wanted=True,
-                    emailed_at__isnull=True,
-                    user__is_active=True,
-                )
-                .exclude(user__email="")
-                .first()
+    """E-mail each of these notifications that wants it and was not e-mailed yet; returns
+    how many. One transaction and one mail connection for the batch: the rows are locked,
+    sent one by one and stamped together, so a task run twice (or two at once) sends
+    nothing twice. When sending fails, the ones already sent are stamped and the error is
+    raised for the task to retry the rest."""
+    ids = sorted(set(notification_ids))
+    if not ids:
+        return 0
+    failure: Exception | None = None
+    with transaction.atomic():
+        notifications = list(
+            Notification.objects.select_for_update(of=("self",))
+            .select_related("user__profile", "lead")
+            .filter(
+                pk__in=ids,
+                email_wanted=True,
+                emailed_at__isnull=True,
+                user__is_active=True,
             )
-            if notification is None:
-                continue
-            _message(notification).send()
-            notification.emailed_at = timezone.now()
-            notification.save(update_fields=["emailed_at"])
-            sent += 1
-    return sent
+            .exclude(user__email="")
+            .order_by("pk")
+        )
+        if not notifications:
+            return 0
+        sent: list[int] = []
+        with get_connection() as connection:
+            for notification in notifications:
+                try:
+                    connection.send_messages([_message(notification)])
+                except Exception as error:  # the mail server refused: keep what was sent
+                    failure = error
+                    break
+                sent.append(notification.pk)
+        Notification.objects.filter(pk__in=sent).update(emailed_at=timezone.now())
+    if failure is not None:
+        raise failure
+    return len(sent)
 
 
 def _message(notification: Notification) -> EmailMessage:

@@ -19,6 +19,7 @@ import unicodedata
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import asdict, dataclass
 from decimal import Decimal, InvalidOperation
+from functools import lru_cache
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -94,6 +95,9 @@ class FitRuleSpec:
 _MISSING = object()
 
 
+# the same few values (a rule's words, a lead's country or interest) are folded for every
+# lead of a batch and every rule: remembered, bounded
+@lru_cache(maxsize=8192)
 def _folded(text: str) -> str:
     """Text for comparison: case, accents and runs of spaces do not count
     ("București" = "bucuresti", "Ёлка" = "елка")."""

@@ -56,6 +56,10 @@ class Visitor(models.Model):
     last_seen_at = models.DateTimeField(default=timezone.now)
     identified_at = models.DateTimeField(null=True, blank=True)
 
+    class Meta:
+        # analytics: the visitors first seen in a period and the lead they identified as
+        indexes = [models.Index(fields=["first_seen_at", "lead"], name="visitor_first_seen")]
+
     def __str__(self) -> str:
         return self.key
 
