@@ -41,11 +41,13 @@ demo: $(STAMP_APP)
 # server's and Playwright's threads stay for the rest of a process, where a test that forks
 # (the parallel score recompute) could copy a lock one of them holds and hang. pytest exits 5
 # when it collected no test: fine for one run, a failure said out loud when neither ran any.
+# Each test file goes to one worker (--dist loadfile): a module's fixtures, such as the demo
+# loaded once for tests/commands/test_demo.py, are set up once.
 test: $(STAMP_TEST)
 	@ran=0; \
-	$(BIN)/pytest -n 2 -p no:cacheprovider -m "not browser" $(PYTEST_ARGS); status=$$?; \
+	$(BIN)/pytest -n 2 --dist loadfile -p no:cacheprovider -m "not browser" $(PYTEST_ARGS); status=$$?; \
 	if [ $$status -eq 0 ]; then ran=1; elif [ $$status -ne 5 ]; then exit $$status; fi; \
-	$(BIN)/pytest -n 2 -p no:cacheprovider -m browser $(PYTEST_ARGS); status=$$?; \
+	$(BIN)/pytest -n 2 --dist loadfile -p no:cacheprovider -m browser $(PYTEST_ARGS); status=$$?; \
 	if [ $$status -eq 0 ]; then ran=1; elif [ $$status -ne 5 ]; then exit $$status; fi; \
 	if [ $$ran -eq 0 ]; then echo "make test: pytest ran no tests" >&2; exit 5; fi
 

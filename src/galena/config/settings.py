@@ -144,6 +144,9 @@ DEFAULT_REGION = env.str("DEFAULT_REGION", default="RO")
 DEFAULT_CURRENCY = env.str("DEFAULT_CURRENCY", default="EUR")
 # the currency the cost report sums spend and revenue in (leads.CurrencyRate converts to it)
 ANALYTICS_BASE_CURRENCY = env.str("ANALYTICS_BASE_CURRENCY", default="EUR").upper()
+# reports add up the daily facts where they can; off, every figure is read from the base
+# tables (docs/decisions/0006-analytics-daily-facts.md)
+ANALYTICS_FACTS = env.bool("ANALYTICS_FACTS", default=True)
 
 # --- static files ---------------------------------------------------------------------
 STATIC_URL = "static/"
@@ -200,6 +203,11 @@ CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_BEAT_SCHEDULE = {
     "intake-process-stuck": {
         "task": "galena.intake.tasks.process_stuck_submissions",
+        "schedule": 60.0,
+    },
+    # analytics: the facts of the days written since (reports refresh them too)
+    "analytics-refresh-facts": {
+        "task": "galena.analytics.tasks.refresh_facts",
         "schedule": 60.0,
     },
     # behaviour points decay and hot signals expire: stored scores follow
@@ -357,6 +365,7 @@ TIMELINE_PRESENTERS: dict[str, str] = {
     "restriction_lifted": "galena.consent.timeline.present_consent_events",
     "not_routed": "galena.consent.timeline.present_consent_events",
     "rectified": "galena.consent.timeline.present_consent_events",
+    "contact_withheld": "galena.consent.timeline.present_consent_events",
 }
 # Behaviour tracking (scoring): the public POST /api/v1/track's limits per minute and body
 # size, how long browsers keep /t/track.js, how long a tracked e-mail's links count and a
@@ -464,6 +473,13 @@ LEAD_EXPORT_FILTERS: list[str] = [
 LEAD_CONTACT_CHECKS: list[str] = [
     "galena.consent.services.contact_check",
 ]
+# Called by consent.services.lift_restriction, inside its transaction (the leads locked), as
+# hook(lead_ids=[…], actor=…) with the leads of the person no other block holds; returns
+# {lead id: {fact: value}} for the ``restriction_lifted`` events: a lead the block kept
+# unrouted is routed and its first-response clock started, a clock the block stopped restarts.
+LEAD_UNBLOCKED_HOOKS: list[str] = [
+    "galena.routing.unblocking.leads_unblocked",
+]
 # Outgoing webhooks (notifications): seconds to wait for an answer, the waits before each
 # retry (then the delivery has failed), and whether URLs inside the network are allowed
 # (never in production unless asked).
@@ -504,6 +520,9 @@ INTAKE_ADAPTER_PREPARE = {
 # Asked by the e-mail adapter, as hook(message_ids=[…]) -> lead id or None, whether an inbound
 # message answers an e-mail Galena sent (In-Reply-To, References): it is attached to that lead.
 INTAKE_REPLY_RESOLVERS: list[str] = ["galena.activities.replies.lead_for_reply"]
+# Called as hook(submission=…, contacts=[ContactInput…]) when a submission is processed into no
+# lead (an interest): the privacy app indexes the person's contacts in it for their requests.
+INTAKE_UNLINKED_HOOKS: list[str] = ["galena.privacy.submissions.submission_contacts_record"]
 # Activities: the Reply-To of e-mails to leads (the intake mailbox, so replies attach to the
 # lead; empty: the sender's own address), the largest document one may upload, and the most
 # an e-mail's attachments may weigh together.

@@ -438,6 +438,8 @@ USERS: tuple[UserSpec, ...] = (
     UserSpec(
         "elena", "Elena", "Vasile", Role.MARKETER, None, ("ro", "en"), (), 0, phone_country="RO"
     ),
+    # handles the people's requests about their data; sees nothing of sales
+    UserSpec("dora", "Dora", "Petrescu", Role.DATA_PROTECTION_OFFICER, None, ("ro", "en"), (), 0),
 )
 DEMO_USERNAMES = tuple(u.username for u in USERS)
 

@@ -75,6 +75,9 @@ class Command(BaseCommand):
         host = options["host"] or os.environ.get("HOST") or "127.0.0.1"
         port = options["port"] or _env_int("PORT", 8000)
         verbosity = options["verbosity"]
+        if not os.environ.get("SITE_URL"):
+            # links in the demo's e-mails (notices, opt-in, unsubscribe) point at this server
+            os.environ["SITE_URL"] = settings.SITE_URL = _url(host, port)
 
         self.stdout.write("Preparing the database…")
         call_command("migrate", interactive=False, verbosity=0)
@@ -132,8 +135,7 @@ class Command(BaseCommand):
         call_command("serve", host=host, port=port, workers=options["workers"])
 
     def _banner(self, host: str, port: int) -> str:
-        shown_host = "127.0.0.1" if host in ("0.0.0.0", "::", "") else host  # noqa: S104
-        url = f"http://{shown_host}:{port}"
+        url = _url(host, port)
         labels = dict(Role.choices)
         lines = [
             "",
@@ -144,7 +146,7 @@ class Command(BaseCommand):
         for role in Role:
             users = [u for u in catalogue.USERS if u.role == role]
             names = ", ".join(f"{u.username} ({u.team})" if u.team else u.username for u in users)
-            lines.append(f"    {labels[role]:<15} {names}")
+            lines.append(f"    {labels[role]:<24} {names}")
         forms = "   ".join(
             f"{url}/intake/quick/{slug}/" if kind == "quick_entry" else f"{url}/f/{slug}/"
             for slug, _, kind, *_ in catalogue.DEMO_FORMS
@@ -153,3 +155,9 @@ class Command(BaseCommand):
         lines.append("  Stop with Ctrl+C; the data stays. `galena demo --reset` loads it anew.")
         lines.append("")
         return "\n".join(lines)
+
+
+def _url(host: str, port: int) -> str:
+    """The address people open: a server listening everywhere is reached at 127.0.0.1."""
+    shown_host = "127.0.0.1" if host in ("0.0.0.0", "::", "") else host  # noqa: S104
+    return f"http://{shown_host}:{port}"
