@@ -210,6 +210,11 @@ def _filters(world) -> list[ReportFilter]:
     filters = [PERIOD.with_changes(group_by=group) for group in GROUPS]
     filters += [
         PERIOD.with_changes(group_by="month", channel=Channel.SOCIAL),
+        PERIOD.with_changes(group_by="month", channel=Channel.QUIZ),
+        PERIOD.with_changes(group_by="month", source_id=world["search"].pk),
+        PERIOD.with_changes(group_by="month", campaign_id=world["campaign"].pk),
+        PERIOD.with_changes(group_by="month", region="Cluj"),
+        PERIOD.with_changes(group_by="region", region="Cluj"),
         PERIOD.with_changes(group_by="source", source_id=world["search"].pk),
         PERIOD.with_changes(group_by="owner", region="Cluj"),
         PERIOD.with_changes(group_by="channel", campaign_id=world["campaign"].pk),
@@ -362,6 +367,9 @@ def test_merge_and_unmerge(world):
     ana = person(head, "Ana", "Marin")
     anna = person(head, "Anna", "Marin", email="anna.marin@x.example")
     Lead.objects.filter(pk__in=[ana.pk, anna.pk]).update(created_at=at(1, 5))
+    # the duplicate came in by another channel: it counts there, with the survivor's people
+    Lead.objects.filter(pk=ana.pk).update(channel=Channel.SOCIAL)
+    Lead.objects.filter(pk=anna.pk).update(channel=Channel.QUIZ)
     ana.refresh_from_db()
     anna.refresh_from_db()
     Visitor.objects.create(key="anna", lead=anna, first_seen_at=at(1, 6), last_seen_at=at(1, 6))
@@ -713,6 +721,29 @@ def test_speed_and_team_from_facts_read_no_lead(world):
 
     assert not [q for q in queries.captured_queries if "leads_lead" in q["sql"]]
     assert not [q for q in queries.captured_queries if 'clients_deal"' in q["sql"]]
+
+
+def test_cost_and_quality_for_one_slice_by_month_add_up_the_facts(world):
+    sliced = [
+        PERIOD.with_changes(group_by="month", channel=Channel.SOCIAL),
+        PERIOD.with_changes(group_by="month", source_id=world["search"].pk),
+        PERIOD.with_changes(group_by="month", campaign_id=world["campaign"].pk),
+        PERIOD.with_changes(group_by="region", region="Cluj"),
+    ]
+    with CaptureQueriesContext(connection) as queries:
+        for f in sliced:
+            cost_table(world["admin"], f)
+            cost_table(world["head"], f)
+    with CaptureQueriesContext(connection) as quality_queries:
+        for f in sliced:
+            quality_table(world["admin"], f)
+            quality_table(world["manager"], f)
+
+    assert not [q for q in queries.captured_queries if "leads_lead" in q["sql"]]
+    assert not [q for q in queries.captured_queries if 'clients_deal"' in q["sql"]]
+    # the quality report reads the leads only for the few open duplicate candidates
+    read_leads = [q["sql"] for q in quality_queries.captured_queries if "leads_lead" in q["sql"]]
+    assert read_leads and all("matching_duplicatecandidate" in sql for sql in read_leads)
 
 
 def test_verify_names_a_speed_fact_that_drifted(world):

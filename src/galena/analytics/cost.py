@@ -36,7 +36,13 @@ from django.utils import formats
 from django.utils.translation import gettext as _
 
 from galena.analytics.cost_rates import Converted, RateBook, cents, sum_in_base
-from galena.analytics.facts import COST_DIMENSIONS, fact_plan, facts_refresh, stored_value
+from galena.analytics.facts import (
+    COST_DIMENSIONS,
+    attribute_slices,
+    fact_plan,
+    facts_refresh,
+    stored_value,
+)
 from galena.analytics.filters import (
     GROUP_BY_LABELS,
     ReportFilter,
@@ -317,6 +323,18 @@ FACT_DIMENSIONS = {
     "campaign": Dimension.CAMPAIGN,
     "month": Dimension.CAMPAIGN,
 }
+# the facts' dimension answering a filter's slice, and the campaign's attribute it compares
+SLICE_FACT_DIMENSIONS = {
+    Dimension.CHANNEL: Dimension.COST_CHANNEL,
+    Dimension.SOURCE: Dimension.COST_SOURCE,
+    Dimension.REGION: Dimension.COST_REGION,
+    Dimension.CAMPAIGN: Dimension.CAMPAIGN,
+}
+ATTRIBUTION_OF = {
+    Dimension.COST_CHANNEL: "channel",
+    Dimension.COST_SOURCE: "source",
+    Dimension.COST_REGION: "region",
+}
 
 
 def _fact_lead_rows(facts: _CostFacts, *, whole: bool) -> list[dict[str, Any]]:
@@ -346,19 +364,24 @@ class _CostFacts:
     group_by: str
     dimension: str
     campaigns: dict[int, dict[str, Any]]
+    slice_: Q  # the filter's channel, source, campaign or region slice on the fact rows
 
     @classmethod
     def plan(cls, user, f: ReportFilter, group_by: str) -> _CostFacts | None:
-        """None when the facts cannot answer: a channel, source, campaign or region slice
-        (the campaign's attribution decides those)."""
-        if f.channel or f.source_id is not None or f.campaign_id is not None or f.region:
-            return None
+        """None when the facts cannot answer: two slices at once, or a slice the rows are
+        not grouped by or by month (a fact row holds one attribution)."""
         plan = fact_plan(user, f, group_by="month")
         if plan is None:
             return None
-        facts_refresh([FactKind.LEAD])
         dimension = FACT_DIMENSIONS[group_by]
-        # a campaign's leads count under its source, channel and region (read when so grouped)
+        slices = attribute_slices(f)  # at most one: fact_plan answered
+        if slices:
+            sliced = SLICE_FACT_DIMENSIONS[slices[0][0]]
+            if group_by != "month" and sliced != dimension:
+                return None
+            dimension = sliced
+        facts_refresh([FactKind.LEAD])
+        # a campaign's leads count under its source, channel and region
         campaigns = {}
         if dimension in COST_DIMENSIONS:
             campaigns = {
@@ -367,7 +390,16 @@ class _CostFacts:
                     "pk", "source_id", "source__channel", "region"
                 )
             }
-        return cls(plan, f, group_by, dimension, campaigns)
+        slice_ = Q()
+        if slices and dimension == Dimension.CAMPAIGN:
+            slice_ = Q(campaign_id=slices[0][1])
+        elif slices:
+            attribute = ATTRIBUTION_OF[dimension]
+            value = slices[0][1]
+            slice_ = Q(campaign_id__isnull=True, value=str(value)) | Q(
+                campaign_id__in=[pk for pk, names in campaigns.items() if names[attribute] == value]
+            )
+        return cls(plan, f, group_by, dimension, campaigns, slice_)
 
     def key(self, campaign_id: int | None, value: str | None, month: dt.date | None) -> Any:
         """The report's row of a fact: by month, by campaign, or by the attribution."""
@@ -383,6 +415,7 @@ class _CostFacts:
     def _rows(self, model, grain: int, scope: Q, **more: Any):
         return model.objects.filter(
             scope,
+            self.slice_,
             grain=grain,
             dimension=self.dimension,
             day__gte=self.filter_.date_from,

@@ -151,22 +151,42 @@ def lead_scope(user, f: ReportFilter, *, prefix: str = "") -> Q:
     filter's slices, and never a lead merged into another (its survivor counts). The
     period is not in it: each report applies it to the date that matters to it.
     ``prefix`` ("lead__") puts the condition on a model that points to a lead."""
-    condition = role_scope(user) & Q(merged_into__isnull=True)
-    for field_name, value in _slice_fields(f):
-        if value not in (None, ""):
-            condition &= Q(**{field_name: value})
+    condition = people_scope(user, f) & attribute_condition(f)
     return _prefixed(condition, prefix) if prefix else condition
 
 
-def _slice_fields(f: ReportFilter) -> tuple[tuple[str, Any], ...]:
+def people_scope(user, f: ReportFilter) -> Q:
+    """The part of ``lead_scope`` about people: what the role allows, the filter's team and
+    owner, and never a merged lead."""
+    return role_scope(user) & Q(merged_into__isnull=True) & _equal(_people_fields(f))
+
+
+def attribute_condition(f: ReportFilter) -> Q:
+    """The part of ``lead_scope`` about the lead's own attributes: the filter's channel,
+    source, campaign and region (a merged lead is counted by its own, e.g. as a duplicate
+    of that channel, with the people of the lead it was merged into)."""
+    return _equal(_attribute_fields(f))
+
+
+def _equal(fields: tuple[tuple[str, Any], ...]) -> Q:
+    condition = Q()
+    for field_name, value in fields:
+        if value not in (None, ""):
+            condition &= Q(**{field_name: value})
+    return condition
+
+
+def _attribute_fields(f: ReportFilter) -> tuple[tuple[str, Any], ...]:
     return (
         ("channel", f.channel),
         ("source_id", f.source_id),
         ("campaign_id", f.campaign_id),
         ("region", f.region),
-        ("team_id", f.team_id),
-        ("owner_id", f.owner_id),
     )
+
+
+def _people_fields(f: ReportFilter) -> tuple[tuple[str, Any], ...]:
+    return (("team_id", f.team_id), ("owner_id", f.owner_id))
 
 
 def _prefixed(condition: Q, prefix: str) -> Q:

@@ -11,7 +11,8 @@ channel, campaign, region, month):
 - **non-target**: leads whose fit is non-target (``Lead.fit``), and the share;
 - **rejected** by sales (a lost stage) and the rejection reasons counted;
 - **duplicates**: the leads of the period merged into another lead (the lead they were
-  merged into must be in ``scope``), as a share of everything that came in — the leads
+  merged into must be in the reader's and the filter's people, the duplicate itself in the
+  filter's channel, source, campaign and region), as a share of everything that came in — the leads
   plus the duplicates; and the leads still waiting with an open duplicate candidate
   (``matching.DuplicateCandidate``).
 
@@ -30,8 +31,15 @@ from django.db.models import Count, Q, Sum
 from django.utils.translation import gettext
 
 from galena.analytics.charts import Chart, bar_chart
-from galena.analytics.facts import attribute_slices, fact_plan, facts_refresh
-from galena.analytics.filters import GROUP_BY_LABELS, ReportFilter, lead_scope, require_report
+from galena.analytics.facts import fact_plan, facts_refresh
+from galena.analytics.filters import (
+    GROUP_BY_LABELS,
+    ReportFilter,
+    attribute_condition,
+    lead_scope,
+    people_scope,
+    require_report,
+)
 from galena.analytics.models import FactKind, QualityFact
 from galena.analytics.speed_measures import (
     empty_label,
@@ -121,10 +129,20 @@ class _Rows(dict[Any, SourceQuality]):
 
 
 def quality_figures(
-    *, scope: Q, start: dt.datetime, end: dt.datetime, group_by: str = "source"
+    *,
+    scope: Q,
+    start: dt.datetime,
+    end: dt.datetime,
+    group_by: str = "source",
+    own: Q | None = None,
 ) -> QualityFigures:
     """Per slice of ``group_by`` (source by default), the quality figures of the leads of
-    ``scope`` that came in during [start, end), and their totals."""
+    ``scope`` and ``own`` that came in during [start, end), and their totals. A duplicate
+    (a lead of the period merged into another) counts when the lead it was merged into is
+    in ``scope`` (the people: role, team, owner) and it is in ``own`` itself (its own
+    channel, source, campaign and region, as it is grouped by its own)."""
+    own = own or Q()
+    scope_here = scope & own
     key = group_key(group_by, date_field="created_at")
     if key is None:
         group_by, key = "source", group_key("source")
@@ -132,7 +150,7 @@ def quality_figures(
     row_for = rows.row_for
 
     arrived = Lead.objects.filter(
-        scope, created_at__gte=start, created_at__lt=end, merged_into__isnull=True
+        scope_here, created_at__gte=start, created_at__lt=end, merged_into__isnull=True
     ).order_by()
     # one pass: per slice and rejection reason (only rejected leads keep a reason)
     reason_totals: dict[str, int] = defaultdict(int)
@@ -156,11 +174,12 @@ def quality_figures(
             target.reasons[code] = target.reasons.get(code, 0) + found["rejected"]
             reason_totals[code] += found["rejected"]
 
-    _suspected(rows, scope=scope, start=start, end=end, group_by=group_by)
+    _suspected(rows, scope=scope_here, start=start, end=end, group_by=group_by)
 
     merged = (
         Lead.objects.filter(
             lead_condition_on(scope, "merged_into"),
+            own,
             merged_into__isnull=False,
             created_at__gte=start,
             created_at__lt=end,
@@ -230,14 +249,18 @@ GROUP_BY = ("source", "channel", "campaign", "region", "month")
 
 def quality_report(user, f: ReportFilter) -> QualityFigures:
     """The quality figures of the leads the user may see for the filter: from the daily
-    facts when they answer (no channel, source, campaign or region slice — a duplicate's
-    slice is its own, its scope the surviving lead's), else from the leads."""
+    facts when they answer, else from the leads. A duplicate is counted by its own channel,
+    source, campaign and region, with the surviving lead's people (``quality_figures``)."""
     require_report(user, CODE)
     group_by = f.group_by if f.group_by in GROUP_BY else GROUP_BY[0]
-    plan = None if attribute_slices(f) else fact_plan(user, f, group_by=group_by)
+    plan = fact_plan(user, f, group_by=group_by)
     if plan is None:
         return quality_figures(
-            scope=lead_scope(user, f), start=f.start_at(), end=f.end_at(), group_by=group_by
+            scope=people_scope(user, f),
+            own=attribute_condition(f),
+            start=f.start_at(),
+            end=f.end_at(),
+            group_by=group_by,
         )
     facts_refresh([FactKind.LEAD])
     rows = _Rows()
