@@ -68,7 +68,11 @@ def test_the_seasonality_page_opens(client, admin_user, world):
     )
 
     assert response.status_code == 200
-    assert "Cost per lead 2025" in response.content.decode()
+    page = response.content.decode()
+    assert "Cost per lead 2025" in page
+    # one row per calendar month whatever is asked: no grouping to choose
+    assert 'name="group_by"' not in page
+    assert 'name="group_by"' in logged_in(client, admin_user).get(reverse("analytics-cost")).text
 
 
 @pytest.mark.parametrize("role_user", ["manager", "telemarketer"])

@@ -70,6 +70,7 @@ def cost_report(request: HttpRequest) -> HttpResponse:
 def cost_seasonality(request: HttpRequest) -> HttpResponse:
     """Spend, leads and cost per lead per calendar month, the years side by side."""
     form, report_filter_ = report_filter(request, cost.CODE, group_by=cost.GROUP_BY)
+    form.fields.pop("group_by", None)  # one row per calendar month, always
     table = cost.seasonality_table(request.user, report_filter_)
     years = range(report_filter_.date_from.year, report_filter_.date_to.year + 1)
 
