@@ -48,7 +48,7 @@ from galena.leads.models import (
 from galena.leads.services import Actor, lead_assign
 from galena.quality.fit import ATTRIBUTES, FIT_FIELDS
 from galena.routing import rules as engine
-from galena.routing.calendar import zone
+from galena.routing.calendar import Week, week, zone
 from galena.routing.models import (
     Absence,
     Holiday,
@@ -254,7 +254,7 @@ class Person:
     name: str
     username: str
     is_active: bool
-    working_hours: dict | None
+    working_hours: Week | None  # parsed (routing.calendar.week)
     capacity: int
     products: tuple[str, ...]
     languages: tuple[str, ...]
@@ -281,13 +281,18 @@ def _people_load(user_ids: list[int]) -> dict[int, Person]:
             name=user.get_full_name() or user.get_username(),
             username=user.get_username(),
             is_active=user.is_active,
-            working_hours=profile.working_hours if profile is not None else None,
+            # parsed once per kept person, not at every lead routed
+            working_hours=_week_or_none(profile.working_hours if profile is not None else None),
             capacity=profile.capacity_per_day if profile is not None else 0,
             products=tuple(profile.products or ()) if profile is not None else (),
             languages=tuple(profile.languages or ()) if profile is not None else (),
             absences=tuple(absences.get(user.pk, ())),
         )
     return found
+
+
+def _week_or_none(hours: Any) -> Week | None:
+    return None if hours is None else week(hours)
 
 
 def people_of(user_ids: Iterable[int]) -> dict[int, Person]:
