@@ -55,3 +55,21 @@ def test_a_single_series_has_no_legend_and_a_shorter_picture():
 
     assert svg_height(one) < svg_height(two)
     assert ">Leads</text>" not in one.svg
+
+
+def test_value_labels_that_would_overlap_are_left_to_the_table():
+    months = ["May", "June", "July", "August", "September", "October"]
+    # spend and revenue of similar size: side by side, their long labels would collide
+    money = charts.bar_chart(
+        months,
+        {"Spend": [150_000.5] * 6, "Revenue": [157_423.9] * 6},
+        unit=" EUR",
+        title="Spend and revenue",
+    )
+    shares = charts.bar_chart(months, {"Leads": [10, 20, 30, 40, 50, 60]}, unit="%", title="x")
+
+    money_labels = re.findall(r'text-anchor="middle" fill="#222">[^<]*EUR</text>', money.svg)
+    share_labels = re.findall(r'text-anchor="middle" fill="#222">[^<]*%</text>', shares.svg)
+    assert 6 <= len(money_labels) < 12  # not every bar's: they would overlap; the table has all
+    assert [row[2] for row in money.rows] == ["157\u202f423.9  EUR"] * 6
+    assert len(share_labels) == 6  # short labels: every bar keeps its own

@@ -172,6 +172,20 @@ def _empty(title: str) -> Chart:
     return Chart(title=title, svg=mark_safe("".join(parts)))
 
 
+def _room_for(
+    placed: list[tuple[float, float, float, float]], centre: float, baseline: float, text: str
+) -> bool:
+    """Whether a value label centred at ``centre`` on ``baseline`` overlaps none placed so
+    far; if not, it is placed. A label with no room is left out: the chart's table has it."""
+    half = CHAR_WIDTH * len(text) / 2
+    box = (centre - half, centre + half, baseline - 12, baseline + 2)
+    for left, right, top, bottom in placed:
+        if box[0] < right and left < box[1] and box[2] < bottom and top < box[3]:
+            return False
+    placed.append(box)
+    return True
+
+
 def bar_chart(
     labels: Sequence[str],
     series: dict[str, Sequence[float]],
@@ -197,6 +211,7 @@ def bar_chart(
     bar_width = slot * 0.8 / len(series)
     bottom = layout.bottom
     show_values = len(labels) * len(series) <= 24
+    bars = []
     for index, label in enumerate(labels):
         for number, (name, values) in enumerate(series.items()):
             value = values[index]
@@ -208,11 +223,15 @@ def bar_chart(
                 f'<rect x="{x:.1f}" y="{bottom - height:.1f}" width="{bar_width:.1f}" '
                 f'height="{height:.1f}" fill="{colour}"><title>{escape(tip)}</title></rect>'
             )
-            if show_values:
-                parts.append(
-                    f'<text x="{x + bar_width / 2:.1f}" y="{bottom - height - 4:.1f}" '
-                    f'text-anchor="middle" fill="#222">{escape(_number(value, unit))}</text>'
-                )
+            bars.append((x, bottom - height, _number(value, unit)))
+    # a value label goes over its bar where it covers no other bar and no label before it
+    placed = [(x, x + bar_width, top, bottom) for x, top, _text in bars]
+    for x, top, text in bars if show_values else ():
+        if _room_for(placed, x + bar_width / 2, top - 4, text):
+            parts.append(
+                f'<text x="{x + bar_width / 2:.1f}" y="{top - 4:.1f}" '
+                f'text-anchor="middle" fill="#222">{escape(text)}</text>'
+            )
     _category_labels(parts, labels, slot, layout)
     _legend(parts, list(series), layout)
     parts.append("</svg>")
