@@ -92,3 +92,25 @@ def test_a_user_without_a_role_is_refused(client, db):
     client.force_login(nobody)
 
     assert client.get("/analytics/quality/").status_code == 403
+
+
+@pytest.mark.parametrize("export", ["csv", "xlsx", "json"])
+def test_an_export_of_a_question_the_report_cannot_answer_is_refused(client, marketer, export):
+    client.force_login(marketer)
+
+    # the quality report groups by source, channel, campaign, region or month: not by owner
+    response = client.get(f"/analytics/quality/?{QUERY}&group_by=owner&format={export}")
+    reversed_period = client.get(
+        f"/analytics/quality/?from=2025-03-31&to=2025-03-01&format={export}"
+    )
+
+    assert response.status_code == 400
+    error = response.json()["error"]
+    assert error["code"] == "invalid" and error["field"] == "group_by"
+    assert "owner" in error["fields"]["group_by"]
+    assert reversed_period.status_code == 400
+    assert "starts after it ends" in reversed_period.json()["error"]["message"]
+    # the page itself still opens, its form saying what is wrong
+    page = client.get(f"/analytics/quality/?{QUERY}&group_by=owner")
+    assert page.status_code == 200
+    assert "has-error" in page.content.decode()

@@ -314,10 +314,17 @@ class ReportFilterForm(forms.Form):
 
     def to_filter_or_refuse(self) -> ReportFilter:
         """For the API: the filter, or ValidationFailed naming the wrong parameters."""
-        if self.is_bound and not self.is_valid():
-            errors = {
-                self.add_prefix(name) if name != "__all__" else "__all__": " ".join(messages)
-                for name, messages in self.errors.items()
-            }
+        errors = self.refusals()
+        if errors:
             raise ValidationFailed(errors)
         return self.to_filter()
+
+    def refusals(self) -> dict[str, str]:
+        """What is wrong with the query, by its parameter's name (``__all__``: the whole);
+        empty when it is fine or was not given."""
+        if not self.is_bound or self.is_valid():
+            return {}
+        return {
+            self.add_prefix(name) if name != "__all__" else "__all__": " ".join(messages)
+            for name, messages in self.errors.items()
+        }

@@ -24,6 +24,7 @@ from galena.analytics.filters import (
 )
 from galena.analytics.tables import ReportTable, table_csv, table_json, table_xlsx
 from galena.core import audit
+from galena.core.api import error_body
 from galena.core.views import page
 
 EXPORT_FORMATS = ("csv", "xlsx", "json")
@@ -59,6 +60,19 @@ def render_report(
     """The report as a page, or as CSV / XLSX / JSON when ``?format=`` asks for it."""
     require_report(request.user, code)
     export = request.GET.get("format", "")
+    refusals = form.refusals() if form is not None and export in EXPORT_FORMATS else {}
+    if refusals:  # a page shows the form's errors; a file would hold the default question's
+        field, message = next(iter(refusals.items()))
+        fields = {name: text for name, text in refusals.items() if name != "__all__"}
+        return JsonResponse(
+            error_body(
+                code="invalid",
+                message=message,
+                field=field if field != "__all__" else None,
+                fields=fields,
+            ),
+            status=400,
+        )
     if export in EXPORT_FORMATS:  # the figures leave Galena: who took which, with what filter
         audit.record(
             actor=request.user,
