@@ -22,16 +22,16 @@ from galena.quality.services import lead_quality_release
 LEADS = 2500
 
 
-@pytest.fixture(autouse=True)
-def static_root(settings, tmp_path):
-    settings.STATIC_ROOT = tmp_path / "static"
-
-
-@pytest.fixture
-def loaded(db):
+@pytest.fixture(scope="module")
+def loaded_once(module_db):
     call_command(
         "demo", "--no-serve", "--leads", str(LEADS), stdout=io.StringIO(), stderr=io.StringIO()
     )
+
+
+@pytest.fixture
+def loaded(loaded_once, db):
+    """The demo, loaded once for the module; what a test changes is rolled back after it."""
 
 
 def test_demo_leads_come_with_submissions_reasons_and_reviews(loaded):
