@@ -18,9 +18,9 @@ from galena.leads.models import (
 
 @admin.register(Source)
 class SourceAdmin(admin.ModelAdmin):
-    list_display = ["name", "channel", "vendor", "is_active"]
+    list_display = ["name", "channel", "vendor", "utm_source", "is_active"]
     list_filter = ["channel", "is_active"]
-    search_fields = ["name", "vendor"]
+    search_fields = ["name", "vendor", "utm_source", "referrer_hosts"]
 
 
 class CampaignSpendInline(admin.TabularInline):

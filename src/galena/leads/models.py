@@ -76,6 +76,24 @@ class Source(TimeStampedModel):
         blank=True,
         help_text=_("Country (ISO code) for this source's phone numbers written without +code."),
     )
+    # how a visit from this source is known (the funnel's visitors by first touch)
+    utm_source = models.CharField(
+        max_length=200,
+        blank=True,
+        db_index=True,
+        help_text=_(
+            "The utm_source tag of links from this source (e.g. google): a first visit "
+            "carrying it counts for this source."
+        ),
+    )
+    referrer_hosts = models.CharField(
+        max_length=300,
+        blank=True,
+        help_text=_(
+            "Sites whose links bring visitors from this source, separated by commas "
+            "(e.g. google.com, yandex.ru); a site's subdomains count too."
+        ),
+    )
     is_active = models.BooleanField(default=True)
 
     class Meta:

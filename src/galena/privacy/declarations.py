@@ -216,8 +216,8 @@ register(
     category=_("Browsers linked to the person (tracking cookie)"),
     lead="lead",
     delete=True,
-    fields={"key": B},
-    report_fields=("lead_id", "first_seen_at", "last_seen_at"),
+    fields={"key": B, "landing_page": S, "referrer": S},
+    report_fields=("lead_id", "first_seen_at", "last_seen_at", "channel"),
 )
 register(
     "scoring.TrackedEvent",

@@ -165,7 +165,17 @@ class TrackedEventAdmin(ReadOnlyAdmin):
 
 @admin.register(Visitor)
 class VisitorAdmin(ReadOnlyAdmin):
-    list_display = ["key", "lead", "first_seen_at", "last_seen_at", "identified_at"]
-    list_select_related = ["lead"]
+    list_display = [
+        "key",
+        "lead",
+        "first_seen_at",
+        "last_seen_at",
+        "identified_at",
+        "channel",
+        "source",
+        "campaign",
+    ]
+    list_filter = ["channel"]
+    list_select_related = ["lead", "source", "campaign"]
     search_fields = ["key"]
     show_full_result_count = False

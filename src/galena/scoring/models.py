@@ -19,7 +19,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from galena.core.models import TimeStampedModel
-from galena.leads.models import Lead, Temperature
+from galena.leads.models import Campaign, Channel, Lead, Source, Temperature
 
 # --------------------------------------------------------------------------- behaviour
 
@@ -55,6 +55,18 @@ class Visitor(models.Model):
     first_seen_at = models.DateTimeField(default=timezone.now)
     last_seen_at = models.DateTimeField(default=timezone.now)
     identified_at = models.DateTimeField(null=True, blank=True)
+    # first touch: where the first visit came from (``scoring.attribution``); an empty
+    # channel means it told nothing (a direct visit, an unknown site) and the funnel then
+    # counts the visitor by the lead it identified as
+    channel = models.CharField(max_length=32, choices=Channel.choices, blank=True)
+    source = models.ForeignKey(
+        Source, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    campaign = models.ForeignKey(
+        Campaign, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    landing_page = models.TextField(blank=True)
+    referrer = models.TextField(blank=True)
 
     class Meta:
         # analytics: the visitors first seen in a period and the lead they identified as

@@ -19,6 +19,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from galena.leads.models import Lead
+from galena.scoring.attribution import first_touch
 from galena.scoring.models import (
     PageCategoryRule,
     TrackedEvent,
@@ -63,12 +64,29 @@ def _lead_of(lead: Lead | None) -> Lead | None:
     return lead
 
 
-def _visitor_touch(key: str, now: dt.datetime) -> Visitor:
-    visitor, created = Visitor.objects.get_or_create(
-        key=key, defaults={"first_seen_at": now, "last_seen_at": now}
-    )
-    if not created:
+def _first_page(events: Sequence[EventInput]) -> EventInput | None:
+    """The batch's earliest page view (a browser's first visit starts with one)."""
+    pages = [e for e in events if e.kind == TrackedKind.PAGE_VIEW and e.url]
+    return min(pages, key=lambda e: e.occurred_at or timezone.now(), default=None)
+
+
+def _visitor_touch(key: str, now: dt.datetime, events: Sequence[EventInput]) -> Visitor:
+    """The visitor of ``key``, seen now; a new one gets its first touch from the batch's
+    first page view (where the visit came from: ``attribution.first_touch``)."""
+    visitor = Visitor.objects.filter(key=key).first()
+    if visitor is not None:
         Visitor.objects.filter(pk=visitor.pk).update(last_seen_at=now)
+        return visitor
+    defaults: dict[str, Any] = {"first_seen_at": now, "last_seen_at": now}
+    page = _first_page(events)
+    if page is not None:
+        referrer = str(page.properties.get("referrer") or "")[:MAX_URL]
+        defaults.update(
+            first_touch(page.url, referrer).fields(),
+            landing_page=page.url[:MAX_URL],
+            referrer=referrer,
+        )
+    visitor, _created = Visitor.objects.get_or_create(key=key, defaults=defaults)
     return visitor
 
 
@@ -86,7 +104,7 @@ def events_record(
     rules = None
     with transaction.atomic():
         if visitor_key:
-            visitor = _visitor_touch(visitor_key, now)
+            visitor = _visitor_touch(visitor_key, now, events)
             if lead is None and visitor.lead_id is not None:
                 lead = visitor.lead
         lead = _lead_of(lead)

@@ -275,6 +275,9 @@ def track_preflight(request: HttpRequest, site: str = ""):
         "JSON, sent as `text/plain` (what `navigator.sendBeacon` sends) or "
         "`application/json`. Events of a visitor Galena knows go to their lead and count "
         "to its score; the others are kept as interest until the visitor identifies. "
+        "A new visitor's first page view records where the visit came from (first touch: "
+        "its address's UTM tags and ad click ids, else the referring site), which puts "
+        "the visitor in a channel, source and campaign of the funnel report. "
         "Browsers may post only from the site's allowed origins."
     ),
     openapi_extra={
