@@ -11,7 +11,7 @@ from galena.intake.models import Submission, SubmissionOutcome
 from galena.leads.models import Channel, QualityStatus, Stage
 from galena.leads.services import Actor, lead_change_stage
 from galena.scoring.models import Visitor
-from tests.factories import LeadFactory, SourceFactory
+from tests.factories import CampaignFactory, LeadFactory, SourceFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -28,10 +28,14 @@ def _lead(channel=Channel.SOCIAL, at=IN_JANUARY, **fields):
     return LeadFactory(channel=channel, created_at=at, **fields)
 
 
-def _visitors(count: int, *, lead=None, at=IN_JANUARY):
+def _visitors(count: int, *, lead=None, at=IN_JANUARY, **touch):
     for _ in range(count):
         Visitor.objects.create(
-            key=f"v{Visitor.objects.count()}", lead=lead, first_seen_at=at, last_seen_at=at
+            key=f"v{Visitor.objects.count()}",
+            lead=lead,
+            first_seen_at=at,
+            last_seen_at=at,
+            **touch,
         )
 
 
@@ -199,6 +203,115 @@ def test_a_slice_keeps_only_what_belongs_to_it(admin_user, business):
 def test_nothing_in_the_period_is_an_empty_table(admin_user):
     table = funnel_table(admin_user, JANUARY)
     assert table.rows == [] and table.totals is None
+
+
+# --- visitors by first touch ------------------------------------------------------------------
+
+
+@pytest.fixture(params=[True, False], ids=["facts", "base-tables"])
+def read_from(request, settings):
+    """Each first-touch figure is checked as read from the facts and from the base tables."""
+    settings.ANALYTICS_FACTS = request.param
+    return request.param
+
+
+@pytest.fixture
+def touched(db, manager, colleague):
+    """January: contextual ads (campaign Winter) bring 2 leads, one a client, a web form 1 lead
+    (the manager's, in Cluj). Visitors: 6 anonymous from the Winter ads, 1 anonymous from
+    organic search, 3 anonymous direct; 1 from the Winter ads who became the web form's
+    lead; 1 direct who became an ads lead (the colleague's)."""
+    ads = SourceFactory(name="Google Ads", channel=Channel.PAID_SEARCH, utm_source="google")
+    seo = SourceFactory(name="Google search", channel=Channel.ORGANIC_SEARCH)
+    web = SourceFactory(name="Site form", channel=Channel.LANDING_PAGE)
+    winter = CampaignFactory(name="Winter", source=ads, utm_campaign="winter")
+    ads_leads = [
+        _lead(Channel.PAID_SEARCH, source=ads, campaign=winter, owner=colleague) for _ in range(2)
+    ]
+    ads_leads[0].converted_at = IN_JANUARY
+    ads_leads[0].stage = _stage("converted")
+    ads_leads[0].save()
+    form_lead = _lead(Channel.LANDING_PAGE, source=web, owner=manager, region="Cluj")
+    touch = {"channel": Channel.PAID_SEARCH, "source": ads, "campaign": winter}
+    _visitors(6, **touch)
+    _visitors(1, channel=Channel.ORGANIC_SEARCH, source=seo)
+    _visitors(3)
+    _visitors(1, lead=form_lead, **touch)
+    _visitors(1, lead=ads_leads[1])
+    return {"ads": ads, "seo": seo, "web": web, "winter": winter}
+
+
+def _visitor_counts(counts) -> dict:
+    return {key: values["visitors"] for key, values in counts.items() if values["visitors"]}
+
+
+def test_visitors_are_in_the_channel_of_their_first_touch_else_of_their_lead(
+    admin_user, touched, read_from
+):
+    by_channel = funnel_counts(admin_user, JANUARY.with_changes(group_by="channel"))
+    assert _visitor_counts(by_channel) == {
+        Channel.PAID_SEARCH: 8,  # 6 anonymous, the form lead's by its touch, an ads lead's
+        Channel.ORGANIC_SEARCH: 1,
+        UNATTRIBUTED: 3,  # direct visits nobody identified
+    }
+    assert by_channel[Channel.PAID_SEARCH]["leads"] == 2
+    assert by_channel[Channel.LANDING_PAGE] == {
+        "visitors": 0, "contactless": 0, "leads": 1, "qualified": 0, "clients": 0,
+        "interests": 1,
+    }  # fmt: skip
+    by_source = funnel_counts(admin_user, JANUARY.with_changes(group_by="source"))
+    assert _visitor_counts(by_source) == {
+        touched["ads"].pk: 8,
+        touched["seo"].pk: 1,
+        UNATTRIBUTED: 3,
+    }
+    by_campaign = funnel_counts(admin_user, JANUARY.with_changes(group_by="campaign"))
+    assert _visitor_counts(by_campaign) == {
+        touched["winter"].pk: 8,
+        None: 1,  # organic search: a channel, no campaign
+        UNATTRIBUTED: 3,
+    }
+
+
+def test_the_conversion_of_a_channel_is_of_its_visitors_identified_or_not(
+    admin_user, touched, read_from
+):
+    table = funnel_table(admin_user, JANUARY.with_changes(group_by="channel"))
+    ads = next(row for row in table.rows if row["group"] == "Contextual ads")
+    assert (ads["visitors"], ads["clients"], ads["conversion"]) == (8, 1, 12.5)
+    assert table.totals["visitors"] == 12
+
+
+def test_a_channel_or_campaign_slice_counts_its_anonymous_visitors(admin_user, touched, read_from):
+    winter = JANUARY.with_changes(campaign_id=touched["winter"].pk)
+    by_month = funnel_counts(admin_user, winter.with_changes(group_by="month"))
+    assert _visitor_counts(by_month) == {dt.date(2026, 1, 1): 8}
+    by_owner = funnel_counts(admin_user, winter.with_changes(group_by="owner"))
+    manager, colleague = touched["web"].leads.get().owner, touched["ads"].leads.first().owner
+    assert _visitor_counts(by_owner) == {manager.pk: 1, colleague.pk: 1, UNATTRIBUTED: 6}
+    organic = JANUARY.with_changes(channel=Channel.ORGANIC_SEARCH, group_by="channel")
+    assert _visitor_counts(funnel_counts(admin_user, organic)) == {Channel.ORGANIC_SEARCH: 1}
+
+
+def test_a_region_slice_and_a_manager_count_only_the_visitors_of_their_leads(
+    admin_user, manager, touched, read_from
+):
+    cluj = JANUARY.with_changes(region="Cluj", group_by="channel")
+    assert _visitor_counts(funnel_counts(admin_user, cluj)) == {Channel.PAID_SEARCH: 1}
+    mine = funnel_counts(manager, JANUARY.with_changes(group_by="channel"))
+    assert _visitor_counts(mine) == {Channel.PAID_SEARCH: 1}
+    assert {key for key, values in mine.items() if values["leads"]} == {Channel.LANDING_PAGE}
+
+
+def test_a_visitor_attributed_again_moves_in_the_facts(admin_user, touched, settings):
+    settings.ANALYTICS_FACTS = True
+    by_channel = JANUARY.with_changes(group_by="channel")
+    assert _visitor_counts(funnel_counts(admin_user, by_channel))[Channel.ORGANIC_SEARCH] == 1
+    Visitor.objects.filter(channel=Channel.ORGANIC_SEARCH).update(
+        channel=Channel.SOCIAL, source=None
+    )
+    counts = _visitor_counts(funnel_counts(admin_user, by_channel))
+    assert Channel.ORGANIC_SEARCH not in counts and counts[Channel.SOCIAL] == 1
 
 
 # --- page and API --------------------------------------------------------------------------

@@ -2,8 +2,11 @@
 the way an ad tag or an analytics package reads them."""
 
 import datetime as dt
+import io
 
 import pytest
+from django.core.management import call_command
+from django.core.management.base import CommandError
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -165,3 +168,48 @@ def test_a_first_batch_without_a_page_view_leaves_the_first_touch_empty(client, 
     assert response.status_code == 200
     visitor = Visitor.objects.get()
     assert (visitor.channel, visitor.source_id, visitor.landing_page) == ("", None, "")
+
+
+# --- attributing stored visitors again -------------------------------------------------------
+
+
+def _stored_visitor(key, landing, referrer="", **touch):
+    return Visitor.objects.create(
+        key=key,
+        landing_page=landing,
+        referrer=referrer,
+        first_seen_at=dt.datetime(2026, 3, 10, 12, tzinfo=dt.UTC),
+        **touch,
+    )
+
+
+def test_visitors_are_attributed_again_once_their_source_is_described(db):
+    tagged = _stored_visitor("tagged", f"{LANDING}?utm_source=fb&utm_medium=cpc")
+    searched = _stored_visitor("searched", LANDING, "https://www.bing.com/")
+    Visitor.objects.create(key="old", channel=Channel.SOCIAL)  # its first page not kept
+    assert tagged.channel == ""  # stored as it was read then: nothing known of "fb"
+    facebook = SourceFactory(name="Facebook Ads", channel=Channel.SOCIAL, utm_source="FB")
+    campaign = CampaignFactory(name="Autumn", source=facebook, utm_campaign="autumn")
+    Visitor.objects.filter(pk=searched.pk).update(channel=Channel.ORGANIC_SEARCH)
+    _stored_visitor("later", f"{LANDING}?utm_campaign=autumn")
+
+    out, err = io.StringIO(), io.StringIO()
+    call_command("analytics", "attribute", stdout=out, stderr=err)
+
+    assert "2 visitor(s) attributed anew" in out.getvalue()
+    assert "visitors: 100%" in err.getvalue()  # the progress bar
+    touches = {v.key: (v.channel, v.source_id, v.campaign_id) for v in Visitor.objects.all()}
+    assert touches == {
+        "tagged": (Channel.SOCIAL, facebook.pk, None),
+        "searched": (Channel.ORGANIC_SEARCH, None, None),  # unchanged: not counted
+        "old": (Channel.SOCIAL, None, None),  # no first page kept: left as it was
+        "later": (Channel.SOCIAL, facebook.pk, campaign.pk),
+    }
+
+
+def test_attributing_again_since_a_day_leaves_earlier_visitors(db):
+    _stored_visitor("march", f"{LANDING}?utm_medium=cpc")
+    call_command("analytics", "attribute", "--since", "2026-04-01", stdout=io.StringIO())
+    assert Visitor.objects.get().channel == ""
+    with pytest.raises(CommandError, match="YYYY-MM-DD"):
+        call_command("analytics", "attribute", "--since", "1 April", stdout=io.StringIO())

@@ -301,21 +301,47 @@ def _date_field():
     return DateField()
 
 
+# the slices a visitor takes from its first touch (``scoring.attribution``) when its first
+# visit told where it came from, else from the lead it identified as; its region, owner and
+# team are always the lead's
+TOUCH_DIMENSIONS = (Dimension.CHANNEL, Dimension.SOURCE, Dimension.CAMPAIGN)
+
+
+def visitor_touch(dimension: str) -> Case:
+    """A visitor's channel, source or campaign (NULL for a visitor with neither a first
+    touch nor a lead)."""
+    name = FIELDS[dimension]
+    output = CharField() if dimension == Dimension.CHANNEL else IntegerField()
+    return Case(When(channel="", then=F(f"lead__{name}")), default=F(name), output_field=output)
+
+
+def visitor_attributed() -> Q:
+    """The visitors who are in a channel: by their first touch or by their lead."""
+    return ~Q(channel="") | Q(lead__isnull=False)
+
+
 def visitor_fact_rows(grain: int, dimension: str, start: dt.datetime, end: dt.datetime) -> QuerySet:
     """``VisitorFact`` rows: visitors first seen in [start, end). The whole grain's total
-    counts every visitor, its other dimensions the identified ones; the people grain counts
+    counts every visitor, its channel, source and campaign the visitors in a channel (by
+    first touch or lead), its other dimensions the identified ones; the people grain counts
     the visitors of leads not merged away."""
     visitors = Visitor.objects.filter(first_seen_at__gte=start, first_seen_at__lt=end)
     if grain == Grain.PEOPLE:
         visitors = visitors.filter(lead__isnull=False, lead__merged_into__isnull=True)
+    elif dimension in TOUCH_DIMENSIONS:
+        visitors = visitors.filter(visitor_attributed())
     elif dimension != Dimension.TOTAL:
         visitors = visitors.filter(lead__isnull=False)
+    if dimension in TOUCH_DIMENSIONS:
+        value = _text(visitor_touch(dimension))
+    else:
+        value = _value(dimension, prefix="lead__")
     return (
         visitors.order_by()
         .values(
             k_day=_day("first_seen_at"),
             **_people_keys(grain, prefix="lead__"),
-            k_value=_value(dimension, prefix="lead__"),
+            k_value=value,
         )
         .annotate(n_visitors=Count("pk"))
     )

@@ -152,7 +152,7 @@ def lead_scope(user, f: ReportFilter, *, prefix: str = "") -> Q:
     period is not in it: each report applies it to the date that matters to it.
     ``prefix`` ("lead__") puts the condition on a model that points to a lead."""
     condition = people_scope(user, f) & attribute_condition(f)
-    return _prefixed(condition, prefix) if prefix else condition
+    return prefixed(condition, prefix) if prefix else condition
 
 
 def people_scope(user, f: ReportFilter) -> Q:
@@ -189,9 +189,9 @@ def _people_fields(f: ReportFilter) -> tuple[tuple[str, Any], ...]:
     return (("team_id", f.team_id), ("owner_id", f.owner_id))
 
 
-def _prefixed(condition: Q, prefix: str) -> Q:
+def prefixed(condition: Q, prefix: str) -> Q:
     children = [
-        _prefixed(child, prefix) if isinstance(child, Q) else (prefix + child[0], child[1])
+        prefixed(child, prefix) if isinstance(child, Q) else (prefix + child[0], child[1])
         for child in condition.children
     ]
     result = Q(*children, _connector=condition.connector, _negated=condition.negated)

@@ -2,10 +2,15 @@
 
 What each stage counts, for the period (whole days in the business time zone):
 
-- **visitors** — browsers first seen in the period (``scoring.Visitor.first_seen_at``);
-  a visitor is in a channel, source, campaign, region, owner's or team's row through the
-  lead it identified as; visitors nobody has identified are one row of their own, and only
-  for readers who see the whole business with no slice chosen;
+- **visitors** — browsers first seen in the period (``scoring.Visitor.first_seen_at``).
+  A visitor is in a channel, source and campaign by its *first touch* — where its first
+  visit came from: UTM tags, an ad click, the referring site (``scoring.attribution``) —
+  and, when that visit told nothing (a direct visit), by the lead it identified as. Its
+  region, owner and team are its lead's. For a reader of the whole business, the visitors
+  a row cannot take (no first touch and no lead; no lead, when grouped by region, owner or
+  team) are one row of their own, and a channel, source or campaign slice counts its
+  anonymous visitors too; a reader of some leads, or a region, team or owner slice, counts
+  only the visitors of those leads;
 - **interests** — everyone who showed interest: the leads below, plus the contact-less
   interests received in the period (``intake.Submission`` kept as *interest*: no way to
   reach the person), attributed by their channel, source and form's campaign;
@@ -35,12 +40,23 @@ from django.db.models.functions import TruncMonth
 from django.utils.translation import gettext as _
 
 from galena.analytics.charts import Chart, bar_chart, funnel_chart, line_chart
-from galena.analytics.facts import FactPlan, attribute_slices, fact_plan, facts_refresh, sum_by
+from galena.analytics.facts import (
+    TOUCH_DIMENSIONS,
+    FactPlan,
+    attribute_slices,
+    fact_plan,
+    facts_refresh,
+    sum_by,
+    visitor_attributed,
+    visitor_touch,
+)
 from galena.analytics.filters import (
     GROUP_BY_LABELS,
     ReportFilter,
     business_zone,
     lead_scope,
+    people_scope,
+    prefixed,
     sees_whole_business,
 )
 from galena.analytics.models import Dimension, Grain, InterestFact, LeadFact, VisitorFact
@@ -89,8 +105,8 @@ def funnel_counts(user, f: ReportFilter) -> dict[Any, dict[str, int]]:
         if values["leads"]:
             for stage in stages:
                 counts[key][stage] += values[stage]
-    whole = sees_whole_business(user) and not f.has_slices()
-    visitor_plan = plan if whole else fact_plan(user, f, group_by=f.group_by, people=True)
+    anonymous = _counts_anonymous_visitors(user, f)
+    visitor_plan = fact_plan(user, f, group_by=f.group_by, people=not anonymous)
     if visitor_plan is None:
         return _base_counts(user, f)
     visitor_rows = [
@@ -99,8 +115,11 @@ def funnel_counts(user, f: ReportFilter) -> dict[Any, dict[str, int]]:
             visitor_plan, visitor_plan.rows(VisitorFact, f), "visitors"
         ).items()
     ]
-    if whole and f.group_by != "month":
-        every = FactPlan(Grain.WHOLE, Dimension.TOTAL, Q(), None, "day")
+    if anonymous and f.group_by != "month":
+        # the visitors of the period (of the slice) the rows above leave out
+        slices = attribute_slices(f)
+        dimension, value = slices[0] if slices else (Dimension.TOTAL, None)
+        every = FactPlan(Grain.WHOLE, dimension, Q(), None if value is None else str(value), "day")
         total = every.rows(VisitorFact, f).aggregate(n=Sum("visitors"))["n"] or 0
         visitor_rows.append({"group": UNATTRIBUTED, "n": total - sum(r["n"] for r in visitor_rows)})
     for row in visitor_rows:
@@ -150,7 +169,6 @@ def _interest_fact_rows(f: ReportFilter, *, whole: bool) -> list[dict[str, Any]]
 def _base_counts(user, f: ReportFilter) -> dict[Any, dict[str, int]]:
     """``funnel_counts`` read from the base tables (every question the facts cannot answer)."""
     counts: dict[Any, dict[str, int]] = defaultdict(_empty)
-    by_month = f.group_by == "month"
 
     lead_rows = (
         arrived_leads(user, f)
@@ -169,27 +187,7 @@ def _base_counts(user, f: ReportFilter) -> dict[Any, dict[str, int]]:
         for stage in ("leads", "qualified", "clients"):
             counts[row["group"]][stage] += row[stage]
 
-    # everything outside the leads is attributable only for readers of the whole business
-    whole = sees_whole_business(user) and not f.has_slices()
-    visitors = Visitor.objects.filter(first_seen_at__gte=f.start_at(), first_seen_at__lt=f.end_at())
-    if not whole:
-        visitors = visitors.filter(lead_scope(user, f, prefix="lead__"), lead__isnull=False)
-    if by_month:
-        visitor_rows = visitors.values(group=_month("first_seen_at")).annotate(
-            n=Count("first_seen_at")
-        )
-    else:
-        identified = visitors.filter(lead__isnull=False)
-        visitor_rows = list(
-            identified.values(group=group_key(f.group_by, prefix="lead__"))
-            .annotate(n=Count("first_seen_at"))
-            .order_by()
-        )
-        if whole:
-            visitor_rows.append(
-                {"group": UNATTRIBUTED, "n": visitors.filter(lead__isnull=True).count()}
-            )
-    for row in visitor_rows:
+    for row in _visitor_rows(user, f):
         if row["n"]:
             counts[row["group"]]["visitors"] += row["n"]
 
@@ -199,6 +197,47 @@ def _base_counts(user, f: ReportFilter) -> dict[Any, dict[str, int]]:
     for values in counts.values():
         values["interests"] = values["leads"] + values["contactless"]
     return counts
+
+
+def _counts_anonymous_visitors(user, f: ReportFilter) -> bool:
+    """Whether the visitors nobody identified count: for a reader of the whole business
+    whose slices (channel, source, campaign) a first touch can tell. A region, a team or an
+    owner is known only of a visitor's lead."""
+    return sees_whole_business(user) and not (
+        f.region or f.team_id is not None or f.owner_id is not None
+    )
+
+
+def _visitor_rows(user, f: ReportFilter) -> list[dict[str, Any]]:
+    """Visitors first seen in the period per group key, from the base tables: by their
+    first touch's (else their lead's) channel, source and campaign; by their lead's region,
+    owner and team; those a row cannot take under ``UNATTRIBUTED``."""
+    anonymous = _counts_anonymous_visitors(user, f)
+    visitors = Visitor.objects.filter(first_seen_at__gte=f.start_at(), first_seen_at__lt=f.end_at())
+    if not anonymous:
+        people = people_scope(user, f) & (Q(region=f.region) if f.region else Q())
+        visitors = visitors.filter(prefixed(people, "lead__"), lead__isnull=False)
+    for dimension, value in attribute_slices(f, TOUCH_DIMENSIONS):
+        visitors = visitors.alias(**{f"touch_{dimension}": visitor_touch(dimension)}).filter(
+            **{f"touch_{dimension}": value}
+        )
+    if f.group_by == "month":
+        return list(
+            visitors.values(group=_month("first_seen_at"))
+            .annotate(n=Count("first_seen_at"))
+            .order_by()
+        )
+    if f.group_by in TOUCH_DIMENSIONS:
+        grouped = visitors.filter(visitor_attributed()).values(group=visitor_touch(f.group_by))
+    else:
+        grouped = visitors.filter(lead__isnull=False)
+        if f.has_slices():
+            grouped = grouped.filter(lead__merged_into__isnull=True)
+        grouped = grouped.values(group=group_key(f.group_by, prefix="lead__"))
+    rows = list(grouped.annotate(n=Count("first_seen_at")).order_by())
+    if anonymous:
+        rows.append({"group": UNATTRIBUTED, "n": visitors.count() - sum(r["n"] for r in rows)})
+    return rows
 
 
 def _interest_rows(f: ReportFilter, *, whole: bool) -> list[dict[str, Any]]:
@@ -296,9 +335,13 @@ def funnel_table(user, f: ReportFilter) -> ReportTable:
                 "converted again, it counts once."
             ),
             _(
-                "Visitors are browsers first seen in the period; they are in a slice through "
-                "the lead they identified as. Interests are the leads plus the contact-less "
-                "interests. Conversion = clients / visitors × 100 %."
+                "Visitors are browsers first seen in the period. Their channel, source and "
+                "campaign are where their first visit came from (UTM tags, an ad click, the "
+                "referring site); a direct visit takes its lead's, if the visitor became one. "
+                "Their region, owner and team are their lead's. Channels nobody visits the "
+                "site from (calls, exhibitions) have only their leads' tracked visitors, so "
+                "their conversion from visitors says little. Interests are the leads plus the "
+                "contact-less interests. Conversion = clients / visitors × 100 %."
             ),
         ],
     )

@@ -23,6 +23,7 @@ from functools import cache
 from statistics import NormalDist
 from types import SimpleNamespace
 from typing import Any
+from urllib.parse import urlsplit
 
 import phonenumbers
 from django.contrib.auth import get_user_model
@@ -577,6 +578,8 @@ class _Builder:
                 channel=spec.channel,
                 vendor=spec.vendor,
                 description=spec.description,
+                utm_source=spec.utm_source,
+                referrer_hosts=(urlsplit(spec.referrer).hostname or "").removeprefix("www."),
                 created_at=founded,
                 updated_at=founded,
             )

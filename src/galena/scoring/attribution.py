@@ -21,8 +21,13 @@ A visit's own site as the referrer (a reload, an internal link) tells nothing.
 
 from __future__ import annotations
 
+import datetime as dt
+from collections.abc import Callable
 from dataclasses import dataclass
 from urllib.parse import parse_qs, urlsplit
+
+from django.db import transaction
+from django.db.models import F
 
 from galena.leads.models import Campaign, Channel, Source
 
@@ -123,29 +128,50 @@ def _tags(url: str) -> dict[str, str]:
     return {name.lower(): values[0].strip() for name, values in query.items() if values}
 
 
-def _campaign(tag: str, utm_source: str) -> Campaign | None:
-    campaigns = list(
-        Campaign.objects.filter(utm_campaign__iexact=tag)
-        .select_related("source")
-        .order_by("-starts_on", "-pk")
-    )
-    for campaign in campaigns:
-        if utm_source and campaign.source.utm_source.lower() == utm_source.lower():
-            return campaign
-    return campaigns[0] if campaigns else None
+class Described:
+    """The campaigns and sources that say how their visits look (their tags and referring
+    sites), read once: two small queries for any number of visits."""
 
+    def __init__(self) -> None:
+        self.campaigns: dict[str, list[tuple[Campaign, str]]] = {}
+        for campaign in (
+            Campaign.objects.exclude(utm_campaign="")
+            .select_related("source")
+            .order_by(F("starts_on").desc(nulls_last=True), "-pk")
+        ):
+            self.campaigns.setdefault(campaign.utm_campaign.casefold(), []).append(
+                (campaign, campaign.source.utm_source.casefold())
+            )
+        self.by_tag: dict[str, Source] = {}
+        self.by_site: list[tuple[str, Source]] = []
+        sources = Source.objects.exclude(utm_source="", referrer_hosts="")
+        for source in sources.order_by("-is_active", "pk").only(
+            "pk", "channel", "utm_source", "referrer_hosts"
+        ):
+            if source.utm_source:
+                self.by_tag.setdefault(source.utm_source.casefold(), source)
+            for known in source.referrer_hosts.split(","):
+                host = _host("//" + known.strip())
+                if host:
+                    self.by_site.append((host, source))
 
-def _source_by_tag(utm_source: str) -> Source | None:
-    return Source.objects.filter(utm_source__iexact=utm_source).order_by("-is_active", "pk").first()
+    def campaign(self, tag: str, utm_source: str) -> Campaign | None:
+        """The campaign of a ``utm_campaign``: of the visit's source first, else the latest
+        started."""
+        found = self.campaigns.get(tag.casefold(), [])
+        for campaign, its_source in found:
+            if utm_source and its_source == utm_source.casefold():
+                return campaign
+        return found[0][0] if found else None
 
+    def source_by_tag(self, utm_source: str) -> Source | None:
+        return self.by_tag.get(utm_source.casefold())
 
-def _source_by_referrer(host: str) -> Source | None:
-    sources = Source.objects.exclude(referrer_hosts="").order_by("-is_active", "pk")
-    for source in sources.only("pk", "channel", "referrer_hosts"):
-        for known in source.referrer_hosts.split(","):
-            if _same_site(host, _host("//" + known.strip().removeprefix("www."))):
+    def source_by_site(self, host: str) -> Source | None:
+        for known, source in self.by_site:
+            if _same_site(host, known):
                 return source
-    return None
+        return None
 
 
 def _channel_of_medium(medium: str) -> str:
@@ -165,25 +191,76 @@ def _channel_of_referrer(host: str) -> str:
     return ""
 
 
-def first_touch(url: str, referrer: str = "") -> Touch:
-    """The channel, source and campaign of a first visit to ``url`` from ``referrer``."""
+def first_touch(url: str, referrer: str = "", described: Described | None = None) -> Touch:
+    """The channel, source and campaign of a first visit to ``url`` from ``referrer``
+    (``described``: the campaigns and sources, when many visits are read at once)."""
     tags = _tags(url)
     referring = _host(referrer)
     if _same_site(referring, _host(url)):
         referring = ""
     utm_source = tags.get("utm_source", "")
-    if tags.get("utm_campaign"):
-        campaign = _campaign(tags["utm_campaign"], utm_source)
-        if campaign is not None:
-            return Touch(campaign.source.channel, campaign.source_id, campaign.pk)
-    source = _source_by_tag(utm_source) if utm_source else None
-    if source is None and referring:
-        source = _source_by_referrer(referring)
-    if source is not None:
-        return Touch(source.channel, source.pk)
     channel = _channel_of_medium(tags.get("utm_medium", ""))
     if not channel and any(tags.get(name) for name in CLICK_IDS):
         channel = Channel.PAID_SEARCH
     if not channel and referring:
         channel = _channel_of_referrer(referring)
+    if not (tags.get("utm_campaign") or utm_source or referring):
+        return Touch(channel)  # nothing a campaign or source could be known by
+    described = described or Described()
+    if tags.get("utm_campaign"):
+        campaign = described.campaign(tags["utm_campaign"], utm_source)
+        if campaign is not None:
+            return Touch(campaign.source.channel, campaign.source_id, campaign.pk)
+    source = described.source_by_tag(utm_source) if utm_source else None
+    if source is None and referring:
+        source = described.source_by_site(referring)
+    if source is not None:
+        return Touch(source.channel, source.pk)
     return Touch(channel)
+
+
+BATCH = 2000
+
+
+def visitors_attribute_again(
+    *, since: dt.datetime | None = None, progress: Callable[[int, int], None] | None = None
+) -> int:
+    """Read the first touch of stored visitors again from their first page's address and
+    referrer — after a source or campaign got its tags or referring sites. Visitors first
+    seen since ``since`` (all by default); a visitor whose first page is not known (it
+    came before Galena kept it) keeps its touch. Returns how many changed; the analytics
+    facts of their days are recomputed by the triggers' marks (analytics 0007)."""
+    from galena.core.bulk import update_many
+    from galena.scoring.models import Visitor
+
+    visitors = Visitor.objects.exclude(landing_page="", referrer="")
+    if since is not None:
+        visitors = visitors.filter(first_seen_at__gte=since)
+    total = visitors.count()
+    described = Described()
+    changed = done = 0
+    last = 0
+    fields = ("channel", "source_id", "campaign_id")
+    while True:
+        batch = list(
+            visitors.filter(pk__gt=last)
+            .order_by("pk")
+            .only("pk", "landing_page", "referrer", *fields)[:BATCH]
+        )
+        if not batch:
+            break
+        moved = []
+        for visitor in batch:
+            touch = first_touch(visitor.landing_page, visitor.referrer, described)
+            if touch.fields() != {name: getattr(visitor, name) for name in fields}:
+                for name, value in touch.fields().items():
+                    setattr(visitor, name, value)
+                moved.append(visitor)
+        with transaction.atomic():
+            update_many(Visitor, moved, ["channel", "source", "campaign"])
+        changed += len(moved)
+        done += len(batch)
+        last = batch[-1].pk
+        if progress is not None:
+            progress(done, total)
+    return changed
