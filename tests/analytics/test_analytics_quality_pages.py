@@ -6,6 +6,7 @@ import datetime as dt
 
 import pytest
 
+from galena.analytics import quality
 from galena.leads.models import Lead, RejectionReason, Stage
 from tests.factories import LeadFactory, SourceFactory, UserFactory
 
@@ -95,8 +96,15 @@ def test_a_user_without_a_role_is_refused(client, db):
 
 
 @pytest.mark.parametrize("export", ["csv", "xlsx", "json"])
-def test_an_export_of_a_question_the_report_cannot_answer_is_refused(client, marketer, export):
+def test_an_export_of_a_question_the_report_cannot_answer_is_refused(
+    client, marketer, export, monkeypatch
+):
     client.force_login(marketer)
+    computed = []
+    real_table = quality.quality_table
+    monkeypatch.setattr(
+        quality, "quality_table", lambda *a, **k: computed.append(a) or real_table(*a, **k)
+    )
 
     # the quality report groups by source, channel, campaign, region or month: not by owner
     response = client.get(f"/analytics/quality/?{QUERY}&group_by=owner&format={export}")
@@ -110,7 +118,9 @@ def test_an_export_of_a_question_the_report_cannot_answer_is_refused(client, mar
     assert "owner" in error["fields"]["group_by"]
     assert reversed_period.status_code == 400
     assert "starts after it ends" in reversed_period.json()["error"]["message"]
+    assert computed == []  # refused before any figure was computed
     # the page itself still opens, its form saying what is wrong
     page = client.get(f"/analytics/quality/?{QUERY}&group_by=owner")
     assert page.status_code == 200
     assert "has-error" in page.content.decode()
+    assert len(computed) == 1

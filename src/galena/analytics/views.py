@@ -25,7 +25,7 @@ from galena.analytics.filters import (
 from galena.analytics.tables import ReportTable, table_csv, table_json, table_xlsx
 from galena.core import audit
 from galena.core.api import error_body
-from galena.core.views import page
+from galena.core.views import ImmediateResponse, page
 
 EXPORT_FORMATS = ("csv", "xlsx", "json")
 
@@ -33,11 +33,25 @@ EXPORT_FORMATS = ("csv", "xlsx", "json")
 def report_filter(
     request: HttpRequest, code: str, *, group_by: tuple[str, ...] = ()
 ) -> tuple[ReportFilterForm, ReportFilter]:
-    """Refuses a role the report is not for, then reads the filter from the query."""
+    """Refuses a role the report is not for, then reads the filter from the query. An
+    export (``?format=``) of a question the report cannot answer is refused at once, with
+    400 naming the parameter, before any figure is computed: a page shows the form's errors
+    instead, but a file would hold the default question's figures."""
     require_report(request.user, code)
     role_scope(request.user)  # a user without a role has no figures
     kwargs = {"group_by": group_by} if group_by else {}
     form = ReportFilterForm(request.GET, user=request.user, **kwargs)
+    refusals = form.refusals() if request.GET.get("format", "") in EXPORT_FORMATS else {}
+    if refusals:
+        field, message = next(iter(refusals.items()))
+        fields = {name: text for name, text in refusals.items() if name != "__all__"}
+        body = error_body(
+            code="invalid",
+            message=message,
+            field=field if field != "__all__" else None,
+            fields=fields,
+        )
+        raise ImmediateResponse(JsonResponse(body, status=400))
     return form, form.to_filter()
 
 
@@ -60,19 +74,6 @@ def render_report(
     """The report as a page, or as CSV / XLSX / JSON when ``?format=`` asks for it."""
     require_report(request.user, code)
     export = request.GET.get("format", "")
-    refusals = form.refusals() if form is not None and export in EXPORT_FORMATS else {}
-    if refusals:  # a page shows the form's errors; a file would hold the default question's
-        field, message = next(iter(refusals.items()))
-        fields = {name: text for name, text in refusals.items() if name != "__all__"}
-        return JsonResponse(
-            error_body(
-                code="invalid",
-                message=message,
-                field=field if field != "__all__" else None,
-                fields=fields,
-            ),
-            status=400,
-        )
     if export in EXPORT_FORMATS:  # the figures leave Galena: who took which, with what filter
         audit.record(
             actor=request.user,

@@ -13,13 +13,25 @@ from django.http import Http404, HttpRequest, HttpResponse
 from galena.core.errors import NotFound, PermissionDenied
 
 
+class ImmediateResponse(Exception):
+    """Raised by a page's helper with the response the page gives at once, before it does
+    any work (an export refused for its parameters); ``page`` returns it."""
+
+    def __init__(self, response: HttpResponse) -> None:
+        super().__init__(response.status_code)
+        self.response = response
+
+
 def page(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
-    """A logged-in page; a domain NotFound is a 404 page, a domain PermissionDenied a 403."""
+    """A logged-in page; a domain NotFound is a 404 page, a domain PermissionDenied a 403,
+    an ``ImmediateResponse`` its response."""
 
     @wraps(view)
     def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
         try:
             return view(request, *args, **kwargs)
+        except ImmediateResponse as early:
+            return early.response
         except NotFound as error:
             raise Http404(error.message) from error
         except PermissionDenied as error:
