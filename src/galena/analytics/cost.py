@@ -330,11 +330,6 @@ SLICE_FACT_DIMENSIONS = {
     Dimension.REGION: Dimension.COST_REGION,
     Dimension.CAMPAIGN: Dimension.CAMPAIGN,
 }
-ATTRIBUTION_OF = {
-    Dimension.COST_CHANNEL: "channel",
-    Dimension.COST_SOURCE: "source",
-    Dimension.COST_REGION: "region",
-}
 
 
 def _fact_lead_rows(facts: _CostFacts, *, whole: bool) -> list[dict[str, Any]]:
@@ -381,11 +376,12 @@ class _CostFacts:
                 return None
             dimension = sliced
         facts_refresh([FactKind.LEAD])
-        # a campaign's leads count under its source, channel and region
+        # a campaign's leads count under its source, channel and region (keyed as the
+        # lead's fields: COST_DIMENSIONS' values)
         campaigns = {}
         if dimension in COST_DIMENSIONS:
             campaigns = {
-                pk: {"channel": channel, "source": source, "region": region}
+                pk: {"channel": channel, "source_id": source, "region": region}
                 for pk, source, channel, region in Campaign.objects.values_list(
                     "pk", "source_id", "source__channel", "region"
                 )
@@ -394,7 +390,7 @@ class _CostFacts:
         if slices and dimension == Dimension.CAMPAIGN:
             slice_ = Q(campaign_id=slices[0][1])
         elif slices:
-            attribute = ATTRIBUTION_OF[dimension]
+            attribute = COST_DIMENSIONS[dimension]
             value = slices[0][1]
             slice_ = Q(campaign_id__isnull=True, value=str(value)) | Q(
                 campaign_id__in=[pk for pk, names in campaigns.items() if names[attribute] == value]
@@ -408,7 +404,7 @@ class _CostFacts:
         if self.dimension not in COST_DIMENSIONS:
             return campaign_id
         if campaign_id is not None:
-            return self.campaigns.get(campaign_id, {}).get(self.group_by)
+            return self.campaigns.get(campaign_id, {}).get(COST_DIMENSIONS[self.dimension])
         dimension = Dimension.SOURCE if self.group_by == "source" else self.group_by
         return stored_value(dimension, value)
 
