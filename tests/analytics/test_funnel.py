@@ -314,6 +314,32 @@ def test_a_visitor_attributed_again_moves_in_the_facts(admin_user, touched, sett
     assert Channel.ORGANIC_SEARCH not in counts and counts[Channel.SOCIAL] == 1
 
 
+def test_the_facts_count_visitors_as_the_base_tables_do_for_every_reader_and_slice(
+    admin_user, marketer, head, manager, touched, settings
+):
+    """Every grouping, with and without each slice the funnel offers, for readers of the
+    whole business and of some leads: the facts' figures are the base tables'."""
+    winter, ads = touched["winter"].pk, touched["ads"].pk
+    slices = [
+        {},
+        {"channel": Channel.PAID_SEARCH},
+        {"channel": Channel.ORGANIC_SEARCH},
+        {"source_id": ads},
+        {"campaign_id": winter},
+        {"region": "Cluj"},
+        {"owner_id": manager.pk},
+        {"team_id": manager.profile.team_id},
+    ]
+    for reader in (admin_user, marketer, head, manager):
+        for group_by in ("channel", "source", "campaign", "region", "month", "owner", "team"):
+            for chosen in slices:
+                f = JANUARY.with_changes(group_by=group_by, **chosen)
+                settings.ANALYTICS_FACTS = True
+                from_facts = dict(funnel_counts(reader, f))
+                settings.ANALYTICS_FACTS = False
+                assert from_facts == dict(funnel_counts(reader, f)), (reader, group_by, chosen)
+
+
 # --- page and API --------------------------------------------------------------------------
 
 
