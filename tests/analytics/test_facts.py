@@ -1,11 +1,15 @@
 """The daily facts stay equal to the base tables after every kind of change.
 
-Each test: a business whose facts are computed; a change made the way the app makes it (a
-service) or behind its back (``queryset.update``, raw SQL, a delete); then the triggers have
-marked the days, ``facts_verify`` finds no row that differs, and every report the facts
-answer gives, for every role, the figures the base tables give (``ANALYTICS_FACTS`` off).
+Each test: a business whose facts are computed (built once for the module, each test in a
+savepoint of its own); a change made the way the app makes it (a service) or behind its
+back (``queryset.update``, raw SQL, a delete); then the triggers have marked the days,
+``facts_verify`` finds no row that differs, and the reports reading the kinds of facts the
+change touched give, for every role and the filters of what it moved, the figures the base
+tables give (``ANALYTICS_FACTS`` off). The built facts are compared once for every report
+and every filter.
 """
 
+import copy
 import datetime as dt
 from decimal import Decimal
 
@@ -20,7 +24,7 @@ from galena.analytics.cost import cost_table
 from galena.analytics.facts import business_days_of, facts_rebuild, facts_refresh, facts_verify
 from galena.analytics.filters import ReportFilter
 from galena.analytics.funnel import funnel_counts
-from galena.analytics.models import DirtyDay, LeadFact, ResponseFact, VisitorFact
+from galena.analytics.models import DirtyDay, FactKind, LeadFact, ResponseFact, VisitorFact
 from galena.analytics.quality import GROUP_BY as QUALITY_GROUPS
 from galena.analytics.quality import quality_table
 from galena.analytics.speed import speed_report, speed_table, stage_report
@@ -47,32 +51,52 @@ from galena.routing.models import SlaClock
 from galena.routing.sla import lead_sla_respond
 from galena.scoring.models import Visitor
 from galena.scoring.tracking import visitor_identify
-from tests.factories import CampaignFactory, LeadFactory, SourceFactory, UserFactory
+from tests.factories import CampaignFactory, LeadFactory, SourceFactory, TeamFactory, UserFactory
 from tests.quality.verification_helpers import manual
 
 pytestmark = pytest.mark.django_db
 
 UTC = dt.UTC
 PERIOD = ReportFilter(date_from=dt.date(2026, 1, 1), date_to=dt.date(2026, 2, 28))
-GROUPS = ("channel", "source", "campaign", "region", "month", "owner", "team")
 
 
 def at(month: int, day: int, hour: int = 12, minute: int = 0) -> dt.datetime:
     return dt.datetime(2026, month, day, hour, minute, tzinfo=UTC)
 
 
-@pytest.fixture(autouse=True)
-def business(settings):
-    # UTC+2 in winter: a moment late on a UTC evening is the next business day
-    settings.TIME_ZONE = "Europe/Bucharest"
-    # these tests are the facts' (even in a run with ANALYTICS_FACTS=false)
-    settings.ANALYTICS_FACTS = True
+@pytest.fixture(scope="module", autouse=True)
+def business():
+    # UTC+2 in winter: a moment late on a UTC evening is the next business day; and these
+    # tests are the facts' (even in a run with ANALYTICS_FACTS=false)
+    with override_settings(TIME_ZONE="Europe/Bucharest", ANALYTICS_FACTS=True):
+        yield
 
 
 @pytest.fixture
-def world(team, other_team, head, manager, colleague, marketer, admin_user):
+def world(built_once, db):
+    """The module's world, as it was built: what a test changes (rows and these objects)
+    is its own, rolled back after it."""
+    return copy.deepcopy(built_once)
+
+
+@pytest.fixture(scope="module")
+def built_once(module_db, business):
     """Two months of leads over two channels, two sources, a campaign, two regions, three
-    people in two teams; visitors (some identified), contact-less interests; facts built."""
+    people in two teams; visitors (some identified), contact-less interests; facts built.
+    Built once for the module (a few seconds): each test starts from it in a savepoint."""
+    team, other_team = TeamFactory(name="North"), TeamFactory(name="South")
+    admin_user = UserFactory(username="admin", role=Role.ADMIN, is_superuser=True, is_staff=True)
+    head = UserFactory(username="head", role=Role.HEAD_OF_SALES, team=team)
+    team.head = head
+    team.save()
+    manager, colleague, marketer = (
+        UserFactory(username=name, role=role, team=team)
+        for name, role in (
+            ("manager", Role.SALES_MANAGER),
+            ("colleague", Role.SALES_MANAGER),
+            ("marketer", Role.MARKETER),
+        )
+    )
     search = SourceFactory(name="Search", channel=Channel.PAID_SEARCH)
     social = SourceFactory(name="Social", channel=Channel.SOCIAL)
     campaign = CampaignFactory(name="Spring", source=search, region="Cluj")
@@ -206,57 +230,95 @@ def moved(lead, moment: dt.datetime, left: str, entered: str) -> LeadEvent:
     )
 
 
-def _filters(world) -> list[ReportFilter]:
-    filters = [PERIOD.with_changes(group_by=group) for group in GROUPS]
-    filters += [
-        PERIOD.with_changes(group_by="month", channel=Channel.SOCIAL),
-        PERIOD.with_changes(group_by="month", channel=Channel.QUIZ),
-        PERIOD.with_changes(group_by="month", source_id=world["search"].pk),
-        PERIOD.with_changes(group_by="month", campaign_id=world["campaign"].pk),
-        PERIOD.with_changes(group_by="month", region="Cluj"),
-        PERIOD.with_changes(group_by="region", region="Cluj"),
-        PERIOD.with_changes(group_by="source", source_id=world["search"].pk),
-        PERIOD.with_changes(group_by="owner", region="Cluj"),
-        PERIOD.with_changes(group_by="channel", campaign_id=world["campaign"].pk),
-        PERIOD.with_changes(group_by="channel", owner_id=world["manager"].pk),
-        PERIOD.with_changes(group_by="month", team_id=world["manager"].profile.team_id),
-        PERIOD.with_changes(date_from=dt.date(2026, 1, 10), date_to=dt.date(2026, 2, 3)),
-    ]
-    return filters
+# the reports that read each kind of facts: a change can move only the reports reading the
+# kinds of facts it changes
+READ_BY = {
+    FactKind.LEAD: ("funnel", "cohorts", "quality", "cost"),
+    FactKind.VISITOR: ("funnel",),
+    FactKind.INTEREST: ("funnel",),
+    FactKind.ARRIVAL: ("speed", "team"),
+    FactKind.CONVERSION: ("speed",),
+    FactKind.DEAL: ("team",),
+    FactKind.STAY: ("stages",),
+}
+ASPECTS = ("month", "channel", "source", "campaign", "region", "owner", "team", "period")
 
 
-def _figures(world) -> dict:
-    """Every report the facts answer, for every reader and filter."""
+def _filters(world, aspects=ASPECTS) -> list[ReportFilter]:
+    """The questions asked of every report, by the aspect each is about: its slice, or else
+    its grouping (the period's own: a part of both months)."""
+    by_month = PERIOD.with_changes(group_by="month")
+    by_aspect = {
+        "month": [by_month],
+        "channel": [
+            PERIOD.with_changes(group_by="channel"),
+            by_month.with_changes(channel=Channel.SOCIAL),
+            by_month.with_changes(channel=Channel.QUIZ),
+        ],
+        "source": [
+            PERIOD.with_changes(group_by="source"),
+            by_month.with_changes(source_id=world["search"].pk),
+            PERIOD.with_changes(group_by="source", source_id=world["search"].pk),
+        ],
+        "campaign": [
+            PERIOD.with_changes(group_by="campaign"),
+            by_month.with_changes(campaign_id=world["campaign"].pk),
+            PERIOD.with_changes(group_by="channel", campaign_id=world["campaign"].pk),
+        ],
+        "region": [
+            PERIOD.with_changes(group_by="region"),
+            by_month.with_changes(region="Cluj"),
+            PERIOD.with_changes(group_by="region", region="Cluj"),
+            PERIOD.with_changes(group_by="owner", region="Cluj"),
+        ],
+        "owner": [
+            PERIOD.with_changes(group_by="owner"),
+            PERIOD.with_changes(group_by="channel", owner_id=world["manager"].pk),
+        ],
+        "team": [
+            PERIOD.with_changes(group_by="team"),
+            by_month.with_changes(team_id=world["manager"].profile.team_id),
+        ],
+        "period": [
+            PERIOD.with_changes(date_from=dt.date(2026, 1, 10), date_to=dt.date(2026, 2, 3))
+        ],
+    }
+    return [f for aspect in aspects for f in by_aspect[aspect]]
+
+
+def _figures(world, reports, aspects) -> dict:
+    """The reports named, for every reader and the filters of these aspects."""
     out = {}
     seen = set()
     for reader in world["readers"]:
         role = reader.profile.role
-        for f in _filters(world):
+        for f in _filters(world, aspects):
             key = (reader.username, f)
-            out[(*key, "funnel")] = dict(funnel_counts(reader, f))
-            if f.group_by == "month":
+            if "funnel" in reports:
+                out[(*key, "funnel")] = dict(funnel_counts(reader, f))
+            if "cohorts" in reports and f.group_by == "month":
                 for measure in ("converted", "qualified", "rejected"):
                     table = cohort_table(reader, f, measure=measure, today=dt.date(2026, 6, 1))
                     out[(*key, "cohorts", measure)] = (table.rows, table.totals)
-            if f.group_by in QUALITY_GROUPS:
+            if "quality" in reports and f.group_by in QUALITY_GROUPS:
                 table = quality_table(reader, f)
                 out[(*key, "quality")] = (table.rows, table.totals)
-            table = speed_table(reader, f)
-            out[(*key, "speed")] = _rounded((table.rows, table.totals))
+            if "speed" in reports:
+                table = speed_table(reader, f)
+                out[(*key, "speed")] = _rounded((table.rows, table.totals))
             # the time in stage and the team's rows are the same whatever the grouping
             ungrouped = (reader.username, f.with_changes(group_by="channel"))
             if ungrouped not in seen:
                 seen.add(ungrouped)
-                out[(*key, "stages")] = _rounded(stage_report(reader, f))
-                if role != Role.MARKETER:
+                if "stages" in reports:
+                    out[(*key, "stages")] = _rounded(stage_report(reader, f))
+                if "team" in reports and role != Role.MARKETER:
                     table = team_table(reader, f)
                     out[(*key, "team")] = _rounded((table.rows, table.totals, table.columns))
-            if role in (Role.ADMIN, Role.HEAD_OF_SALES, Role.MARKETER) and f.group_by in (
-                "channel",
-                "source",
-                "campaign",
-                "region",
-                "month",
+            if (
+                "cost" in reports
+                and role in (Role.ADMIN, Role.HEAD_OF_SALES, Role.MARKETER)
+                and f.group_by in ("channel", "source", "campaign", "region", "month")
             ):
                 table = cost_table(reader, f)
                 out[(*key, "cost")] = (table.rows, table.totals)
@@ -278,12 +340,18 @@ def _rounded(figures):
     return figures
 
 
-def assert_facts_equal_the_base_tables(world) -> None:
+def assert_facts_equal_the_base_tables(world, kinds=tuple(FactKind), aspects=ASPECTS) -> None:
+    """The facts are the base tables' figures (``facts_verify``), and so are the reports
+    that read the ``kinds`` of facts a change touched, for every reader and the filters of
+    the ``aspects`` it moved (by default: every report and filter)."""
     assert facts_verify() == []
-    from_facts = _figures(world)
+    reports = {report for kind in kinds for report in READ_BY[kind]}
+    from_facts = _figures(world, reports, aspects)
     with override_settings(ANALYTICS_FACTS=False):
-        from_base = _figures(world)
+        from_base = _figures(world, reports, aspects)
     assert from_facts == from_base
+    # each report named was asked at least one of its questions
+    assert {key[2] for key in from_facts} == reports
 
 
 def _marked(kind: str) -> bool:
@@ -313,7 +381,9 @@ def test_a_new_lead_is_marked_and_counted(world):
     counts = funnel_counts(world["admin"], PERIOD.with_changes(group_by="month"))
     assert not _marked("lead")
     assert counts[dt.date(2026, 2, 1)]["leads"] == 12
-    assert_facts_equal_the_base_tables(world)
+    assert_facts_equal_the_base_tables(
+        world, kinds=("arrival", "lead"), aspects=("month", "period")
+    )
 
 
 def test_a_report_refreshes_only_the_facts_it_reads(world):
@@ -326,7 +396,9 @@ def test_a_report_refreshes_only_the_facts_it_reads(world):
     assert _marked("visitor")  # left for the funnel (or the beat task)
     funnel_counts(world["admin"], PERIOD.with_changes(group_by="month"))
     assert not _marked("visitor")
-    assert_facts_equal_the_base_tables(world)
+    assert_facts_equal_the_base_tables(
+        world, kinds=("arrival", "lead", "visitor"), aspects=("month",)
+    )
 
 
 def test_stage_changes_qualify_convert_and_reject(world):
@@ -342,7 +414,9 @@ def test_stage_changes_qualify_convert_and_reject(world):
     )
 
     assert _marked("lead")
-    assert_facts_equal_the_base_tables(world)
+    assert_facts_equal_the_base_tables(
+        world, kinds=("arrival", "lead", "stay"), aspects=("month", "owner")
+    )
 
 
 def test_reopening_a_converted_lead_takes_the_client_away(world):
@@ -357,13 +431,16 @@ def test_reopening_a_converted_lead_takes_the_client_away(world):
     after = funnel_counts(world["admin"], PERIOD.with_changes(group_by="month"))
     month = dt.date(2026, 2, 1)
     assert after[month]["clients"] == clients[month]["clients"] - 1
-    assert_facts_equal_the_base_tables(world)
+    assert_facts_equal_the_base_tables(
+        world, kinds=("arrival", "lead", "stay"), aspects=("month", "owner")
+    )
 
 
 def test_merge_and_unmerge(world):
     from tests.matching.merge_helpers import person
 
     head = world["head"]
+    touched = {"kinds": ("arrival", "lead", "visitor"), "aspects": ("month", "channel", "owner")}
     ana = person(head, "Ana", "Marin")
     anna = person(head, "Anna", "Marin", email="anna.marin@x.example")
     Lead.objects.filter(pk__in=[ana.pk, anna.pk]).update(created_at=at(1, 5))
@@ -378,15 +455,15 @@ def test_merge_and_unmerge(world):
     merge = leads_merge(survivor=ana, others=[anna], actor=manual(head))
     assert _marked("lead")
     assert _marked("visitor")
-    assert_facts_equal_the_base_tables(world)
+    assert_facts_equal_the_base_tables(world, **touched)
 
     # the duplicate counts with the survivor's people: they follow it
     lead_assign(actor=manual(head), lead=ana, owner=world["colleague"])
-    assert_facts_equal_the_base_tables(world)
+    assert_facts_equal_the_base_tables(world, **touched)
 
     lead_unmerge(merge=merge, actor=manual(head))
     assert _marked("lead")
-    assert_facts_equal_the_base_tables(world)
+    assert_facts_equal_the_base_tables(world, **touched)
 
 
 def test_reassignment_moves_a_lead_between_people(world):
@@ -396,7 +473,9 @@ def test_reassignment_moves_a_lead_between_people(world):
 
     assert _marked("lead")
     assert _marked("visitor")  # its visitor follows it
-    assert_facts_equal_the_base_tables(world)
+    assert_facts_equal_the_base_tables(
+        world, kinds=("arrival", "deal", "lead", "stay", "visitor"), aspects=("month", "owner")
+    )
 
 
 def test_editing_channel_source_campaign_and_region(world):
@@ -414,7 +493,11 @@ def test_editing_channel_source_campaign_and_region(world):
     )
 
     assert _marked("lead")
-    assert_facts_equal_the_base_tables(world)
+    assert_facts_equal_the_base_tables(
+        world,
+        kinds=("arrival", "lead", "stay", "visitor"),
+        aspects=("channel", "source", "campaign", "region"),
+    )
 
 
 def test_a_visitor_identified_later(world):
@@ -423,19 +506,20 @@ def test_a_visitor_identified_later(world):
     visitor_identify(lead_id=lead.pk, visitor_key="anonymous2")
 
     assert _marked("visitor")
-    assert_facts_equal_the_base_tables(world)
+    assert_facts_equal_the_base_tables(world, kinds=("visitor",))
 
 
 def test_quality_review_releases_and_rejects(world):
     held = world["leads"][7]
     actor = manual(world["admin"])
+    touched = {"kinds": ("arrival", "lead"), "aspects": ("month", "channel")}
 
     lead_quality_release(actor=actor, leads=[held])
     assert _marked("lead")
-    assert_facts_equal_the_base_tables(world)
+    assert_facts_equal_the_base_tables(world, **touched)
 
     lead_quality_reject(actor=actor, leads=[world["leads"][9]], reason_code="burst")
-    assert_facts_equal_the_base_tables(world)
+    assert_facts_equal_the_base_tables(world, **touched)
 
 
 def test_bulk_updates_behind_the_services_back(world):
@@ -451,21 +535,26 @@ def test_bulk_updates_behind_the_services_back(world):
 
     assert _marked("lead")
     assert _marked("visitor")
-    assert_facts_equal_the_base_tables(world)
+    assert_facts_equal_the_base_tables(
+        world,
+        kinds=("arrival", "conversion", "deal", "lead", "stay", "visitor"),
+        aspects=("month", "channel", "region", "owner", "team"),
+    )
 
 
 def test_deals_won_lost_and_changed(world):
+    touched = {"kinds": ("deal", "lead"), "aspects": ("month", "channel")}
     deal = Deal.objects.filter(currency="EUR").first()
     Deal.objects.filter(pk=deal.pk).update(amount=Decimal("99.99"), closed_at=at(2, 27, 1))
     assert _marked("lead")
-    assert_facts_equal_the_base_tables(world)
+    assert_facts_equal_the_base_tables(world, **touched)
 
     lost = DealStage.objects.filter(kind=DealStageKind.LOST).first()
     Deal.objects.filter(currency="RON").update(stage=lost)
-    assert_facts_equal_the_base_tables(world)
+    assert_facts_equal_the_base_tables(world, **touched)
 
     Deal.objects.filter(pk=deal.pk).delete()
-    assert_facts_equal_the_base_tables(world)
+    assert_facts_equal_the_base_tables(world, **touched)
 
 
 def test_a_lead_with_a_won_deal_moved_to_another_channel(world):
@@ -480,7 +569,9 @@ def test_a_lead_with_a_won_deal_moved_to_another_channel(world):
     assert _marked("deal")
     in_it = team_report(world["admin"], PERIOD.with_changes(channel=moved_to))
     assert in_it.current[lead.owner_id].deal_value.amount > 0
-    assert_facts_equal_the_base_tables(world)
+    assert_facts_equal_the_base_tables(
+        world, kinds=("arrival", "deal", "lead", "stay", "visitor"), aspects=("channel",)
+    )
 
 
 def test_raw_sql_is_seen_too(world):
@@ -489,7 +580,9 @@ def test_raw_sql_is_seen_too(world):
             "UPDATE leads_lead SET created_at = %s WHERE id = %s", [at(2, 27), world["leads"][0].pk]
         )
 
-    assert_facts_equal_the_base_tables(world)
+    assert_facts_equal_the_base_tables(
+        world, kinds=("arrival", "lead", "stay"), aspects=("month", "period")
+    )
 
 
 def test_deleting_leads_visitors_and_interests(world):
@@ -501,7 +594,9 @@ def test_deleting_leads_visitors_and_interests(world):
 
     assert _marked("lead")
     assert _marked("interest")
-    assert_facts_equal_the_base_tables(world)
+    assert_facts_equal_the_base_tables(
+        world, kinds=("arrival", "interest", "lead", "visitor"), aspects=("month", "channel")
+    )
 
 
 def test_erasing_a_person_keeps_the_figures(world):
@@ -511,7 +606,7 @@ def test_erasing_a_person_keeps_the_figures(world):
     lead = world["leads"][6]
     erase_subject(find_subject(lead_id=lead.pk), actor=world["admin"], reason="asked")
 
-    assert_facts_equal_the_base_tables(world)
+    assert_facts_equal_the_base_tables(world, aspects=("month", "owner"))
 
 
 def test_interests_follow_their_outcome_and_their_forms_campaign(world):
@@ -521,7 +616,7 @@ def test_interests_follow_their_outcome_and_their_forms_campaign(world):
     Form.objects.filter(pk=world["form"].pk).update(campaign=world["campaign"])
 
     assert _marked("interest")
-    assert_facts_equal_the_base_tables(world)
+    assert_facts_equal_the_base_tables(world, kinds=("interest",), aspects=("channel", "campaign"))
 
 
 def test_a_stage_that_changes_kind(world):
@@ -533,7 +628,7 @@ def test_a_stage_that_changes_kind(world):
     Stage.objects.filter(pk=deferred.pk).update(kind=StageKind.OPEN)
 
     assert _marked("lead")
-    assert_facts_equal_the_base_tables(world)
+    assert_facts_equal_the_base_tables(world, kinds=("arrival", "lead"), aspects=("month", "owner"))
 
 
 def test_a_utc_day_touches_one_or_two_business_days():
@@ -601,7 +696,7 @@ def test_a_first_response_after_the_facts_were_built(world):
     # the owner's answers: 27, 35.5, 63 and 119.5 minutes, and now 90
     mine = {row["key"]: row for row in _speed(world).rows}[lead.owner_id]
     assert mine["response_median"] == 63 * 60
-    assert_facts_equal_the_base_tables(world)
+    assert_facts_equal_the_base_tables(world, kinds=("arrival",), aspects=("month", "owner"))
 
 
 def test_a_move_to_another_stage_after_the_facts_were_built(world):
@@ -624,7 +719,9 @@ def test_a_move_to_another_stage_after_the_facts_were_built(world):
     assert [(row["stage"], row["exits"]) for row in stages] == [(left.params["from"], 1)]
     assert stages[0]["median"] == (left.occurred_at - entered).total_seconds()
     assert team_report(world["admin"], PERIOD).total.rejected == rejected_before + 1
-    assert_facts_equal_the_base_tables(world)
+    assert_facts_equal_the_base_tables(
+        world, kinds=("arrival", "lead", "stay"), aspects=("month", "owner")
+    )
 
 
 def test_a_move_recorded_between_two_others_shortens_the_next_stay(world):
@@ -643,7 +740,7 @@ def test_a_move_recorded_between_two_others_shortens_the_next_stay(world):
         from_base = {row["stage"]: row for row in stage_report(world["admin"], PERIOD)}
     assert stays["in_work"]["exits"] == from_base["in_work"]["exits"]
     assert stays["in_work"]["median"] == pytest.approx(from_base["in_work"]["median"], abs=1e-3)
-    assert_facts_equal_the_base_tables(world)
+    assert_facts_equal_the_base_tables(world, kinds=("stay",))
 
 
 def test_a_reassignment_after_the_facts_were_built_moves_the_figures(world):
@@ -660,7 +757,9 @@ def test_a_reassignment_after_the_facts_were_built_moves_the_figures(world):
     assert team_report(colleague, PERIOD).current[colleague.pk].leads == (
         after.current[colleague.pk].leads
     )
-    assert_facts_equal_the_base_tables(world)
+    assert_facts_equal_the_base_tables(
+        world, kinds=("arrival", "deal", "lead", "stay", "visitor"), aspects=("month", "owner")
+    )
 
 
 def test_a_deadline_passes_without_a_write(world):
@@ -696,7 +795,9 @@ def test_conversions_sla_clocks_and_deals_written_later(world):
         "deal",
         "stay",
     }
-    assert_facts_equal_the_base_tables(world)
+    assert_facts_equal_the_base_tables(
+        world, kinds=("arrival", "conversion", "deal", "lead", "stay"), aspects=("month", "owner")
+    )
 
 
 def test_a_stage_that_requires_more_fields_lowers_the_completeness(world):
@@ -705,7 +806,9 @@ def test_a_stage_that_requires_more_fields_lowers_the_completeness(world):
 
     assert _marked("arrival")
     assert team_report(world["admin"], PERIOD).total.completeness < before
-    assert_facts_equal_the_base_tables(world)
+    assert_facts_equal_the_base_tables(
+        world, kinds=("arrival",), aspects=("month", "owner", "team")
+    )
 
 
 def test_speed_and_team_from_facts_read_no_lead(world):
@@ -775,4 +878,4 @@ def test_two_moves_at_the_same_moment_follow_their_order(world):
     stays = {row["stage"]: row for row in stage_report(world["admin"], PERIOD)}
 
     assert stays["new"]["exits"] >= 1
-    assert_facts_equal_the_base_tables(world)
+    assert_facts_equal_the_base_tables(world, kinds=("stay",))
