@@ -79,8 +79,9 @@ SLICE = {"channel": "paid_search"}
 CROSS_SLICE = {"region": "Cluj"}
 ROW_ORDER = ("funnel", "cohorts", "speed", "speed: time in stage", "team", "quality", "cost")
 # the indexes decision 0005 proposed on other apps' tables, measured with and without; they
-# are now in scoring's and intake's migrations (visitor_first_seen, submission_interest), so
-# --compare-proposed only adds copies of them
+# are now in scoring's and intake's migrations (visitor_first_seen, since scoring 0007 with the
+# visitor's first touch: visitor_first_seen_touch; submission_interest), so --compare-proposed
+# only adds copies of them
 PROPOSED_INDEXES = {
     "bench_visitor_first_seen": "ON scoring_visitor (first_seen_at, lead_id)",
     "bench_submission_interest": "ON intake_submission (received_at) WHERE outcome = 'interest'",

@@ -69,8 +69,14 @@ class Visitor(models.Model):
     referrer = models.TextField(blank=True)
 
     class Meta:
-        # analytics: the visitors first seen in a period and the lead they identified as
-        indexes = [models.Index(fields=["first_seen_at", "lead"], name="visitor_first_seen")]
+        # analytics: the visitors first seen in a period, the lead they identified as and
+        # their first touch, read from the index alone (the funnel's per-slice visitors)
+        indexes = [
+            models.Index(
+                fields=["first_seen_at", "lead", "channel", "source", "campaign"],
+                name="visitor_first_seen_touch",
+            )
+        ]
 
     def __str__(self) -> str:
         return self.key
