@@ -120,12 +120,25 @@ def built_once(module_db, business):
             )
         )
     work_on(leads)
+    # first touches (decision 0009): some known visitors came by another channel than their
+    # lead's, some anonymous ones by the campaign or by organic search; the rest were direct
+    touches = [
+        {},
+        {"channel": Channel.ORGANIC_SEARCH},
+        {"channel": Channel.PAID_SEARCH, "source": search, "campaign": campaign},
+    ]
     for n, lead in enumerate(leads[:12]):
         Visitor.objects.create(
-            key=f"known{n}", lead=lead, first_seen_at=at(1, 1 + n, 23), last_seen_at=at(1, 2)
+            key=f"known{n}",
+            lead=lead,
+            first_seen_at=at(1, 1 + n, 23),
+            last_seen_at=at(1, 2),
+            **touches[n % 3],
         )
     for n in range(6):
-        Visitor.objects.create(key=f"anonymous{n}", first_seen_at=at(2, 1 + n, 22, 10))
+        Visitor.objects.create(
+            key=f"anonymous{n}", first_seen_at=at(2, 1 + n, 22, 10), **touches[n % 3]
+        )
     for n in range(4):
         Submission.objects.create(
             channel=Channel.SOCIAL if n % 2 else Channel.QUIZ,
