@@ -26,10 +26,11 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from urllib.parse import parse_qs, urlsplit
 
-from django.db import transaction
 from django.db.models import F
 
+from galena.core.bulk import update_many
 from galena.leads.models import Campaign, Channel, Source
+from galena.scoring.models import Visitor
 
 # utm_medium values (lower case, "-" and " " read as "_") and the channel each names
 MEDIUM_CHANNELS = {
@@ -230,9 +231,6 @@ def visitors_attribute_again(
     seen since ``since`` (all by default); a visitor whose first page is not known (it
     came before Galena kept it) keeps its touch. Returns how many changed; the analytics
     facts of their days are recomputed by the triggers' marks (analytics 0007)."""
-    from galena.core.bulk import update_many
-    from galena.scoring.models import Visitor
-
     visitors = Visitor.objects.exclude(landing_page="", referrer="")
     if since is not None:
         visitors = visitors.filter(first_seen_at__gte=since)
@@ -240,24 +238,22 @@ def visitors_attribute_again(
     described = Described()
     changed = done = 0
     last = 0
-    fields = ("channel", "source_id", "campaign_id")
     while True:
         batch = list(
             visitors.filter(pk__gt=last)
             .order_by("pk")
-            .only("pk", "landing_page", "referrer", *fields)[:BATCH]
+            .only("pk", "landing_page", "referrer", *Touch().fields())[:BATCH]
         )
         if not batch:
             break
         moved = []
         for visitor in batch:
-            touch = first_touch(visitor.landing_page, visitor.referrer, described)
-            if touch.fields() != {name: getattr(visitor, name) for name in fields}:
-                for name, value in touch.fields().items():
+            wanted = first_touch(visitor.landing_page, visitor.referrer, described).fields()
+            if wanted != {name: getattr(visitor, name) for name in wanted}:
+                for name, value in wanted.items():
                     setattr(visitor, name, value)
                 moved.append(visitor)
-        with transaction.atomic():
-            update_many(Visitor, moved, ["channel", "source", "campaign"])
+        update_many(Visitor, moved, ["channel", "source", "campaign"])  # one UPDATE on PostgreSQL
         changed += len(moved)
         done += len(batch)
         last = batch[-1].pk
