@@ -42,12 +42,14 @@ demo: $(STAMP_APP)
 # (the parallel score recompute) could copy a lock one of them holds and hang. pytest exits 5
 # when it collected no test: fine for one run, a failure said out loud when neither ran any.
 # Each test file goes to one worker (--dist loadfile): a module's fixtures, such as the demo
-# loaded once for tests/commands/test_demo.py, are set up once.
+# loaded once for tests/commands/test_demo.py, are set up once. On PostgreSQL the first run
+# creates the test databases afresh (--create-db) and keeps them (--reuse-db) for the second,
+# which then skips the migrations (SQLite's test database is in memory: made in each run).
 test: $(STAMP_TEST)
 	@ran=0; \
-	$(BIN)/pytest -n 2 --dist loadfile -p no:cacheprovider -m "not browser" $(PYTEST_ARGS); status=$$?; \
+	$(BIN)/pytest -n 2 --dist loadfile -p no:cacheprovider --create-db --reuse-db -m "not browser" $(PYTEST_ARGS); status=$$?; \
 	if [ $$status -eq 0 ]; then ran=1; elif [ $$status -ne 5 ]; then exit $$status; fi; \
-	$(BIN)/pytest -n 2 --dist loadfile -p no:cacheprovider -m browser $(PYTEST_ARGS); status=$$?; \
+	$(BIN)/pytest -n 2 --dist loadfile -p no:cacheprovider --reuse-db -m browser $(PYTEST_ARGS); status=$$?; \
 	if [ $$status -eq 0 ]; then ran=1; elif [ $$status -ne 5 ]; then exit $$status; fi; \
 	if [ $$ran -eq 0 ]; then echo "make test: pytest ran no tests" >&2; exit 5; fi
 

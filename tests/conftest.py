@@ -59,6 +59,15 @@ def _seed():
 FLUSHED = pytest.StashKey[bool]()
 
 
+@pytest.fixture(scope="session")
+def django_db_setup(django_db_setup, django_db_blocker):
+    """The test database, seeded: one kept from an earlier run (``--reuse-db``: ``make
+    test``'s browser run on PostgreSQL) ended with a transactional test's flush, which the
+    teardown below does not follow for a session's last test."""
+    with django_db_blocker.unblock():
+        _seed()
+
+
 @pytest.fixture(autouse=True)
 def _flush_noted(request):
     """Note the tests whose database is flushed at their end (those that really set it up:
