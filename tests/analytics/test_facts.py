@@ -267,22 +267,28 @@ def _filters(world, aspects=ASPECTS) -> list[ReportFilter]:
             PERIOD.with_changes(group_by="channel"),
             by_month.with_changes(channel=Channel.SOCIAL),
             by_month.with_changes(channel=Channel.QUIZ),
+            PERIOD.with_changes(group_by="source", channel=Channel.SOCIAL),
         ],
         "source": [
             PERIOD.with_changes(group_by="source"),
             by_month.with_changes(source_id=world["search"].pk),
             PERIOD.with_changes(group_by="source", source_id=world["search"].pk),
+            PERIOD.with_changes(group_by="region", source_id=world["search"].pk),
         ],
         "campaign": [
             PERIOD.with_changes(group_by="campaign"),
             by_month.with_changes(campaign_id=world["campaign"].pk),
             PERIOD.with_changes(group_by="channel", campaign_id=world["campaign"].pk),
+            PERIOD.with_changes(group_by="region", campaign_id=world["campaign"].pk),
         ],
         "region": [
             PERIOD.with_changes(group_by="region"),
             by_month.with_changes(region="Cluj"),
             PERIOD.with_changes(group_by="region", region="Cluj"),
             PERIOD.with_changes(group_by="owner", region="Cluj"),
+            # one slice grouped by another (the cost report's pairs of attributions)
+            PERIOD.with_changes(group_by="channel", region="Cluj"),
+            PERIOD.with_changes(group_by="campaign", region="Iasi"),
         ],
         "owner": [
             PERIOD.with_changes(group_by="owner"),
@@ -839,15 +845,24 @@ def test_speed_and_team_from_facts_read_no_lead(world):
     assert not [q for q in queries.captured_queries if 'clients_deal"' in q["sql"]]
 
 
-def test_cost_and_quality_for_one_slice_by_month_add_up_the_facts(world):
+def test_cost_for_a_slice_by_any_grouping_and_quality_for_a_slice_add_up_the_facts(world):
     sliced = [
         PERIOD.with_changes(group_by="month", channel=Channel.SOCIAL),
         PERIOD.with_changes(group_by="month", source_id=world["search"].pk),
         PERIOD.with_changes(group_by="month", campaign_id=world["campaign"].pk),
         PERIOD.with_changes(group_by="region", region="Cluj"),
     ]
+    # the cost report's slice grouped by another attribution, or by campaign
+    crossed = [
+        PERIOD.with_changes(group_by="channel", region="Cluj"),
+        PERIOD.with_changes(group_by="region", channel=Channel.PAID_SEARCH),
+        PERIOD.with_changes(group_by="source", region="Iasi"),
+        PERIOD.with_changes(group_by="channel", source_id=world["search"].pk),
+        PERIOD.with_changes(group_by="region", campaign_id=world["campaign"].pk),
+        PERIOD.with_changes(group_by="campaign", channel=Channel.SOCIAL),
+    ]
     with CaptureQueriesContext(connection) as queries:
-        for f in sliced:
+        for f in sliced + crossed:
             cost_table(world["admin"], f)
             cost_table(world["head"], f)
     with CaptureQueriesContext(connection) as quality_queries:

@@ -38,6 +38,7 @@ from django.utils.translation import gettext as _
 from galena.analytics.cost_rates import Converted, RateBook, cents, sum_in_base
 from galena.analytics.facts import (
     COST_DIMENSIONS,
+    COST_PAIRS,
     attribute_slices,
     fact_plan,
     facts_refresh,
@@ -323,6 +324,8 @@ FACT_DIMENSIONS = {
     "campaign": Dimension.CAMPAIGN,
     "month": Dimension.CAMPAIGN,
 }
+# the facts' dimension answering one slice grouped by another attribution
+PAIR_DIMENSIONS = {frozenset(pair): dimension for dimension, pair in COST_PAIRS.items()}
 # the facts' dimension answering a filter's slice, and the campaign's attribute it compares
 SLICE_FACT_DIMENSIONS = {
     Dimension.CHANNEL: Dimension.COST_CHANNEL,
@@ -358,28 +361,38 @@ class _CostFacts:
     filter_: ReportFilter
     group_by: str
     dimension: str
+    # the fact column holding the lead's own value of each cost dimension the rows carry
+    columns: dict[str, str]
     campaigns: dict[int, dict[str, Any]]
     slice_: Q  # the filter's channel, source, campaign or region slice on the fact rows
 
     @classmethod
     def plan(cls, user, f: ReportFilter, group_by: str) -> _CostFacts | None:
-        """None when the facts cannot answer: two slices at once, or a slice the rows are
-        not grouped by or by month (a fact row holds one attribution)."""
+        """None when the facts cannot answer: two slices at once. One slice grouped by
+        another attribution reads the pair of them (``facts.COST_PAIRS``)."""
         plan = fact_plan(user, f, group_by="month")
         if plan is None:
             return None
-        dimension = FACT_DIMENSIONS[group_by]
+        grouped = FACT_DIMENSIONS[group_by]
         slices = attribute_slices(f)  # at most one: fact_plan answered
-        if slices:
-            sliced = SLICE_FACT_DIMENSIONS[slices[0][0]]
-            if group_by != "month" and sliced != dimension:
-                return None
-            dimension = sliced
+        sliced = SLICE_FACT_DIMENSIONS[slices[0][0]] if slices else None
+        if sliced in (None, Dimension.CAMPAIGN, grouped) or grouped == Dimension.CAMPAIGN:
+            # a campaign's rows are in every dimension; by month or campaign, the slice's own
+            dimension = grouped if sliced in (None, Dimension.CAMPAIGN) else sliced
+        else:
+            dimension = PAIR_DIMENSIONS[frozenset((sliced, grouped))]
+        if dimension in COST_PAIRS:
+            first, second = COST_PAIRS[dimension]
+            columns = {first: "value", second: "other_value"}
+        elif dimension in COST_DIMENSIONS:
+            columns = {dimension: "value"}
+        else:
+            columns = {}
         facts_refresh([FactKind.LEAD])
         # a campaign's leads count under its source, channel and region (keyed as the
         # lead's fields: COST_DIMENSIONS' values)
         campaigns = {}
-        if dimension in COST_DIMENSIONS:
+        if columns:
             campaigns = {
                 pk: {"channel": channel, "source_id": source, "region": region}
                 for pk, source, channel, region in Campaign.objects.values_list(
@@ -387,26 +400,28 @@ class _CostFacts:
                 )
             }
         slice_ = Q()
-        if slices and dimension == Dimension.CAMPAIGN:
+        if sliced == Dimension.CAMPAIGN:
             slice_ = Q(campaign_id=slices[0][1])
-        elif slices:
-            attribute = COST_DIMENSIONS[dimension]
+        elif sliced is not None:
+            attribute = COST_DIMENSIONS[sliced]
             value = slices[0][1]
-            slice_ = Q(campaign_id__isnull=True, value=str(value)) | Q(
+            slice_ = Q(campaign_id__isnull=True, **{columns[sliced]: str(value)}) | Q(
                 campaign_id__in=[pk for pk, names in campaigns.items() if names[attribute] == value]
             )
-        return cls(plan, f, group_by, dimension, campaigns, slice_)
+        return cls(plan, f, group_by, dimension, columns, campaigns, slice_)
 
-    def key(self, campaign_id: int | None, value: str | None, month: dt.date | None) -> Any:
+    def key(self, row: dict[str, Any]) -> Any:
         """The report's row of a fact: by month, by campaign, or by the attribution."""
         if self.group_by == "month":
-            return month
-        if self.dimension not in COST_DIMENSIONS:
+            return row["fact_month"]
+        campaign_id = row["fact_campaign"]
+        if self.group_by == "campaign":
             return campaign_id
+        grouped = FACT_DIMENSIONS[self.group_by]
         if campaign_id is not None:
-            return self.campaigns.get(campaign_id, {}).get(COST_DIMENSIONS[self.dimension])
-        dimension = Dimension.SOURCE if self.group_by == "source" else self.group_by
-        return stored_value(dimension, value)
+            return self.campaigns.get(campaign_id, {}).get(COST_DIMENSIONS[grouped])
+        own = row["fact_value" if self.columns[grouped] == "value" else "fact_other"]
+        return stored_value(Dimension.SOURCE if self.group_by == "source" else self.group_by, own)
 
     def _rows(self, model, grain: int, scope: Q, **more: Any):
         return model.objects.filter(
@@ -420,7 +435,11 @@ class _CostFacts:
         ).order_by()
 
     def _keys(self) -> dict[str, Any]:
-        keys = {"fact_campaign": F("campaign_id"), "fact_value": F("value")}
+        keys = {
+            "fact_campaign": F("campaign_id"),
+            "fact_value": F("value"),
+            "fact_other": F("other_value"),
+        }
         if self.group_by == "month":
             keys["fact_month"] = TruncMonth("day", output_field=DateField())
         return keys
@@ -434,7 +453,7 @@ class _CostFacts:
             .annotate(n_leads=Sum("leads"), n_qualified=Sum("qualified"), n_clients=Sum("clients"))
         )
         for row in rows:
-            key = self.key(row["fact_campaign"], row["fact_value"], row.get("fact_month"))
+            key = self.key(row)
             target = out.setdefault(
                 (key, row["fact_campaign"]), {"leads": 0, "qualified": 0, "clients": 0}
             )
@@ -463,9 +482,9 @@ class _CostFacts:
             start=self.filter_.date_from,  # the rates' CASE only from the period on
         )
         out: dict[Any, Converted] = {}
-        for names, total in sums.items():
-            key = self.key(*names) if len(names) == 3 else self.key(*names, None)
-            out.setdefault(key, Converted()).add(total)
+        names = list(self._keys())
+        for values, total in sums.items():
+            out.setdefault(self.key(dict(zip(names, values, strict=True))), Converted()).add(total)
         return out
 
 

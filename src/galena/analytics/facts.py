@@ -10,8 +10,9 @@ few. ``facts_verify`` recomputes every day in memory and lists what differs.
 
 Which questions the facts answer (``FactPlan``): the whole business or a role's scope (team,
 owner, first owner), the team and owner slices, at most one of the channel, source,
-campaign and region slices, grouped by that slice, by month, by owner or by team. Anything
-else is answered by the report's exact query over the base tables.
+campaign and region slices, grouped by that slice, by month, by owner or by team (the cost
+report: by any of its groupings, through ``COST_PAIRS``). Anything else is answered by the
+report's exact query over the base tables.
 """
 
 from __future__ import annotations
@@ -100,6 +101,13 @@ COST_DIMENSIONS = {
     Dimension.COST_SOURCE: "source_id",
     Dimension.COST_REGION: "region",
 }
+# the cost report's attribution by two of them at once (one slice grouped by another): the
+# lead's own values (``value``, ``other_value``) when it has no campaign, as above
+COST_PAIRS = {
+    Dimension.COST_CHANNEL_REGION: (Dimension.COST_CHANNEL, Dimension.COST_REGION),
+    Dimension.COST_SOURCE_REGION: (Dimension.COST_SOURCE, Dimension.COST_REGION),
+    Dimension.COST_CHANNEL_SOURCE: (Dimension.COST_CHANNEL, Dimension.COST_SOURCE),
+}
 SLICE_DIMENSIONS = (Dimension.CHANNEL, Dimension.SOURCE, Dimension.CAMPAIGN, Dimension.REGION)
 # what each grain keeps: the people grain has the team and owners as columns
 DIMENSIONS = {
@@ -109,8 +117,9 @@ DIMENSIONS = {
         Dimension.OWNER,
         Dimension.TEAM,
         *COST_DIMENSIONS,
+        *COST_PAIRS,
     ),
-    Grain.PEOPLE: (Dimension.TOTAL, *SLICE_DIMENSIONS, *COST_DIMENSIONS),
+    Grain.PEOPLE: (Dimension.TOTAL, *SLICE_DIMENSIONS, *COST_DIMENSIONS, *COST_PAIRS),
 }
 VISITOR_DIMENSIONS = {
     Grain.WHOLE: (Dimension.TOTAL, *SLICE_DIMENSIONS, Dimension.OWNER, Dimension.TEAM),
@@ -206,6 +215,8 @@ def _people_keys(grain: int, prefix: str = "") -> dict[str, Any]:
 def _value(dimension: str, prefix: str = "") -> Any:
     if dimension == Dimension.TOTAL:
         return _none_text()
+    if dimension in COST_PAIRS:
+        return _value(COST_PAIRS[dimension][0], prefix)
     if dimension in COST_DIMENSIONS:
         own = F(f"{prefix}{COST_DIMENSIONS[dimension]}")
         return Case(
@@ -213,6 +224,13 @@ def _value(dimension: str, prefix: str = "") -> Any:
             default=_none_text(),
         )
     return _text(F(f"{prefix}{FIELDS[dimension]}"))
+
+
+def _other_value(dimension: str, prefix: str = "") -> Any:
+    """A pair dimension's second value (NULL for any other dimension)."""
+    if dimension in COST_PAIRS:
+        return _value(COST_PAIRS[dimension][1], prefix)
+    return _none_text()
 
 
 def _day(field_name: str) -> TruncDate:
@@ -223,7 +241,9 @@ def lead_fact_rows(grain: int, dimension: str, start: dt.datetime, end: dt.datet
     """``LeadFact`` rows of one grain and dimension for the leads arrived in [start, end)."""
     real = ~Q(quality_status__in=PSEUDO_LEADS)
     campaign = (
-        F("campaign_id") if dimension in (Dimension.CAMPAIGN, *COST_DIMENSIONS) else _none_int()
+        F("campaign_id")
+        if dimension in (Dimension.CAMPAIGN, *COST_DIMENSIONS, *COST_PAIRS)
+        else _none_int()
     )
     return (
         Lead.objects.filter(created_at__gte=start, created_at__lt=end, merged_into__isnull=True)
@@ -232,6 +252,7 @@ def lead_fact_rows(grain: int, dimension: str, start: dt.datetime, end: dt.datet
             k_day=_day("created_at"),
             **_people_keys(grain),
             k_value=_value(dimension),
+            k_other=_other_value(dimension),
             k_campaign=campaign,
         )
         .annotate(
@@ -258,6 +279,7 @@ KEY_COLUMNS = {
 LEAD_FACT_COLUMNS = {
     **KEY_COLUMNS,
     "value": "k_value",
+    "other_value": "k_other",
     "campaign_id": "k_campaign",
     "leads": "n_leads",
     "qualified": "n_qualified",
@@ -433,9 +455,9 @@ QUALITY_FACT_COLUMNS = {
 }
 
 
-# the cost report's dimensions: its groupings' attribution, and the campaign (by campaign,
-# by month)
-REVENUE_DIMENSIONS = (Dimension.CAMPAIGN, *COST_DIMENSIONS)
+# the cost report's dimensions: its groupings' attribution, alone and two at once (one slice
+# grouped by another), and the campaign (by campaign, by month)
+REVENUE_DIMENSIONS = (Dimension.CAMPAIGN, *COST_DIMENSIONS, *COST_PAIRS)
 
 
 def revenue_fact_rows(grain: int, dimension: str, start: dt.datetime, end: dt.datetime):
@@ -455,6 +477,7 @@ def revenue_fact_rows(grain: int, dimension: str, start: dt.datetime, end: dt.da
             k_day=_day("lead__created_at"),
             **_people_keys(grain, prefix="lead__"),
             k_value=_value(dimension, prefix="lead__"),
+            k_other=_other_value(dimension, prefix="lead__"),
             k_campaign=F("lead__campaign_id"),
             k_closed=_day("closed_at"),
             k_currency=F("currency"),
@@ -466,6 +489,7 @@ def revenue_fact_rows(grain: int, dimension: str, start: dt.datetime, end: dt.da
 REVENUE_FACT_COLUMNS = {
     **KEY_COLUMNS,
     "value": "k_value",
+    "other_value": "k_other",
     "campaign_id": "k_campaign",
     "closed": "k_closed",
     "currency": "k_currency",

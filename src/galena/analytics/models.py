@@ -62,6 +62,11 @@ class Dimension(models.TextChoices):
     COST_CHANNEL = "cost_channel", "cost channel"
     COST_SOURCE = "cost_source", "cost source"
     COST_REGION = "cost_region", "cost region"
+    # two of them at once (a slice grouped by another attribution): ``value`` the first,
+    # ``other_value`` the second (decision 0006, "Two attributions at once")
+    COST_CHANNEL_REGION = "cost_chan_region", "cost channel and region"
+    COST_SOURCE_REGION = "cost_src_region", "cost source and region"
+    COST_CHANNEL_SOURCE = "cost_chan_source", "cost channel and source"
 
 
 def _scope_indexes(name: str, key: str) -> list[models.Index]:
@@ -95,6 +100,7 @@ class LeadFact(_Fact):
 
     dimension = models.CharField(max_length=16, choices=Dimension.choices)
     value = models.CharField(max_length=120, null=True)
+    other_value = models.CharField(max_length=120, null=True)  # a pair dimension's second
     campaign_id = models.IntegerField(null=True)
     leads = models.IntegerField(default=0)
     qualified = models.IntegerField(default=0)  # qualified or converted
@@ -176,6 +182,7 @@ class RevenueFact(_Fact):
 
     dimension = models.CharField(max_length=16, choices=Dimension.choices)
     value = models.CharField(max_length=120, null=True)
+    other_value = models.CharField(max_length=120, null=True)  # a pair dimension's second
     campaign_id = models.IntegerField(null=True)
     closed = models.DateField()
     currency = models.CharField(max_length=3)
