@@ -21,10 +21,23 @@ from django.test.utils import CaptureQueriesContext
 from galena.accounts.models import Role
 from galena.analytics.cohorts import cohort_table
 from galena.analytics.cost import cost_table
-from galena.analytics.facts import business_days_of, facts_rebuild, facts_refresh, facts_verify
+from galena.analytics.facts import (
+    COST_PAIRS,
+    business_days_of,
+    facts_rebuild,
+    facts_refresh,
+    facts_verify,
+)
 from galena.analytics.filters import ReportFilter
 from galena.analytics.funnel import funnel_counts
-from galena.analytics.models import DirtyDay, FactKind, LeadFact, ResponseFact, VisitorFact
+from galena.analytics.models import (
+    DirtyDay,
+    FactKind,
+    LeadFact,
+    ResponseFact,
+    RevenueFact,
+    VisitorFact,
+)
 from galena.analytics.quality import GROUP_BY as QUALITY_GROUPS
 from galena.analytics.quality import quality_table
 from galena.analytics.speed import speed_report, speed_table, stage_report
@@ -675,6 +688,26 @@ def test_the_command_verifies_and_rebuilds(world):
     call_command("analytics", "rebuild")
 
     call_command("analytics", "verify")
+
+
+def test_an_upgrade_to_the_cost_pairs_gets_their_rows_at_the_next_refresh(world):
+    from importlib import import_module
+
+    from django.apps import apps
+
+    upgrade = import_module("galena.analytics.migrations.0008_cost_attribution_pairs")
+    days = set(LeadFact.objects.values_list("day", flat=True))
+    # an installation whose facts were built before the pairs existed
+    LeadFact.objects.filter(dimension__in=COST_PAIRS).delete()
+    RevenueFact.objects.filter(dimension__in=COST_PAIRS).delete()
+    assert facts_verify()
+
+    upgrade.mark_lead_days(apps, None)
+
+    assert set(DirtyDay.objects.filter(kind="lead").values_list("day", flat=True)) == days
+    facts_refresh([FactKind.LEAD])
+    assert facts_verify() == []
+    assert LeadFact.objects.filter(dimension__in=COST_PAIRS, grain=1).exists()
 
 
 # --- the speed and team facts (docs/decisions/0007) ----------------------------------------
