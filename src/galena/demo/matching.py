@@ -88,9 +88,11 @@ def demo_duplicates_create(*, seed: int, count: int, endpoint: str) -> int:
         return 0
     chosen = rng.sample(originals, min(count, len(originals)))
     contacts: dict[int, list[ContactPoint]] = {}
+    # the primary points first: a copy keeping one point keeps a primary one, and a copy
+    # keeping all keeps one primary of each kind, as the original has
     for point in ContactPoint.objects.filter(
         lead__in=chosen, kind__in=(ContactKind.EMAIL, ContactKind.PHONE)
-    ):
+    ).order_by("lead_id", "-is_primary", "id"):
         contacts.setdefault(point.lead_id, []).append(point)
     now = timezone.now()
     initial = Stage.objects.get(is_initial=True)
@@ -127,7 +129,7 @@ def demo_duplicates_create(*, seed: int, count: int, endpoint: str) -> int:
                     value=point.value,
                     status=point.status,
                     line_type=point.line_type,
-                    is_primary=True,
+                    is_primary=point.is_primary,
                     created_at=copy.created_at,
                 )
             )
