@@ -641,11 +641,11 @@ class Lead(models.Model):
                 name="lead_analytics_arrival",
                 condition=Q(merged_into__isnull=True),
             ),
-            # analytics: one region's leads, whatever their arrival — the visitors, responses
-            # and stays of a region's leads are joined to them (a region per channel reads
-            # the base tables): from the index alone, not a scan of every lead
+            # analytics: one region's leads, whatever their arrival — the visitors, responses,
+            # conversions and stays of a region's leads are joined to them (a region per
+            # channel reads the base tables): from the index alone, not a scan of every lead
             models.Index(
-                fields=["region", "id", "channel", "source", "campaign"],
+                fields=["region", "id", "channel", "source", "campaign", "converted_at"],
                 name="lead_analytics_region",
                 condition=Q(merged_into__isnull=True),
             ),

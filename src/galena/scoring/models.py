@@ -75,7 +75,14 @@ class Visitor(models.Model):
             models.Index(
                 fields=["first_seen_at", "lead", "channel", "source", "campaign"],
                 name="visitor_first_seen_touch",
-            )
+            ),
+            # and a region's: from each of the region's leads to its visitors of the period
+            # (the funnel for a region per channel, source or campaign), not a scan of them all
+            models.Index(
+                fields=["lead", "first_seen_at", "channel", "source", "campaign"],
+                name="visitor_lead_first_seen",
+                condition=models.Q(lead__isnull=False),
+            ),
         ]
 
     def __str__(self) -> str:
