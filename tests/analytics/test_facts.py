@@ -690,6 +690,23 @@ def test_the_command_verifies_and_rebuilds(world):
     call_command("analytics", "verify")
 
 
+@pytest.mark.postgres
+def test_a_refresh_in_the_callers_transaction_leaves_its_planner_costs_as_they_were(world):
+    def random_page_cost() -> str:
+        with connection.cursor() as cursor:
+            cursor.execute("SHOW random_page_cost")
+            return cursor.fetchone()[0]
+
+    before = random_page_cost()
+    lead_update(actor=manual(world["admin"]), lead=world["leads"][5], data={"region": "Timis"})
+    assert _marked(FactKind.LEAD)
+
+    assert facts_refresh([FactKind.LEAD]) > 0
+
+    assert random_page_cost() == before
+    assert facts_verify() == []
+
+
 def test_an_upgrade_to_the_cost_pairs_gets_their_rows_at_the_next_refresh(world):
     from importlib import import_module
 

@@ -840,6 +840,33 @@ def _lock() -> None:
             cursor.execute("SELECT pg_advisory_xact_lock(%s)", [LOCK_KEY])
 
 
+# PostgreSQL's default cost of a random page read (4: a spinning disk) makes a few days'
+# recompute scan every won deal to join the days' leads to theirs, instead of looking each up
+# by lead; 1.1 is the usual value for SSDs. 1M leads, one marked day of leads: 1.0 → 0.65 s.
+REFRESH_RANDOM_PAGE_COST = "1.1"
+
+
+def _index_reads() -> str | None:
+    """Cost random page reads as an SSD's until the refresh's transaction ends; the value
+    before, for ``_index_reads_end`` to put back when the refresh ran in the caller's
+    transaction (a savepoint; rolled back, PostgreSQL puts it back itself)."""
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT current_setting('random_page_cost'), "
+                "set_config('random_page_cost', %s, true)",
+                [REFRESH_RANDOM_PAGE_COST],
+            )
+            return cursor.fetchone()[0]
+    return None
+
+
+def _index_reads_end(before: str | None) -> None:
+    if before is not None:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT set_config('random_page_cost', %s, true)", [before])
+
+
 def facts_refresh(kinds: Iterable[str] = tuple(FactKind)) -> int:
     """Recompute the days the triggers marked since the last refresh (of ``kinds``: a report
     refreshes the facts it reads, the beat task all); the number of days.
@@ -853,6 +880,7 @@ def facts_refresh(kinds: Iterable[str] = tuple(FactKind)) -> int:
         return 0
     with transaction.atomic():
         _lock()
+        before = _index_reads()
         marks = []
         with connection.cursor() as cursor:
             for kind in kinds:
@@ -865,10 +893,12 @@ def facts_refresh(kinds: Iterable[str] = tuple(FactKind)) -> int:
             if isinstance(day, str):  # SQLite returns the text
                 day = dt.date.fromisoformat(day)
             by_kind.setdefault(kind, set()).add(day)
-        return sum(
+        days_done = sum(
             facts_recompute(kind=kind, days=business_days_of(days))
             for kind, days in by_kind.items()
         )
+        _index_reads_end(before)
+        return days_done
 
 
 def facts_rebuild(kinds: Iterable[str] = tuple(FactKind)) -> int:
