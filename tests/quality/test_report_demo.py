@@ -12,9 +12,10 @@ from django.utils import timezone
 from hypothesis import given
 from hypothesis import strategies as st
 
+from galena.demo import quality as demo_quality
 from galena.demo.quality import PseudoQuota
 from galena.intake.models import DecisionReason, Submission
-from galena.leads.models import EventType, Lead, LeadEvent
+from galena.leads.models import Channel, EventType, Lead, LeadEvent, QualityStatus
 from galena.leads.services import Actor
 from galena.quality.selectors import Period, source_credibility
 from galena.quality.services import lead_quality_release
@@ -113,3 +114,28 @@ def test_every_demo_source_gets_its_share_of_pseudo_leads_within_one(share, lead
 
     assert abs(taken - share * leads) <= 1
     assert others == 0
+
+
+@given(seed=st.integers(min_value=0, max_value=10_000))
+def test_a_week_of_form_leads_always_leaves_one_held_lead_waiting(seed):
+    rng = random.Random(seed)
+    quota = PseudoQuota(rng)
+    # 1 / WAITING_SHARE form leads make one held lead; a few more for the source's own
+    # pseudo-leads (2.5 %), which take a lead's turn
+    leads = round(1 / demo_quality.WAITING_SHARE) + 5
+
+    verdicts = [
+        demo_quality.verdict_for(
+            rng,
+            quota=quota,
+            source_key="website",  # the default share of pseudo-leads
+            channel=Channel.LANDING_PAGE,
+            contacts=[],
+            age=dt.timedelta(days=rng.uniform(0, demo_quality.WAITING_DAYS)),
+        )
+        for _ in range(leads)
+    ]
+
+    waiting = [v for v in verdicts if v.status == QualityStatus.QUARANTINED and not v.review]
+    assert waiting
+    assert all(v.reasons and v.outcome == "quarantined" for v in waiting)
