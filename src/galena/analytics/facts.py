@@ -20,6 +20,7 @@ from __future__ import annotations
 import datetime as dt
 import operator
 from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
@@ -846,25 +847,23 @@ def _lock() -> None:
 REFRESH_RANDOM_PAGE_COST = "1.1"
 
 
-def _index_reads() -> str | None:
-    """Cost random page reads as an SSD's until the refresh's transaction ends; the value
-    before, for ``_index_reads_end`` to put back when the refresh ran in the caller's
-    transaction (a savepoint; rolled back, PostgreSQL puts it back itself)."""
-    if connection.vendor == "postgresql":
-        with connection.cursor() as cursor:
-            cursor.execute(
-                "SELECT current_setting('random_page_cost'), "
-                "set_config('random_page_cost', %s, true)",
-                [REFRESH_RANDOM_PAGE_COST],
-            )
-            return cursor.fetchone()[0]
-    return None
-
-
-def _index_reads_end(before: str | None) -> None:
-    if before is not None:
-        with connection.cursor() as cursor:
-            cursor.execute("SELECT set_config('random_page_cost', %s, true)", [before])
+@contextmanager
+def _index_reads() -> Iterator[None]:
+    """Cost random page reads as an SSD's inside the block, then put the caller's value back
+    (the refresh may run in the caller's transaction; on an error, rolling the block's
+    savepoint back restores it too)."""
+    if connection.vendor != "postgresql":
+        yield
+        return
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT current_setting('random_page_cost'), set_config('random_page_cost', %s, true)",
+            [REFRESH_RANDOM_PAGE_COST],
+        )
+        before = cursor.fetchone()[0]
+    yield
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT set_config('random_page_cost', %s, true)", [before])
 
 
 def facts_refresh(kinds: Iterable[str] = tuple(FactKind)) -> int:
@@ -878,9 +877,8 @@ def facts_refresh(kinds: Iterable[str] = tuple(FactKind)) -> int:
     kinds = [str(kind) for kind in kinds]
     if not DirtyDay.objects.filter(kind__in=kinds).exists():
         return 0
-    with transaction.atomic():
+    with transaction.atomic(), _index_reads():
         _lock()
-        before = _index_reads()
         marks = []
         with connection.cursor() as cursor:
             for kind in kinds:
@@ -893,12 +891,10 @@ def facts_refresh(kinds: Iterable[str] = tuple(FactKind)) -> int:
             if isinstance(day, str):  # SQLite returns the text
                 day = dt.date.fromisoformat(day)
             by_kind.setdefault(kind, set()).add(day)
-        days_done = sum(
+        return sum(
             facts_recompute(kind=kind, days=business_days_of(days))
             for kind, days in by_kind.items()
         )
-        _index_reads_end(before)
-        return days_done
 
 
 def facts_rebuild(kinds: Iterable[str] = tuple(FactKind)) -> int:
