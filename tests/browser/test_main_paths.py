@@ -131,3 +131,34 @@ def _wait_for(condition, seconds: float = 5.0) -> None:
         if time.monotonic() > deadline:
             raise AssertionError("the change was not stored")
         time.sleep(0.1)
+
+
+def test_a_text_search_shows_its_counts_after_the_board_and_the_list(page, manager):
+    from galena.leads import selectors
+
+    for first in ("Ionela", "Ionut", "Ioana"):
+        _lead(manager, first, "Popescu")
+    moved = _lead(manager, "Ion", "Popescu")
+    moved.stage = Stage.objects.get(code="in_work")
+    moved.save(update_fields=["stage"])
+    _lead(manager, "Ana", "Rusu")
+    log_in(page, manager)
+
+    # the first read of the matches stops at 2: "New" (3) is past a cap of 1, "In work"
+    # is left open and fetches its own count
+    original = selectors.SEARCH_SAMPLE, selectors.COUNT_CAP
+    selectors.SEARCH_SAMPLE, selectors.COUNT_CAP = 2, 1
+    try:
+        page.goto("/leads/board/?q=popescu")
+        new, in_work = (Stage.objects.get(code=code).pk for code in ("new", "in_work"))
+        expect(page.locator(f"#board-count-{new}")).to_have_text("1+")
+        expect(page.locator(f"#board-count-{in_work}")).to_have_text("1")
+        expect(page.locator("#board-total")).to_contain_text("More than 1 lead")
+    finally:
+        selectors.SEARCH_SAMPLE, selectors.COUNT_CAP = original
+
+    page.goto("/leads/?q=popescu")
+    expect(page.locator(".results-total")).to_have_text("4 leads")
+    expect(page.get_by_role("link", name="Ana Rusu")).to_have_count(0)
+    expect(page).to_have_url(re.compile(r"/leads/\?q=popescu$"))  # the count pushed no URL
+    screenshot(page, "search-counted")

@@ -245,3 +245,82 @@ def test_the_counts_are_one_query_whatever_the_stages(manager_client, manager):
 
     assert len(queries) == 1
     assert counts[stage("qualified").pk] == 2 and counts[stage("new").pk] == 0
+
+
+# --- a text search's counts, after the board ------------------------------------------
+
+
+COUNTS = reverse("lead-board-counts")
+
+
+def test_a_text_searchs_board_shows_its_cards_and_counts_after(manager_client, manager):
+    found = LeadFactory(owner=manager, first_name="Ionela")
+    LeadFactory(owner=manager, first_name="Ionut", stage=stage("in_work"))
+    LeadFactory(owner=manager, first_name="Maria")
+
+    with CaptureQueriesContext(connection) as queries:
+        response = manager_client.get(BOARD, {"q": "ione"})
+
+    assert board_ids(response, "new") == ([found.pk], None)  # the card, not yet the count
+    assert response.context["counts_deferred"]
+    assert not any("COUNT(" in q["sql"] for q in queries)  # no count read with the page
+    assert f'hx-get="{COUNTS}?q=ione"' in response.text
+    assert "Counting…" in response.text
+    # without JavaScript, the placeholder's link counts with the page
+    assert f"{BOARD}?q=ione&amp;counts=exact" in response.text
+    exact = manager_client.get(BOARD, {"q": "ione", "counts": "exact"})
+    assert board_ids(exact, "new") == ([found.pk], 1)
+    assert "counts=exact" not in exact.context["query"]  # not kept in links and saved filters
+
+
+def test_the_counts_answer_swaps_every_column_and_the_total(manager_client, manager):
+    LeadFactory.create_batch(2, owner=manager, first_name="Ionela")
+    LeadFactory(owner=manager, first_name="Ionut", stage=stage("rejected"))
+    LeadFactory(owner=manager, first_name="Maria")
+
+    response = manager_client.get(COUNTS, {"q": "ion"}, headers=HTMX)
+
+    assert response.status_code == 200
+    new, rejected = stage("new").pk, stage("rejected").pk
+    assert f'id="board-count-{new}" hx-swap-oob="true" data-count="2"' in response.text
+    assert f'id="board-count-{rejected}" hx-swap-oob="true" data-count="1"' in response.text
+    assert 'id="board-total" hx-swap-oob="true">3 leads' in response.text
+
+
+def test_a_stage_one_read_leaves_open_fetches_its_own_count(manager_client, manager, monkeypatch):
+    from galena.leads import selectors
+
+    # the read of the matches stops at 4: "new" passes the cap of 2, "in_work" is left open
+    monkeypatch.setattr(selectors, "COUNT_CAP", 2)
+    monkeypatch.setattr(selectors, "SEARCH_SAMPLE", 4)
+    LeadFactory.create_batch(5, owner=manager, first_name="Ionela")
+    LeadFactory(owner=manager, first_name="Ionut", stage=stage("in_work"))
+    in_work = stage("in_work").pk
+
+    response = manager_client.get(COUNTS, {"q": "ion"}, headers=HTMX)
+
+    assert "2+" in response.text
+    assert f'hx-get="{COUNTS}?q=ion&amp;stage={in_work}"' in response.text
+    assert "More than 2 leads" in response.text  # a full read: more than the cap in all
+    alone = manager_client.get(COUNTS, {"q": "ion", "stage": in_work}, headers=HTMX)
+    assert f'id="board-count-{in_work}" data-count="1"' in alone.text
+    assert "hx-swap-oob" not in alone.text
+
+
+def test_the_counts_answer_counts_only_what_the_user_may_see(manager_client, manager, colleague):
+    LeadFactory(owner=manager, first_name="Ionela")
+    LeadFactory.create_batch(3, owner=colleague, first_name="Ionela")
+
+    response = manager_client.get(COUNTS, {"q": "ionela"}, headers=HTMX)
+    alone = manager_client.get(COUNTS, {"q": "ionela", "stage": stage("new").pk}, headers=HTMX)
+
+    assert 'data-count="1"' in response.text and 'data-count="3"' not in response.text
+    assert 'data-count="1"' in alone.text
+
+
+def test_the_counts_answer_refuses_an_unknown_stage_and_a_marketer(
+    manager_client, client, marketer
+):
+    assert manager_client.get(COUNTS, {"q": "x", "stage": 99999}).status_code == 404
+    client.force_login(marketer)
+    assert client.get(COUNTS, {"q": "x"}).status_code == 403

@@ -267,3 +267,62 @@ def test_list_query_count_does_not_grow_with_rows(
     with django_assert_num_queries(len(few.captured_queries)):
         response = head_client.get(LIST)
     assert len(response.context["leads"]) == 27
+
+
+# --- a text search, counted after the list shows ---------------------------------------
+
+COUNT = reverse("lead-count")
+
+
+def test_a_text_search_shows_its_rows_and_counts_after(manager_client, manager, team):
+    LeadFactory.create_batch(53, owner=manager, team=team, search_text="ionela popescu")
+    LeadFactory(owner=manager, team=team, search_text="maria marin")
+
+    with CaptureQueriesContext(connection) as queries:
+        response = manager_client.get(LIST, {"q": "popescu"})
+
+    assert len(response.context["leads"]) == 50
+    assert not any("COUNT(" in q["sql"] for q in queries)  # no count read with the page
+    assert f'hx-get="{COUNT}?q=popescu"' in response.text and "Counting…" in response.text
+    assert "Page 1<" in response.text and 'rel="next"' in response.text  # no "of N"
+    assert "or all leads matching the filter" in response.text
+    second = manager_client.get(LIST, {"q": "popescu", "page": 2})
+    assert len(second.context["leads"]) == 3 and 'rel="next"' not in second.text
+
+    counted = manager_client.get(COUNT, {"q": "popescu"}, headers={"HX-Request": "true"})
+
+    assert counted.status_code == 200 and "53 leads" in counted.text
+    assert "hx-get" not in counted.text
+
+
+def test_without_javascript_the_count_comes_with_the_page(manager_client, manager, team):
+    LeadFactory.create_batch(3, owner=manager, team=team, search_text="ionela popescu")
+
+    response = manager_client.get(LIST, {"q": "popescu"})
+    exact = manager_client.get(LIST, {"q": "popescu", "counts": "exact"})
+
+    assert f"{LIST}?q=popescu&amp;counts=exact" in response.text  # the placeholder's link
+    assert "3 leads" in exact.text and "Page 1 of" not in exact.text  # one page: no pager
+    assert "counts" not in exact.context["query"]
+
+
+def test_a_text_search_page_past_the_end_is_counted_to_find_the_last(manager_client, manager, team):
+    LeadFactory.create_batch(3, owner=manager, team=team, search_text="ionela popescu")
+
+    response = manager_client.get(LIST, {"q": "popescu", "page": 9})
+
+    assert len(response.context["leads"]) == 3  # the last page, as without a search
+    assert "3 leads" in response.text
+
+
+def test_the_count_counts_only_what_the_user_may_see(manager_client, manager, colleague, team):
+    LeadFactory(owner=manager, team=team, search_text="ionela popescu")
+    LeadFactory.create_batch(2, owner=colleague, team=team, search_text="ionela popescu")
+
+    counted = manager_client.get(COUNT, {"q": "popescu"}, headers={"HX-Request": "true"})
+
+    assert "1 lead" in counted.text and "3 leads" not in counted.text
+
+
+def test_the_count_refuses_a_marketer(marketer_client):
+    assert marketer_client.get(COUNT, {"q": "x"}).status_code == 403

@@ -208,21 +208,30 @@ def board_counts(
     """How many leads the board's filters leave in each stage (up to ``cap``, COUNT_CAP;
     ``cap + 1`` means more), in one query (``_bounded_counts``), each part of what the user
     may see counted alone; a text search first from one read of its matches
-    (``_search_counts``)."""
+    (``search_counts``)."""
     cap = COUNT_CAP if cap is None else cap
     if not stages:
         return {}
     counts: dict[int, int] = {}
     if filters.q.strip():
-        counts = _search_counts(leads_filtered(user=user, filters=filters), stages, cap=cap)
+        counts = search_counts(user=user, filters=filters, stages=stages, cap=cap)
         stages = [stage for stage in stages if stage.pk not in counts]
         if not stages:
             return counts
+    return {**counts, **stages_counts(user=user, filters=filters, stages=stages, cap=cap)}
+
+
+def stages_counts(
+    *, user, filters: LeadFilters, stages: list[Stage], cap: int | None = None
+) -> dict[int, int]:
+    """Each stage's count under the filters (up to ``cap + 1``), one bounded count per stage
+    and part of what the user may see, in one query (``_bounded_counts``)."""
+    cap = COUNT_CAP if cap is None else cap
     parts = leads_filtered_parts(user=user, filters=filters) or [
         leads_filtered(user=user, filters=filters)
     ]
     by_stage = {stage.pk: [part.filter(stage_id=stage.pk) for part in parts] for stage in stages}
-    return {**counts, **_bounded_counts(by_stage, cap=cap)}
+    return _bounded_counts(by_stage, cap=cap)
 
 
 # A text search's matches read at most once for the board's counts: the trigram index is read
@@ -230,10 +239,14 @@ def board_counts(
 SEARCH_SAMPLE = LIST_COUNT_CAP + 1
 
 
-def _search_counts(leads: QuerySet, stages: list[Stage], *, cap: int) -> dict[int, int]:
-    """The stages' counts (up to ``cap + 1``) from one read of up to SEARCH_SAMPLE matches:
-    every stage's when they are all read; otherwise those already past the cap (the others
-    are left out, to be counted alone)."""
+def search_counts(
+    *, user, filters: LeadFilters, stages: list[Stage], cap: int | None = None
+) -> dict[int, int]:
+    """A text search's stage counts (up to ``cap + 1``) from one read of up to SEARCH_SAMPLE
+    matches: every stage's when they are all read; otherwise those already past the cap (the
+    others are left out, to be counted alone: ``stages_counts``)."""
+    cap = COUNT_CAP if cap is None else cap
+    leads = leads_filtered(user=user, filters=filters)
     sample = leads.filter(stage__in=stages).order_by().values("stage_id")[:SEARCH_SAMPLE]
     try:
         sql, params = sample.query.sql_with_params()

@@ -18,7 +18,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import get_user_model
 from django.core.exceptions import FieldDoesNotExist
-from django.core.paginator import Paginator
+from django.core.paginator import Page, Paginator
 from django.db.models import QuerySet
 from django.http import Http404, HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import redirect, render
@@ -248,6 +248,12 @@ def _list_query(params: QueryDict) -> str:
     return query.urlencode()
 
 
+# A text search is counted after its list or board shows (lead_count, lead_board_counts):
+# the count reads the search's trigram index again. ?counts=exact counts with the page (for
+# a browser without JavaScript: the placeholder's link).
+EXACT_COUNTS = "counts"
+
+
 class CappedPaginator(Paginator):
     """Pages whose count stops at selectors.LIST_COUNT_CAP (``is_capped``: there are more;
     the pages past the cap are not offered: the message says to narrow the filters).
@@ -281,6 +287,55 @@ class CappedPaginator(Paginator):
     @property
     def is_capped(self) -> bool:
         return self.count > selectors.LIST_COUNT_CAP
+
+    counted = True
+
+
+class _UncountedPage(Page):
+    """A page of a list whose count comes later (``UncountedPaginator``): whether a next
+    page exists is known from one row more than the page holds."""
+
+    def __init__(self, object_list, number, paginator, *, more: bool) -> None:
+        super().__init__(object_list, number, paginator)
+        self.more = more
+
+    def has_next(self) -> bool:
+        return self.more
+
+    def has_previous(self) -> bool:
+        return self.number > 1
+
+    def has_other_pages(self) -> bool:
+        return self.more or self.number > 1
+
+    def next_page_number(self) -> int:
+        return self.number + 1
+
+    def previous_page_number(self) -> int:
+        return self.number - 1
+
+
+class UncountedPaginator(CappedPaginator):
+    """Pages of a text search, counted after the page (GET leads/count/, fetched by htmx
+    when the list shows): the count reads the search's trigram index, the page's rows do
+    not. A page past the last is found by counting, as the counted paginator does."""
+
+    counted = False
+
+    def get_page(self, number):
+        try:
+            number = max(1, int(number))
+        except (TypeError, ValueError):
+            number = 1
+        number = min(number, max(1, selectors.LIST_COUNT_CAP // self.per_page))
+        bottom = (number - 1) * self.per_page
+        top = bottom + self.per_page
+        rows = list(first_rows(self.object_list, parts=self.parts, stop=top + 1)[bottom : top + 1])
+        if not rows and number > 1:
+            self.counted = True  # past the end: the count says where the last page is
+            return super().get_page(number)
+        more = len(rows) > self.per_page and top < selectors.LIST_COUNT_CAP
+        return _UncountedPage(rows[: self.per_page], number, self, more=more)
 
 
 def _filter_context(
@@ -318,14 +373,20 @@ SAVED_FILTER_PAGES = {"list": "lead-list", "board": "lead-board"}
 
 
 def _lead_list_context(
-    request: HttpRequest, params: QueryDict, saved_form: SavedFilterForm | None = None
+    request: HttpRequest,
+    params: QueryDict,
+    saved_form: SavedFilterForm | None = None,
+    *,
+    exact_counts: bool = False,
 ) -> dict[str, Any]:
     context = _filter_context(request, params, saved_form)
     leads = selectors.lead_list(user=request.user, filters=context["filters"])
     filters = context["filters"]
     parts = selectors.leads_filtered_parts(user=request.user, filters=filters)
     count_parts = selectors.count_parts(filters, parts)
-    paginator = CappedPaginator(leads, PAGE_SIZE, parts=parts, count_parts=count_parts)
+    # a text search is counted after the page (lead_count), unless asked with it
+    paginate = UncountedPaginator if filters.q.strip() and not exact_counts else CappedPaginator
+    paginator = paginate(leads, PAGE_SIZE, parts=parts, count_parts=count_parts)
     page_obj = paginator.get_page(params.get("page"))
     context.update(
         page_obj=page_obj,
@@ -352,12 +413,15 @@ def _saved_filters(user, query: str) -> list[SavedFilter]:
 @require_GET
 def lead_list(request: HttpRequest) -> HttpResponse:
     params = request.GET
-    # ?bulk=fields: the bulk actions' fields on the page, for a browser without JavaScript
+    # ?bulk=fields: the bulk actions' fields on the page, for a browser without JavaScript;
+    # ?counts=exact: a text search counted with the page (the same)
     bulk_fields = params.get("bulk") == "fields"
-    if "bulk" in params:
+    exact_counts = params.get(EXACT_COUNTS) == "exact"
+    if "bulk" in params or EXACT_COUNTS in params:
         params = params.copy()
-        del params["bulk"]
-    context = _lead_list_context(request, params)
+        params.pop("bulk", None)
+        params.pop(EXACT_COUNTS, None)
+    context = _lead_list_context(request, params, exact_counts=exact_counts)
     context["bulk_fields"] = bulk_fields
     audit.record_bulk_view(
         request=request,
@@ -374,6 +438,23 @@ def lead_list(request: HttpRequest) -> HttpResponse:
         response = render(request, "leads/lead_list.html", context)
     patch_vary_headers(response, ("HX-Request",))
     return response
+
+
+@page
+@require_GET
+def lead_count(request: HttpRequest) -> HttpResponse:
+    """How many leads the list's filters leave (a text search's count, fetched by htmx when
+    the list shows), in place of the list's "Counting…"."""
+    access.require_lead_access(request.user)
+    form = LeadFilterForm(request.GET or None, user=request.user)
+    filters = form.filters()
+    leads = selectors.lead_list(user=request.user, filters=filters)
+    parts = selectors.leads_filtered_parts(user=request.user, filters=filters)
+    paginator = CappedPaginator(
+        leads, PAGE_SIZE, parts=parts, count_parts=selectors.count_parts(filters, parts)
+    )
+    context = {"paginator": paginator, "count_cap": selectors.LIST_COUNT_CAP}
+    return render(request, "leads/_lead_count.html", context)
 
 
 def _saved_filters_response(
@@ -1136,13 +1217,26 @@ def _board_column(
     )
 
 
+# A text search's column counts come after the board (GET leads/board/counts/, fetched by
+# htmx when the board shows): each count reads the search's trigram index again, and the
+# cards come first. ``?counts=exact`` counts them with the page (a browser without
+# JavaScript follows the placeholder's link).
 def _board_context(
-    request: HttpRequest, params: QueryDict, saved_form: SavedFilterForm | None = None
+    request: HttpRequest,
+    params: QueryDict,
+    saved_form: SavedFilterForm | None = None,
+    *,
+    exact_counts: bool = False,
 ) -> dict[str, Any]:
     context = _filter_context(request, params, saved_form, on_page="board")
     filters = context["filters"]
     stages = _board_stages(filters)
-    counts = selectors.board_counts(user=request.user, filters=filters, stages=stages)
+    deferred = bool(filters.q.strip()) and not exact_counts
+    counts = (
+        {}
+        if deferred
+        else selectors.board_counts(user=request.user, filters=filters, stages=stages)
+    )
     columns = []
     for stage in stages:
         # closed stages sit at the end as counts; their cards load when asked for
@@ -1151,7 +1245,7 @@ def _board_context(
         columns.append(
             {
                 "stage": stage,
-                "count": counts.get(stage.pk, 0),
+                "count": None if deferred else counts.get(stage.pk, 0),
                 "cards": cards,
                 "cursor": cursor,
                 "collapsed": collapsed,
@@ -1163,19 +1257,32 @@ def _board_context(
         columns=columns,
         stages=stages if filters.stage else list(Stage.objects.all()),
         all_stages=list(Stage.objects.all()),
-        total=sum(counts.values()),
-        count_cap=selectors.COUNT_CAP,
-        total_capped=any(n > selectors.COUNT_CAP for n in counts.values()),
+        counts_deferred=deferred,
+        total_known=not deferred,
+        **_board_total(counts),
         now=timezone.now(),
         convert_available=convert_url(0) is not None,
     )
     return context
 
 
+def _board_total(counts: dict[int, int]) -> dict[str, Any]:
+    return {
+        "total": sum(counts.values()),
+        "count_cap": selectors.COUNT_CAP,
+        "total_capped": any(n > selectors.COUNT_CAP for n in counts.values()),
+    }
+
+
 @page
 @require_GET
 def lead_board(request: HttpRequest) -> HttpResponse:
-    context = _board_context(request, request.GET)
+    params = request.GET
+    exact_counts = params.get(EXACT_COUNTS) == "exact"
+    if EXACT_COUNTS in params:
+        params = params.copy()
+        del params[EXACT_COUNTS]
+    context = _board_context(request, params, exact_counts=exact_counts)
     audit.record_bulk_view(
         request=request,
         object_type="leads.Lead",
@@ -1190,6 +1297,44 @@ def lead_board(request: HttpRequest) -> HttpResponse:
         response = render(request, "leads/board.html", context)
     patch_vary_headers(response, ("HX-Request",))
     return response
+
+
+@page
+@require_GET
+def lead_board_counts(request: HttpRequest) -> HttpResponse:
+    """A text search's column counts, swapped into the board's column heads: from one read
+    of the matches (``selectors.search_counts``); a stage that read leaves open answers a
+    request of its own (``?stage=``), so no answer reads the trigram index more than once
+    per part of what the user may see."""
+    access.require_lead_access(request.user)
+    params = request.GET.copy()
+    stage_id = params.pop("stage", [""])[-1]
+    form = LeadFilterForm(params or None, user=request.user)
+    filters = form.filters()
+    query = _list_query(_clean_params(params))
+    stages = _board_stages(filters)
+    if stage_id:
+        stages = [stage for stage in stages if str(stage.pk) == stage_id]
+        if not stages:
+            raise Http404(_("No such stage."))
+        counts = selectors.stages_counts(user=request.user, filters=filters, stages=stages)
+    elif filters.q.strip():
+        counts = selectors.search_counts(user=request.user, filters=filters, stages=stages)
+    else:
+        counts = selectors.board_counts(user=request.user, filters=filters, stages=stages)
+    context = {
+        "columns": [{"stage": stage, "count": counts.get(stage.pk)} for stage in stages],
+        "query": query,
+        "one_stage": bool(stage_id),
+        **_board_total(counts),
+    }
+    # a stage the read of the matches leaves open means that read was full: more than the
+    # cap in all
+    context["total_capped"] = context["total_capped"] or any(
+        column["count"] is None for column in context["columns"]
+    )
+    context["total_known"] = True
+    return render(request, "leads/_board_counts.html", context)
 
 
 @page

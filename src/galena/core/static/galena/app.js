@@ -214,7 +214,8 @@
 
   function bumpCount(column, by) {
     const count = column && column.querySelector(".board-count");
-    if (!count) return;
+    // only an exact count follows a move: "1,000+" and one still counting stay as they are
+    if (!count || count.dataset.count === undefined) return;
     const n = Math.max(0, parseInt(count.dataset.count || "0", 10) + by);
     count.dataset.count = String(n);
     count.textContent = String(n);
