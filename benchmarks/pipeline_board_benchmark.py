@@ -307,12 +307,13 @@ def measure(people: dict, rows, repeat: int) -> list[dict]:
     return out
 
 
-LOADED_AFTER = re.compile(r'hx-get="(/leads/board/counts/[^"]*)"\s+hx-trigger="load"')
+LOADED_AFTER = re.compile(r'hx-get="(/leads/(?:board/counts|count)/[^"]*)"\s+hx-trigger="load"')
 
 
 def _loaded_after(response) -> list[str]:
-    """The board's counts its htmx fetches as soon as it shows (``hx-trigger="load"``): a
-    text search's (the menu's badges, on every page, are not the board's)."""
+    """The counts a list's or board's htmx fetches as soon as it shows
+    (``hx-trigger="load"``): a text search's (the menu's badges, on every page, are not the
+    list's)."""
     return [html.unescape(url) for url in LOADED_AFTER.findall(response.content.decode())]
 
 
@@ -358,10 +359,11 @@ def report(
         f"{dt.datetime.now(dt.UTC):%Y-%m-%d %H:%M} UTC, load average {load[0]:.1f} before "
         f"and {load[1]:.1f} after (1 min). Server time of each page through Django's test "
         f"client in-process (access rules, filters, queries, template), {repeat} times each "
-        f"(p50 is the median); target p95 ≤ {TARGET_MS:.0f} ms. A text search's board "
-        "shows its cards first; the column counts its htmx fetches when the board shows are "
-        "timed as requests of their own, as the browser sends them: `/leads/board/counts/`, "
-        "and `(a stage)` for each stage that one read of the matches leaves open.",
+        f"(p50 is the median); target p95 ≤ {TARGET_MS:.0f} ms. A text search's list and "
+        "board show their rows and cards first; the counts their htmx fetches when they show "
+        "are timed as requests of their own, as the browser sends them: `/leads/count/`, "
+        "`/leads/board/counts/`, and `(a stage)` for each stage that one read of the matches "
+        "leaves open.",
         "",
         "| who | page | filters | p50 ms | p95 ms | SQL p50 ms | SQL p95 ms |",
         "|---|---|---|---:|---:|---:|---:|",

@@ -9,7 +9,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from galena.core.api import first_rows, keyset_page
+from galena.core.api import first_rows, keyset_first_pages, keyset_page
 from galena.leads import access, selectors
 from galena.leads.models import Lead, Stage
 from galena.leads.selectors import LeadFilters
@@ -99,6 +99,47 @@ def test_a_board_column_read_in_parts_pages_like_one_query(request, leads, who):
 
     assert pages == ids(column.order_by("-created_at", "-id"))
     assert len(pages) > 3
+
+
+@pytest.mark.parametrize("who", ["admin_user", "head", "manager"])
+@pytest.mark.parametrize("sort", ["-created", "name", "-score"])
+@pytest.mark.parametrize("limit", [2, 5, 100])
+def test_the_boards_first_pages_read_together_are_each_columns_first_page(
+    request, leads, who, sort, limit
+):
+    user = request.getfixturevalue(who)
+    filters = LeadFilters(sort=sort)
+    ordering = selectors.sort_fields(sort)
+    stages = list(Stage.objects.all())
+    columns = {s.pk: selectors.board_cards(user=user, filters=filters, stage=s) for s in stages}
+    parts = {s.pk: selectors.board_cards_parts(user=user, filters=filters, stage=s) for s in stages}
+
+    with CaptureQueriesContext(connection) as queries:
+        together = keyset_first_pages(
+            columns,
+            rows=Lead.objects.select_related("stage", "owner"),
+            group_of=lambda lead: lead.stage_id,
+            ordering=ordering,
+            scopes={pk: f"t{pk}" for pk in columns},
+            limit=limit,
+            parts=parts,
+        )
+
+    assert len(queries) == 2  # the ids of every column's first rows, then the rows
+    for pk, column in columns.items():
+        alone = keyset_page(
+            column, ordering=ordering, scope=f"t{pk}", cursor=None, limit=limit, parts=parts[pk]
+        )
+        rows, cursor = together[pk]
+        assert [lead.pk for lead in rows] == [lead.pk for lead in alone[0]]
+        assert (cursor is None) == (alone[1] is None)
+        if cursor is not None:  # the cursor goes on where the page stopped
+            after, _next = keyset_page(
+                column, ordering=ordering, scope=f"t{pk}", cursor=cursor, limit=1000
+            )
+            assert [lead.pk for lead in rows + after] == ids(
+                column.order_by(*(selectors.sort_ordering(sort)))
+            )
 
 
 @pytest.mark.parametrize("who", ["head", "manager"])

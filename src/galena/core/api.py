@@ -8,7 +8,7 @@ The cursor is the last row's sort-key values, signed so a client cannot forge or
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
+from collections.abc import Callable, Hashable, Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
@@ -263,3 +263,48 @@ def keyset_page(
         return rows, None
     rows = rows[:limit]
     return rows, encode_cursor(scope, keys, rows[-1])
+
+
+def keyset_first_pages(
+    querysets: Mapping[Hashable, QuerySet],
+    *,
+    rows: QuerySet,
+    group_of: Callable[[Any], Hashable],
+    ordering: Sequence[str],
+    scopes: Mapping[Hashable, str],
+    limit: int,
+    parts: Mapping[Hashable, Sequence[QuerySet]] | None = None,
+) -> dict[Hashable, tuple[list[Any], str | None]]:
+    """The first page of each of several disjoint querysets — what ``keyset_page`` gives
+    each without a cursor — read together: one query (a UNION ALL) for the ids of each
+    queryset's first rows (or each of its ``parts``'), one for those rows from ``rows`` (the
+    columns and relations they show) in ``ordering``. ``group_of`` tells the queryset a row
+    is in (e.g. a board's column by the lead's stage)."""
+    keys = sort_keys(rows.model, ordering)
+    order = [key.order_expression() for key in keys]
+    selects, params = [], []
+    for group, queryset in querysets.items():
+        for source in (parts or {}).get(group) or [queryset]:
+            branch = source.order_by(*order).values("pk")[: limit + 1]
+            try:
+                sql, branch_params = branch.query.sql_with_params()
+            except EmptyResultSet:  # a part that can hold nothing
+                continue
+            # Django's own SQL for each branch, its values passed as parameters
+            selects.append(f"SELECT * FROM ({sql}) AS first_{len(selects):d}")  # noqa: S608
+            params.extend(branch_params)
+    found: dict[Hashable, list[Any]] = {group: [] for group in querysets}
+    if selects:
+        with connections[rows.db].cursor() as cursor:
+            cursor.execute(" UNION ALL ".join(selects), params)
+            ids = [row[0] for row in cursor.fetchall()]
+        for row in rows.filter(pk__in=ids).order_by(*order):
+            found.setdefault(group_of(row), []).append(row)
+    pages = {}
+    for group in querysets:
+        page = found[group][: limit + 1]
+        if len(page) <= limit:
+            pages[group] = (page, None)
+        else:
+            pages[group] = (page[:limit], encode_cursor(scopes[group], keys, page[limit - 1]))
+    return pages
