@@ -358,7 +358,8 @@ def report(
         f"{leads:,} leads in {database}; {platform.node()}, {os.cpu_count()} CPUs, "
         f"{dt.datetime.now(dt.UTC):%Y-%m-%d %H:%M} UTC, load average {load[0]:.1f} before "
         f"and {load[1]:.1f} after (1 min). Server time of each page through Django's test "
-        f"client in-process (access rules, filters, queries, template), {repeat} times each "
+        f"client in-process (access rules, filters, queries, template; the process warmed "
+        f"as `galena serve` warms its workers, core.warm), {repeat} times each "
         f"(p50 is the median); target p95 ≤ {TARGET_MS:.0f} ms. A text search's list and "
         "board show their rows and cards first; the counts their htmx fetches when they show "
         "are timed as requests of their own, as the browser sends them: `/leads/count/`, "
@@ -405,6 +406,9 @@ def main() -> None:
     if args.explain:
         explain(people)
     rows = scenarios(people)
+    from galena.core.warm import process_warm
+
+    process_warm()  # as `galena serve` does in each worker before its first request
     measure(people, rows, 2)  # warm the caches
     load_before = os.getloadavg()[0]  # the machine is shared: say how busy it was
     results = measure(people, rows, args.repeat)

@@ -37,10 +37,38 @@ def test_server_with_threads_uses_threaded_workers_and_logs_access():
     assert server.cfg.accesslog == "-"
 
 
-def test_server_loads_the_django_application():
+@pytest.fixture
+def unfrozen():
+    import gc
+
+    yield gc
+    gc.unfreeze()  # the rest of the test session collects as usual
+
+
+def test_server_loads_the_django_application(unfrozen):
     from galena.config.wsgi import application
 
     assert serve.server_build(workers=1).wsgi() is application
+    # what the worker loaded is kept out of full collections (core.warm)
+    assert unfrozen.get_freeze_count() > 10_000
+
+
+def test_a_warmed_process_leaves_full_collections_only_what_came_after(unfrozen):
+    from galena.core.warm import process_warm
+
+    alive = len(unfrozen.get_objects())
+    frozen = process_warm()
+
+    assert frozen >= alive // 2 and frozen == unfrozen.get_freeze_count()
+    assert len(unfrozen.get_objects()) < alive - frozen // 2  # a full collection walks these
+
+
+def test_a_task_worker_process_is_warmed_before_its_first_task(unfrozen):
+    from celery.signals import worker_process_init
+
+    worker_process_init.send(sender=None)
+
+    assert unfrozen.get_freeze_count() > 10_000
 
 
 def test_workers_default_to_web_concurrency(monkeypatch):

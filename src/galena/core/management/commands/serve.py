@@ -43,7 +43,9 @@ class GalenaServer(BaseApplication):
 
     def load(self):
         from galena.config.wsgi import application
+        from galena.core.warm import process_warm
 
+        process_warm()  # in each worker (nothing is preloaded), before its first request
         return application
 
 
