@@ -30,7 +30,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.conf import settings
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 from django.utils.module_loading import import_string
@@ -408,16 +408,24 @@ def restricted_rows(rows):
 
 def restricted_lead_ids(lead_ids: Iterable[int]) -> set[int]:
     """Which of these leads belong to a blocked person: one query (the leads' contact
-    points against the active restrictions' partial index)."""
-    lead_ids = list(lead_ids)
+    points against the active restrictions' partial index). Every new lead's routing asks
+    it, so it is written once as SQL (what ``restricted_rows`` builds with the ORM, which
+    cost a lone lead four times the query's own time to compile)."""
+    lead_ids = [int(pk) for pk in lead_ids]
     if not lead_ids:
         return set()
-    return set(
-        restricted_rows(ContactPoint.objects.filter(lead_id__in=lead_ids))
-        .order_by()
-        .values_list("lead_id", flat=True)
-        .distinct()
-    )
+    points, restrictions = ContactPoint._meta.db_table, RestrictedValue._meta.db_table
+    placeholders = ", ".join(["%s"] * len(lead_ids))
+    with connection.cursor() as cursor:
+        cursor.execute(
+            # table names from the models, the ids as parameters
+            f"SELECT DISTINCT point.lead_id FROM {points} point "  # noqa: S608
+            f"WHERE point.lead_id IN ({placeholders}) AND EXISTS ("
+            f"SELECT 1 FROM {restrictions} restriction WHERE restriction.active "
+            "AND restriction.kind = point.kind AND restriction.value = point.value)",
+            lead_ids,
+        )
+        return {row[0] for row in cursor.fetchall()}
 
 
 def restricted_values(values: Iterable[tuple[str, str]]) -> set[tuple[str, str]]:
