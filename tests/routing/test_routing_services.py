@@ -329,11 +329,33 @@ def test_who_the_members_are_is_kept_a_while_so_a_lone_lead_costs_few_queries(
     settings.ROUTING_CONFIG_SECONDS = 60
     _routing_queries()
     kept, lead = _routing_queries()
-    # kept: the rules (and the check that they did not change), the roster, the people, their
-    # absences, the holidays, the owner's name; read every time: the team's lock, the
-    # counters, and the writes
-    assert read_every_time - kept == 7
+    # kept: the rules (and the check that they did not change), the team, the roster, the
+    # people, their absences, the holidays, the owner's name; read every time: the team's
+    # lock with the counters, and the writes
+    assert read_every_time - kept == 8
     assert lead.owner is not None
+
+
+def test_the_teams_lock_and_its_members_counters_are_one_statement(team, team_rule, settings):
+    settings.ROUTING_CONFIG_SECONDS = 60
+    ana, bob = member("ana", team), member("bob", team)
+    owners = [_routing_queries()[1].owner_id for _ in range(3)]  # counters made, then read
+    lead = Lead.objects.create(first_name="Lone", stage=Stage.objects.get(is_initial=True))
+    from galena.routing.services import leads_route
+
+    with CaptureQueriesContext(connection) as queries:
+        leads_route(leads=[lead])
+
+    reads = [q["sql"] for q in queries.captured_queries if q["sql"].startswith("SELECT")]
+    locked = [sql for sql in reads if "routing_teamrouting" in sql]
+    assert len(locked) == 1 and "routing_routingmember" in locked[0]
+    if connection.features.has_select_for_update_of:
+        assert "FOR UPDATE OF t" in locked[0]
+    assert not [sql for sql in reads if sql.startswith('SELECT "routing_routingmember"')]
+    # round robin went on from the counters read that way
+    lead.refresh_from_db()
+    turns = [*owners, lead.owner_id]
+    assert turns in ([ana.pk, bob.pk, ana.pk, bob.pk], [bob.pk, ana.pk, bob.pk, ana.pk])
 
 
 def test_an_absence_or_a_profile_saved_here_is_seen_at_once_though_kept(
