@@ -8,7 +8,7 @@ The cursor is the last row's sort-key values, signed so a client cannot forge or
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Hashable, Mapping, Sequence
+from collections.abc import Callable, Hashable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
@@ -208,6 +208,28 @@ def decode_cursor(cursor: str, scope: str, keys: Sequence[SortKey]) -> list[Any]
         ) from None
 
 
+def first_ids(
+    querysets: Iterable[QuerySet], *, order: Sequence[Any], stop: int, using: str
+) -> list[Any]:
+    """The ids of each queryset's first ``stop`` rows in ``order``, from one query (a UNION
+    ALL of one bounded read each); a queryset that can hold nothing is left out."""
+    selects, params = [], []
+    for queryset in querysets:
+        branch = queryset.order_by(*order).values("pk")[:stop]
+        try:
+            sql, branch_params = branch.query.sql_with_params()
+        except EmptyResultSet:  # a part that can hold nothing (or nothing asked for)
+            continue
+        # Django's own SQL for each branch, its values passed as parameters
+        selects.append(f"SELECT * FROM ({sql}) AS branch_{len(selects):d}")  # noqa: S608
+        params.extend(branch_params)
+    if not selects:
+        return []
+    with connections[using].cursor() as cursor:
+        cursor.execute(" UNION ALL ".join(selects), params)
+        return [row[0] for row in cursor.fetchall()]
+
+
 def first_rows(queryset: QuerySet, *, parts: Sequence[QuerySet], stop: int) -> QuerySet:
     """``queryset`` (ordered) narrowed to the rows among the first ``stop`` of each of
     ``parts``: disjoint querysets whose union is the queryset's rows (e.g. a user's own
@@ -219,21 +241,7 @@ def first_rows(queryset: QuerySet, *, parts: Sequence[QuerySet], stop: int) -> Q
     than two parts, the queryset unchanged (and nothing read)."""
     if len(parts) < 2:
         return queryset
-    selects, params = [], []
-    for number, part in enumerate(parts):
-        part = part.order_by(*queryset.query.order_by).values("pk")[:stop]
-        try:
-            sql, part_params = part.query.sql_with_params()
-        except EmptyResultSet:  # a part that can hold nothing (or nothing asked for)
-            continue
-        # Django's own SQL for each part, its values passed as parameters
-        selects.append(f"SELECT * FROM ({sql}) AS part_{number:d}")  # noqa: S608
-        params.extend(part_params)
-    if not selects:
-        return queryset.none()
-    with connections[queryset.db].cursor() as cursor:
-        cursor.execute(" UNION ALL ".join(selects), params)
-        ids = [row[0] for row in cursor.fetchall()]
+    ids = first_ids(parts, order=queryset.query.order_by, stop=stop, using=queryset.db)
     return queryset.filter(pk__in=ids)
 
 
@@ -282,24 +290,15 @@ def keyset_first_pages(
     is in (e.g. a board's column by the lead's stage)."""
     keys = sort_keys(rows.model, ordering)
     order = [key.order_expression() for key in keys]
-    selects, params = [], []
-    for group, queryset in querysets.items():
-        for source in (parts or {}).get(group) or [queryset]:
-            branch = source.order_by(*order).values("pk")[: limit + 1]
-            try:
-                sql, branch_params = branch.query.sql_with_params()
-            except EmptyResultSet:  # a part that can hold nothing
-                continue
-            # Django's own SQL for each branch, its values passed as parameters
-            selects.append(f"SELECT * FROM ({sql}) AS first_{len(selects):d}")  # noqa: S608
-            params.extend(branch_params)
+    sources = [
+        source
+        for group, queryset in querysets.items()
+        for source in (parts or {}).get(group) or [queryset]
+    ]
+    ids = first_ids(sources, order=order, stop=limit + 1, using=rows.db)
     found: dict[Hashable, list[Any]] = {group: [] for group in querysets}
-    if selects:
-        with connections[rows.db].cursor() as cursor:
-            cursor.execute(" UNION ALL ".join(selects), params)
-            ids = [row[0] for row in cursor.fetchall()]
-        for row in rows.filter(pk__in=ids).order_by(*order):
-            found.setdefault(group_of(row), []).append(row)
+    for row in rows.filter(pk__in=ids).order_by(*order) if ids else ():
+        found.setdefault(group_of(row), []).append(row)
     pages = {}
     for group in querysets:
         page = found[group][: limit + 1]
