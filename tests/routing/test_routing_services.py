@@ -376,3 +376,23 @@ def test_an_absence_or_a_profile_saved_here_is_seen_at_once_though_kept(
     lead = _routing_queries()[1]
     assert lead.owner_id is None
     assert LeadEvent.objects.filter(lead=lead, type=EventType.QUEUED).exists()
+
+
+def test_the_counters_read_with_the_lock_come_back_as_stored(team):
+    from galena.routing.services import _locked_read
+
+    ana = member("ana", team)
+    TeamRouting.objects.get_or_create(team=team)
+    when = dt.datetime(2026, 1, 2, 3, 4, tzinfo=dt.UTC)
+    RoutingMember.objects.update_or_create(
+        user=ana,
+        defaults={"day": dt.date(2026, 1, 2), "last_assigned_at": when, "accepts_leads": True},
+    )
+
+    sequence, stored = _locked_read(team.pk, [ana.pk, 99999])  # 99999: no counters yet
+
+    assert sequence == 0 and list(stored) == [ana.pk]
+    counters = stored[ana.pk]
+    assert counters.day == dt.date(2026, 1, 2) and counters.last_assigned_at == when
+    assert counters.accepts_leads is True
+    assert _locked_read(TeamFactory().pk, [ana.pk]) is None  # no routing row yet

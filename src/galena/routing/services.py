@@ -188,38 +188,24 @@ def _team_routing_locked(
 def _locked_read(team_id: int, user_ids: Sequence[int]):
     """(the team's sequence, {user id: RoutingMember}) under the lock of the team's row
     (``FOR UPDATE OF``; SQLite serialises writers anyway), or None without that row."""
-    fields = RoutingMember._meta.concrete_fields
     quote = connection.ops.quote_name
-    columns = ", ".join(f"m.{quote(field.column)}" for field in fields)
+    columns = ", ".join(f"m.{quote(field.column)}" for field in RoutingMember._meta.concrete_fields)
     joined = f"m.user_id IN ({', '.join(['%s'] * len(user_ids))})" if user_ids else "1 = 0"
     lock = " FOR UPDATE OF t" if connection.features.has_select_for_update_of else ""
-    sql = (
-        # table and column names from the models, every value a parameter
-        f"SELECT t.sequence, {columns} FROM {TeamRouting._meta.db_table} t "  # noqa: S608
-        f"LEFT JOIN {RoutingMember._meta.db_table} m ON {joined} WHERE t.team_id = %s{lock}"
+    rows = list(
+        RoutingMember.objects.raw(
+            # table and column names from the models, every value a parameter
+            f"SELECT t.sequence AS team_sequence, {columns} "  # noqa: S608
+            f"FROM {TeamRouting._meta.db_table} t LEFT JOIN {RoutingMember._meta.db_table} m "
+            f"ON {joined} WHERE t.team_id = %s{lock}",
+            [*user_ids, team_id],
+        )
     )
-    converters = [
-        (col, connection.ops.get_db_converters(col) + col.get_db_converters(connection))
-        for col in (field.get_col(RoutingMember._meta.db_table) for field in fields)
-    ]
-    names = [field.attname for field in fields]
-    with connection.cursor() as cursor:
-        cursor.execute(sql, [*user_ids, team_id])
-        rows = cursor.fetchall()
     if not rows:
         return None
-    stored = {}
-    for row in rows:
-        if row[1] is None:  # no member matched (the LEFT JOIN's empty side)
-            continue
-        values = []
-        for value, (col, functions) in zip(row[1:], converters, strict=True):
-            for function in functions:
-                value = function(value, col, connection)
-            values.append(value)
-        member = RoutingMember.from_db(connection.alias, names, values)
-        stored[member.user_id] = member
-    return rows[0][0], stored
+    # a row without a member is the LEFT JOIN's empty side (no member has counters yet)
+    stored = {row.user_id: row for row in rows if row.user_id is not None}
+    return rows[0].team_sequence, stored
 
 
 def _loads_counted(user_ids: Sequence[int], now: dt.datetime) -> dict[int, int]:
