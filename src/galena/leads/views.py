@@ -254,6 +254,17 @@ def _list_query(params: QueryDict) -> str:
 EXACT_COUNTS = "counts"
 
 
+def _switches(params: QueryDict, **expected: str) -> tuple[QueryDict, dict[str, bool]]:
+    """A page's switches (``name=value``: on when given that value) taken out of its
+    parameters, so they stay out of the filters, their links and saved filters."""
+    switches = {name: params.get(name) == value for name, value in expected.items()}
+    if any(name in params for name in expected):
+        params = params.copy()
+        for name in expected:
+            params.pop(name, None)
+    return params, switches
+
+
 class CappedPaginator(Paginator):
     """Pages whose count stops at selectors.LIST_COUNT_CAP (``is_capped``: there are more;
     the pages past the cap are not offered: the message says to narrow the filters).
@@ -412,15 +423,10 @@ def _saved_filters(user, query: str) -> list[SavedFilter]:
 @page
 @require_GET
 def lead_list(request: HttpRequest) -> HttpResponse:
-    params = request.GET
     # ?bulk=fields: the bulk actions' fields on the page, for a browser without JavaScript;
     # ?counts=exact: a text search counted with the page (the same)
-    bulk_fields = params.get("bulk") == "fields"
-    exact_counts = params.get(EXACT_COUNTS) == "exact"
-    if "bulk" in params or EXACT_COUNTS in params:
-        params = params.copy()
-        params.pop("bulk", None)
-        params.pop(EXACT_COUNTS, None)
+    params, switches = _switches(request.GET, bulk="fields", **{EXACT_COUNTS: "exact"})
+    bulk_fields, exact_counts = switches["bulk"], switches[EXACT_COUNTS]
     context = _lead_list_context(request, params, exact_counts=exact_counts)
     context["bulk_fields"] = bulk_fields
     audit.record_bulk_view(
@@ -1309,12 +1315,8 @@ def _board_total(counts: dict[int, int]) -> dict[str, Any]:
 @page
 @require_GET
 def lead_board(request: HttpRequest) -> HttpResponse:
-    params = request.GET
-    exact_counts = params.get(EXACT_COUNTS) == "exact"
-    if EXACT_COUNTS in params:
-        params = params.copy()
-        del params[EXACT_COUNTS]
-    context = _board_context(request, params, exact_counts=exact_counts)
+    params, switches = _switches(request.GET, **{EXACT_COUNTS: "exact"})
+    context = _board_context(request, params, exact_counts=switches[EXACT_COUNTS])
     audit.record_bulk_view(
         request=request,
         object_type="leads.Lead",
