@@ -15,6 +15,7 @@ from decimal import Decimal
 
 import pytest
 from django.db import connection
+from django.db.models import Case, F, Value, When
 from django.test import override_settings
 from django.test.utils import CaptureQueriesContext
 
@@ -572,6 +573,29 @@ def test_bulk_updates_behind_the_services_back(world):
         kinds=("arrival", "conversion", "deal", "lead", "stay", "visitor"),
         aspects=("month", "channel", "region", "owner", "team"),
     )
+
+
+def test_an_update_marks_only_the_days_of_the_rows_whose_watched_columns_changed(world):
+    # a recompute writes every lead's score in one statement; no fact reads the score, so
+    # only the one lead whose temperature (a key field of the arrival facts) changed marks
+    facts_refresh()
+    assert not DirtyDay.objects.exists()
+    lead = world["leads"][0]
+    warmer = "hot" if lead.temperature != "hot" else "warm"
+
+    Lead.objects.update(
+        score=F("score") + 7,
+        temperature=Case(When(pk=lead.pk, then=Value(warmer)), default=F("temperature")),
+    )
+
+    day = lead.created_at.astimezone(dt.UTC).date()
+    assert set(DirtyDay.objects.values_list("kind", "day")) == {("arrival", day)}
+    assert_facts_equal_the_base_tables(world, kinds=("arrival", "lead"), aspects=("month",))
+
+    Lead.objects.update(score=F("score") - 7)
+    DirtyDay.objects.all().delete()
+    Lead.objects.update(score=F("score") + 1)
+    assert not DirtyDay.objects.exists()
 
 
 def test_deals_won_lost_and_changed(world):
