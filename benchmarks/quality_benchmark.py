@@ -66,14 +66,18 @@ def fresh_postgres(url: str) -> None:
         connection.execute(f'CREATE DATABASE "{name}"')
 
 
-def django_setup(database_url: str | None, work: Path) -> str:
-    """Production settings on a throw-away database; returns the database's description."""
+def django_setup(database_url: str | None, work: Path, *, redis_url: str = "") -> str:
+    """Production settings on a throw-away database; returns the database's description.
+    ``redis_url``: the cache (and the task queue) in Redis, as in production; without it the
+    cache is a file and follow-ups run in-process."""
     if database_url:
         fresh_postgres(database_url)
     else:
         database_url = f"sqlite:///{work / 'quality.sqlite3'}"
     for name in ("REDIS_URL", "CELERY_BROKER_URL", "EMAIL_URL"):
         os.environ.pop(name, None)  # follow-ups run in-process; no mail leaves the machine
+    if redis_url:
+        os.environ["REDIS_URL"] = redis_url
     os.environ.update(
         GALENA_ENV="production",
         SECRET_KEY=secrets.token_urlsafe(50),

@@ -11,10 +11,12 @@ base of open leads so the least-loaded and skills strategies count real loads:
    ``leads_route`` (rule, member chosen under the team's lock, owner and team written, the
    assignment event, the notifications) and ``leads_sla_start`` (the first-response
    clock) — timed for batches of 1 and of 50, each batch in a transaction rolled back.
+   The cache (where the least-loaded strategy keeps the team's loads between counts) is
+   Redis, as in production (``--redis-url ''``: a file, as in the embedded default).
 
     .venv/bin/python benchmarks/routing_benchmark.py \\
         --database-url postgres://postgres@127.0.0.1:5432/galena_bench_routing \\
-        [--leads 100000] [--submissions 2000] [--write-docs]
+        [--leads 100000] [--submissions 2000] [--redis-url URL] [--write-docs]
 """
 
 from __future__ import annotations
@@ -190,12 +192,25 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--leads", type=int, default=100_000)
     parser.add_argument("--submissions", type=int, default=2000)
     parser.add_argument("--seed", type=int, default=5)
+    parser.add_argument(
+        "--redis-url",
+        default="redis://127.0.0.1:6379/12",
+        help="The cache in Redis, as in production ('' for a file cache).",
+    )
     parser.add_argument("--write-docs", action="store_true")
     args = parser.parse_args(argv)
 
     from benchmarks.quality_benchmark import django_setup
 
-    database = django_setup(args.database_url, Path(tempfile.mkdtemp(prefix="galena-routing-")))
+    database = django_setup(
+        args.database_url,
+        Path(tempfile.mkdtemp(prefix="galena-routing-")),
+        redis_url=args.redis_url,
+    )
+    if args.redis_url:
+        from django.core.cache import cache
+
+        cache.clear()  # this database's loads only
     from django.db import connection
 
     setup(args.leads, args.seed)

@@ -1,10 +1,20 @@
 """Many-row writes: what insert_many and update_many store is what save() would."""
 
+import datetime as dt
+
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
 
-from galena.core.bulk import FEW_ROWS, insert_many, update_many, update_soon, updates_deferred
+from galena.core.bulk import (
+    FEW_ROWS,
+    insert_many,
+    update_many,
+    update_many_together,
+    update_soon,
+    updates_deferred,
+)
 from galena.intake.models import Submission
 
 
@@ -20,6 +30,71 @@ def test_insert_many_sets_keys_and_stores_every_field(db, count):
     assert all(row.pk for row in rows)
     stored = Submission.objects.order_by("pk")
     assert [(s.pk, s.payload) for s in stored] == [(row.pk, {"n": n}) for n, row in enumerate(rows)]
+
+
+def _stored(model, pk) -> dict:
+    return model.objects.filter(pk=pk).values().get()
+
+
+def test_a_few_rows_are_stored_as_save_stores_them_in_one_statement(db):
+    # relations given as instances, JSON, times, a timestamp set on insert; no key given
+    from galena.leads.models import LeadEvent
+    from tests.factories import LeadFactory, UserFactory
+
+    lead, actor = LeadFactory(), UserFactory()
+    occurred = dt.datetime(2026, 3, 1, 12, 30, tzinfo=dt.UTC)
+
+    def event(n):
+        return LeadEvent(
+            lead=lead,
+            type="note",
+            occurred_at=occurred,
+            actor=actor if n else None,
+            actor_source="user",
+            params={"n": n, "text": "Ünïcode 'quoted' \"both\"", "none": None},
+        )
+
+    saved = event(0)
+    saved.save()
+    rows = [event(0), event(1)]
+    with CaptureQueriesContext(connection) as queries:
+        insert_many(LeadEvent, rows)
+
+    assert len(queries.captured_queries) == 1
+    assert all(row.pk and not row._state.adding for row in rows)
+    expected = _stored(LeadEvent, saved.pk)
+    assert _stored(LeadEvent, rows[0].pk) == {**expected, "id": rows[0].pk}
+    assert _stored(LeadEvent, rows[1].pk) == {
+        **expected,
+        "id": rows[1].pk,
+        "actor_id": actor.pk,
+        "params": {**expected["params"], "n": 1},
+    }
+
+
+def test_a_few_rows_get_their_creation_and_change_times(db):
+    from galena.accounts.models import Team
+
+    before = timezone.now()
+    (team,) = insert_many(Team, [Team(name="East")])
+
+    stored = _stored(Team, team.pk)
+    assert before <= stored["created_at"] <= timezone.now()
+    assert before <= stored["updated_at"] <= timezone.now()
+    assert stored["name"] == "East"
+
+
+def test_a_few_rows_with_their_keys_given_are_stored_too(db):
+    from galena.scoring.models import LeadScore
+    from tests.factories import LeadFactory
+
+    leads = LeadFactory.create_batch(2)
+    insert_many(LeadScore, [LeadScore(lead=lead, fit_points=n) for n, lead in enumerate(leads)])
+
+    assert dict(LeadScore.objects.values_list("lead_id", "fit_points")) == {
+        leads[0].pk: 0,
+        leads[1].pk: 1,
+    }
 
 
 def test_update_many_writes_each_rows_own_values(db):
@@ -118,3 +193,27 @@ def test_outside_a_deferring_block_update_soon_writes_at_once_and_inner_blocks_w
             update_soon(Submission, rows[1:], ["status"])
         assert Submission.objects.get(pk=rows[1].pk).status == "received"  # the outer writes
     assert Submission.objects.get(pk=rows[1].pk).status == "failed"
+
+
+def test_updates_of_several_tables_together_write_each_rows_own_values(db):
+    from galena.accounts.models import Team
+
+    submissions = _submissions(2)
+    teams = insert_many(Team, [Team(name="East"), Team(name="West")])
+    for n, row in enumerate(submissions):
+        row.status, row.attempts = ["processed", "failed"][n], n + 5
+    teams[1].name = "South"
+
+    with CaptureQueriesContext(connection) as queries:
+        update_many_together(
+            (Submission, submissions, ["status", "attempts"]),
+            (Team, teams[1:], ["name"]),
+            (Team, [], ["name"]),  # nothing to write: left out
+        )
+
+    assert len(queries.captured_queries) == (1 if connection.vendor == "postgresql" else 2)
+    assert list(Submission.objects.order_by("pk").values_list("status", "attempts")) == [
+        ("processed", 5),
+        ("failed", 6),
+    ]
+    assert list(Team.objects.order_by("pk").values_list("name", flat=True)) == ["East", "South"]

@@ -29,7 +29,7 @@ from django.utils.translation import gettext as _
 from galena.accounts.models import Profile, Role, Team
 from galena.accounts.roles import LEAD_WORKING_ROLES
 from galena.consent import services as consent
-from galena.core.bulk import insert_many, update_many, update_soon
+from galena.core.bulk import insert_many, update_many_together, update_soon
 from galena.core.errors import NotFound, PermissionDenied, ValidationFailed
 from galena.core.memo import Memo
 from galena.leads import access
@@ -435,12 +435,14 @@ def _store_members(states: Iterable[TeamState], touched: set[int], now: dt.datet
             row.assigned_on_day = member.assigned_today
             row.last_assigned_at = now
             rows.append(row)
-    update_many(
-        RoutingMember,
-        rows,
-        ["last_sequence", "current_weight", "day", "assigned_on_day", "last_assigned_at"],
+    update_many_together(
+        (
+            RoutingMember,
+            rows,
+            ["last_sequence", "current_weight", "day", "assigned_on_day", "last_assigned_at"],
+        ),
+        (TeamRouting, teams, ["sequence"]),
     )
-    update_many(TeamRouting, teams, ["sequence"])
     for state in states:
         _loads_remember(state)
 
