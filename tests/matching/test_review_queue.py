@@ -290,6 +290,8 @@ def test_the_cards_query_count_does_not_grow_with_its_possible_duplicates(head_c
     lead = LeadFactory(team=team)
     url = reverse("lead-detail", args=[lead.pk])
     pair_of(LeadFactory(team=team), lead)
+    # the first card this process shows loads what it keeps (the scoring rules): not counted
+    head_client.get(url)
     with CaptureQueriesContext(connection) as one:
         head_client.get(url)
     for _ in range(4):
