@@ -14,6 +14,7 @@ the fields a submission carries (``contact_type_for``); a person may override it
 
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
 from collections.abc import Callable, Iterable, Mapping, Sequence
@@ -834,15 +835,21 @@ COMMENT_WORDS = 3
 
 def _has_word(text: str, words: frozenset[str]) -> bool:
     """Whether a name such as "promo_code" or a path such as "/webinar/sign-up" holds one
-    of the words (the parts between separators, or the whole name: "promocode")."""
+    of the words (the parts between separators, or the whole name: "promocode"); a word
+    ending in "*" is a prefix ("regist*")."""
     folded = _folded(text)
     parts = [p for p in re.split(r"[\W_]+", folded) if p]
-    for part in [*parts, "".join(parts)]:
-        if part in words:
-            return True
-        if any(word.endswith("*") and part.startswith(word[:-1]) for word in words):
-            return True
-    return False
+    prefixes = _prefixes(words)
+    return any(
+        part in words or (prefixes and part.startswith(prefixes))
+        for part in [*parts, "".join(parts)]
+    )
+
+
+@functools.cache
+def _prefixes(words: frozenset[str]) -> tuple[str, ...]:
+    """The prefix words of a set, without their "*" (str.startswith takes them at once)."""
+    return tuple(word[:-1] for word in words if word.endswith("*"))
 
 
 _NO = frozenset({"false", "no", "0", "off", "nu", "нет", "ei"})
