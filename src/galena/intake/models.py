@@ -217,6 +217,9 @@ class Submission(models.Model):
                 name="submission_interest",
                 condition=Q(outcome="interest"),
             ),
+            # the worker's claim: the first waiting submissions in order, however many wait
+            # (without it, every claim read and sorted the whole backlog)
+            models.Index(fields=["id"], name="submission_waiting", condition=Q(status="received")),
         ]
         constraints = [
             models.UniqueConstraint(
