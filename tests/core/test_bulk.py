@@ -217,3 +217,13 @@ def test_updates_of_several_tables_together_write_each_rows_own_values(db):
         ("failed", 6),
     ]
     assert list(Team.objects.order_by("pk").values_list("name", flat=True)) == ["East", "South"]
+
+
+def test_a_few_rows_with_a_lazy_translation_in_a_text_field_store_its_text(db):
+    from django.utils.translation import gettext_lazy
+
+    from galena.accounts.models import Team
+
+    (team,) = insert_many(Team, [Team(name=gettext_lazy("Sales"))])
+
+    assert Team.objects.get(pk=team.pk).name == "Sales"

@@ -111,6 +111,20 @@ def _insert_few(model: type[Model], objects: list[Model], alias: str) -> list:
 
 
 _AS_IS, _JSON, _PREPARED = "as is", "json", "prepared"
+# what an instance holds in these is what the column takes (a text field may hold a lazy
+# translation, which Django's preparation turns into its text)
+_SENT_AS_IS = frozenset(
+    {
+        "IntegerField",
+        "BigIntegerField",
+        "PositiveIntegerField",
+        "PositiveSmallIntegerField",
+        "SmallIntegerField",
+        "FloatField",
+        "BooleanField",
+        "DateTimeField",
+    }
+)
 
 
 @functools.cache
@@ -130,7 +144,7 @@ def _insert_plan(model: type[Model], count: int, alias: str, *, keyed: bool) -> 
     meta, quote = model._meta, connection.ops.quote_name
     fields = []
     for field in meta.concrete_fields:
-        if field is meta.pk and not keyed:
+        if (field is meta.pk and not keyed) or getattr(field, "generated", False):
             continue
         kind = field.get_internal_type()
         fields.append(
@@ -139,7 +153,7 @@ def _insert_plan(model: type[Model], count: int, alias: str, *, keyed: bool) -> 
                 _JSON
                 if kind == "JSONField"
                 else _AS_IS
-                if kind in _PLAIN_TYPES and not field.is_relation
+                if kind in _SENT_AS_IS and not field.is_relation
                 else _PREPARED,
             )
         )
