@@ -10,6 +10,7 @@ from django.utils import timezone
 from galena.core.bulk import (
     FEW_ROWS,
     insert_many,
+    insert_soon,
     update_many,
     update_many_together,
     update_soon,
@@ -227,3 +228,30 @@ def test_a_few_rows_with_a_lazy_translation_in_a_text_field_store_its_text(db):
     (team,) = insert_many(Team, [Team(name=gettext_lazy("Sales"))])
 
     assert Team.objects.get(pk=team.pk).name == "Sales"
+
+
+def test_inserts_held_in_a_deferring_block_go_with_its_updates(db):
+    from galena.accounts.models import Team
+
+    rows = _submissions(2)
+    with CaptureQueriesContext(connection) as queries:
+        with updates_deferred():
+            for row in rows:
+                row.status = "processed"
+            update_soon(Submission, rows, ["status"])
+            insert_soon(Team, [Team(name="East"), Team(name="West")])
+            assert not Team.objects.exists()  # held back until the block ends
+        written = len(queries.captured_queries) - 1  # the check above read once
+
+    assert written == (1 if connection.vendor == "postgresql" else 2)
+    assert set(Team.objects.values_list("name", flat=True)) == {"East", "West"}
+    assert set(Submission.objects.values_list("status", flat=True)) == {"processed"}
+
+
+def test_outside_a_deferring_block_insert_soon_inserts_at_once(db):
+    from galena.accounts.models import Team
+
+    (team,) = [Team(name="North")]
+    insert_soon(Team, [team])
+
+    assert team.pk and Team.objects.get(pk=team.pk).name == "North"

@@ -8,6 +8,8 @@ import operator
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from contextvars import ContextVar
+from dataclasses import dataclass
+from dataclasses import field as dataclass_field
 from typing import Any
 
 from django.db import connections, router
@@ -82,11 +84,31 @@ def _insert_few(model: type[Model], objects: list[Model], alias: str) -> list:
     compiler, which costs as much as the round trip (0.39 against 0.20 ms for one event).
     Some instances with keys set and others without, or fields whose values need more than
     Django's ``get_db_prep_save``, go through bulk_create."""
-    keyed = sum(obj.pk is not None for obj in objects)
-    if keyed not in (0, len(objects)) or not _prepared_by_value(model):
+    if not _insertable_here(model, objects):
         return model.objects.using(alias).bulk_create(objects)
+    sql, values = _insert_statement(model, objects, alias, returning=True)
+    with connections[alias].cursor() as cursor:
+        cursor.execute(sql, values)
+        for obj, (pk,) in zip(objects, cursor.fetchall(), strict=True):
+            obj.pk = pk
+    _saved(objects, alias)
+    return objects
+
+
+def _insertable_here(model: type[Model], objects: Sequence[Model]) -> bool:
+    """Whether ``_insert_statement`` writes these rows as bulk_create would: every row with
+    its key or none, and no field whose ``pre_save`` does more than the timestamps."""
+    keyed = sum(obj.pk is not None for obj in objects)
+    return keyed in (0, len(objects)) and _prepared_by_value(model)
+
+
+def _insert_statement(
+    model: type[Model], objects: Sequence[Model], alias: str, *, returning: bool
+) -> tuple[str, list]:
+    """The INSERT of these new instances and its parameters (their timestamps set)."""
     connection = connections[alias]
-    sql, fields = _insert_plan(model, len(objects), alias, keyed=bool(keyed))
+    keyed = objects[0].pk is not None
+    sql, fields = _insert_plan(model, len(objects), alias, keyed=keyed, returning=returning)
     stamped = [f.attname for f in _auto_timestamps(model)]
     now = timezone.now()
     values = []
@@ -101,13 +123,13 @@ def _insert_few(model: type[Model], objects: list[Model], alias: str) -> list:
             elif kind is _PREPARED:
                 value = field.get_db_prep_save(value, connection)
             values.append(value)
-    with connection.cursor() as cursor:
-        cursor.execute(sql, values)
-        for obj, (pk,) in zip(objects, cursor.fetchall(), strict=True):
-            obj.pk = pk
-            obj._state.adding = False
-            obj._state.db = alias
-    return objects
+    return sql, values
+
+
+def _saved(objects: Sequence[Model], alias: str) -> None:
+    for obj in objects:
+        obj._state.adding = False
+        obj._state.db = alias
 
 
 _AS_IS, _JSON, _PREPARED = "as is", "json", "prepared"
@@ -136,7 +158,9 @@ def _prepared_by_value(model: type[Model]) -> bool:
 
 
 @functools.cache
-def _insert_plan(model: type[Model], count: int, alias: str, *, keyed: bool) -> tuple[str, list]:
+def _insert_plan(
+    model: type[Model], count: int, alias: str, *, keyed: bool, returning: bool = True
+) -> tuple[str, list]:
     """The INSERT of ``count`` rows of every field (the key only when the rows have theirs:
     ``keyed``), and each field with how its value is sent: as it is, as JSON text (cast in
     the statement), or prepared by Django."""
@@ -162,7 +186,8 @@ def _insert_plan(model: type[Model], count: int, alias: str, *, keyed: bool) -> 
     sql = (
         f"INSERT INTO {quote(meta.db_table)} "  # noqa: S608
         f"({', '.join(quote(f.column) for f, _kind in fields)}) "
-        f"VALUES {', '.join([row] * count)} RETURNING {quote(meta.pk.column)}"
+        f"VALUES {', '.join([row] * count)}"
+        + (f" RETURNING {quote(meta.pk.column)}" if returning else "")
     )
     return sql, fields
 
@@ -316,29 +341,11 @@ def _update_statement(model, fields, values_rows, alias) -> tuple[str, list]:
 def update_many_together(*writes: tuple[type[Model], Sequence[Model], Sequence[str]]) -> None:
     """Several ``update_many`` writes — each (model, saved instances, fields) — made in one
     statement on PostgreSQL (each UPDATE a data-modifying ``WITH`` part: one round trip
-    where a lone submission paid one per table); one after the other elsewhere."""
-    writes = tuple((model, list(objs), fields) for model, objs, fields in writes if objs)
-    aliases = {router.db_for_write(model) for model, _objs, _fields in writes}
-    if (
-        len(writes) < 2
-        or len(aliases) > 1
-        or connections[next(iter(aliases))].vendor != "postgresql"
-    ):
+    where a lone submission paid one per table), one after the other elsewhere; inside an
+    ``updates_deferred`` block, with the block's other writes at its end."""
+    with updates_deferred():
         for model, objects, fields in writes:
-            update_many(model, objects, fields)
-        return
-    (alias,) = aliases
-    parts, params = [], []
-    for n, (model, objects, fields) in enumerate(writes):
-        attnames = [model._meta.get_field(name).attname for name in fields]
-        sql, part_params = _update_statement(
-            model, fields, [[o.pk, *(getattr(o, a) for a in attnames)] for o in objects], alias
-        )
-        parts.append(f"w{n} AS ({sql})")
-        params += part_params
-    with connections[alias].cursor() as cursor:
-        # each part's SQL built by _update_statement, every value a parameter
-        cursor.execute(f"WITH {', '.join(parts)} SELECT 1", params)
+            update_soon(model, objects, fields)
 
 
 def copy_rows(model: type[Model], fields: Sequence[str], rows: Sequence[Sequence[Any]]) -> int:
@@ -395,44 +402,102 @@ class InArray(Lookup):
         return f"{lhs} IN ({placeholders})", [*lhs_params, *values]
 
 
-# (model, pk) -> [instance, fields]: the writes ``updates_deferred`` holds back
-_deferred: ContextVar[dict[tuple[type[Model], Any], list] | None] = ContextVar(
-    "galena_deferred_updates", default=None
-)
+@dataclass
+class _Held:
+    """What an ``updates_deferred`` block holds back: the updates, (model, pk) → [instance,
+    fields], and the inserts, (model, instances)."""
+
+    updates: dict[tuple[type[Model], Any], list] = dataclass_field(default_factory=dict)
+    inserts: list[tuple[type[Model], list[Model]]] = dataclass_field(default_factory=list)
+
+
+_deferred: ContextVar[_Held | None] = ContextVar("galena_deferred_updates", default=None)
 
 
 @contextmanager
 def updates_deferred() -> Iterator[None]:
-    """Hold back the ``update_soon`` writes made inside and make them at the end: one UPDATE
-    per model and set of fields, each row with its instance's values at that moment. Several
-    steps that each change a few fields of the same new rows (an owner, then a deadline)
-    write each row once. Nothing is written when the block fails (its transaction is being
-    rolled back anyway); a block inside another leaves the writing to the outer one."""
+    """Hold back the ``update_soon`` and ``insert_soon`` writes made inside and make them at
+    the end: one UPDATE per model and set of fields, each row with its instance's values at
+    that moment, and the inserts. Several steps that each change a few fields of the same new
+    rows (an owner, then a deadline) write each row once. On PostgreSQL the updates and the
+    inserts of a few rows go in one statement (each a data-modifying ``WITH`` part): a lone
+    submission's owner, deadline, counters, event and clock are one round trip. Nothing is
+    written when the block fails (its transaction is being rolled back anyway); a block
+    inside another leaves the writing to the outer one."""
     if _deferred.get() is not None:
         yield
         return
-    pending: dict[tuple[type[Model], Any], list] = {}
-    token = _deferred.set(pending)
+    held = _Held()
+    token = _deferred.set(held)
     try:
         yield
     finally:
         _deferred.reset(token)
     groups: dict[tuple[type[Model], tuple[str, ...]], list[Model]] = {}
-    for (model, _pk), (obj, fields) in pending.items():
+    for (model, _pk), (obj, fields) in held.updates.items():
         groups.setdefault((model, tuple(sorted(fields))), []).append(obj)
+    _write_held(groups, held.inserts)
+
+
+def _write_held(groups: dict, inserts: list[tuple[type[Model], list[Model]]]) -> None:
+    models = {model for model, _fields in groups} | {model for model, _objects in inserts}
+    aliases = {router.db_for_write(model) for model in models}
+    if len(aliases) != 1 or connections[next(iter(aliases))].vendor != "postgresql":
+        for model, objects in inserts:
+            insert_many(model, objects)
+        for (model, fields), objects in groups.items():
+            update_many(model, objects, fields)
+        return
+    (alias,) = aliases
+    statements: list[tuple[str, list]] = []
+    for model, objects in inserts:
+        if len(objects) <= FEW_ROWS and _insertable_here(model, objects):
+            statements.append(_insert_statement(model, objects, alias, returning=False))
+            _saved(objects, alias)
+        else:
+            insert_many(model, objects)  # COPY: statements of its own
     for (model, fields), objects in groups.items():
-        update_many(model, objects, fields)
+        attnames = [model._meta.get_field(name).attname for name in fields]
+        rows = [[obj.pk, *(getattr(obj, a) for a in attnames)] for obj in objects]
+        statements.append(_update_statement(model, fields, rows, alias))
+    _execute_together(statements, alias)
+
+
+def _execute_together(statements: list[tuple[str, list]], alias: str) -> None:
+    """Data-modifying statements in one round trip on PostgreSQL: each a ``WITH`` part of
+    one query (they see the same snapshot, so no two may write the same row)."""
+    if not statements:
+        return
+    if len(statements) == 1:
+        sql, params = statements[0]
+    else:
+        parts = ", ".join(f"w{n} AS ({part})" for n, (part, _params) in enumerate(statements))
+        sql, params = f"WITH {parts} SELECT 1", [p for _sql, ps in statements for p in ps]
+    with connections[alias].cursor() as cursor:
+        cursor.execute(sql, params)
 
 
 def update_soon(model: type[Model], objects: Sequence[Model], fields: Sequence[str]) -> None:
     """``update_many`` now, or at the end of the ``updates_deferred`` block this runs in
     (merged with the other fields written there of the same rows). Only for writes nothing
     reads back from the database before the block ends."""
-    pending = _deferred.get()
-    if pending is None:
+    held = _deferred.get()
+    if held is None:
         update_many(model, objects, fields)
         return
     for obj in objects:
-        entry = pending.setdefault((model, obj.pk), [obj, set()])
+        entry = held.updates.setdefault((model, obj.pk), [obj, set()])
         entry[0] = obj
         entry[1].update(fields)
+
+
+def insert_soon(model: type[Model], objects: Sequence[Model]) -> None:
+    """``insert_many`` now, or at the end of the ``updates_deferred`` block this runs in.
+    Held back, new rows get no key in the instance (the table's sequence gives them one):
+    only for rows nothing reads back before the block ends and whose keys nobody needs."""
+    objects = list(objects)
+    held = _deferred.get()
+    if held is None:
+        insert_many(model, objects)
+    elif objects:
+        held.inserts.append((model, objects))

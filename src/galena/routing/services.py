@@ -29,7 +29,7 @@ from django.utils.translation import gettext as _
 from galena.accounts.models import Profile, Role, Team
 from galena.accounts.roles import LEAD_WORKING_ROLES
 from galena.consent import services as consent
-from galena.core.bulk import insert_many, update_many_together, update_soon
+from galena.core.bulk import insert_many, insert_soon, update_many_together, update_soon
 from galena.core.errors import NotFound, PermissionDenied, ValidationFailed
 from galena.core.memo import Memo
 from galena.leads import access
@@ -650,7 +650,7 @@ def _apply(
             )
         )
     update_soon(Lead, changed, ["owner", "team", "assigned_at"])
-    insert_many(LeadEvent, events)
+    insert_soon(LeadEvent, events)  # nothing reads them back; their keys are not needed
     if notices:
         notify_many(notices)
 

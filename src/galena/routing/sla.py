@@ -34,7 +34,13 @@ from django.utils.translation import gettext as _
 
 from galena.accounts.models import Team
 from galena.consent import services as consent
-from galena.core.bulk import insert_many, instance_factory, update_many, update_rows, update_soon
+from galena.core.bulk import (
+    insert_soon,
+    instance_factory,
+    update_many,
+    update_rows,
+    update_soon,
+)
 from galena.leads.models import EventType, Lead, LeadEvent, QualityStatus, StageKind
 from galena.leads.services import Actor
 from galena.notifications.models import NotificationKind
@@ -201,7 +207,7 @@ def leads_sla_start(*, leads: list[Lead]) -> None:
         )
         lead.response_due_at = deadline.due_at
         timed.append(lead)
-    insert_many(SlaClock, clocks)
+    insert_soon(SlaClock, clocks)  # with the leads' deadlines, at the end of the hooks
     # with routing's owner, in one write of each lead (``leads.services._created_hooks``)
     update_soon(Lead, timed, ["response_due_at"])
 
