@@ -72,9 +72,7 @@ def insert_many(model: type[Model], objects: Sequence[Model], *, batch_size: int
                     if row[i] is not None:
                         row[i] = json.dumps(row[i], cls=encoders[i])
                 copy.write_row(row)
-    for obj in objects:
-        obj._state.adding = False
-        obj._state.db = alias
+    _saved(objects, alias)
     return objects
 
 
@@ -133,20 +131,6 @@ def _saved(objects: Sequence[Model], alias: str) -> None:
 
 
 _AS_IS, _JSON, _PREPARED = "as is", "json", "prepared"
-# what an instance holds in these is what the column takes (a text field may hold a lazy
-# translation, which Django's preparation turns into its text)
-_SENT_AS_IS = frozenset(
-    {
-        "IntegerField",
-        "BigIntegerField",
-        "PositiveIntegerField",
-        "PositiveSmallIntegerField",
-        "SmallIntegerField",
-        "FloatField",
-        "BooleanField",
-        "DateTimeField",
-    }
-)
 
 
 @functools.cache
@@ -250,13 +234,13 @@ def update_many(model: type[Model], objects: Sequence[Model], fields: Sequence[s
     connection = connections[alias]
     if connection.vendor != "postgresql":
         return model.objects.using(alias).bulk_update(objects, fields)
-    columns = [model._meta.get_field(name) for name in fields]
-    return _update_values(
-        model,
-        fields,
-        [[obj.pk, *(getattr(obj, field.attname) for field in columns)] for obj in objects],
-        alias,
-    )
+    return _update_values(model, fields, _update_rows(model, objects, fields), alias)
+
+
+def _update_rows(model: type[Model], objects: Sequence[Model], fields: Sequence[str]) -> list:
+    """``(pk, *values of fields)`` of each instance, what ``_update_values`` writes."""
+    attnames = [model._meta.get_field(name).attname for name in fields]
+    return [[obj.pk, *(getattr(obj, a) for a in attnames)] for obj in objects]
 
 
 # Fields whose Python values psycopg sends as they are (aware datetimes included).
@@ -274,6 +258,9 @@ _PLAIN_TYPES = frozenset(
         "DateTimeField",
     }
 )
+# what the few-rows INSERT sends as it is: the same but text, which may hold a lazy
+# translation that Django's preparation turns into its text
+_SENT_AS_IS = _PLAIN_TYPES - {"CharField", "TextField"}
 
 
 def _update_values(model, fields, values_rows, alias) -> int:
@@ -457,8 +444,7 @@ def _write_held(groups: dict, inserts: list[tuple[type[Model], list[Model]]]) ->
         else:
             insert_many(model, objects)  # COPY: statements of its own
     for (model, fields), objects in groups.items():
-        attnames = [model._meta.get_field(name).attname for name in fields]
-        rows = [[obj.pk, *(getattr(obj, a) for a in attnames)] for obj in objects]
+        rows = _update_rows(model, objects, fields)
         statements.append(_update_statement(model, fields, rows, alias))
     _execute_together(statements, alias)
 
