@@ -301,13 +301,16 @@ def test_a_blocked_known_clients_new_lead_is_not_given_to_the_clients_owner(
     assert not LeadEvent.objects.filter(lead=lead, type=EventType.ASSIGNED).exists()
 
 
-def test_blocking_a_lead_with_a_running_clock_stops_its_escalation(admin_user, team, team_rule):
+def test_blocking_a_lead_with_a_running_clock_stops_its_escalation(
+    admin_user, team, team_rule, settings
+):
     import datetime as dt
 
     from galena.routing.sla import sla_sweep
     from tests.routing.sla_fixtures import MONDAY, clock_of
     from tests.routing.sla_fixtures import new_lead as timed_lead
 
+    settings.SLA_START_MAX_AGE_HOURS = 10 * 365 * 24  # the lead arrives at MONDAY, a fixed day
     ana = member("ana", team)
     lead = timed_lead(temperature="warm")
     assert lead.owner == ana and clock_of(lead).next_check_at is not None
