@@ -239,12 +239,18 @@ def test_inserts_held_in_a_deferring_block_go_with_its_updates(db):
             for row in rows:
                 row.status = "processed"
             update_soon(Submission, rows, ["status"])
-            insert_soon(Team, [Team(name="East"), Team(name="West")])
+            teams = [Team(name="East"), Team(name="West")]
+            insert_soon(Team, teams)
             assert not Team.objects.exists()  # held back until the block ends
+            assert [team.pk for team in teams] == [None, None]
         written = len(queries.captured_queries) - 1  # the check above read once
 
     assert written == (1 if connection.vendor == "postgresql" else 2)
-    assert set(Team.objects.values_list("name", flat=True)) == {"East", "West"}
+    # the held rows got their keys when the block ended, each its own
+    assert dict(Team.objects.values_list("pk", "name")) == {
+        teams[0].pk: "East",
+        teams[1].pk: "West",
+    }
     assert set(Submission.objects.values_list("status", flat=True)) == {"processed"}
 
 
@@ -255,3 +261,23 @@ def test_outside_a_deferring_block_insert_soon_inserts_at_once(db):
     insert_soon(Team, [team])
 
     assert team.pk and Team.objects.get(pk=team.pk).name == "North"
+
+
+def test_held_inserts_of_several_tables_get_their_own_keys_in_one_statement(db):
+    from galena.accounts.models import Team
+    from galena.leads.models import Source
+
+    rows = _submissions(1)
+    teams = [Team(name=f"Team {n}") for n in range(5)]
+    sources = [Source(name=f"Source {n}") for n in range(3)]
+    with CaptureQueriesContext(connection) as queries, updates_deferred():
+        rows[0].status = "processed"
+        update_soon(Submission, rows, ["status"])
+        insert_soon(Team, teams[:3])
+        insert_soon(Source, sources)
+        insert_soon(Team, teams[3:])
+
+    assert len(queries.captured_queries) == (1 if connection.vendor == "postgresql" else 4)
+    assert dict(Team.objects.values_list("pk", "name")) == {t.pk: t.name for t in teams}
+    assert dict(Source.objects.values_list("pk", "name")) == {s.pk: s.name for s in sources}
+    assert all(not obj._state.adding for obj in [*teams, *sources])

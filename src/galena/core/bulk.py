@@ -84,7 +84,7 @@ def _insert_few(model: type[Model], objects: list[Model], alias: str) -> list:
     Django's ``get_db_prep_save``, go through bulk_create."""
     if not _insertable_here(model, objects):
         return model.objects.using(alias).bulk_create(objects)
-    sql, values = _insert_statement(model, objects, alias, returning=True)
+    sql, values = _insert_statement(model, objects, alias)
     with connections[alias].cursor() as cursor:
         cursor.execute(sql, values)
         for obj, (pk,) in zip(objects, cursor.fetchall(), strict=True):
@@ -100,13 +100,12 @@ def _insertable_here(model: type[Model], objects: Sequence[Model]) -> bool:
     return keyed in (0, len(objects)) and _prepared_by_value(model)
 
 
-def _insert_statement(
-    model: type[Model], objects: Sequence[Model], alias: str, *, returning: bool
-) -> tuple[str, list]:
-    """The INSERT of these new instances and its parameters (their timestamps set)."""
+def _insert_statement(model: type[Model], objects: Sequence[Model], alias: str) -> tuple[str, list]:
+    """The INSERT … RETURNING of these new instances' keys and its parameters (their
+    timestamps set)."""
     connection = connections[alias]
     keyed = objects[0].pk is not None
-    sql, fields = _insert_plan(model, len(objects), alias, keyed=keyed, returning=returning)
+    sql, fields = _insert_plan(model, len(objects), alias, keyed=keyed)
     stamped = [f.attname for f in _auto_timestamps(model)]
     now = timezone.now()
     values = []
@@ -142,9 +141,7 @@ def _prepared_by_value(model: type[Model]) -> bool:
 
 
 @functools.cache
-def _insert_plan(
-    model: type[Model], count: int, alias: str, *, keyed: bool, returning: bool = True
-) -> tuple[str, list]:
+def _insert_plan(model: type[Model], count: int, alias: str, *, keyed: bool) -> tuple[str, list]:
     """The INSERT of ``count`` rows of every field (the key only when the rows have theirs:
     ``keyed``), and each field with how its value is sent: as it is, as JSON text (cast in
     the statement), or prepared by Django."""
@@ -170,8 +167,7 @@ def _insert_plan(
     sql = (
         f"INSERT INTO {quote(meta.db_table)} "  # noqa: S608
         f"({', '.join(quote(f.column) for f, _kind in fields)}) "
-        f"VALUES {', '.join([row] * count)}"
-        + (f" RETURNING {quote(meta.pk.column)}" if returning else "")
+        f"VALUES {', '.join([row] * count)} RETURNING {quote(meta.pk.column)}"
     )
     return sql, fields
 
@@ -275,35 +271,39 @@ def _update_values(model, fields, values_rows, alias) -> int:
 
 def _update_statement(model, fields, values_rows, alias) -> tuple[str, list]:
     """The SQL and parameters of ``_update_values``' UPDATE."""
+    sql, columns = _update_plan(model, tuple(fields), alias)
     connection = connections[alias]
-    meta = model._meta
-    columns = [meta.get_field(name) for name in fields]
-    is_json = [f.get_internal_type() == "JSONField" for f in columns]
-    quote = connection.ops.quote_name
-
     texts: dict[int, tuple[Any, str]] = {}  # JSON already written, by the value's identity
 
-    def as_json(field, value):
-        if value is None:
-            return None
+    def convert(field, kind, value):
+        if kind is _AS_IS or (value is None and kind is _JSON):
+            return value
+        if kind is _PREPARED:
+            return field.get_db_prep_save(value, connection)
         known = texts.get(id(value))
         if known is None or known[0] is not value:
             known = texts[id(value)] = (value, json.dumps(value, cls=field.encoder))
         return known[1]
 
-    def as_is(field, value):
-        return value
-
-    def as_prepared(field, value):
-        return field.get_db_prep_save(value, connection)
-
-    converters = [
-        as_json if j else as_is if f.get_internal_type() in _PLAIN_TYPES else as_prepared
-        for f, j in zip(columns, is_json, strict=True)
-    ]
     prepared = [
-        [pk, *(convert(f, v) for convert, f, v in zip(converters, columns, raw, strict=True))]
+        [pk, *(convert(f, kind, v) for (f, kind), v in zip(columns, raw, strict=True))]
         for pk, *raw in values_rows
+    ]
+    return sql, [list(column) for column in zip(*prepared, strict=True)]
+
+
+@functools.cache
+def _update_plan(model, fields: tuple[str, ...], alias: str) -> tuple[str, list]:
+    """The UPDATE of these fields from one array per column, and each field with how its
+    value is sent (kept per model and fields: a lone lead's write built it every time)."""
+    connection = connections[alias]
+    meta = model._meta
+    columns = [meta.get_field(name) for name in fields]
+    is_json = [f.get_internal_type() == "JSONField" for f in columns]
+    quote = connection.ops.quote_name
+    kinds = [
+        _JSON if j else _AS_IS if f.get_internal_type() in _PLAIN_TYPES else _PREPARED
+        for f, j in zip(columns, is_json, strict=True)
     ]
     types = [
         meta.pk.db_type(connection),
@@ -315,14 +315,13 @@ def _update_statement(model, fields, values_rows, alias) -> tuple[str, list]:
     )
     names = ", ".join([quote(meta.pk.column)] + [quote(f.column) for f in columns])
     source = "unnest(" + ", ".join(f"%s::{t}[]" for t in types) + ")"
-    params = [list(column) for column in zip(*prepared, strict=True)]
     # identifiers quoted by the backend, every value a parameter
     sql = (
         f"UPDATE {quote(meta.db_table)} AS t SET {assignments} "  # noqa: S608
         f"FROM {source} AS v ({names}) "
         f"WHERE t.{quote(meta.pk.column)} = v.{quote(meta.pk.column)}"
     )
-    return sql, params
+    return sql, list(zip(columns, kinds, strict=True))
 
 
 def update_many_together(*writes: tuple[type[Model], Sequence[Model], Sequence[str]]) -> None:
@@ -437,30 +436,54 @@ def _write_held(groups: dict, inserts: list[tuple[type[Model], list[Model]]]) ->
         return
     (alias,) = aliases
     statements: list[tuple[str, list]] = []
+    keyed: list[tuple[int, list[Model]]] = []  # (part, instances) whose keys come back
     for model, objects in inserts:
         if len(objects) <= FEW_ROWS and _insertable_here(model, objects):
-            statements.append(_insert_statement(model, objects, alias, returning=False))
+            if objects[0].pk is None:
+                keyed.append((len(statements), objects))
+            statements.append(_insert_statement(model, objects, alias))
             _saved(objects, alias)
         else:
             insert_many(model, objects)  # COPY: statements of its own
     for (model, fields), objects in groups.items():
         rows = _update_rows(model, objects, fields)
         statements.append(_update_statement(model, fields, rows, alias))
-    _execute_together(statements, alias)
+    keys = _execute_together(statements, alias, returning=[part for part, _objects in keyed])
+    for (_part, objects), part_keys in zip(keyed, keys, strict=True):
+        for obj, pk in zip(objects, part_keys, strict=True):
+            obj.pk = pk
 
 
-def _execute_together(statements: list[tuple[str, list]], alias: str) -> None:
+def _execute_together(
+    statements: list[tuple[str, list]], alias: str, *, returning: Sequence[int] = ()
+) -> list[list]:
     """Data-modifying statements in one round trip on PostgreSQL: each a ``WITH`` part of
-    one query (they see the same snapshot, so no two may write the same row)."""
+    one query (they see the same snapshot, so no two may write the same row). ``returning``:
+    the parts (each with a one-column RETURNING) whose rows come back, a list per part, in
+    their order."""
     if not statements:
-        return
+        return []
     if len(statements) == 1:
         sql, params = statements[0]
     else:
-        parts = ", ".join(f"w{n} AS ({part})" for n, (part, _params) in enumerate(statements))
-        sql, params = f"WITH {parts} SELECT 1", [p for _sql, ps in statements for p in ps]
+        parts = ", ".join(
+            f"w{n}{'(k)' if n in returning else ''} AS ({part})"
+            for n, (part, _params) in enumerate(statements)
+        )
+        # each part's keys in the order its RETURNING gave them (as bulk_create relies on)
+        select = (
+            " UNION ALL ".join(f"SELECT {n}, array_agg(k) FROM w{n}" for n in returning)  # noqa: S608 (part numbers)
+            or "SELECT 1"
+        )
+        sql, params = f"WITH {parts} {select}", [p for _sql, ps in statements for p in ps]
     with connections[alias].cursor() as cursor:
         cursor.execute(sql, params)
+        if not returning:
+            return []
+        if len(statements) == 1:
+            return [[pk for (pk,) in cursor.fetchall()]]
+        found = dict(cursor.fetchall())
+    return [found[n] for n in returning]
 
 
 def update_soon(model: type[Model], objects: Sequence[Model], fields: Sequence[str]) -> None:
@@ -478,9 +501,9 @@ def update_soon(model: type[Model], objects: Sequence[Model], fields: Sequence[s
 
 
 def insert_soon(model: type[Model], objects: Sequence[Model]) -> None:
-    """``insert_many`` now, or at the end of the ``updates_deferred`` block this runs in.
-    Held back, new rows get no key in the instance (the table's sequence gives them one):
-    only for rows nothing reads back before the block ends and whose keys nobody needs."""
+    """``insert_many`` now, or at the end of the ``updates_deferred`` block this runs in:
+    only for rows nothing reads back before the block ends. Held back, the instances get
+    their keys when the block ends (read them then, e.g. in ``transaction.on_commit``)."""
     objects = list(objects)
     held = _deferred.get()
     if held is None:

@@ -1,7 +1,8 @@
 """Every write of the notifications app. ``notify_many`` is what other apps call: inside
-their transaction it stores the in-app rows with one INSERT, records one webhook delivery
-per event and subscribed webhook, and after the commit queues one task for the batch's
-e-mails and one for its webhooks."""
+their transaction it stores the in-app rows with one INSERT (at the end of the caller's
+``updates_deferred`` block, if any), records one webhook delivery per event and subscribed
+webhook, and after the commit queues one task for the batch's e-mails and one for its
+webhooks."""
 
 from __future__ import annotations
 
@@ -16,7 +17,7 @@ from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.utils import timezone
 
-from galena.core.bulk import insert_many, instance_factory
+from galena.core.bulk import insert_many, insert_soon, instance_factory
 from galena.core.memo import Memo
 from galena.leads.models import EventType, Lead, LeadEvent, Temperature
 from galena.notifications.models import (
@@ -107,12 +108,14 @@ def notify_many(requests: Iterable[NotificationRequest]) -> None:
                     created_at=now,
                 )
             )
-    rows = insert_many(Notification, rows)
-    email_ids = [row.pk for row in rows if row.email_wanted]
-    if email_ids:
+    # with the caller's other held writes (routing's owner, event and clock: one statement
+    # for a lone lead); the keys are there by the commit
+    insert_soon(Notification, rows)
+    emailed = [row for row in rows if row.email_wanted]
+    if emailed:
         from galena.notifications.tasks import notifications_email
 
-        transaction.on_commit(lambda: notifications_email.delay(email_ids))
+        transaction.on_commit(lambda: notifications_email.delay([row.pk for row in emailed]))
     deliveries = _deliveries_record(list(events.values()), now)
     if deliveries:
         from galena.notifications.tasks import webhook_deliveries_send
