@@ -8,6 +8,7 @@ back marked invalid, with the raw input kept.
 
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
 from dataclasses import dataclass
@@ -585,6 +586,7 @@ def _consonant_run(letters: str, cyrillic: bool) -> int:
     return longest
 
 
+@functools.lru_cache(maxsize=65_536)  # first and last names repeat from lead to lead
 def _token_gibberish(token: str) -> float:
     letters = "".join(_base_letter(c) for c in token if c.isalpha())
     if not letters:
