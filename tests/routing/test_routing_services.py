@@ -228,6 +228,40 @@ def test_a_repeat_inquiry_stays_with_an_active_owner_and_is_rerouted_when_they_l
     assert lead.owner == bob
 
 
+def test_a_rerouted_repeat_inquiry_brings_its_open_tasks_to_the_new_owner(team, team_rule):
+    from galena.leads.models import Task
+
+    ana, bob = member("ana", team), member("bob", team)
+    lead = new_lead()  # ana's
+    left_by_ana = Task.objects.create(lead=lead, kind="call", title="Call", assignee=ana)
+    unassigned = Task.objects.create(lead=lead, kind="call", title="Repeat inquiry")
+    done = Task.objects.create(
+        lead=lead, kind="call", title="Done", assignee=ana, done_at=dt.datetime.now(dt.UTC)
+    )
+    others = Task.objects.create(lead=lead, kind="email", title="Bob's own", assignee=bob)
+    ana.is_active = False
+    ana.save()
+
+    assert lead_owner_check(lead_id=lead.pk, reason="repeat inquiry") is True
+
+    assignees = dict(Task.objects.values_list("pk", "assignee_id"))
+    assert assignees[left_by_ana.pk] == bob.pk and assignees[unassigned.pk] == bob.pk
+    assert assignees[done.pk] == ana.pk  # history stays as it was
+    assert assignees[others.pk] == bob.pk
+
+
+def test_a_repeat_inquiry_kept_by_its_owner_leaves_the_tasks_alone(team, team_rule):
+    from galena.leads.models import Task
+
+    member("ana", team)
+    lead = new_lead()
+    unassigned = Task.objects.create(lead=lead, kind="call", title="Repeat inquiry")
+
+    assert lead_owner_check(lead_id=lead.pk, reason="repeat inquiry") is False
+    unassigned.refresh_from_db()
+    assert unassigned.assignee_id is None
+
+
 def test_bulk_reassign_by_a_head_of_sales_only(team, team_rule):
     head = UserFactory(username="head", role=Role.HEAD_OF_SALES, team=team)
     ana, bob = member("ana", team), member("bob", team)
@@ -268,17 +302,90 @@ def test_hand_off_keeps_the_telemarketer_as_original_owner(team, team_rule):
         lead_hand_off(actor=Actor(user=seller), lead=lead, to=tele)
 
 
-def test_counted_loads_are_kept_a_while_and_routings_own_assignments_added(
-    team, team_rule, settings
-):
-    settings.ROUTING_LOAD_SECONDS = 60
-    ana, bob = member("ana", team), member("bob", team)
+@pytest.fixture
+def least_loaded(team, team_rule):
+    """ana and bob in a team its rule gives leads to by least loaded."""
     team_rule.strategy = Strategy.LEAST_LOADED
     team_rule.save()
+    return member("ana", team), member("bob", team)
+
+
+def test_counted_loads_are_kept_a_while_and_routings_own_assignments_added(least_loaded, settings):
+    settings.ROUTING_LOAD_SECONDS = 60
+    ana, bob = least_loaded
     owners = [new_lead().owner_id for _ in range(4)]
     assert owners == [ana.pk, bob.pk, ana.pk, bob.pk]  # the cached loads grow as it assigns
     Lead.objects.filter(owner=ana).update(owner=None)  # closed by hand: seen at the next count
     assert new_lead().owner == ana  # ana 2 (cached), bob 2: round robin breaks the tie
+
+
+def _load_counts(queries) -> list[str]:
+    return [
+        q["sql"]
+        for q in queries.captured_queries
+        if q["sql"].startswith('SELECT "leads_lead"."owner_id" AS "owner_id", COUNT(')
+    ]
+
+
+def test_counted_loads_are_kept_on_the_members_rows_with_when_they_were_counted(
+    least_loaded, settings
+):
+    settings.ROUTING_LOAD_SECONDS = 60
+    ana, bob = least_loaded
+    Lead.objects.create(first_name="Old", owner=bob, stage=Stage.objects.get(is_initial=True))
+
+    assert new_lead().owner == ana  # counted: ana 0, bob 1
+    rows = {row.user_id: row for row in RoutingMember.objects.filter(user__in=[ana, bob])}
+    assert (rows[ana.pk].load, rows[bob.pk].load) == (1, 1)  # ana's new lead added
+    counted_at = rows[ana.pk].load_counted_at
+    assert counted_at is not None and rows[bob.pk].load_counted_at == counted_at
+
+    with CaptureQueriesContext(connection) as queries:
+        new_lead()
+    assert not _load_counts(queries)  # within the minute: the stored loads, no count
+    assert RoutingMember.objects.get(user=ana).load_counted_at == counted_at
+
+    # the background count is overdue (twice its interval: no worker running)
+    RoutingMember.objects.update(load_counted_at=counted_at - dt.timedelta(seconds=61))
+    with CaptureQueriesContext(connection) as queries:
+        new_lead()
+    assert not _load_counts(queries)  # one interval late: the worker's count is coming
+    RoutingMember.objects.update(load_counted_at=counted_at - dt.timedelta(seconds=121))
+    with CaptureQueriesContext(connection) as queries:
+        new_lead()
+    assert _load_counts(queries)  # counted here
+    assert sorted(RoutingMember.objects.values_list("load", flat=True)) == [2, 3]
+
+
+def test_the_background_count_keeps_loads_on_the_rows_so_routing_counts_nothing(
+    least_loaded, settings
+):
+    from galena.routing.services import loads_recount
+
+    settings.ROUTING_LOAD_SECONDS = 30
+    ana, bob = least_loaded
+    assert [new_lead().owner for _ in range(2)] == [ana, bob]  # kept loads: 1 and 1
+    stage = Stage.objects.get(is_initial=True)
+    Lead.objects.bulk_create(
+        [Lead(first_name=f"By hand {n}", owner=ana, stage=stage) for n in range(3)]
+    )
+
+    assert loads_recount() == 2
+    rows = {row.user_id: row for row in RoutingMember.objects.all()}
+    assert (rows[ana.pk].load, rows[bob.pk].load) == (4, 1)
+    with CaptureQueriesContext(connection) as queries:
+        # the count's loads (the kept ones, a tie, would give it to ana by turn)
+        assert new_lead().owner == bob
+    assert not _load_counts(queries)
+
+
+def test_the_background_count_is_scheduled(settings):
+    import galena.routing.tasks  # noqa: F401 (registers the tasks)
+    from galena.config.celery import app
+
+    entry = settings.CELERY_BEAT_SCHEDULE["routing-loads-recount"]
+    assert entry["task"] in app.tasks
+    assert entry["schedule"] >= 1.0  # ROUTING_LOAD_SECONDS (30 s by default), at least 1 s
 
 
 def test_a_rule_to_a_person_reads_their_availability_once_per_batch(team):
@@ -396,3 +503,43 @@ def test_the_counters_read_with_the_lock_come_back_as_stored(team):
     assert counters.day == dt.date(2026, 1, 2) and counters.last_assigned_at == when
     assert counters.accepts_leads is True
     assert _locked_read(TeamFactory().pk, [ana.pk]) is None  # no routing row yet
+
+
+def test_a_rule_edited_in_another_process_is_seen_once_the_generation_changes(
+    team, team_rule, settings
+):
+    from django.core.cache import cache
+
+    from galena.core.memo import GENERATION_KEY
+    from galena.routing.services import config_load
+
+    settings.ROUTING_CONFIG_SECONDS = 300
+    settings.CONFIG_CHECK_SECONDS = 0
+    assert team_rule.pk in {rule.id for rule in config_load().rules}
+    # another process saves the rule switched off: its signal does not reach this one
+    RoutingRule.objects.filter(pk=team_rule.pk).update(
+        is_active=False, updated_at=dt.datetime.now(dt.UTC)
+    )
+    with CaptureQueriesContext(connection) as queries:
+        assert team_rule.pk in {rule.id for rule in config_load().rules}  # still kept
+    assert not queries.captured_queries
+
+    cache.set(GENERATION_KEY, "the other process's config_changed")
+
+    assert team_rule.pk not in {rule.id for rule in config_load().rules}
+    cache.delete(GENERATION_KEY)
+
+
+def test_a_lone_lead_reads_no_configuration_while_nothing_changed(team, team_rule, settings):
+    settings.ROUTING_CONFIG_SECONDS = 300
+    settings.NOTIFICATIONS_CONFIG_SECONDS = 300
+    settings.CONFIG_CHECK_SECONDS = 0  # the generation asked at every lead
+    member("ana", team)
+    _routing_queries()  # the members' routing rows made, the configuration read and kept
+
+    with CaptureQueriesContext(connection) as queries:
+        _routing_queries()
+
+    read = " ".join(q["sql"] for q in queries.captured_queries)
+    for table in ("routing_routingrule", "accounts_profile", "routing_absence", "auth_user"):
+        assert f'FROM "{table}"' not in read and f"FROM {table}" not in read, table

@@ -113,6 +113,14 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
 else:
     DATABASES["default"].setdefault("CONN_MAX_AGE", env.int("DB_CONN_MAX_AGE", default=60))
     DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+    # Values sent apart from the statement's text, and a statement run five times on a
+    # connection kept prepared by the server: parsed once, not at every lead (see
+    # docs/decisions/0010-postgresql-prepared-statements.md). Off for a pooler that cannot
+    # keep prepared statements (PgBouncer before 1.21 in transaction mode).
+    if env.bool("DB_PREPARED_STATEMENTS", default=True):
+        DATABASES["default"].setdefault("OPTIONS", {}).update(
+            server_side_binding=True, prepare_threshold=5
+        )
 DATABASES["default"]["TEST"] = {"NAME": env.str("TEST_DATABASE_NAME", default=None)}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
@@ -200,6 +208,7 @@ CELERY_TASK_ACKS_LATE = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+# (routing-loads-recount is added beside ROUTING_LOAD_SECONDS, its interval, below)
 CELERY_BEAT_SCHEDULE = {
     "intake-process-stuck": {
         "task": "galena.intake.tasks.process_stuck_submissions",
@@ -379,14 +388,25 @@ TRACKING_EMAIL_LINK_DAYS = env.float("TRACKING_EMAIL_LINK_DAYS", default=365)
 TRACKING_LEAD_TOKEN_DAYS = env.float("TRACKING_LEAD_TOKEN_DAYS", default=1)
 TRACKING_EMAIL_OPEN_WINDOW_SECONDS = env.int("TRACKING_EMAIL_OPEN_WINDOW_SECONDS", default=1800)
 TRACKING_EMAIL_CLICK_WINDOW_SECONDS = env.int("TRACKING_EMAIL_CLICK_WINDOW_SECONDS", default=60)
-# How often a process asks whether the scoring rules, settings or active model changed (an
-# edit in the same process is seen at once).
-SCORING_CONFIG_SECONDS = env.float("SCORING_CONFIG_SECONDS", default=2.0)
-# The same for the routing rules and SLA policies.
-ROUTING_CONFIG_SECONDS = env.float("ROUTING_CONFIG_SECONDS", default=2.0)
-# How long the least-loaded and skills strategies use a team's counted loads (open leads and
-# tasks due) before counting again; routing's own assignments are added as they are made.
+# Configuration a process keeps (rules, policies, people, calendars: core.memo) is kept until
+# an edit changes the shared generation in the cache, which each process reads at most every
+# CONFIG_CHECK_SECONDS; the *_CONFIG_SECONDS below bound how long it is kept even so (for
+# writes no signal tells of: bulk updates, SQL by hand).
+CONFIG_CHECK_SECONDS = env.float("CONFIG_CHECK_SECONDS", default=1.0)
+# For the scoring rules, settings and active model.
+SCORING_CONFIG_SECONDS = env.float("SCORING_CONFIG_SECONDS", default=300.0)
+# For the quality stage's checks, fit rules and forms.
+QUALITY_CONFIG_SECONDS = env.float("QUALITY_CONFIG_SECONDS", default=300.0)
+# For the routing rules and SLA policies, the teams' members, hours and holidays.
+ROUTING_CONFIG_SECONDS = env.float("ROUTING_CONFIG_SECONDS", default=300.0)
+# How often the routed teams' loads (open leads and tasks due, for the least-loaded and skills
+# strategies) are counted again in the background; routing's own assignments are added as
+# they are made, and routing counts by itself when a count is twice this late.
 ROUTING_LOAD_SECONDS = env.float("ROUTING_LOAD_SECONDS", default=30.0)
+CELERY_BEAT_SCHEDULE["routing-loads-recount"] = {
+    "task": "galena.routing.tasks.loads_recount",
+    "schedule": max(ROUTING_LOAD_SECONDS, 1.0),
+}
 # Called by leads.services.lead_update after it saves a change, inside its transaction, as
 # hook(lead=…, actor=…, changed={field names}): later apps react (fit is re-evaluated)
 # without the lead importing them.
@@ -484,9 +504,9 @@ LEAD_UNBLOCKED_HOOKS: list[str] = [
 # retry (then the delivery has failed), and whether URLs inside the network are allowed
 # (never in production unless asked).
 NOTIFICATIONS_WEBHOOK_TIMEOUT = env.float("NOTIFICATIONS_WEBHOOK_TIMEOUT", default=5.0)
-# How long a process keeps who may be told and how (users' addresses and choices) and the
-# active webhooks (an edit in the same process is seen at once).
-NOTIFICATIONS_CONFIG_SECONDS = env.float("NOTIFICATIONS_CONFIG_SECONDS", default=2.0)
+# The same for who may be told and how (users' addresses and choices) and the active
+# webhooks.
+NOTIFICATIONS_CONFIG_SECONDS = env.float("NOTIFICATIONS_CONFIG_SECONDS", default=300.0)
 NOTIFICATIONS_WEBHOOK_RETRY_SECONDS: list[int] = [60, 300, 1800, 7200, 43200]
 NOTIFICATIONS_WEBHOOK_ALLOW_PRIVATE = env.bool(
     "NOTIFICATIONS_WEBHOOK_ALLOW_PRIVATE", default=not PRODUCTION

@@ -12,5 +12,6 @@ CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"
 INTAKE_FORM_CACHE_SECONDS = 0  # tests change forms between requests
 SCORING_CONFIG_SECONDS = 0  # tests change rules between calls, in rolled-back transactions
 ROUTING_CONFIG_SECONDS = 0
+QUALITY_CONFIG_SECONDS = 0
 ROUTING_LOAD_SECONDS = 0  # tests count loads each time
 NOTIFICATIONS_CONFIG_SECONDS = 0

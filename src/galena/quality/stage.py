@@ -45,6 +45,7 @@ from django.db.models import Count, Q
 from django.db.models.functions import Coalesce
 from django.utils.translation import gettext as _
 
+from galena.core.memo import Memo
 from galena.intake.contract import Action, Decision, FollowUp, ParsedSubmission, Reason
 from galena.intake.models import Form, LeadRule, Submission
 from galena.leads.contact_values import transliterate
@@ -148,19 +149,44 @@ class _Window:
         self.times[key].append(at)
 
 
+# The checks' settings, the fit rules and the forms, kept in this process until one of them
+# (or a form's source) is saved (core.memo; QualityConfig.ready connects ``kept.forget``).
+kept = Memo()
+
+
+def _config() -> tuple[list[ActiveCheck], list[fit.FitRuleSpec]]:
+    def load():
+        rows = {row.code: row for row in QualityCheck.objects.all()}
+        return active_checks(rows), fit.fit_rules_load()
+
+    return kept.get("config", load, seconds=settings.QUALITY_CONFIG_SECONDS)
+
+
+def _forms(form_ids: set[int]) -> dict[int, FormInfo]:
+    def load(keys: list) -> dict:
+        return {
+            ("form", form.pk): FormInfo(
+                kind=form.kind,
+                lead_rule=form.lead_rule,
+                double_opt_in=form.double_opt_in,
+                region=form.default_region or form.source.default_region,
+            )
+            for form in Form.objects.filter(pk__in=[key[1] for key in keys]).select_related(
+                "source"
+            )
+        }
+
+    found = kept.get_many(
+        (("form", pk) for pk in form_ids), load, seconds=settings.QUALITY_CONFIG_SECONDS
+    )
+    return {key[1]: info for key, info in found.items() if info is not None}
+
+
 def _prepare(decisions: list[Decision]) -> QualityBatch:
-    rows = {row.code: row for row in QualityCheck.objects.all()}
-    checks = active_checks(rows)
-    batch = QualityBatch(checks=checks, fit_rules=fit.fit_rules_load())
+    checks, fit_rules = _config()
+    batch = QualityBatch(checks=checks, fit_rules=fit_rules)
     parsed_all = [d.parsed for d in decisions]
-    form_ids = {p.form_id for p in parsed_all if p.form_id}
-    for form in Form.objects.filter(pk__in=form_ids).select_related("source"):
-        batch.forms[form.pk] = FormInfo(
-            kind=form.kind,
-            lead_rule=form.lead_rule,
-            double_opt_in=form.double_opt_in,
-            region=form.default_region or form.source.default_region,
-        )
+    batch.forms.update(_forms({p.form_id for p in parsed_all if p.form_id}))
     source_ids = {
         p.attribution.source_id for p in parsed_all if p.attribution.source_id and not p.form_id
     }

@@ -130,6 +130,10 @@ class RoutingMember(models.Model):
     day = models.DateField(null=True, blank=True, editable=False)
     assigned_on_day = models.PositiveIntegerField(default=0, editable=False)
     last_assigned_at = models.DateTimeField(null=True, blank=True, editable=False)
+    # open leads + tasks due today, as last counted (load_counted_at), plus routing's own
+    # assignments since: what least-loaded and skills compare between counts
+    load = models.PositiveIntegerField(default=0, editable=False)
+    load_counted_at = models.DateTimeField(null=True, blank=True, editable=False)
 
     class Meta:
         verbose_name = _("routing member")

@@ -12,7 +12,6 @@ per team, and the round-robin sequence stays exact.
 from __future__ import annotations
 
 import datetime as dt
-import time
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
@@ -20,7 +19,6 @@ from typing import Any
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
-from django.core.cache import cache
 from django.db import IntegrityError, connection, transaction
 from django.db.models import Count, Q
 from django.utils import timezone
@@ -29,9 +27,15 @@ from django.utils.translation import gettext as _
 from galena.accounts.models import Profile, Role, Team
 from galena.accounts.roles import LEAD_WORKING_ROLES
 from galena.consent import services as consent
-from galena.core.bulk import insert_many, insert_soon, update_many_together, update_soon
+from galena.core.bulk import (
+    insert_many,
+    insert_soon,
+    update_many,
+    update_many_together,
+    update_soon,
+)
 from galena.core.errors import NotFound, PermissionDenied, ValidationFailed
-from galena.core.memo import Memo
+from galena.core.memo import Memo, config_changed, fresh, marked
 from galena.leads import access
 from galena.leads.models import (
     ActorSource,
@@ -76,15 +80,17 @@ class Config:
 
 _loaded: dict[str, Any] = {}
 
-# What routing reads about people, sources and holidays, kept ROUTING_CONFIG_SECONDS in this
-# process (see core.memo; RoutingConfig.ready connects ``kept.forget`` to their models).
+# What routing reads about people, sources and holidays, kept in this process until it
+# changes (see core.memo; RoutingConfig.ready connects ``kept.forget`` to their models).
 # The counters routing writes (RoutingMember) are always read afresh, under the team's lock.
 kept = Memo()
 
 
 def config_forget(**_kwargs: Any) -> None:
-    """Forget the loaded rules and policies (one was saved in this process)."""
+    """Forget the loaded rules and policies (one was saved in this process; the others
+    learn it from the shared generation)."""
     _loaded.clear()
+    config_changed()
 
 
 def _version() -> tuple:
@@ -108,14 +114,13 @@ def rule_spec(rule: RoutingRule) -> engine.RouteRule:
 
 
 def config_load() -> Config:
-    """The active rules in order, read again only when they changed (asked at most every
-    ``ROUTING_CONFIG_SECONDS``; an edit in this process is seen at once)."""
-    checked = _loaded.get("checked")
-    fresh = checked is not None and time.monotonic() - checked < settings.ROUTING_CONFIG_SECONDS
-    if "config" in _loaded and fresh:
+    """The active rules in order, read again only when they changed: asked when the shared
+    generation changed (core.memo) or ``ROUTING_CONFIG_SECONDS`` passed."""
+    if "config" in _loaded and fresh(_loaded, settings.ROUTING_CONFIG_SECONDS):
         return _loaded["config"]
+    mark = marked()
     version = _version()
-    _loaded["checked"] = time.monotonic()
+    _loaded.update(mark)
     if "config" in _loaded and _loaded.get("version") == version:
         return _loaded["config"]
     config = Config(rules=tuple(rule_spec(r) for r in RoutingRule.objects.filter(is_active=True)))
@@ -228,30 +233,23 @@ def _loads_counted(user_ids: Sequence[int], now: dt.datetime) -> dict[int, int]:
     return {uid: open_leads.get(uid, 0) + due.get(uid, 0) for uid in user_ids}
 
 
-def _load_key(team_id: int) -> str:
-    return f"galena:routing:load:{team_id}"
-
-
-def _loads(team_id: int, user_ids: Sequence[int], now: dt.datetime) -> dict[int, int]:
-    """The members' loads, counted at most every ROUTING_LOAD_SECONDS per team (the counts
-    read thousands of index entries; a lone submission cannot pay that each time). Between
-    counts the assignments routing makes are added as it makes them (under the team's lock),
-    so least-loaded stays fair; leads closed by hand show at the next count."""
-    seconds = settings.ROUTING_LOAD_SECONDS
-    if seconds > 0:
-        cached = cache.get(_load_key(team_id))
-        if cached is not None and set(cached) == set(user_ids):
-            return cached
-    loads = _loads_counted(user_ids, now)
-    if seconds > 0:
-        cache.set(_load_key(team_id), loads, timeout=seconds)
-    return loads
-
-
-def _loads_remember(state: TeamState) -> None:
-    if settings.ROUTING_LOAD_SECONDS > 0 and state.loads_read:
-        loads = {m.user_id: m.load for m in state.members}
-        cache.set(_load_key(state.team.pk), loads, timeout=settings.ROUTING_LOAD_SECONDS)
+def _loads(
+    user_ids: Sequence[int], stored: dict[int, RoutingMember], now: dt.datetime
+) -> tuple[dict[int, int], bool]:
+    """The members' loads and whether they were counted now. The counts read thousands of
+    index entries, which a lone submission cannot pay each time: ``loads_recount`` makes them
+    every ROUTING_LOAD_SECONDS in the background and keeps them on the members' counter rows,
+    read here with the team's lock. Between counts the assignments routing makes are added as
+    it makes them (under that lock), so least-loaded stays fair; leads closed by hand show at
+    the next count. Counted here only when the background count is overdue (twice its
+    interval: no worker, or a member without a count yet)."""
+    since = now - dt.timedelta(seconds=2 * settings.ROUTING_LOAD_SECONDS)
+    if settings.ROUTING_LOAD_SECONDS > 0 and all(
+        stored[uid].load_counted_at is not None and stored[uid].load_counted_at > since
+        for uid in user_ids
+    ):
+        return {uid: stored[uid].load for uid in user_ids}, False
+    return _loads_counted(user_ids, now), True
 
 
 def _holidays(team_ids: Iterable[int | None], today: dt.date) -> dict[int | None, frozenset]:
@@ -280,6 +278,7 @@ class TeamState:
     members: list[engine.Member]
     stored: dict[int, RoutingMember]
     loads_read: bool = False
+    loads_counted: bool = False  # counted now: every member's row gets its count
 
 
 @dataclass(frozen=True)
@@ -362,8 +361,9 @@ def _members(
     with_load: bool,
     stored: dict[int, RoutingMember] | None = None,
 ):
-    """engine.Member for each user (of the given teams), with why each cannot take leads;
-    ``stored``: their counters, already read (else read here)."""
+    """engine.Member for each user (of the given teams), with why each cannot take leads,
+    their counters and whether their loads were counted now; ``stored``: their counters,
+    already read (else read here)."""
     users = people_of(user_ids)
     if stored is None:
         stored = {m.user_id: m for m in RoutingMember.objects.filter(user_id__in=user_ids)}
@@ -373,7 +373,7 @@ def _members(
         stored.update({m.user_id: m for m in RoutingMember.objects.filter(user_id__in=user_ids)})
     holidays = _holidays({team.pk for team in team_of.values()}, now.date())
     teams = {team.pk for team in team_of.values()}
-    loads = _loads(next(iter(teams)), user_ids, now) if with_load and len(teams) == 1 else {}
+    loads, counted = _loads(user_ids, stored, now) if with_load and len(teams) == 1 else ({}, False)
     members = []
     for user_id in user_ids:
         person, state, team = users.get(user_id), stored[user_id], team_of[user_id]
@@ -404,7 +404,7 @@ def _members(
                 unavailable=engine.unavailable_because(availability, now),
             )
         )
-    return members, stored
+    return members, stored, counted
 
 
 def _team_load(team_id: int, now: dt.datetime, strategy: str) -> TeamState:
@@ -412,12 +412,40 @@ def _team_load(team_id: int, now: dt.datetime, strategy: str) -> TeamState:
     routing, stored = _team_routing_locked(team_id, user_ids)
     team = routing.team
     with_load = strategy in (Strategy.LEAST_LOADED, Strategy.SKILLS)
-    members, stored = _members(
+    members, stored, counted = _members(
         user_ids, dict.fromkeys(user_ids, team), now, with_load=with_load, stored=stored
     )
     return TeamState(
-        team=team, routing=routing, members=members, stored=stored, loads_read=with_load
+        team=team,
+        routing=routing,
+        members=members,
+        stored=stored,
+        loads_read=with_load,
+        loads_counted=counted,
     )
+
+
+def loads_recount(*, now: dt.datetime | None = None) -> int:
+    """Count the loads of every routed team's members again and keep them on their counter
+    rows (periodic, every ROUTING_LOAD_SECONDS), each team under its lock for the moment of
+    its count; returns how many members were counted."""
+    now = now or timezone.now()
+    counted = 0
+    for team_id in TeamRouting.objects.values_list("team_id", flat=True):
+        user_ids = _roster(team_id)
+        if not user_ids:
+            continue
+        with transaction.atomic():
+            found = _locked_read(team_id, user_ids)
+            if found is None:
+                continue
+            _sequence, stored = found
+            loads = _loads_counted(list(stored), now)
+            for user_id, row in stored.items():
+                row.load, row.load_counted_at = loads[user_id], now
+            update_many(RoutingMember, list(stored.values()), ["load", "load_counted_at"])
+        counted += len(stored)
+    return counted
 
 
 def _store_members(states: Iterable[TeamState], touched: set[int], now: dt.datetime) -> None:
@@ -426,25 +454,36 @@ def _store_members(states: Iterable[TeamState], touched: set[int], now: dt.datet
         teams.append(state.routing)
         today = now.astimezone(zone(state.team.time_zone)).date()
         for member in state.members:
-            if member.user_id not in touched:
-                continue
             row = state.stored[member.user_id]
-            row.last_sequence = member.last_sequence
-            row.current_weight = member.current_weight
-            row.day = today
-            row.assigned_on_day = member.assigned_today
-            row.last_assigned_at = now
+            if state.loads_read:  # as counted, plus routing's assignments since
+                row.load = member.load
+                if state.loads_counted:
+                    row.load_counted_at = now
+            if member.user_id in touched:
+                row.last_sequence = member.last_sequence
+                row.current_weight = member.current_weight
+                row.day = today
+                row.assigned_on_day = member.assigned_today
+                row.last_assigned_at = now
+            elif not state.loads_counted:
+                continue
             rows.append(row)
     update_many_together(
         (
             RoutingMember,
             rows,
-            ["last_sequence", "current_weight", "day", "assigned_on_day", "last_assigned_at"],
+            [
+                "last_sequence",
+                "current_weight",
+                "day",
+                "assigned_on_day",
+                "last_assigned_at",
+                "load",
+                "load_counted_at",
+            ],
         ),
         (TeamRouting, teams, ["sequence"]),
     )
-    for state in states:
-        _loads_remember(state)
 
 
 # --------------------------------------------------------------------------- routing
@@ -477,7 +516,7 @@ def _user_target(rule: engine.RouteRule, now: dt.datetime) -> engine.RouteResult
         lambda: Team.objects.filter(members__user_id=rule.user_id).first(),
         seconds=settings.ROUTING_CONFIG_SECONDS,
     )
-    members, _stored = _members(
+    members, _stored, _counted = _members(
         [rule.user_id], {rule.user_id: team or Team(time_zone="UTC")}, now, with_load=False
     )
     result = engine.RouteResult(rule_id=rule.id or None, rule_name=rule.name)
@@ -818,4 +857,10 @@ def lead_owner_check(*, lead_id: int, reason: str) -> bool:
         exclude = {lead.owner_id} if lead.owner_id else set()
         before = lead.owner_id
         lead = lead_reroute(lead=lead, actor=RULE_ACTOR, exclude_user_ids=exclude, reason=reason)
+        if lead.owner_id is not None and lead.owner_id != before:
+            # the open tasks nobody has, or the owner who left had (the repeat inquiry's
+            # own call among them), go to the new owner: their day shows them
+            Task.objects.filter(lead_id=lead.pk, done_at__isnull=True).filter(
+                Q(assignee__isnull=True) | Q(assignee_id=before)
+            ).update(assignee_id=lead.owner_id, updated_at=timezone.now())
         return lead.owner_id != before

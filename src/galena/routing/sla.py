@@ -21,7 +21,6 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import math
-import time
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -41,6 +40,7 @@ from galena.core.bulk import (
     update_rows,
     update_soon,
 )
+from galena.core.memo import config_changed, fresh, marked
 from galena.leads.models import EventType, Lead, LeadEvent, QualityStatus, StageKind
 from galena.leads.services import Actor
 from galena.notifications.models import NotificationKind
@@ -96,6 +96,7 @@ def sla_config_forget(*, sender: Any = None, instance: Any = None, **kwargs: Any
     unchanged = sender is TeamRouting and kwargs.get("created")
     if not (unchanged and instance.business_hours == default_business_hours()):
         _loaded.clear()
+        config_changed()
 
 
 def _max_age() -> dt.timedelta:
@@ -103,15 +104,11 @@ def _max_age() -> dt.timedelta:
 
 
 def sla_config_load() -> SlaConfig:
-    """The policies and calendars, read again at most every ``ROUTING_CONFIG_SECONDS`` (an
-    edit in this process is seen at once): three small queries."""
-    checked = _loaded.get("checked")
-    if (
-        "config" in _loaded
-        and checked is not None
-        and time.monotonic() - checked < settings.ROUTING_CONFIG_SECONDS
-    ):
+    """The policies and calendars, read again when the shared generation changed (core.memo)
+    or ``ROUTING_CONFIG_SECONDS`` passed: three small queries."""
+    if "config" in _loaded and fresh(_loaded, settings.ROUTING_CONFIG_SECONDS):
         return _loaded["config"]
+    mark = marked()
     stored = list(SlaPolicy.objects.order_by("order", "id"))
     specs = [sla_rules.policy_spec(policy) for policy in stored]
     active = {policy.pk for policy in stored if policy.is_active}
@@ -146,7 +143,7 @@ def sla_config_load() -> SlaConfig:
         ),
         reads_source=any(c.field == "source" for p in policies for c in p.conditions),
     )
-    _loaded.update(config=config, checked=time.monotonic())
+    _loaded.update(mark, config=config)
     return config
 
 

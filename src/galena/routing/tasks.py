@@ -13,6 +13,15 @@ def repeat_inquiry_route(*, lead_id: int, submission_id: int | None = None, **_p
     return lead_owner_check(lead_id=lead_id, reason="repeat inquiry")
 
 
+@shared_task(name="galena.routing.tasks.loads_recount")
+def loads_recount() -> int:
+    """Periodic (every ROUTING_LOAD_SECONDS): count the routed teams' members' open leads
+    and tasks due again, for least-loaded and skills routing."""
+    from galena.routing.services import loads_recount as recount
+
+    return recount()
+
+
 @shared_task(name="galena.routing.tasks.sla_sweep")
 def sla_sweep() -> int:
     """Periodic (every minute): warn of first-response deadlines coming, mark the ones passed

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-import time
 from array import array
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Mapping, Sequence
@@ -25,6 +24,7 @@ from django.utils import timezone
 from django.utils.module_loading import import_string
 
 from galena.core.bulk import copy_rows, insert_many, update_many, update_rows
+from galena.core.memo import config_changed, fresh, marked
 from galena.leads.models import ActorSource, EventType, Lead, LeadEvent, Source, Temperature
 from galena.leads.services import ROWS_MOVED, Actor
 from galena.notifications.models import NotificationKind
@@ -73,8 +73,10 @@ _loaded: dict[str, Any] = {}
 
 
 def config_forget(**_kwargs: Any) -> None:
-    """Forget the loaded rules and settings (a rule or the settings were saved here)."""
+    """Forget the loaded rules and settings (a rule or the settings were saved here; the
+    other processes learn it from the shared generation)."""
     _loaded.clear()
+    config_changed()
 
 
 def _version() -> tuple:
@@ -123,14 +125,13 @@ def rule_spec(rule: ScoreRule) -> RuleSpec:
 
 def config_load() -> Config:
     """The active rules and the settings, read again only when they changed. Whether they
-    changed is asked at most every ``SCORING_CONFIG_SECONDS`` (an edit in this process is
-    seen at once, in the others within those seconds)."""
-    checked = _loaded.get("checked")
-    fresh = checked is not None and time.monotonic() - checked < settings.SCORING_CONFIG_SECONDS
-    if "config" in _loaded and fresh:
+    changed is asked when the shared generation changed (core.memo: an edit anywhere) or
+    ``SCORING_CONFIG_SECONDS`` passed."""
+    if "config" in _loaded and fresh(_loaded, settings.SCORING_CONFIG_SECONDS):
         return _loaded["config"]
+    mark = marked()
     version = _version()
-    _loaded["checked"] = time.monotonic()
+    _loaded.update(mark)
     if "config" in _loaded and _loaded.get("version") == version:
         return _loaded["config"]
     config = Config(

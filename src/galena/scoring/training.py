@@ -11,7 +11,6 @@ predicts it.
 from __future__ import annotations
 
 import logging
-import time
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
@@ -25,6 +24,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from galena.core.bulk import update_many
+from galena.core.memo import config_changed, fresh, marked
 from galena.leads.models import Lead, QualityStatus, Source, StageKind
 from galena.quality.fit import ATTRIBUTES
 from galena.scoring import predictive
@@ -237,12 +237,13 @@ def _json_safe(value: Any) -> Any:
 
 def active_model() -> tuple[int, predictive.TrainedModel] | None:
     """The active trained model (loaded once per process per model), or None. Which model
-    is active is asked at most every ``SCORING_CONFIG_SECONDS``."""
-    checked = _MODEL_CACHE.get("checked")
-    if checked is not None and time.monotonic() - checked < settings.SCORING_CONFIG_SECONDS:
+    is active is asked when the shared generation changed (core.memo) or
+    ``SCORING_CONFIG_SECONDS`` passed."""
+    if fresh(_MODEL_CACHE, settings.SCORING_CONFIG_SECONDS):
         return _MODEL_CACHE.get("loaded")
+    mark = marked()
     found = PredictiveModel.objects.filter(is_active=True).values_list("pk", flat=True).first()
-    _MODEL_CACHE["checked"] = time.monotonic()
+    _MODEL_CACHE.update(mark)
     _MODEL_CACHE["loaded"] = None
     if found is None:
         return None
@@ -258,8 +259,10 @@ def active_model() -> tuple[int, predictive.TrainedModel] | None:
 
 
 def model_forget(**_kwargs: Any) -> None:
-    """Forget which model is active (a model was saved here)."""
+    """Forget which model is active (a model was saved here; the other processes learn it
+    from the shared generation)."""
     _MODEL_CACHE.clear()
+    config_changed()
 
 
 def open_leads() -> Any:
