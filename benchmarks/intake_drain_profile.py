@@ -183,8 +183,11 @@ def instrumented(meter: Meter):
     return undo
 
 
-def process_once(batch_size: int, meter: Meter | None, profiler=None) -> tuple[float, int]:
-    """Process one batch in a transaction that is rolled back; returns (seconds, statements)."""
+def process_once(
+    batch_size: int, meter: Meter | None, profiler=None, *, commit: bool = False
+) -> tuple[float, int]:
+    """Process one batch in a transaction that is rolled back (``commit``: committed, as the
+    worker does; the next batch is then other submissions); returns (seconds, statements)."""
     from django.db import connection, transaction
     from django.test.utils import CaptureQueriesContext
 
@@ -203,7 +206,8 @@ def process_once(batch_size: int, meter: Meter | None, profiler=None) -> tuple[f
                         profiler.disable()
                     elapsed = time.perf_counter() - started
                     assert done == batch_size, done
-                    raise _Rollback
+                    if not commit:
+                        raise _Rollback
             except _Rollback:
                 pass
     finally:
@@ -218,6 +222,15 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--batch", type=int, default=200)
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--statements", action="store_true", help="print the slowest SQL")
+    parser.add_argument(
+        "--commit",
+        action="store_true",
+        help="commit each batch, as the worker does (psycopg forgets its prepared statements "
+        "at a rollback); needs --submissions of at least --batch × (--repeat + 1)",
+    )
+    parser.add_argument(
+        "--list", action="store_true", help="list one batch's statements, part by part"
+    )
     parser.add_argument("--sort", default="cumulative", help="cProfile order (tottime, ...)")
     parser.add_argument("--cprofile", type=int, default=0, help="print the top N functions")
     args = parser.parse_args(argv)
@@ -230,11 +243,11 @@ def main(argv: list[str] | None = None) -> int:
 
     setup(args.submissions)
     connection.force_debug_cursor = True
-    process_once(args.batch, None)  # warm caches (forms, rules, seeds)
+    process_once(args.batch, None, commit=args.commit)  # warm caches (forms, rules, seeds)
     meter = Meter()
     totals = []
     for _ in range(args.repeat):
-        totals.append(process_once(args.batch, meter))
+        totals.append(process_once(args.batch, meter, commit=args.commit))
     leads = args.batch * args.repeat
     print(f"{database}; batch {args.batch}, {args.repeat} runs")
     print(f"{'part':58} {'ms/lead':>8} {'stmts/batch':>11}")
@@ -253,6 +266,13 @@ def main(argv: list[str] | None = None) -> int:
         f"{statistics.median(n for _, n in totals):11.1f}"
     )
     print(f"=> {args.batch / seconds:.0f} leads/s in one process")
+    if args.list:
+        listed = Meter()
+        process_once(args.batch, listed)
+        for name, timed in listed.slowest.items():
+            print(f"{name}:")
+            for seconds, sql in timed:
+                print(f"  {seconds * 1000:5.1f} ms  {sql[:160]}")
     if args.cprofile:
         profiler = cProfile.Profile()
         process_once(args.batch, None, profiler)
