@@ -67,6 +67,10 @@ def test_dry_run_reports_and_imports_nothing(csv_file, source, capsys):
     job = ImportJob.objects.get()
     assert f"To import: galena import --resume {job.pk}" in out
     assert Lead.objects.count() == 0
+    # the report's real path, one a person can open
+    report = services.dry_run_file(job)
+    assert f"All problems: {report}\n" in out
+    assert "Not a valid e-mail address." in report.read_text(encoding="utf-8")
 
 
 def test_mapping_overrides_and_a_given_delimiter(tmp_path, source, capsys):

@@ -57,6 +57,60 @@ def test_a_header_in_any_of_the_five_languages_suggests_its_field(header, target
     assert suggest(header) == target
 
 
+@pytest.mark.parametrize(
+    ("header", "target"),
+    [
+        # what exported lists and CRMs call their columns: a field's word with qualifiers
+        ("Mobile phone", "phone"),
+        ("Phone (mobile)", "phone"),
+        ("Work phone number", "phone"),
+        ("Email address", "email"),
+        ("Work e-mail", "email"),
+        ("Your email", "email"),
+        ("Contact name", "full_name"),
+        ("Name and surname", "full_name"),
+        ("Company name", "company_name"),
+        ("Nr. telefon", "phone"),
+        ("Adresă de e-mail", "email"),
+        ("Nume și prenume", "full_name"),
+        ("Мобильный телефон", "phone"),
+        ("Номер телефона", "phone"),
+        ("Адрес электронной почты", "email"),
+        ("Имя и фамилия", "full_name"),
+        ("Название компании", "company_name"),
+        ("Teléfono móvil", "phone"),
+        ("Número de teléfono", "phone"),
+        ("Dirección de correo electrónico", "email"),
+        ("Nombre y apellidos", "full_name"),
+        ("Nombre de la empresa", "company_name"),
+        ("Puhelinnumero", "phone"),
+        ("Sähköpostiosoite", "email"),
+        ("Etu- ja sukunimi", "full_name"),
+    ],
+)
+def test_a_field_named_with_qualifiers_suggests_the_field(header, target):
+    assert suggest(header) == target
+
+
+@pytest.mark.parametrize(
+    "header",
+    [
+        # columns about a contact that are not one: they stay attributes, never a contact
+        "Email opt-in",
+        "Phone verified",
+        "Emails opened",
+        "Email domain",
+        "Phone consent date",
+        "Company size",
+        "Lead source",
+        "Name of the campaign",
+        "Mobile app installed",
+    ],
+)
+def test_a_column_about_a_field_is_not_taken_for_it(header):
+    assert suggest(header) == f"attribute:{header}"
+
+
 def test_an_unknown_header_becomes_a_custom_attribute_and_a_blank_one_is_ignored():
     assert suggest("Budget 2026") == "attribute:Budget 2026"
     assert suggest("  ") == "ignore"

@@ -64,11 +64,46 @@ for _name in (*MESSENGER_FIELDS, *SOCIAL_FIELDS, *ATTRIBUTION_FIELDS):
     _SUGGESTIONS.setdefault(header_key(_name), _name)
 
 
+# Words that qualify a field's name in a header without changing what the column holds
+# ("Mobile phone", "Email address", "Nr. telefon", "Номер телефона", "Número de teléfono").
+_QUALIFIERS = frozenset(
+    header_key(word)
+    for word in (
+        # English
+        *("work", "home", "personal", "private", "business", "office", "main", "primary"),
+        *("secondary", "other", "contact", "direct", "cell", "cellular", "your", "the", "of"),
+        *("number", "no", "nr", "num", "address"),
+        # Romanian
+        *("număr", "numărul", "de", "adresă", "adresa", "mobil", "serviciu", "principal"),
+        # Russian
+        *("номер", "адрес", "электронной", "электронная", "рабочий", "личный", "контактный"),
+        *("сотовый", "основной"),
+        # Spanish
+        *("número", "dirección", "electrónico", "trabajo", "contacto", "su", "tu"),
+        # Finnish
+        *("numero", "osoite", "oma", "työ"),
+    )
+)
+
+
+def _qualified(key: str) -> str | None:
+    """The field a header names with qualifiers: every word left when they are dropped is a
+    name of that one field ("Teléfono móvil", "Work phone number"); None when a word is
+    something else ("Email opt-in", "Phone verified" stay attributes)."""
+    words = [w for w in key.replace("e mail", "email").split() if w not in _QUALIFIERS]
+    targets = {_SUGGESTIONS.get(word) for word in words}
+    if len(targets) == 1 and None not in targets:
+        return targets.pop()
+    return None
+
+
 def suggest(header: str) -> str:
     """The field a column's header names, else a custom attribute of the same name."""
     key = header_key(header)
     if key in _SUGGESTIONS:
         return _SUGGESTIONS[key]
+    if target := _qualified(key):
+        return target
     return f"{ATTRIBUTE}{header.strip()}" if header.strip() else IGNORE
 
 

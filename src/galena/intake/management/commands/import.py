@@ -14,6 +14,7 @@ from tqdm import tqdm
 
 from galena.core.errors import ValidationFailed
 from galena.intake.importing.services import (
+    dry_run_file,
     import_job_create,
     import_job_run,
     import_problems,
@@ -140,7 +141,7 @@ class Command(BaseCommand):
         )
         self.show_problems(report["problems"], report["failed"] + report["duplicates"])
         if report["failed"] or report["duplicates"]:
-            self.stdout.write(f"All problems: MEDIA_ROOT/{job.error_report['dry_run_file']}")
+            self.stdout.write(f"All problems: {dry_run_file(job)}")
         self.stdout.write(f"To import: galena import --resume {job.pk}")
 
     def import_summary(self, job: ImportJob) -> None:
