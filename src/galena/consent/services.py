@@ -41,6 +41,7 @@ from galena.accounts.models import Role
 from galena.accounts.roles import handles_personal_data, role_of
 from galena.core.bulk import insert_many
 from galena.core.errors import PermissionDenied, ValidationFailed
+from galena.core.lookups import sql_in
 from galena.leads import access
 from galena.leads.models import ContactKind, ContactPoint, Lead, LeadEvent
 from galena.leads.normalise import normalise_contact
@@ -415,15 +416,15 @@ def restricted_lead_ids(lead_ids: Iterable[int]) -> set[int]:
     if not lead_ids:
         return set()
     points, restrictions = ContactPoint._meta.db_table, RestrictedValue._meta.db_table
-    placeholders = ", ".join(["%s"] * len(lead_ids))
+    condition, params = sql_in("point.lead_id", lead_ids)
     with connection.cursor() as cursor:
         cursor.execute(
             # table names from the models, the ids as parameters
             f"SELECT DISTINCT point.lead_id FROM {points} point "  # noqa: S608
-            f"WHERE point.lead_id IN ({placeholders}) AND EXISTS ("
+            f"WHERE {condition} AND EXISTS ("
             f"SELECT 1 FROM {restrictions} restriction WHERE restriction.active "
             "AND restriction.kind = point.kind AND restriction.value = point.value)",
-            lead_ids,
+            params,
         )
         return {row[0] for row in cursor.fetchall()}
 

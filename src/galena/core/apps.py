@@ -13,3 +13,7 @@ class CoreConfig(AppConfig):
 
         Field.register_lookup(InArray)
         ForeignKey.register_lookup(InArray)
+        # field__in=values as one array parameter on PostgreSQL (core.lookups)
+        from galena.core import lookups
+
+        lookups.register()

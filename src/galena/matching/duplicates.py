@@ -15,6 +15,7 @@ from django.db.models.functions import RowNumber
 from django.utils import timezone
 
 from galena.core.errors import ValidationFailed
+from galena.core.lookups import sql_in
 from galena.leads.models import ContactKind, ContactPoint, Lead, QualityStatus
 from galena.matching.comparisons import compare
 from galena.matching.model import MatchModel, explain, probability_of
@@ -87,16 +88,16 @@ def leads_records(lead_ids: Sequence[int]) -> dict[int, Record]:
     lead_table = Lead._meta.db_table
     contact_table = ContactPoint._meta.db_table
     columns = ", ".join(f"lead.{connection.ops.quote_name(name)}" for name in LEAD_FIELDS)
-    placeholders = ", ".join(["%s"] * len(lead_ids))
+    condition, params = sql_in("lead.id", lead_ids)
     sql = (
         f"SELECT {columns}, contact.kind, contact.value FROM {lead_table} AS lead "  # noqa: S608 - names from the models, values as parameters
         f"LEFT JOIN {contact_table} AS contact ON contact.lead_id = lead.id "
-        f"WHERE lead.id IN ({placeholders}) ORDER BY lead.id, contact.id"
+        f"WHERE {condition} ORDER BY lead.id, contact.id"
     )
     values: dict[int, dict[str, Any]] = {}
     contacts: dict[int, list[tuple[str, str]]] = defaultdict(list)
     with connection.cursor() as cursor:
-        cursor.execute(sql, lead_ids)
+        cursor.execute(sql, params)
         for row in cursor.fetchall():
             lead_id = row[0]
             if lead_id not in values:

@@ -35,6 +35,7 @@ from galena.core.bulk import (
     update_soon,
 )
 from galena.core.errors import NotFound, PermissionDenied, ValidationFailed
+from galena.core.lookups import sql_in
 from galena.core.memo import Memo, config_changed, fresh, marked
 from galena.leads import access
 from galena.leads.models import (
@@ -195,7 +196,7 @@ def _locked_read(team_id: int, user_ids: Sequence[int]):
     (``FOR UPDATE OF``; SQLite serialises writers anyway), or None without that row."""
     quote = connection.ops.quote_name
     columns = ", ".join(f"m.{quote(field.column)}" for field in RoutingMember._meta.concrete_fields)
-    joined = f"m.user_id IN ({', '.join(['%s'] * len(user_ids))})" if user_ids else "1 = 0"
+    joined, user_params = sql_in("m.user_id", user_ids)
     lock = " FOR UPDATE OF t" if connection.features.has_select_for_update_of else ""
     rows = list(
         RoutingMember.objects.raw(
@@ -203,7 +204,7 @@ def _locked_read(team_id: int, user_ids: Sequence[int]):
             f"SELECT t.sequence AS team_sequence, {columns} "  # noqa: S608
             f"FROM {TeamRouting._meta.db_table} t LEFT JOIN {RoutingMember._meta.db_table} m "
             f"ON {joined} WHERE t.team_id = %s{lock}",
-            [*user_ids, team_id],
+            [*user_params, team_id],
         )
     )
     if not rows:
