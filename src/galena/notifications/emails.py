@@ -9,6 +9,7 @@ from django.core.mail import EmailMessage, get_connection
 from django.db import transaction
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from galena.notifications import presenting
 from galena.notifications.models import Notification
@@ -50,38 +51,66 @@ def notifications_email_send(*, notification_ids: Iterable[int]) -> int:
         )
         if not notifications:
             return 0
+        by_user: dict[int, list[Notification]] = {}
+        for notification in notifications:
+            by_user.setdefault(notification.user_id, []).append(notification)
         sent: list[int] = []
         with get_connection() as connection:
-            for notification in notifications:
+            for group in by_user.values():
                 try:
-                    connection.send_messages([_message(notification)])
+                    connection.send_messages([_message(group)])
                 except Exception as error:  # the mail server refused: keep what was sent
                     failure = error
                     break
-                sent.append(notification.pk)
+                sent.extend(notification.pk for notification in group)
         Notification.objects.filter(pk__in=sent).update(emailed_at=timezone.now())
     if failure is not None:
         raise failure
     return len(sent)
 
 
-def _message(notification: Notification) -> EmailMessage:
-    lead = notification.lead
-    with translation.override(language_of(notification.user)):
-        subject = presenting.title(notification.kind, str(lead) if lead else "")
-        lines = [subject, ""]
-        if lead is not None:
-            lines += [
-                _("Company: %(company)s") % {"company": lead.company_name or "—"},
-                _("Interest: %(interest)s") % {"interest": lead.interest or "—"},
-            ]
-        lines += presenting.details(notification.params)
-        if lead is not None:
-            lines += ["", presenting.lead_url(lead.pk)]
+def _message(notifications: list[Notification]) -> EmailMessage:
+    """One person's e-mail: a notification's, or, when several for them come in one batch
+    (a burst of leads), one listing them all in order: one message, not an inbox flood."""
+    user = notifications[0].user
+    with translation.override(language_of(user)):
+        titles = [_title(notification) for notification in notifications]
+        subject = titles[0]
+        if len(titles) > 1:
+            subject = ngettext(
+                "%(first)s and %(count)d more notification",
+                "%(first)s and %(count)d more notifications",
+                len(titles) - 1,
+            ) % {"first": titles[0], "count": len(titles) - 1}
+        lines: list[str] = []
+        for notification, title in zip(notifications, titles, strict=True):
+            if lines:
+                lines.append("")
+            lines += [title, "", *_lines(notification)]
         lines += [
             "",
             "-- ",
             _("Choose what you are told about: %(url)s")
             % {"url": f"{settings.SITE_URL}/notifications/settings/"},
         ]
-    return EmailMessage(subject=subject, body="\n".join(lines), to=[notification.user.email])
+    return EmailMessage(subject=subject, body="\n".join(lines), to=[user.email])
+
+
+def _title(notification: Notification) -> str:
+    lead = notification.lead
+    return presenting.title(notification.kind, str(lead) if lead else "")
+
+
+def _lines(notification: Notification) -> list[str]:
+    """What one notification says under its title: the lead, the details, the card's link."""
+    lead = notification.lead
+    lines = []
+    if lead is not None:
+        lines += [
+            _("Company: %(company)s") % {"company": lead.company_name or "—"},
+            _("Interest: %(interest)s") % {"interest": lead.interest or "—"},
+        ]
+    lines += presenting.details(notification.params)
+    if lead is not None:
+        lines += ["", presenting.lead_url(lead.pk)]
+    return lines
