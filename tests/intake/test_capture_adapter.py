@@ -78,6 +78,23 @@ def test_unknown_fields_are_kept_as_attributes(form):
     assert parsed.attributes == {"budget": "5000", "roof_m2": 40}
 
 
+@pytest.mark.parametrize(
+    ("country", "code", "attributes"),
+    [
+        ("RO", "RO", {}),
+        ("Spain", "ES", {}),  # not "SP"
+        ("Россия", "RU", {}),
+        ("Narnia", "", {"country": "Narnia"}),  # kept as it was written, not cut to "NA"
+    ],
+)
+def test_a_country_is_stored_as_its_code_whatever_way_it_is_written(
+    form, country, code, attributes
+):
+    parsed = capture.parse(stored(form, {"name": "Ana", "phone": "0722123456", "țară": country}))
+
+    assert (parsed.person.country, parsed.attributes) == (code, attributes)
+
+
 def test_consent_records_text_version_time_and_address(form):
     submission = stored(form, {"name": "Ana", "phone": "0722123456", "consent": "on"})
 

@@ -113,7 +113,8 @@ def test_each_problem_names_its_row_and_column(fair):
         "Ion;Dan;12;;Cluj;RO;\n"  # row 3: not a phone
         "Ion;Dan;;;Cluj;RO;\n"  # row 4: a name, no way to reach
         ";;;;Cluj;;5000\n"  # row 5: neither name nor contact
-        "Pop;Ana;0722 123 457;;Cluj;Romania;\n"  # row 6: country is not a code
+        "Pop;Ana;0722 123 457;;Cluj;Narnia;\n"  # row 6: no country
+        "Pop;Ion;0722 123 458;;Cluj;România;\n"  # row 7: a country's name is its code
     )
     job = import_job_run(job_id=job_for(fair, text).pk)
 
@@ -122,10 +123,10 @@ def test_each_problem_names_its_row_and_column(fair):
         (3, "Telefon", "Not a phone number."),
         (4, "", "No phone, e-mail or profile: a lead needs a way to reach the person."),
         (5, "", "The row has neither a name nor a phone, e-mail or profile."),
-        (6, "Țară", "Use the two-letter country code, e.g. RO."),
+        (6, "Țară", "Not a country: use its two-letter code (RO) or its name (Romania)."),
     ]
-    assert (job.created_count, job.failed_count) == (1, 4)
-    assert Lead.objects.count() == 1
+    assert (job.created_count, job.failed_count) == (2, 4)
+    assert Lead.objects.get(first_name="Ion").country == "RO"
 
 
 def test_import_creates_leads_with_contacts_attribution_and_events(fair):

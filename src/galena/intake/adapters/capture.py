@@ -24,6 +24,7 @@ from galena.intake.contract import (
     Signals,
     TaskRequest,
 )
+from galena.leads.countries import country_code
 from galena.leads.models import TRACKING_FIELDS, ContactKind, TaskKind
 from galena.leads.normalise import normalise_email
 from galena.leads.services import ContactInput
@@ -354,6 +355,9 @@ def parse(submission) -> ParsedSubmission:
     }
     if isinstance(fields.get("quiz_answers"), dict):
         attributes["quiz"] = fields["quiz_answers"]
+    country = country_code(_text(fields.get("country")))
+    if _text(fields.get("country")) and not country:  # no country's name: kept as written
+        attributes.setdefault("country", _text(fields.get("country"))[:200])
     tasks = []
     callback_at = _aware(_text(fields.get("callback_at"))) if fields.get("callback_at") else None
     if form is not None and form.kind == "callback":
@@ -376,7 +380,7 @@ def parse(submission) -> ParsedSubmission:
             company_name=_text(fields.get("company_name"))[:200],
             position=_text(fields.get("position"))[:120],
             language=_text(fields.get("language"))[:12],
-            country=_text(fields.get("country"))[:2].upper(),
+            country=country,
             region=_text(fields.get("region"))[:120],
             city=_text(fields.get("city"))[:120],
         ),

@@ -17,6 +17,7 @@ from django.utils.dateparse import parse_datetime
 from galena.core.errors import ApplicationError, Gone, NotFound, PermissionDenied, ValidationFailed
 from galena.intake.contract import Person
 from galena.intake.models import ExternalCampaign
+from galena.leads.countries import country_code
 from galena.leads.models import ContactKind, ContactPoint
 from galena.leads.normalise import normalise_email, normalise_phone
 
@@ -136,7 +137,6 @@ def _lead_with(kind: str, value: str) -> int | None:
 def ad_form_person(person: dict[str, str]) -> Person:
     """The person an ad platform's lead form gave, cut to the lead's field lengths (the
     platforms' column names are mapped to these keys by each adapter)."""
-    country = person.get("country", "")
     return Person(
         first_name=person.get("first_name", "")[:100],
         last_name=person.get("last_name", "")[:100],
@@ -145,7 +145,7 @@ def ad_form_person(person: dict[str, str]) -> Person:
         position=person.get("position", "")[:120],
         city=person.get("city", "")[:120],
         region=person.get("region", "")[:120],
-        country=country.upper() if len(country) == 2 else "",
+        country=country_code(person.get("country", "")),  # "US", "United States"
     )
 
 

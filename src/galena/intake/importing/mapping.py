@@ -4,8 +4,6 @@ same words), and checks of a mapping a person edited. Pure."""
 
 from __future__ import annotations
 
-import re
-import unicodedata
 from collections.abc import Sequence
 
 from django.utils.translation import gettext_lazy as _
@@ -16,6 +14,7 @@ from galena.intake.adapters.capture import (
     MESSENGER_FIELDS,
     SOCIAL_FIELDS,
 )
+from galena.leads.countries import lookup_key
 
 IGNORE = "ignore"
 ATTRIBUTE = "attribute:"  # followed by the attribute's name
@@ -45,15 +44,11 @@ FIELD_LABELS: dict[str, str] = {
 CONTACT_FIELDS = frozenset({"phone", "email", *MESSENGER_FIELDS, *SOCIAL_FIELDS})
 NAME_FIELDS = frozenset({"first_name", "last_name", "full_name"})
 
-_NOT_WORD = re.compile(r"[\W_]+")
-
 
 def header_key(text: str) -> str:
     """A header as a lookup key: case, accents, spaces and punctuation do not matter
     ("Teléfono" = "telefono", "Эл. почта" = "эл почта", "E-mail" = "e mail")."""
-    decomposed = unicodedata.normalize("NFKD", text.casefold())
-    bare = "".join(c for c in decomposed if not unicodedata.combining(c))
-    return _NOT_WORD.sub(" ", bare).strip()
+    return lookup_key(text)
 
 
 _SUGGESTIONS: dict[str, str] = {}

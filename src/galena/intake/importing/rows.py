@@ -11,12 +11,12 @@ from dataclasses import dataclass
 from galena.intake.adapters.capture import ATTRIBUTION_FIELDS, MESSENGER_FIELDS
 from galena.intake.contract import Attribution, ParsedSubmission, Person
 from galena.intake.importing.mapping import ATTRIBUTE, CONTACT_FIELDS, IGNORE
+from galena.leads.countries import country_code
 from galena.leads.models import ContactKind, Lead
 from galena.leads.normalise import normalise_email
 from galena.leads.services import ContactInput
 
 _DIGITS = re.compile(r"\d")
-_COUNTRY = re.compile(r"^[A-Za-z]{2}$")
 PERSON_FIELDS = (
     "first_name",
     "middle_name",
@@ -101,12 +101,17 @@ def parse_row(
                 RowProblem(number, columns[name], f"Too long: at most {limit} characters.")
             )
     country = values.get("country", "")
-    if country and not _COUNTRY.match(country):
-        problems.append(
-            RowProblem(
-                number, columns["country"], "Use the two-letter country code, e.g. RO.", country
+    if country:
+        values["country"] = country_code(country)
+        if not values["country"]:
+            problems.append(
+                RowProblem(
+                    number,
+                    columns["country"],
+                    "Not a country: use its two-letter code (RO) or its name (Romania).",
+                    country,
+                )
             )
-        )
     has_name = any(values.get(n) for n in ("first_name", "last_name", "full_name"))
     if not contacts and not problems:
         problems.append(
@@ -124,8 +129,7 @@ def parse_row(
         channel=plan.channel,
         received_at=plan.received_at,
         person=Person(
-            **{name: values.get(name, "") for name in PERSON_FIELDS if name != "country"},
-            country=country.upper(),
+            **{name: values.get(name, "") for name in PERSON_FIELDS},
         ),
         contacts=[contact for _header, contact in contacts],
         attribution=Attribution(
