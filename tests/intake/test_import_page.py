@@ -71,6 +71,8 @@ def test_upload_preview_dry_run_import_and_progress(client, head, source):
     assert '<option value="first_name" selected>' in page  # Nombre
     assert '<option value="phone" selected>' in page  # Teléfono
     assert '<option value="attribute:Notas" selected>' in page
+    # the status panel says what to do next, not just "Uploaded"
+    assert "Check where each column goes, then try a dry run or import." in page
 
     mapping = {f"column-{i}": target for i, target in enumerate(job.mapping)}
     mapping["column-5"] = "comment"
