@@ -86,6 +86,23 @@ def test_a_header_in_any_of_the_five_languages_suggests_its_field(header, target
         ("Puhelinnumero", "phone"),
         ("Sähköpostiosoite", "email"),
         ("Etu- ja sukunimi", "full_name"),
+        # the exports of other CRMs and address books
+        ("Country/Region", "country"),  # HubSpot
+        ("State/Region", "region"),
+        ("State/Province", "region"),  # Salesforce
+        ("Mobile Phone Number", "phone"),
+        ("Designation", "position"),  # Zoho
+        ("Person - Name", "full_name"),  # Pipedrive
+        ("Person - Email - Work", "email"),
+        ("Person - Phone - Mobile", "phone"),
+        ("Organization - Name", "company_name"),
+        ("E-mail 1 - Value", "email"),  # Google Contacts
+        ("Phone 2 - Value", "phone"),
+        ("Organization 1 - Name", "company_name"),
+        ("Customer name", "full_name"),
+        ("Client phone", "phone"),
+        ("Lead email", "email"),
+        ("Телефон клиента", "phone"),
     ],
 )
 def test_a_field_named_with_qualifiers_suggests_the_field(header, target):
@@ -105,6 +122,12 @@ def test_a_field_named_with_qualifiers_suggests_the_field(header, target):
         "Lead source",
         "Name of the campaign",
         "Mobile app installed",
+        "Lead source",
+        "E-mail 1 - Type",  # Google Contacts: "Work", "Home"
+        "Phone 1 - Type",
+        "Organization 1 - Title",
+        "Lead status",
+        "Customer since",
     ],
 )
 def test_a_column_about_a_field_is_not_taken_for_it(header):

@@ -93,6 +93,7 @@ ALIASES = {
     "position": (
         "position",
         "job_title",
+        "designation",
         "title",
         "role",
         "funcție",
@@ -104,7 +105,17 @@ ALIASES = {
         "titteli",
     ),
     "language": ("language", "lang", "locale"),
-    "country": ("country", "country_code", "țară", "țara", "страна", "país", "pais", "maa"),
+    "country": (
+        "country",
+        "country_code",
+        "country/region",
+        "țară",
+        "țara",
+        "страна",
+        "país",
+        "pais",
+        "maa",
+    ),
     "region": (
         "region",
         "state",

@@ -67,16 +67,17 @@ _QUALIFIERS = frozenset(
         # English
         *("work", "home", "personal", "private", "business", "office", "main", "primary"),
         *("secondary", "other", "contact", "direct", "cell", "cellular", "your", "the", "of"),
-        *("number", "no", "nr", "num", "address"),
+        *("number", "no", "nr", "num", "address", "person", "value", "customer", "client"),
+        "lead",
         # Romanian
         *("număr", "numărul", "de", "adresă", "adresa", "mobil", "serviciu", "principal"),
         # Russian
         *("номер", "адрес", "электронной", "электронная", "рабочий", "личный", "контактный"),
-        *("сотовый", "основной"),
+        *("сотовый", "основной", "клиент", "клиента"),
         # Spanish
-        *("número", "dirección", "electrónico", "trabajo", "contacto", "su", "tu"),
+        *("número", "dirección", "electrónico", "trabajo", "contacto", "su", "tu", "cliente"),
         # Finnish
-        *("numero", "osoite", "oma", "työ"),
+        *("numero", "osoite", "oma", "työ", "asiakas", "asiakkaan"),
     )
 )
 
@@ -85,7 +86,13 @@ def _qualified(key: str) -> str | None:
     """The field a header names with qualifiers: every word left when they are dropped is a
     name of that one field ("Teléfono móvil", "Work phone number"); None when a word is
     something else ("Email opt-in", "Phone verified" stay attributes)."""
-    words = [w for w in key.replace("e mail", "email").split() if w not in _QUALIFIERS]
+    words = [
+        w
+        for w in key.replace("e mail", "email").split()
+        if w not in _QUALIFIERS and not w.isdigit()  # "Phone 2 - Value"
+    ]
+    if len(words) > 1 and "name" in words:  # "Organization - Name": the organisation's
+        words.remove("name")
     targets = {_SUGGESTIONS.get(word) for word in words}
     if len(targets) == 1 and None not in targets:
         return targets.pop()
