@@ -29,9 +29,9 @@ def language_of(user) -> str:
 def notifications_email_send(*, notification_ids: Iterable[int]) -> int:
     """E-mail each of these notifications that wants it and was not e-mailed yet; returns
     how many. One transaction and one mail connection for the batch: the rows are locked,
-    sent one by one and stamped together, so a task run twice (or two at once) sends
-    nothing twice. When sending fails, the ones already sent are stamped and the error is
-    raised for the task to retry the rest."""
+    sent as one e-mail per person and stamped together, so a task run twice (or two at
+    once) sends nothing twice. When sending fails, the ones already sent are stamped and the
+    error is raised for the task to retry the rest."""
     ids = sorted(set(notification_ids))
     if not ids:
         return 0
