@@ -367,9 +367,10 @@ def copy_rows(model: type[Model], fields: Sequence[str], rows: Sequence[Sequence
 
 class InArray(Lookup):
     """``field__in_array=ids``: ``field = ANY(%s)`` with the ids as one array parameter on
-    PostgreSQL. Django compiles ``__in`` into one placeholder per value, which costs more
-    than the query itself for thousands of ids; elsewhere it is plain ``IN``. Pass an
-    ``array.array`` rather than a list and Django does not even look at each value."""
+    PostgreSQL, as ``__in`` is too (core.lookups), but without Django preparing each value
+    (an OrderedSet and a ``get_db_prep_value`` per id), which costs more than the query
+    itself for thousands of ids; elsewhere it is plain ``IN``. Pass an ``array.array``
+    rather than a list and Django does not even look at each value."""
 
     lookup_name = "in_array"
     prepare_rhs = False

@@ -366,9 +366,10 @@ def parse(submission) -> ParsedSubmission:
     }
     if isinstance(fields.get("quiz_answers"), dict):
         attributes["quiz"] = fields["quiz_answers"]
-    country = country_code(_text(fields.get("country")))
-    if _text(fields.get("country")) and not country:  # no country's name: kept as written
-        attributes.setdefault("country", _text(fields.get("country"))[:200])
+    written_country = _text(fields.get("country"))
+    country = country_code(written_country)
+    if written_country and not country:  # no country's name: kept as written
+        attributes.setdefault("country", written_country[:200])
     tasks = []
     callback_at = _aware(_text(fields.get("callback_at"))) if fields.get("callback_at") else None
     if form is not None and form.kind == "callback":
