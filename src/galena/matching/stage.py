@@ -21,7 +21,7 @@ from django.utils.translation import gettext as _
 
 from galena.intake.contract import Action, Decision, FollowUp, Reason, TaskRequest, TimelineEntry
 from galena.leads.models import ContactKind, EventType, Lead, StageKind, TaskKind
-from galena.matching.duplicates import candidate_ids, leads_records, score_against
+from galena.matching.duplicates import candidate_ids, leads_records, score_many
 from galena.matching.records import Record
 from galena.matching.weights import match_model
 
@@ -71,11 +71,10 @@ def prepare(decisions: list[Decision]) -> dict[int, Any]:
     every = sorted(set().union(*found))
     candidates = leads_records(every) if every else {}
     model = match_model()
-    scored = {}
-    for decision, record, ids in zip(live, records, found, strict=True):
-        scored[id(decision)] = score_against(
-            record, [candidates[i] for i in sorted(ids) if i in candidates], model
-        )
+    every_scored = score_many(
+        records, [[candidates[i] for i in sorted(ids) if i in candidates] for ids in found], model
+    )
+    scored = {id(decision): s for decision, s in zip(live, every_scored, strict=True)}
     # the best candidates already won: their person is a client, and a client writing again
     # is a new lead (a repeat purchase, an upsell), not an inquiry on the closed lead
     best = {found[0][0] for found in scored.values() if found}
