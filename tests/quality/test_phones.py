@@ -154,6 +154,24 @@ def test_a_suggestion_is_always_a_valid_number(raw, region):
         assert normalise_phone(suggestion, region).status == "valid"
 
 
+@given(
+    st.text(alphabet="0123456789 +-()", min_size=3, max_size=25),
+    st.sampled_from([*REGIONS, "", "KZ", "CA", "US"]),
+)
+@example(raw="+7 701 123 45 67", region="RU")  # Kazakhstan shares +7 with Russia
+@example(raw="+1 416 555 0199", region="US")  # Canada shares +1
+def test_valid_means_what_phonenumbers_calls_valid(raw, region):
+    # the status is read off the number's type, not a second validity test: the two agree
+    result = normalise_phone(raw, region)
+    try:
+        number = phonenumbers.parse(raw, region or None)
+    except phonenumbers.NumberParseException:
+        assert result.status == "invalid"
+        return
+    if phonenumbers.is_possible_number(number):
+        assert (result.status == "valid") == phonenumbers.is_valid_number(number)
+
+
 def test_a_crown_dependency_number_on_a_british_form_reports_its_own_region():
     # Given a Guernsey mobile typed nationally on a British form
     result = normalise_phone("07911 123456", "GB")

@@ -115,13 +115,16 @@ def normalise_phone(raw: str, region: str = "") -> PhoneResult:
         used_region = region
     else:
         used_region = phonenumbers.region_code_for_number(number) or region
-    if phonenumbers.is_valid_number(number):
+    # valid exactly when its type is known (is_valid_number tests that type, and a second
+    # test would read the country's metadata patterns again)
+    line_type = phonenumbers.number_type(number)
+    if line_type != phonenumbers.PhoneNumberType.UNKNOWN:
         return PhoneResult(
             raw=raw,
             region=used_region,
             e164=e164,
             status=PHONE_VALID,
-            line_type=_LINE_TYPES.get(phonenumbers.number_type(number), "unknown"),
+            line_type=_LINE_TYPES.get(line_type, "unknown"),
         )
     suggestion = _phone_suggestion(raw, region)
     again = _parse_phone(e164, "")
