@@ -8,8 +8,8 @@ from collections.abc import Sequence
 
 from galena.core.bulk import insert_many
 from galena.leads.models import Lead
-from galena.leads.services import Actor
-from galena.matching.duplicates import leads_records, stored_keys
+from galena.leads.services import Actor, new_leads_contacts
+from galena.matching.duplicates import LEAD_FIELDS, lead_record, leads_records, stored_keys
 from galena.matching.models import MatchKey
 from galena.matching.records import prepare
 
@@ -20,8 +20,19 @@ KEYED_FIELDS = frozenset(
 
 
 def leads_keys_write(*, leads: Sequence[Lead]) -> None:
-    """Write the blocking keys of new leads: three queries for any number of leads."""
-    records = list(leads_records([lead.pk for lead in leads]).values())
+    """Write the blocking keys of new leads: three queries for any number of leads (two
+    when they come from leads_create_bulk, whose contact points are known in memory)."""
+    contacts = new_leads_contacts(leads)
+    if contacts is None:
+        records = list(leads_records([lead.pk for lead in leads]).values())
+    else:
+        records = [
+            lead_record(
+                {name: getattr(lead, name) for name in LEAD_FIELDS},
+                [(point.kind, point.value) for point in contacts[lead.pk]],
+            )
+            for lead in leads
+        ]
     prepared = prepare(records)  # once for the lot: intake writes keys for every batch
     insert_many(
         MatchKey,
