@@ -121,6 +121,21 @@ def _task_results_readable():
 
 
 @pytest.fixture(autouse=True)
+def one_rate_window(monkeypatch):
+    """Rate limits count per minute (intake.throttle): every request of a test falls in the
+    middle of one minute, else a slow run crossing a minute's end starts a new count and a
+    test of a limit fails by the clock."""
+    from galena.intake import throttle
+
+    class Clock:
+        @staticmethod
+        def time() -> float:
+            return 1_800_000_030.0
+
+    monkeypatch.setattr(throttle, "time", Clock)
+
+
+@pytest.fixture(autouse=True)
 def empty_cache():
     """Rate-limit counters and other cached values do not leak from one test to the next."""
     from django.core.cache import cache

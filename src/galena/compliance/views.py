@@ -4,7 +4,6 @@ request register with its actions, the audit log (admins) and the processing reg
 
 from __future__ import annotations
 
-import time
 from typing import Any
 from urllib.parse import urlencode
 
@@ -58,7 +57,7 @@ def _throttled(request: HttpRequest) -> int | None:
     address = client_address(request)
     if limit <= 0 or not address:
         return None
-    return rate_hit(f"compliance:addr:{address}", limit, time.time())
+    return rate_hit(f"compliance:addr:{address}", limit)
 
 
 def _sent_page(request: HttpRequest, due_at) -> HttpResponse:

@@ -13,8 +13,10 @@ from galena.core.errors import RateLimited
 WINDOW_SECONDS = 60
 
 
-def rate_hit(key: str, limit: int, now: float) -> int | None:
-    """Count one request; seconds to wait when over the limit, else None."""
+def rate_hit(key: str, limit: int, now: float | None = None) -> int | None:
+    """Count one request (at ``now``, by default this module's clock); seconds to wait
+    when over the limit, else None."""
+    now = time.time() if now is None else now
     window = int(now // WINDOW_SECONDS)
     cache_key = f"galena:rate:{key}:{window}"
     if cache.add(cache_key, 1, timeout=WINDOW_SECONDS * 2):

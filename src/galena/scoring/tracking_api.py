@@ -14,7 +14,6 @@ from __future__ import annotations
 import datetime as dt
 import json
 import re
-import time
 from typing import Any
 
 from django.conf import settings
@@ -185,7 +184,7 @@ def _parsed(body: bytes) -> TrackIn:
 def _throttle(scope: str, who: str | None, limit: int, whose: str) -> None:
     if not who or limit <= 0:
         return
-    wait = rate_hit(f"{scope}:{who}", limit, time.time())
+    wait = rate_hit(f"{scope}:{who}", limit)
     if wait is not None:
         raise RateLimited(
             f"Too many tracking requests from {whose}; try again in {wait} seconds.",
