@@ -140,3 +140,34 @@ def test_one_batch_recognises_leads_by_e_mail_and_by_phone_e_mail_first(client_o
     # Then the e-mail wins for the lead with both, the phone serves the other, the third is none
     links = dict(ClientLead.objects.values_list("lead_id", "contact_id"))
     assert links == {both.pk: by_email.pk, phone_only.pk: by_phone.pk}
+
+
+def test_leads_written_in_bulk_are_recognised_from_their_contacts_in_memory(client_owner):
+    from galena.leads.services import LeadDraft, leads_build, leads_create_bulk
+
+    by_phone = Contact.objects.create(display_name="Dan", owner=client_owner)
+    ContactMethod.objects.create(
+        contact=by_phone, kind="phone", value_raw="+40721000222", value="+40721000222"
+    )
+    drafts = [
+        LeadDraft(
+            data={"first_name": "Dan"}, contacts=[ContactInput(kind="phone", value="0721 000 222")]
+        ),
+        LeadDraft(
+            data={"first_name": "Eva"}, contacts=[ContactInput(kind="email", value="eva@c.ro")]
+        ),
+    ]
+    built = leads_build(drafts=drafts)
+
+    with CaptureQueriesContext(django.db.connection) as queries:
+        dan, _eva = leads_create_bulk(actor=Actor.system(), built=built)
+
+    assert dict(ClientLead.objects.values_list("lead_id", "contact_id")) == {dan.pk: by_phone.pk}
+    # no query read contact points back by lead (recognition took them from memory)
+    assert not [
+        q
+        for q in queries.captured_queries
+        if q["sql"].startswith("SELECT")
+        and '"leads_contactpoint"."lead_id" AS' in q["sql"]
+        and '"leads_contactpoint"."kind" AS' in q["sql"]
+    ]

@@ -51,15 +51,21 @@ class ClientMatch:
     value: str
 
 
-def clients_for_leads(lead_ids: Sequence[int]) -> dict[int, ClientMatch]:
+def clients_for_leads(
+    lead_ids: Sequence[int], *, points: Sequence[tuple[int, str, str]] | None = None
+) -> dict[int, ClientMatch]:
     """For each of these leads whose e-mail or phone belongs to a client contact, that
     contact (an e-mail before a phone, then the most recent contact): two queries on the
-    (kind, value) indexes of ContactPoint and ContactMethod, whatever the number of leads."""
-    points = list(
-        ContactPoint.objects.filter(lead_id__in=list(lead_ids), kind__in=MATCHED_KINDS)
-        .values_list("lead_id", "kind", "value")
-        .order_by()
-    )
+    (kind, value) indexes of ContactPoint and ContactMethod, whatever the number of leads;
+    one when the caller knows the leads' contact points, ``(lead id, kind, value)``."""
+    if points is None:
+        points = list(
+            ContactPoint.objects.filter(lead_id__in=list(lead_ids), kind__in=MATCHED_KINDS)
+            .values_list("lead_id", "kind", "value")
+            .order_by()
+        )
+    else:
+        points = [p for p in points if p[1] in MATCHED_KINDS]
     if not points:
         return {}
     # one IN list per kind, not an OR of (kind, value) pairs: the same rows, without building

@@ -55,7 +55,7 @@ from galena.leads.models import (
     StageKind,
 )
 from galena.leads.normalise import normalise_contact
-from galena.leads.services import Actor, lead_change_stage
+from galena.leads.services import Actor, lead_change_stage, new_leads_contacts
 
 # --- what the callers give --------------------------------------------------------------
 
@@ -803,7 +803,13 @@ def leads_clients_link(*, leads: list[Lead]) -> None:
     candidates = [lead for lead in leads if lead.merged_into_id is None]
     if not candidates:
         return
-    by_lead = selectors.clients_for_leads([lead.pk for lead in candidates])
+    contacts = new_leads_contacts(candidates)  # in memory when written in bulk
+    by_lead = selectors.clients_for_leads(
+        [lead.pk for lead in candidates],
+        points=None
+        if contacts is None
+        else [(lead.pk, p.kind, p.value) for lead in candidates for p in contacts[lead.pk]],
+    )
     if not by_lead:
         return
     # a blocked person's lead is linked but given to no one (routing says why)
