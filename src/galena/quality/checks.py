@@ -809,18 +809,25 @@ def _test_phone(phone: PhoneFact) -> str:
     # +7 900 000 00 00, +33 1 23 45 67 89 (valid or not: nobody has these)
     if _test_digits(national) or (len(national) >= 8 and len(set(national[1:])) == 1):
         return phone.raw
-    # the subscriber's part after the operator's or area code: 0722 000 000, (415) 123-4567
     significant = phonenumbers.national_significant_number(number)
+    # a mobile ending in six digits alike (Ukraine's 072 2 000000): nobody's own phone;
+    # a company's landline may be a round number (+7 495 100-00-00), so only mobiles
+    tail = significant[-6:]
+    if phone.result.line_type == "mobile" and len(tail) == 6 and len(set(tail)) == 1:
+        return phone.raw
+    # the subscriber's part after the operator's or area code: 0722 000 000, (415) 123-4567.
+    # It ends the number, so only a number ending in five digits alike or seven in a row
+    # can have a test value there: for any other, where the part starts is not looked up
+    # (length_of_national_destination_code formats the whole number to find it)
+    ends_alike = len(significant) >= 5 and len(set(significant[-5:])) == 1
+    ends_in_a_row = len(significant) >= 7 and _sequential(significant[-7:])
+    if not (ends_alike or ends_in_a_row):
+        return ""
     # a number read in the wrong country has no known operator's code: its last six
     # digits stand for the subscriber's part then
     code_length = phonenumbers.length_of_national_destination_code(number)
     subscriber = significant[code_length:] if code_length else significant[-6:]
     if len(subscriber) >= 5 and len(set(subscriber)) == 1:
-        return phone.raw
-    # a mobile ending in six digits alike (Ukraine's 072 2 000000): nobody's own phone;
-    # a company's landline may be a round number (+7 495 100-00-00), so only mobiles
-    tail = significant[-6:]
-    if phone.result.line_type == "mobile" and len(tail) == 6 and len(set(tail)) == 1:
         return phone.raw
     if len(subscriber) >= 7 and _sequential(subscriber):
         return phone.raw
