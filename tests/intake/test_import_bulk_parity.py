@@ -168,3 +168,20 @@ def test_insert_many_sets_keys_and_writes_the_values_held(db):
         (leads[1].pk, "B", {"n": 1}),
     ]
     assert all(lead.updated_at is not None for lead in Lead.objects.all())
+
+
+def test_new_instance_is_one_factory_per_model_giving_what_the_constructor_gives(db):
+    from galena.core.bulk import new_instance
+    from galena.leads.models import ContactPoint
+    from galena.matching.models import MatchKey
+
+    assert new_instance(ContactPoint) is new_instance(ContactPoint)
+    assert new_instance(ContactPoint) is not new_instance(MatchKey)
+
+    made = new_instance(ContactPoint)(kind="email", value="ana@example.ro", is_primary=True)
+    expected = ContactPoint(kind="email", value="ana@example.ro", is_primary=True)
+
+    ignored = {"created_at"}
+    fields = [f.attname for f in ContactPoint._meta.fields if f.attname not in ignored]
+    assert {a: getattr(made, a) for a in fields} == {a: getattr(expected, a) for a in fields}
+    assert made._state.adding and made._state is not new_instance(ContactPoint)()._state

@@ -172,6 +172,13 @@ def _insert_plan(model: type[Model], count: int, alias: str, *, keyed: bool) -> 
     return sql, fields
 
 
+@functools.cache
+def new_instance(model: type[Model]):
+    """``instance_factory(model)``, made once per model: for hooks that build many rows of
+    one model on every batch."""
+    return instance_factory(model)
+
+
 def instance_factory(model: type[Model], **fixed: Any):
     """A maker of new, unsaved instances for bulk writes: ``make(**values)`` gives what
     ``model(**fixed, **values)`` gives, without running Model.__init__ for every one (a copy

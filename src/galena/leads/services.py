@@ -19,7 +19,7 @@ from django.utils.translation import gettext
 
 from galena.accounts.models import Role
 from galena.accounts.roles import role_of, team_id_of
-from galena.core.bulk import insert_many, instance_factory, updates_deferred
+from galena.core.bulk import insert_many, instance_factory, new_instance, updates_deferred
 from galena.core.changes import fields_change
 from galena.core.changes import json_value as _json_value
 from galena.core.errors import ApplicationError, NotFound, PermissionDenied, ValidationFailed
@@ -199,12 +199,16 @@ def _require_person(lead: Lead) -> None:
         )
 
 
+_CONTACT_KINDS = frozenset(ContactKind.values)
+
+
 def _build_contacts(contacts: Iterable[ContactInput], *, region: str) -> list[ContactPoint]:
     points: list[ContactPoint] = []
     seen: set[tuple[str, str]] = set()
+    new_point = new_instance(ContactPoint)
     for index, contact in enumerate(contacts):
         field_name = f"contacts[{index}]"
-        if contact.kind not in ContactKind.values:
+        if contact.kind not in _CONTACT_KINDS:
             raise ValidationFailed(
                 {f"{field_name}.kind": f"Use one of: {', '.join(ContactKind.values)}."}
             )
@@ -223,7 +227,7 @@ def _build_contacts(contacts: Iterable[ContactInput], *, region: str) -> list[Co
             continue
         seen.add((contact.kind, value))
         points.append(
-            ContactPoint(
+            new_point(
                 kind=contact.kind,
                 value_raw=raw,
                 value=value[:320],

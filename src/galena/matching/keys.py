@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from galena.core.bulk import insert_many
+from galena.core.bulk import insert_many, new_instance
 from galena.leads.models import Lead
 from galena.leads.services import Actor, new_leads_contacts
 from galena.matching.duplicates import LEAD_FIELDS, lead_record, leads_records, stored_keys
@@ -34,10 +34,11 @@ def leads_keys_write(*, leads: Sequence[Lead]) -> None:
             for lead in leads
         ]
     prepared = prepare(records)  # once for the lot: intake writes keys for every batch
+    new_key = new_instance(MatchKey)
     insert_many(
         MatchKey,
         [
-            MatchKey(lead_id=record.id, key=key)
+            new_key(lead_id=record.id, key=key)
             for i, record in enumerate(records)
             for key in sorted(stored_keys(prepared, i))
         ],

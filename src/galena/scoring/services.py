@@ -23,7 +23,7 @@ from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.module_loading import import_string
 
-from galena.core.bulk import copy_rows, insert_many, update_many, update_rows
+from galena.core.bulk import copy_rows, insert_many, new_instance, update_many, update_rows
 from galena.core.memo import config_changed, fresh, marked
 from galena.leads.models import ActorSource, EventType, Lead, LeadEvent, Source, Temperature
 from galena.leads.services import ROWS_MOVED, Actor
@@ -402,11 +402,12 @@ def leads_scores_write(*, leads: list[Lead]) -> None:
     names = _source_names(lead.source_id for lead in leads)
     matcher = engine.profile_matcher()
     states, changed = [], []
+    new_state = new_instance(LeadScore)
     for lead in leads:
         profile = engine.profile_score(
             profile_values(lead, names.get(lead.source_id, "")), config.profile_rules, matcher
         )
-        state = LeadScore(lead_id=lead.pk)
+        state = new_state(lead_id=lead.pk)
         _state_set(state, profile, engine.Engagement(), now)
         if not config.is_empty:
             verdict = verdict_for(profile, engine.Engagement(), config, now)
