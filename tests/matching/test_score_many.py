@@ -3,9 +3,11 @@ scoring it alone gives (pure, no database): pairs do not leak into each other, w
 else is in the batch — a record with two phones, a candidate shared by two records, a
 record with no candidate."""
 
+from dataclasses import fields
+
 from galena.matching.duplicates import score_against, score_many
 from galena.matching.model import MatchModel
-from galena.matching.records import Record
+from galena.matching.records import Record, prepare
 
 ANNA = Record(0, "Anna", "Popescu", emails=["anna.popescu@gmail.com"], city="Cluj-Napoca")
 IVAN = Record(0, "Иван", "Петров", phones=["+79161234567", "+74951234567"], company="ООО Ромашка")
@@ -53,3 +55,17 @@ def test_each_pair_alone_scores_as_in_the_batch():
 def test_no_records_no_scores():
     assert score_many([], [], MatchModel.default()) == []
     assert score_against(ANNA, [], MatchModel.default()) == []
+
+
+def test_the_records_prepared_by_the_caller_score_the_same_and_stay_as_they_were():
+    model = MatchModel.default()
+    records = [ANNA, IVAN, NOBODY]
+    prepared = prepare(records)
+    before = {column.name: list(getattr(prepared, column.name)) for column in fields(prepared)}
+
+    given = score_many(records, CANDIDATES, model, prepared=prepared)
+
+    assert given == score_many(records, CANDIDATES, model)
+    # the candidates were prepared beside the records, not appended to the caller's
+    assert len(prepared) == 3
+    assert {c.name: getattr(prepared, c.name) for c in fields(prepared)} == before

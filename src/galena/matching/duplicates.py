@@ -116,11 +116,14 @@ def stored_keys(prepared: Prepared, i: int) -> set[str]:
     return {k for k in record_keys(prepared, i) if k.split(":", 1)[0] not in EXACT_KEY_KINDS}
 
 
-def candidate_ids(records: Sequence[Record], *, exclude: Iterable[int] = ()) -> list[set[int]]:
+def candidate_ids(
+    records: Sequence[Record], *, exclude: Iterable[int] = (), prepared: Prepared | None = None
+) -> list[set[int]]:
     """For each record, the ids of the leads that share a blocking key with it: one query
     on ContactPoint's (kind, value) index for exact contact values, one on MatchKey's key
-    index for the fuzzy keys, whatever the number of records."""
-    prepared = prepare(records)
+    index for the fuzzy keys, whatever the number of records. ``prepared``: the records'
+    ``prepare`` when the caller has it already."""
+    prepared = prepare(records) if prepared is None else prepared
     exact: dict[tuple[str, str], set[int]] = defaultdict(set)
     fuzzy: dict[str, set[int]] = defaultdict(set)
     for i, record in enumerate(records):
@@ -274,12 +277,17 @@ def score_against(
 
 
 def score_many(
-    records: Sequence[Record], candidates: Sequence[Sequence[Record]], model: MatchModel
+    records: Sequence[Record],
+    candidates: Sequence[Sequence[Record]],
+    model: MatchModel,
+    *,
+    prepared: Prepared | None = None,
 ) -> list[list[tuple[int, float, dict]]]:
     """``score_against`` for many records at once, ``candidates[i]`` being record i's: the
     records and their candidates (each lead once) are prepared together and every pair is
     compared in one vectorised pass, not one pass per record (a batch of 2,000 imported rows
-    made 2,000 passes of a few pairs each)."""
+    made 2,000 passes of a few pairs each). ``prepared``: the records' ``prepare`` when the
+    caller has it already (``candidate_ids`` needed it too); it is not changed."""
     everyone: list[Record] = list(records)
     position: dict[int, int] = {}  # a candidate lead's id -> its row among everyone
     owners: list[int] = []
@@ -295,7 +303,13 @@ def score_many(
     out: list[list[tuple[int, float, dict]]] = [[] for _ in records]
     if not owners:
         return out
-    compared = compare(prepare(everyone), np.asarray(owners), np.asarray(others))
+    if prepared is None:
+        both = prepare(everyone)
+    else:
+        both = Prepared()
+        both.extend(prepared)
+        prepare(everyone[len(records) :], into=both)
+    compared = compare(both, np.asarray(owners), np.asarray(others))
     weights = model.weights(compared.levels)
     probability = probability_of(model.prior_weight + weights.sum(axis=1))
     threshold = model.possible_threshold

@@ -23,6 +23,7 @@ from galena.intake.contract import Action, Decision, FollowUp, Reason, TaskReque
 from galena.leads.models import ContactKind, EventType, Lead, StageKind, TaskKind
 from galena.matching.duplicates import candidate_ids, leads_records, score_many
 from galena.matching.records import Record
+from galena.matching.records import prepare as prepare_records
 from galena.matching.weights import match_model
 
 name = "matching"
@@ -67,12 +68,16 @@ def prepare(decisions: list[Decision]) -> dict[int, Any]:
     if not live:
         return {}
     records = [submission_record(d) for d in live]
-    found = candidate_ids(records)
+    prepared = prepare_records(records)
+    found = candidate_ids(records, prepared=prepared)
     every = sorted(set().union(*found))
     candidates = leads_records(every) if every else {}
     model = match_model()
     every_scored = score_many(
-        records, [[candidates[i] for i in sorted(ids) if i in candidates] for ids in found], model
+        records,
+        [[candidates[i] for i in sorted(ids) if i in candidates] for ids in found],
+        model,
+        prepared=prepared,
     )
     scored = {id(decision): s for decision, s in zip(live, every_scored, strict=True)}
     # the best candidates already won: their person is a client, and a client writing again
