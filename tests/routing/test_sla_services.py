@@ -106,6 +106,27 @@ def test_starting_clocks_costs_the_same_queries_for_one_lead_or_fifty(team):
     assert one - fifty in (0, 1) and one <= 6
 
 
+def test_leads_arriving_together_get_each_their_own_teams_deadline(team, other_team):
+    """An import writes its leads with one arrival time: the deadlines worked out for the
+    batch are those each lead gets alone, per team calendar and policy."""
+    team.time_zone = "Europe/Bucharest"
+    team.save()
+    friday = dt.datetime(2026, 11, 27, 16, 30, tzinfo=dt.UTC)  # 18:30 in Bucharest
+    kinds = [(team, "hot"), (team, "cold"), (other_team, "cold"), (None, "cold"), (team, "hot")]
+    leads = [LeadFactory(team=t, temperature=temp, created_at=friday) for t, temp in kinds]
+
+    leads_sla_start(leads=leads)
+    together = [clock_of(lead).due_at for lead in leads]
+
+    SlaClock.objects.all().delete()
+    for lead in leads:
+        leads_sla_start(leads=[lead])
+    assert together == [clock_of(lead).due_at for lead in leads]
+    # the team in Bucharest is closed already on Friday evening; the others are not
+    assert together[1] != together[2] == together[3]
+    assert together[0] == together[4]
+
+
 # --------------------------------------------------------------------------- responding
 
 

@@ -163,17 +163,23 @@ def _for_sales(lead: Lead) -> bool:
 def _deadlines(
     leads: Iterable[Lead], config: SlaConfig, start_of
 ) -> list[tuple[Lead, PolicySpec, dt.datetime, sla_rules.Deadline]]:
-    """Each lead's policy and deadline (leads no policy takes are left out)."""
+    """Each lead's policy and deadline (leads no policy takes are left out). A deadline is
+    worked out once per policy, start and team: the leads of one import share their arrival."""
     leads = list(leads)
     names = source_names(leads) if config.reads_source else {}
     found = []
+    known: dict[tuple[int, dt.datetime, int | None], sla_rules.Deadline] = {}
     for lead in leads:
         policy = sla_rules.policy_for(
             lead_values(lead, names.get(lead.source_id, "")), config.policies
         )
         if policy is not None:
             start = start_of(lead)
-            deadline = sla_rules.deadline_for(policy, start, config.calendar(lead.team_id))
+            key = (id(policy), start, lead.team_id)
+            deadline = known.get(key)
+            if deadline is None:
+                calendar = config.calendar(lead.team_id)
+                deadline = known[key] = sla_rules.deadline_for(policy, start, calendar)
             found.append((lead, policy, start, deadline))
     return found
 
