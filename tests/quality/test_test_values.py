@@ -39,6 +39,15 @@ def test_a_subscriber_part_of_one_digit_or_a_run_is_a_test_value(phone, region):
     assert run("test_value", facts("Ana Marin", phones=[phone], region=region)) is not None
 
 
+def test_a_number_is_checked_as_it_was_read_in_the_forms_country():
+    """00 is the way out of the United Kingdom: 007 308 678 90 12 typed on a British form is
+    +7 308 678-90-12, whose subscriber part is a run, as when it is typed with its +."""
+    written_out = facts("Ana Marin", phones=["0073086789012"], region="GB")
+    assert written_out.phones[0].result.e164 == "+73086789012"
+    assert run("test_value", written_out) is not None
+    assert run("test_value", facts("Ana Marin", phones=["+73086789012"], region="GB")) is not None
+
+
 @pytest.mark.parametrize(
     ("name", "emails", "phones"),
     [

@@ -11,7 +11,7 @@ from __future__ import annotations
 import functools
 import re
 import unicodedata
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from itertools import pairwise
 from urllib.parse import parse_qsl, quote, unquote, urlencode, urlsplit
 
@@ -48,6 +48,9 @@ class PhoneResult:
     status: str
     line_type: str
     suggestion: str = ""
+    # what phonenumbers read of ``raw`` (None when it read nothing), for the checks that look
+    # further into the number without parsing it again
+    number: phonenumbers.PhoneNumber | None = field(default=None, compare=False, repr=False)
 
     @property
     def is_valid(self) -> bool:
@@ -109,6 +112,7 @@ def normalise_phone(raw: str, region: str = "") -> PhoneResult:
             status=PHONE_INVALID,
             line_type="unknown",
             suggestion=_phone_suggestion(raw, region),
+            number=number,
         )
     e164 = phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
     if region and phonenumbers.is_valid_number_for_region(number, region):
@@ -125,6 +129,7 @@ def normalise_phone(raw: str, region: str = "") -> PhoneResult:
             e164=e164,
             status=PHONE_VALID,
             line_type=_LINE_TYPES.get(line_type, "unknown"),
+            number=number,
         )
     suggestion = _phone_suggestion(raw, region)
     again = _parse_phone(e164, "")
@@ -141,6 +146,7 @@ def normalise_phone(raw: str, region: str = "") -> PhoneResult:
             status=PHONE_INVALID,
             line_type="unknown",
             suggestion=suggestion,
+            number=number,
         )
     return PhoneResult(
         raw=raw,
@@ -149,6 +155,7 @@ def normalise_phone(raw: str, region: str = "") -> PhoneResult:
         status=PHONE_POSSIBLE,
         line_type="unknown",
         suggestion=suggestion if suggestion != e164 else "",
+        number=number,
     )
 
 

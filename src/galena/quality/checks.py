@@ -798,9 +798,8 @@ def _test_phone(phone: PhoneFact) -> str:
     digits = re.sub(r"\D", "", phone.raw)
     if _test_digits(digits):
         return phone.raw
-    try:
-        number = phonenumbers.parse(phone.raw, phone.result.region or None)
-    except phonenumbers.NumberParseException:
+    number = phone.result.number  # as normalise_phone read it
+    if number is None:
         return ""
     # the digits after the country code (national_number drops leading zeros: "+7 000…")
     code = str(number.country_code)
