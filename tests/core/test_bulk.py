@@ -33,6 +33,27 @@ def test_insert_many_sets_keys_and_stores_every_field(db, count):
     assert [(s.pk, s.payload) for s in stored] == [(row.pk, {"n": n}) for n, row in enumerate(rows)]
 
 
+def test_rows_nothing_reads_back_by_key_are_stored_without_asking_for_keys(db):
+    """keys=False: the table gives the keys; the sequence is not asked first (PostgreSQL)."""
+    rows = [
+        Submission(adapter="capture", channel="landing_page", payload={"n": n})
+        for n in range(FEW_ROWS + 5)
+    ]
+
+    with CaptureQueriesContext(connection) as queries:
+        insert_many(Submission, rows, keys=False)
+
+    stored = list(Submission.objects.order_by("pk").values_list("pk", "payload"))
+    assert [payload for _pk, payload in stored] == [{"n": n} for n in range(FEW_ROWS + 5)]
+    assert len({pk for pk, _payload in stored}) == FEW_ROWS + 5
+    if connection.vendor == "postgresql":
+        assert not any("nextval" in q["sql"] for q in queries.captured_queries)
+        assert all(row.pk is None for row in rows)
+        # the sequence moved past them: the next row gets a key of its own
+        after = Submission.objects.create(adapter="capture", channel="landing_page")
+        assert after.pk > max(pk for pk, _payload in stored)
+
+
 def _stored(model, pk) -> dict:
     return model.objects.filter(pk=pk).values().get()
 

@@ -15,6 +15,7 @@ from typing import Any
 from django.db import connections, router
 from django.db.models import DateField, DateTimeField, Field, Lookup, Model
 from django.db.models.base import ModelState
+from django.db.models.fields import AutoFieldMixin
 from django.utils import timezone
 
 
@@ -30,12 +31,19 @@ def _auto_timestamps(model: type[Model]) -> list:
 FEW_ROWS = 8
 
 
-def insert_many(model: type[Model], objects: Sequence[Model], *, batch_size: int = 1000) -> list:
+def insert_many(
+    model: type[Model], objects: Sequence[Model], *, batch_size: int = 1000, keys: bool = True
+) -> list:
     """Insert new instances and set their primary keys, like bulk_create (which it is on
     SQLite). On PostgreSQL the keys are taken from the table's sequence first and the rows
     sent with COPY, so no INSERT statement is compiled per row. Values are written as the
     instances hold them; no signals, no save(). A few rows go in one INSERT … RETURNING
-    (bulk_create): one round trip instead of the sequence's and COPY's three."""
+    (bulk_create): one round trip instead of the sequence's and COPY's three.
+
+    ``keys=False``: rows nothing reads back by key (a lead's match keys, a decision's
+    reasons). On PostgreSQL many such rows go by COPY without their key column, which the
+    table's default fills: the round trip to the sequence is saved, and the instances are
+    left without a key."""
     objects = list(objects)
     if not objects:
         return objects
@@ -47,6 +55,8 @@ def insert_many(model: type[Model], objects: Sequence[Model], *, batch_size: int
         return _insert_few(model, objects, alias)
     meta = model._meta
     fields = list(meta.concrete_fields)
+    if not keys and isinstance(meta.pk, AutoFieldMixin) and all(o.pk is None for o in objects):
+        fields = [f for f in fields if f is not meta.pk]
     stamped = [f.attname for f in _auto_timestamps(model)]
     json_columns = [i for i, f in enumerate(fields) if f.get_internal_type() == "JSONField"]
     encoders = {i: fields[i].encoder for i in json_columns}
@@ -55,7 +65,7 @@ def insert_many(model: type[Model], objects: Sequence[Model], *, batch_size: int
     now = timezone.now()
     with connection.cursor() as cursor:
         missing = [obj for obj in objects if obj.pk is None]
-        if missing:
+        if missing and meta.pk in fields:
             cursor.execute(
                 "SELECT nextval(pg_get_serial_sequence(%s, %s)) FROM generate_series(1, %s)",
                 [meta.db_table, meta.pk.column, len(missing)],

@@ -192,4 +192,4 @@ def _write_plain(plain: list[tuple[Submission, Decision]]) -> None:
             received.append((events[-1], submission))
     insert_many(LeadEvent, events)
     submission_consents_record(received)
-    insert_many(DecisionReason, reasons)
+    insert_many(DecisionReason, reasons, keys=False)

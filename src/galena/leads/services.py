@@ -1052,8 +1052,9 @@ def leads_create_bulk(
                 },
             )
         )
-    insert_many(ContactPoint, points, batch_size=batch_size)
-    insert_many(LeadEvent, events, batch_size=batch_size)
+    # neither is read back by its own key (the hooks take the points by lead, in memory)
+    insert_many(ContactPoint, points, batch_size=batch_size, keys=False)
+    insert_many(LeadEvent, events, batch_size=batch_size, keys=False)
     for item in built:
         setattr(item.lead, _NEW_CONTACTS, item.contact_points)
     _created_hooks(leads)

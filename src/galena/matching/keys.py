@@ -42,6 +42,7 @@ def leads_keys_write(*, leads: Sequence[Lead]) -> None:
             for i, record in enumerate(records)
             for key in sorted(stored_keys(prepared, i))
         ],
+        keys=False,  # read by key and lead, never by their own id
     )
 
 

@@ -509,7 +509,7 @@ def _write_chunk(
                 submission, result.decision, result.built.lead if result.built else None
             )
         ]
-        insert_many(DecisionReason, reasons)
+        insert_many(DecisionReason, reasons, keys=False)
         tally = Tally()
         for result in results:
             tally.add(result)
