@@ -44,13 +44,13 @@ from galena.leads.models import (
     Lead,
     LeadEvent,
     QualityStatus,
-    Source,
     Stage,
     StageKind,
     Task,
     Temperature,
 )
 from galena.leads.services import Actor, lead_assign
+from galena.leads.sources import source_names as leads_source_names
 from galena.quality.fit import ATTRIBUTES, FIT_FIELDS
 from galena.routing import rules as engine
 from galena.routing.calendar import Week, week, zone
@@ -145,19 +145,9 @@ def lead_values(lead: Lead, source_name: str = "") -> dict[str, Any]:
 
 
 def source_names(leads: Iterable[Lead]) -> dict[int, str]:
-    ids = {lead.source_id for lead in leads} - {None}
-    names = kept.get_many(
-        (("source", pk) for pk in ids),
-        lambda keys: {
-            ("source", pk): name
-            for pk, name in Source.objects.filter(pk__in=[k[1] for k in keys]).values_list(
-                "pk", "name"
-            )
-        },
-        seconds=settings.ROUTING_CONFIG_SECONDS,
-        missing="",
+    return leads_source_names(
+        (lead.source_id for lead in leads), seconds=settings.ROUTING_CONFIG_SECONDS
     )
-    return {key[1]: name for key, name in names.items()}
 
 
 # --------------------------------------------------------------------------- members

@@ -13,7 +13,7 @@ import datetime as dt
 import logging
 from array import array
 from collections import defaultdict
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any
@@ -27,6 +27,7 @@ from galena.core.bulk import copy_rows, insert_many, new_instance, update_many, 
 from galena.core.memo import config_changed, fresh, marked
 from galena.leads.models import ActorSource, EventType, Lead, LeadEvent, Source, Temperature
 from galena.leads.services import ROWS_MOVED, Actor
+from galena.leads.sources import source_names
 from galena.notifications.models import NotificationKind
 from galena.notifications.services import NotificationRequest, notify_many
 from galena.quality.fit import ATTRIBUTES, FIT_FIELDS
@@ -153,13 +154,6 @@ def profile_values(lead: Lead, source_name: str = "") -> dict[str, Any]:
     values[ATTRIBUTES] = lead.attributes if isinstance(lead.attributes, dict) else {}
     values["source"] = source_name
     return values
-
-
-def _source_names(ids: Iterable[int | None]) -> dict[int, str]:
-    wanted = {i for i in ids if i is not None}
-    if not wanted:
-        return {}
-    return dict(Source.objects.filter(pk__in=wanted).values_list("pk", "name"))
 
 
 def event_facts(event: TrackedEvent) -> EventFacts:
@@ -399,7 +393,9 @@ def leads_scores_write(*, leads: list[Lead]) -> None:
     temperature given at creation that the rules would not give counts as set by hand."""
     config = config_load()
     now = timezone.now()
-    names = _source_names(lead.source_id for lead in leads)
+    names = source_names(
+        (lead.source_id for lead in leads), seconds=settings.SCORING_CONFIG_SECONDS
+    )
     matcher = engine.profile_matcher()
     states, changed = [], []
     new_state = new_instance(LeadScore)

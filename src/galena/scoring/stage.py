@@ -12,10 +12,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from django.conf import settings
 from django.utils import timezone
 
 from galena.intake.contract import Action, Decision, FollowUp
-from galena.leads.models import Source
+from galena.leads.sources import source_names
 from galena.quality.fit import fit_values_for_submission
 from galena.scoring import rules as engine
 from galena.scoring.services import Config, config_load
@@ -36,7 +37,7 @@ class ScoringBatch:
 
 def prepare(decisions: list[Decision]) -> ScoringBatch:
     ids = {d.parsed.attribution.source_id for d in decisions} - {None}
-    sources = dict(Source.objects.filter(pk__in=ids).values_list("pk", "name")) if ids else {}
+    sources = source_names(ids, seconds=settings.SCORING_CONFIG_SECONDS)
     return ScoringBatch(config=config_load(), sources=sources, matcher=engine.profile_matcher())
 
 
