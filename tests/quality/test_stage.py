@@ -12,13 +12,15 @@ from django.test import override_settings
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
+from galena.core.net import network_of
 from galena.intake import batching
-from galena.intake.contract import Action, ParsedSubmission, Person
+from galena.intake.contract import Action, ParsedSubmission, Person, Signals
 from galena.intake.models import DecisionReason, Form, Submission
 from galena.intake.pipeline import run_stages
 from galena.intake.services import submission_process, submission_receive
 from galena.leads.models import ContactPoint, Lead
 from galena.leads.services import ContactInput
+from galena.quality.checks import device_hash
 from galena.quality.models import FitRule, ListedValue, QualityCheck
 from galena.quality.stage import CONFIRMATION_TASK, quality
 from tests.factories import LeadFactory
@@ -510,3 +512,39 @@ def test_the_checks_fit_rules_and_forms_are_kept_until_one_is_saved(form, settin
     lead = process(form, {**GENUINE, **people[2], "country": "MD", "_fp": "fp-3"}).lead
 
     assert lead.fit == "non_target"
+
+
+def test_a_batch_takes_the_requests_evidence_from_the_rows_it_holds(form):
+    """Accept-Language (part of a device's hash when the page sent no fingerprint) and the
+    form page's hidden field come from the submissions the worker already holds: the stage
+    reads no stored headers or bodies back, and decides as it did when it read them."""
+    script_with_page = receive(form, {**person(1), "_hp": ""}, agent="python-requests/2.32")
+    bare_script = receive(form, {"name": "Dan Stan", "phone": "0744 521 224"}, agent="curl/8.5")
+    no_fingerprint = receive(form, {**person(3), "_fp": ""}, address="203.0.113.77")
+
+    with CaptureQueriesContext(connection) as queries:
+        assert batching.submissions_process_pending(limit=10) == 3
+
+    # the claim reads the rows whole; nothing reads their headers or bodies again
+    read_again = [
+        q["sql"]
+        for q in queries.captured_queries
+        if '"headers" AS "headers"' in q["sql"] or '"payload" AS "payload"' in q["sql"]
+    ]
+    assert read_again == []
+    evidence = {}
+    for submission in (script_with_page, bare_script):
+        submission.refresh_from_db()
+        (evidence[submission.pk],) = (
+            r["evidence"] for r in submission.decision["reasons"] if r["code"] == "bot_user_agent"
+        )
+    assert evidence[script_with_page.pk]["page_signals"] is True
+    assert evidence[script_with_page.pk]["honeypot_field"] is True
+    assert evidence[bare_script.pk]["page_signals"] is False
+    assert evidence[bare_script.pk]["honeypot_field"] is False
+    no_fingerprint.refresh_from_db()
+    assert no_fingerprint.device == device_hash(
+        Signals(user_agent=BROWSER),
+        accept_language="ro-RO,ro;q=0.9",
+        network=network_of("203.0.113.77"),
+    )

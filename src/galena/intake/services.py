@@ -176,6 +176,12 @@ def parse(submission: Submission) -> ParsedSubmission:
     parsed = import_string(parser_path)(submission)
     parsed.submission_id = submission.pk
     parsed.form_id = submission.form_id
+    # the request's own evidence, from the row at hand: the quality stage need not read it
+    headers = submission.headers if isinstance(submission.headers, dict) else {}
+    signals = parsed.signals
+    signals.accept_language = str(headers.get("Accept-Language", ""))
+    signals.hidden_field_sent = isinstance(submission.payload, dict) and "_hp" in submission.payload
+    signals.over_http = bool(submission.content_type or submission.headers)
     return parsed
 
 

@@ -204,6 +204,7 @@ def _prepare(decisions: list[Decision]) -> QualityBatch:
         p.submission_id
         for p in parsed_all
         if p.submission_id
+        and p.signals.accept_language is None
         and p.signals.user_agent
         and not (p.signals.fingerprint or p.signals.visitor_id)
     ]
@@ -217,6 +218,7 @@ def _prepare(decisions: list[Decision]) -> QualityBatch:
         p.submission_id
         for p in parsed_all
         if p.submission_id
+        and (p.signals.hidden_field_sent is None or p.signals.over_http is None)
         and (not p.signals.user_agent.strip() or bot_kind(p.signals.user_agent) == "library")
     ]
     page_fields: dict[int, tuple[bool, bool]] = {}  # id -> (hidden field sent, over HTTP)
@@ -230,7 +232,13 @@ def _prepare(decisions: list[Decision]) -> QualityBatch:
             )
     facts: list[Facts] = []
     for parsed in parsed_all:
-        language = (headers.get(parsed.submission_id) or {}).get("Accept-Language", "")
+        signals = parsed.signals
+        language = signals.accept_language
+        if language is None:
+            language = (headers.get(parsed.submission_id) or {}).get("Accept-Language", "")
+        hidden_field, over_http = page_fields.get(parsed.submission_id, (None, False))
+        if parsed.submission_id and signals.hidden_field_sent is not None:
+            hidden_field, over_http = signals.hidden_field_sent, bool(signals.over_http)
         region = _region(parsed, batch.forms.get(parsed.form_id), source_regions)
         form = batch.forms.get(parsed.form_id)
         facts.append(
@@ -239,10 +247,8 @@ def _prepare(decisions: list[Decision]) -> QualityBatch:
                 region=region,
                 accept_language=language,
                 form_kind=form.kind if form else "",
-                honeypot_field=page_fields[parsed.submission_id][0]
-                if parsed.submission_id in page_fields
-                else None,
-                over_http=page_fields.get(parsed.submission_id, (None, False))[1],
+                honeypot_field=hidden_field,
+                over_http=over_http,
             )
         )
 
