@@ -6,6 +6,8 @@ import importlib
 
 import pytest
 from django.apps import apps
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from galena.consent.intake import submission_consents_record
@@ -15,11 +17,13 @@ from galena.consent.services import (
     consent_record,
     consent_state,
     consent_states_many,
+    primary_contacts,
     purposes_from,
 )
 from galena.core.errors import NotFound, PermissionDenied, ValidationFailed
+from galena.intake import batching
 from galena.intake.services import submission_process, submission_receive
-from galena.leads.models import EventType, LeadEvent
+from galena.leads.models import EventType, Lead, LeadEvent
 from galena.leads.services import Actor
 from tests.consent.conftest import make_lead
 
@@ -244,6 +248,35 @@ def test_a_submitted_consent_becomes_records_with_its_evidence(form):
     assert first.evidence["user_agent"] == "Firefox/140"
     assert first.evidence["text"] == "I agree to be contacted and to receive news."
     assert consent_state(lead=lead, purpose="marketing_email") == "given"
+
+
+def test_a_batch_records_each_persons_consent_with_the_contacts_it_just_wrote(form):
+    """The worker's batch: the records name each lead's primary e-mail and phone as stored,
+    taken from the contact points just written, not read back."""
+    people = [("Ana Marin", "Ana@Example.com", "0722 123 456"), ("Ion Pop", "", "0744 518 203")]
+    for name, email, phone in people:
+        submission_receive(
+            adapter="capture",
+            channel=form.channel,
+            endpoint=form.key,
+            form=form,
+            payload={"name": name, "email": email, "phone": phone, "consent": True},
+            remote_addr="203.0.113.7",
+        )
+
+    with CaptureQueriesContext(connection) as queries:
+        assert batching.submissions_process_pending(limit=10) == 2
+
+    primary_first = 'ORDER BY 1 ASC, "leads_contactpoint"."is_primary" DESC'  # primary_contacts
+    assert not [q for q in queries.captured_queries if primary_first in q["sql"]]
+    for lead in Lead.objects.all():
+        stored = primary_contacts([lead.pk])[lead.pk]
+        records = ConsentRecord.objects.filter(lead=lead)
+        assert records.exists()
+        assert {(r.email, r.phone) for r in records} == {stored}
+    assert {
+        (r.lead.first_name, r.email, r.phone) for r in ConsentRecord.objects.select_related("lead")
+    } == {("Ana", "ana@example.com", "+40722123456"), ("Ion", "", "+40744518203")}
 
 
 def test_a_submission_without_consent_records_nothing(form):

@@ -95,11 +95,19 @@ def records_for(
 
 def submission_consents_record(items: Sequence[tuple[LeadEvent, Any]]) -> list[ConsentRecord]:
     """Record the consents of ``submission_received`` events, each with its Submission
-    (for the form and user agent): one query for the leads' contacts, one insert."""
+    (for the form and user agent): one query for the leads' contacts (none for leads just
+    written in bulk), one insert."""
     carrying = [(e, s) for e, s in items if (e.params or {}).get("consent") not in (None, False)]
     if not carrying:
         return []
-    contacts = primary_contacts({event.lead_id for event, _submission in carrying})
+    lead_field = LeadEvent._meta.get_field("lead")
+    # the events' leads where they hold them (intake's batch: just written, with their
+    # contact points), else their ids
+    leads = {
+        event.lead_id: event.lead if lead_field.is_cached(event) else event.lead_id
+        for event, _submission in carrying
+    }
+    contacts = primary_contacts(leads.values())
     records: list[ConsentRecord] = []
     for event, submission in carrying:
         form = getattr(getattr(submission, "form", None), "slug", "") if submission else ""

@@ -45,7 +45,7 @@ from galena.core.lookups import sql_in
 from galena.leads import access
 from galena.leads.models import ContactKind, ContactPoint, Lead, LeadEvent
 from galena.leads.normalise import normalise_contact
-from galena.leads.services import Actor, lead_update
+from galena.leads.services import Actor, lead_update, new_leads_contacts
 
 from .models import (
     ConsentMethod,
@@ -128,16 +128,29 @@ def _event(lead_id: int, actor: Actor, type_: str, **params: Any) -> LeadEvent:
     )
 
 
-def primary_contacts(lead_ids: Iterable[int]) -> dict[int, tuple[str, str]]:
-    """Each lead's primary e-mail and phone (one query)."""
-    found: dict[int, list[str]] = {}
-    rows = (
-        ContactPoint.objects.filter(
-            lead_id__in=list(lead_ids), kind__in=(ContactKind.EMAIL, ContactKind.PHONE)
+def primary_contacts(leads: Iterable[Lead | int]) -> dict[int, tuple[str, str]]:
+    """Each lead's (a lead or its id) primary e-mail and phone: one query, none for leads
+    leads_create_bulk has just written, whose contact points are in memory."""
+    leads = list(leads)
+    known = new_leads_contacts(leads)
+    if known is not None:
+        # as written: in the order of their keys, the primary ones first
+        rows: Iterable[tuple[int, str, str]] = [
+            (lead_id, point.kind, point.value)
+            for lead_id, points in known.items()
+            for point in sorted(points, key=lambda point: not point.is_primary)
+            if point.kind in (ContactKind.EMAIL, ContactKind.PHONE)
+        ]
+    else:
+        rows = (
+            ContactPoint.objects.filter(
+                lead_id__in=[getattr(lead, "pk", lead) for lead in leads],
+                kind__in=(ContactKind.EMAIL, ContactKind.PHONE),
+            )
+            .order_by("lead_id", "-is_primary", "id")
+            .values_list("lead_id", "kind", "value")
         )
-        .order_by("lead_id", "-is_primary", "id")
-        .values_list("lead_id", "kind", "value")
-    )
+    found: dict[int, list[str]] = {}
     for lead_id, kind, value in rows:
         pair = found.setdefault(lead_id, ["", ""])
         index = 0 if kind == ContactKind.EMAIL else 1
