@@ -4,12 +4,16 @@ open leads, explained on the card, and refused with too little history."""
 import random
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
 from galena.leads.models import Lead, Stage, StageKind
-from galena.scoring import predictive
+from galena.leads.services import Actor, ContactInput, lead_create
+from galena.scoring import predictive, training
 from galena.scoring.models import PredictiveModel, ScoreSettings, TrackedEvent, TrackedKind
+from galena.scoring.services import leads_scores_write
 from galena.scoring.training import lead_prediction, leads_predict, model_train, training_set
 from tests.factories import LeadFactory
 
@@ -81,6 +85,42 @@ def test_a_model_is_trained_stored_and_gives_open_leads_a_probability(history):
     open_clerk.refresh_from_db()
     assert open_director.predicted_probability > open_clerk.predicted_probability
     assert Lead.objects.filter(stage__kind="won", predicted_probability__isnull=False).count() == 0
+
+
+ANA = {"first_name": "Ana", "position": "Director", "country": "RO"}
+
+
+def test_a_new_lead_gets_the_active_models_probability_at_once(history):
+    model_train()
+
+    lead = lead_create(actor=Actor.system(), data=ANA, contacts=[ContactInput("email", "ana@x.ro")])
+
+    lead.refresh_from_db()
+    assert lead.predicted_probability is not None
+
+
+def test_without_a_model_a_new_lead_has_no_probability_and_costs_no_savepoint(db):
+    leads = [LeadFactory(position="Director") for _ in range(3)]
+
+    with CaptureQueriesContext(connection) as queries:
+        leads_scores_write(leads=leads)
+
+    assert not [q for q in queries.captured_queries if "SAVEPOINT" in q["sql"]]
+    assert not Lead.objects.filter(predicted_probability__isnull=False).exists()
+
+
+def test_a_prediction_that_fails_costs_the_prediction_not_the_lead(history, monkeypatch):
+    model_train()
+
+    def broken(**_kwargs):
+        Lead.objects.update(predicted_probability=0.5)  # written, then undone with the error
+        raise RuntimeError("the model cannot read this lead")
+
+    monkeypatch.setattr(training, "leads_predict", broken)
+    lead = lead_create(actor=Actor.system(), data=ANA, contacts=[ContactInput("email", "ana@x.ro")])
+
+    lead.refresh_from_db()
+    assert lead.pk and lead.predicted_probability is None
 
 
 def test_the_prediction_explains_itself(history):

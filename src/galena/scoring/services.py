@@ -427,8 +427,10 @@ def _predict_new(leads: list[Lead]) -> None:
     """New leads get the active model's probability at once; a failure here costs the
     prediction (the nightly run gives it), never the lead."""
     try:
-        from galena.scoring.training import leads_predict
+        from galena.scoring.training import active_model, leads_predict
 
+        if active_model() is None:
+            return  # no model (the usual case until one is trained): no savepoint either
         with transaction.atomic():
             leads_predict(lead_ids=[lead.pk for lead in leads])
     except Exception:
