@@ -3,6 +3,7 @@ the submission that caused them."""
 
 import pytest
 from django.conf import settings
+from django.db import connection
 from django.test import override_settings
 
 from galena.intake import batching
@@ -138,6 +139,30 @@ def test_a_database_error_in_the_bulk_write_falls_back_to_one_by_one(form, monke
 
     assert Lead.objects.count() == 2
     assert ContactPoint.objects.count() == 2
+    assert set(Submission.objects.values_list("status", flat=True)) == {"processed"}
+
+
+def failing_for_many(*, leads):
+    """A creation hook whose SQL fails for a batch of leads (after they are written)."""
+    if len(leads) > 1:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT * FROM no_such_table")
+
+
+def test_a_database_error_after_the_bulk_rows_are_written_leaves_none_of_them(form):
+    """The batch's leads and contact points are already inserted when a hook's statement
+    fails: the whole bulk write is undone (on PostgreSQL the transaction was aborted too)
+    and the one-by-one writes store each person once."""
+    receive(form, {"name": "Ana", "phone": "0722123456"})
+    receive(form, {"name": "Bo", "phone": "0722123457"})
+    hooks = [*settings.LEADS_CREATED_HOOKS, "tests.intake.test_batching.failing_for_many"]
+
+    with override_settings(LEADS_CREATED_HOOKS=hooks):
+        assert batching.submissions_process_pending(limit=10) == 2
+
+    assert sorted(Lead.objects.values_list("first_name", flat=True)) == ["Ana", "Bo"]
+    assert ContactPoint.objects.count() == 2
+    assert LeadEvent.objects.filter(type=EventType.CREATED).count() == 2
     assert set(Submission.objects.values_list("status", flat=True)) == {"processed"}
 
 

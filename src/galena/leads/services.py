@@ -1018,7 +1018,9 @@ def leads_build(*, drafts: Iterable[LeadDraft]) -> list[BuiltLead | ValidationFa
     return results
 
 
-@transaction.atomic
+# no savepoint of its own inside a caller's transaction (intake's batch, an import's chunk):
+# they undo the whole block on an error anyway, and the savepoint cost two round trips each
+@transaction.atomic(savepoint=False)
 def leads_create_bulk(
     *, actor: Actor, built: Iterable[BuiltLead], batch_size: int = 1000
 ) -> list[Lead]:
