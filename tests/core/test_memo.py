@@ -9,8 +9,13 @@ from galena.core.memo import GENERATION_KEY, Memo, config_changed, fresh, genera
 
 
 @pytest.fixture
-def checked_every_time(settings):
+def checked_every_time(settings, monkeypatch):
     settings.CONFIG_CHECK_SECONDS = 0
+    # the process's generation as it was is put back after the test: a test's fake clock
+    # (below) marks its last check at a time the real clock may not reach for minutes, and
+    # no test after it would ask the cache again
+    monkeypatch.setattr(generation, "_checked", float("-inf"))
+    monkeypatch.setattr(generation, "_token", None)
     cache.delete(GENERATION_KEY)
     yield
     cache.delete(GENERATION_KEY)
