@@ -59,7 +59,9 @@ def test_a_warmed_process_leaves_full_collections_only_what_came_after(unfrozen)
     alive = len(unfrozen.get_objects())
     frozen = process_warm()
 
-    assert frozen >= alive // 2 and frozen == unfrozen.get_freeze_count()
+    # a frozen object that dies leaves the permanent generation (another thread may free
+    # one between the two reads), so the count can only have fallen a little since
+    assert frozen >= alive // 2 and 0 <= frozen - unfrozen.get_freeze_count() < 1_000
     assert len(unfrozen.get_objects()) < alive - frozen // 2  # a full collection walks these
 
 
