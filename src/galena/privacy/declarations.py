@@ -163,6 +163,7 @@ def _import_jobs(subject: Subject) -> Q | None:
             lead_id__in=sorted(subject.lead_ids), endpoint__startswith="import:"
         )
         .values_list("endpoint", flat=True)
+        .order_by()  # else the submissions' ordering columns join what DISTINCT compares
         .distinct()
     )
     ids = [int(e.split(":", 1)[1]) for e in endpoints if e.split(":", 1)[1].isdigit()]

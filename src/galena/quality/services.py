@@ -234,6 +234,7 @@ def leads_worked(lead_ids: Iterable[int]) -> set[int]:
         LeadEvent.objects.filter(lead_id__in=list(lead_ids))
         .filter(Q(type__in=WORKED_EVENT_TYPES) | Q(actor_source=ActorSource.MANUAL))
         .values_list("lead_id", flat=True)
+        .order_by()  # else the events' ordering columns join what DISTINCT compares
         .distinct()
     )
 

@@ -418,6 +418,7 @@ def _phone_names(facts: list[Facts]) -> dict[str, set[str]]:
     rows = (
         ContactPoint.objects.filter(kind=ContactKind.PHONE, value__in=phones)
         .values_list("value", "lead__name_translit", "lead__first_name", "lead__last_name")
+        .order_by()  # the model's ordering would add its columns to what DISTINCT compares
         .distinct()
     )
     for phone, translit, first, last in rows:
