@@ -63,9 +63,9 @@ class Signals:
     visitor_id: str = ""
     fingerprint: str = ""
     # what the stored request said besides the body (``services.parse`` sets them from the
-    # stored submission; None: not known here, the quality stage reads the stored row):
-    # its Accept-Language, whether the body had the form page's hidden field, and whether
-    # it came over HTTP at all (a content type or headers kept)
+    # stored submission; None where no request was stored, e.g. an imported row): its
+    # Accept-Language, whether the body had the form page's hidden field, and whether it
+    # came over HTTP at all (a content type or headers kept)
     accept_language: str | None = None
     hidden_field_sent: bool | None = None
     over_http: bool | None = None

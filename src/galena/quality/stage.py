@@ -60,7 +60,6 @@ from galena.quality.checks import (
     Facts,
     Lists,
     active_checks,
-    bot_kind,
     facts_of,
     swapped_contacts,
 )
@@ -199,56 +198,22 @@ def _prepare(decisions: list[Decision]) -> QualityBatch:
         if source_ids
         else {}
     )
-    # The accepted languages help tell devices apart when the page sent no fingerprint.
-    need_headers = [
-        p.submission_id
-        for p in parsed_all
-        if p.submission_id
-        and p.signals.accept_language is None
-        and p.signals.user_agent
-        and not (p.signals.fingerprint or p.signals.visitor_id)
-    ]
-    headers = (
-        dict(Submission.objects.filter(pk__in=need_headers).values_list("pk", "headers"))
-        if need_headers
-        else {}
-    )
-    # A script's user agent, or none: did the body carry the form page's hidden field?
-    need_fields = [
-        p.submission_id
-        for p in parsed_all
-        if p.submission_id
-        and (p.signals.hidden_field_sent is None or p.signals.over_http is None)
-        and (not p.signals.user_agent.strip() or bot_kind(p.signals.user_agent) == "library")
-    ]
-    page_fields: dict[int, tuple[bool, bool]] = {}  # id -> (hidden field sent, over HTTP)
-    if need_fields:
-        for pk, payload, content_type, kept in Submission.objects.filter(
-            pk__in=need_fields
-        ).values_list("pk", "payload", "content_type", "headers"):
-            page_fields[pk] = (
-                isinstance(payload, dict) and "_hp" in payload,
-                bool(content_type or kept),
-            )
+    # What the request said besides the body (intake.services.parse sets it from the stored
+    # submission): its Accept-Language tells devices apart when the page sent no fingerprint,
+    # the form page's hidden field and the HTTP origin tell a script from a page. None where
+    # no request was stored (an imported row).
     facts: list[Facts] = []
     for parsed in parsed_all:
         signals = parsed.signals
-        language = signals.accept_language
-        if language is None:
-            language = (headers.get(parsed.submission_id) or {}).get("Accept-Language", "")
-        hidden_field, over_http = page_fields.get(parsed.submission_id, (None, False))
-        if parsed.submission_id and signals.hidden_field_sent is not None:
-            hidden_field, over_http = signals.hidden_field_sent, bool(signals.over_http)
-        region = _region(parsed, batch.forms.get(parsed.form_id), source_regions)
         form = batch.forms.get(parsed.form_id)
         facts.append(
             facts_of(
                 parsed,
-                region=region,
-                accept_language=language,
+                region=_region(parsed, form, source_regions),
+                accept_language=signals.accept_language or "",
                 form_kind=form.kind if form else "",
-                honeypot_field=hidden_field,
-                over_http=over_http,
+                honeypot_field=signals.hidden_field_sent,
+                over_http=bool(signals.over_http),
             )
         )
 
