@@ -9,6 +9,7 @@ from django.utils import timezone
 
 from galena.core.bulk import (
     FEW_ROWS,
+    BinaryArray,
     insert_many,
     insert_soon,
     update_many,
@@ -154,6 +155,69 @@ def test_update_many_writes_each_rows_own_values(db):
             "attempts": 3,
         },
     ]
+
+
+AWKWARD_TEXTS = ['a "quoted", {braced} \\ text', "NULL", "", "line\nbreak\ttab", "Ștefan Ионов"]
+
+
+def test_update_many_stores_text_json_addresses_and_times_exactly(db):
+    rows = insert_many(Submission, [Submission(adapter="capture") for _ in AWKWARD_TEXTS])
+    when = timezone.now().replace(microsecond=123456)
+    for n, (row, text) in enumerate(zip(rows, AWKWARD_TEXTS, strict=True)):
+        row.error = text
+        row.decision = {"reason": text, "list": [text, None, n]} if n % 2 else {}
+        row.remote_addr = "2001:db8::1" if n % 2 else ("198.51.100.7" if n else None)
+        row.processed_at = when if n != 2 else None
+
+    update_many(Submission, rows, ["error", "decision", "remote_addr", "processed_at"])
+
+    stored = list(
+        Submission.objects.order_by("pk").values_list(
+            "error", "decision", "remote_addr", "processed_at"
+        )
+    )
+    assert stored == [(row.error, row.decision, row.remote_addr, row.processed_at) for row in rows]
+
+
+@pytest.mark.postgres
+def test_many_values_go_to_postgresql_as_binary_arrays(db):
+    from psycopg.adapt import PyFormat
+    from psycopg.types.array import ListBinaryDumper
+
+    rows = insert_many(Submission, [Submission(adapter="capture") for _ in range(3)])
+    connection.ensure_connection()
+    dumper = connection.connection.adapters.get_dumper(BinaryArray, PyFormat.AUTO)
+
+    sent = []
+
+    def keep(execute, sql, params, many, context):
+        sent.append([type(p) for p in params])
+        return execute(sql, params, many, context)
+
+    with connection.execute_wrapper(keep):
+        update_many(Submission, rows, ["attempts"])
+        found = list(Submission.objects.filter(pk__in_array=[r.pk for r in rows]))
+        also = list(Submission.objects.filter(pk__in=[r.pk for r in rows]))
+
+    assert issubclass(dumper, ListBinaryDumper)
+    assert sent == [[BinaryArray, BinaryArray], [BinaryArray], [BinaryArray]]
+    assert len(found) == len(also) == 3
+
+
+@pytest.mark.postgres
+def test_without_prepared_statements_the_arrays_go_in_the_statements_text(db, monkeypatch):
+    from psycopg import ClientCursor
+
+    rows = insert_many(Submission, [Submission(adapter="capture") for _ in AWKWARD_TEXTS])
+    for row, text in zip(rows, AWKWARD_TEXTS, strict=True):
+        row.error, row.decision = text, {"reason": text}
+    connection.ensure_connection()
+    monkeypatch.setattr(connection.connection, "cursor_factory", ClientCursor)
+
+    update_many(Submission, rows, ["error", "decision"])
+    found = Submission.objects.filter(pk__in_array=[r.pk for r in rows]).order_by("pk")
+
+    assert [(f.error, f.decision) for f in found] == [(r.error, r.decision) for r in rows]
 
 
 def test_update_many_with_nothing_does_nothing(db):

@@ -27,6 +27,28 @@ def _auto_timestamps(model: type[Model]) -> list:
     ]
 
 
+class BinaryArray(list):
+    """A list of values of one type that psycopg sends to PostgreSQL as a binary array
+    (``core.apps`` registers the dumper) where a plain list goes as the array's text:
+    psycopg writes that text in Python, value by value, testing each for characters to quote
+    and escaping them (2,000 JSON texts: 8.7 ms; as binary 0.6 ms; 2,000 ids 1.5 and
+    0.4 ms). Without prepared statements (``DB_PREPARED_STATEMENTS`` off) values are written
+    into the statement's text and it is sent as a plain list. Give a type where the context
+    does not (``%s::bigint[]``): a binary array of text is ``text[]``, of small integers
+    ``smallint[]``."""
+
+    __slots__ = ()
+
+
+def binary_array_register() -> None:
+    """Send every BinaryArray as a binary array (the application's ``ready``: before the
+    first connection copies psycopg's adapters)."""
+    import psycopg
+    from psycopg.types.array import ListBinaryDumper
+
+    psycopg.adapters.register_dumper(BinaryArray, ListBinaryDumper)
+
+
 # up to this many rows, one INSERT costs less than taking keys from the sequence and a COPY
 FEW_ROWS = 8
 
@@ -306,7 +328,7 @@ def _update_statement(model, fields, values_rows, alias) -> tuple[str, list]:
         [pk, *(convert(f, kind, v) for (f, kind), v in zip(columns, raw, strict=True))]
         for pk, *raw in values_rows
     ]
-    return sql, [list(column) for column in zip(*prepared, strict=True)]
+    return sql, [BinaryArray(column) for column in zip(*prepared, strict=True)]
 
 
 @functools.cache
@@ -397,7 +419,7 @@ class InArray(Lookup):
 
     def as_sql(self, compiler, connection):
         lhs, lhs_params = self.process_lhs(compiler, connection)
-        values = list(self.rhs)
+        values = BinaryArray(self.rhs)
         if connection.vendor == "postgresql":
             return f"{lhs} = ANY(%s)", [*lhs_params, values]
         if not values:

@@ -21,6 +21,8 @@ from django.db.models.fields.related import ForeignObject
 from django.db.models.fields.related_lookups import RelatedIn
 from django.db.models.lookups import In
 
+from galena.core.bulk import BinaryArray
+
 
 class _AnyOfArray:
     def as_postgresql(self, compiler, connection):
@@ -28,7 +30,10 @@ class _AnyOfArray:
             rhs_sql, rhs_params = self.process_rhs(compiler, connection)  # EmptyResultSet
             if rhs_sql == "(" + ", ".join(["%s"] * len(rhs_params)) + ")":
                 lhs_sql, lhs_params = self.process_lhs(compiler, connection)
-                return f"{lhs_sql} = ANY(%s)", [*lhs_params, list(rhs_params)]
+                values = list(rhs_params)
+                if all(type(value) is int for value in values):  # keys: sent as binary
+                    values = BinaryArray(values)
+                return f"{lhs_sql} = ANY(%s)", [*lhs_params, values]
         return self.as_sql(compiler, connection)
 
 
