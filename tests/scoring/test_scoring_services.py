@@ -32,6 +32,7 @@ from galena.scoring.services import (
     lead_events_score,
     lead_score_release,
     leads_scores_recompute,
+    recompute_spans,
     scores_decay_sweep,
 )
 from galena.scoring.tracking import EventInput, events_record, submission_track, visitor_identify
@@ -368,6 +369,43 @@ def test_recompute_in_forked_workers_gives_what_one_process_gives(monkeypatch):
         assert lead.score == expected
     assert LeadScore.objects.count() == 30
     assert ScoreComponent.objects.count() == 15
+
+
+def test_a_recompute_takes_every_strideth_lead_in_each_pass(monkeypatch):
+    monkeypatch.setattr("galena.scoring.services.CHUNK_SIZE", 3)
+    ids = list(range(1, 14))
+
+    # one pass over the odd ids, then one over the even, in chunks of at most three
+    assert recompute_spans(ids, 2) == [[1, 3, 5], [7, 9, 11], [13], [2, 4, 6], [8, 10, 12]]
+    assert recompute_spans(ids, 1) == [[1, 2, 3], [4, 5, 6], [7, 8, 9], [10, 11, 12], [13]]
+
+
+def test_a_few_leads_are_not_spread_over_more_chunks_than_they_fill(monkeypatch):
+    monkeypatch.setattr("galena.scoring.services.CHUNK_SIZE", 4)
+
+    assert recompute_spans([1, 2, 3], 8) == [[1, 2, 3]]
+    assert recompute_spans([1, 2, 3, 4, 5], 8) == [[1, 3, 5], [2, 4]]  # two chunks either way
+    assert recompute_spans([], 8) == []
+
+
+def test_leads_scored_before_are_recomputed_in_strides_new_ones_side_by_side(rules, monkeypatch):
+    leads = [new_lead(first_name=f"P{i}") for i in range(6)]
+    ids = [lead.pk for lead in leads]
+    monkeypatch.setattr("galena.scoring.services.CHUNK_SIZE", 2)
+    chunks = []
+    monkeypatch.setattr(
+        "galena.scoring.services._RecomputeJob.__call__",
+        lambda self, span: chunks.append(list(span)) or (0, len(span)),
+    )
+
+    leads_scores_recompute()  # every lead has its score stored: scores moved in passes
+    strided, chunks[:] = list(chunks), []
+    LeadScore.objects.filter(lead_id__in=ids[:4]).delete()  # most never scored
+    leads_scores_recompute()
+
+    assert LeadScore.objects.count() == 2
+    assert strided == [[ids[0], ids[3]], [ids[1], ids[4]], [ids[2], ids[5]]]
+    assert chunks == [ids[0:2], ids[2:4], ids[4:6]]
 
 
 def test_recomputing_some_leads_leaves_the_others_alone(rules):
