@@ -5,6 +5,8 @@ import datetime as dt
 import json
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from galena.intake.models import Submission
@@ -406,6 +408,37 @@ def test_leads_scored_before_are_recomputed_in_strides_new_ones_side_by_side(rul
     assert LeadScore.objects.count() == 2
     assert strided == [[ids[0], ids[3]], [ids[1], ids[4]], [ids[2], ids[5]]]
     assert chunks == [ids[0:2], ids[2:4], ids[4:6]]
+
+
+def test_a_recompute_reads_the_answers_only_when_a_rule_reads_one(rules):
+    lead = new_lead(position="Clerk", attributes={"quiz": {"budget": "5000+"}})
+    ScoreRule.objects.create(
+        name="Big budget",
+        kind=RuleKind.PROFILE,
+        conditions=[{"field": "attributes.budget", "operator": "eq", "value": "5000+"}],
+        points=7,
+    )
+
+    with CaptureQueriesContext(connection) as with_answers:
+        leads_scores_recompute()
+    scored = Lead.objects.get(pk=lead.pk).score
+    ScoreRule.objects.filter(name="Big budget").delete()
+    with CaptureQueriesContext(connection) as without:
+        leads_scores_recompute()
+
+    read_with, read_without = (
+        next(
+            q["sql"]
+            for q in queries
+            if q["sql"].startswith('SELECT "leads_lead"."id" AS "id", "leads_lead"."score"')
+        )
+        for queries in (with_answers, without)
+    )
+    assert '"leads_lead"."attributes"' in read_with and '"position"' in read_with
+    assert '"leads_lead"."attributes"' not in read_without and '"position"' in read_without
+    assert '"city"' not in read_without  # no rule reads it
+    lead.refresh_from_db()
+    assert (scored, lead.score) == (7, 0)  # the quiz's answer read, then not needed
 
 
 def test_recomputing_some_leads_leaves_the_others_alone(rules):

@@ -493,7 +493,7 @@ def _events_by_lead(lead_ids: Sequence[int]) -> dict[int, list[EventFacts]]:
 
 # What a recompute reads of each lead, as plain rows (no model instances: a million of them
 # would cost more than the scoring itself).
-_ROW_FIELDS = ("id", "score", "temperature", "source_id", ATTRIBUTES, *PROFILE_LEAD_FIELDS)
+_ROW_KEYS = ("id", "score", "temperature", "source_id")
 _STATE_FIELDS = (
     "lead_id",
     "fit_points",
@@ -533,11 +533,26 @@ class _Row:
     values: dict[str, Any]
 
 
-def _rows(queryset) -> list[_Row]:
+def _row_fields(rules: Sequence[RuleSpec]) -> tuple[str, ...]:
+    """What a recompute reads of each lead: its keys and the fields the profile rules read,
+    its answers only when a rule reads one (the seeded rules read none: a million answers
+    decoded for nothing). A field no rule reads is missing from the row, as a field the
+    lead does not have is."""
+    read = set()
+    for rule in rules:
+        if rule.kind == RuleKind.PROFILE:
+            for condition in rule.conditions:
+                name = condition.field.split(".", 1)[0]
+                read.add(name)
+    return (*_ROW_KEYS, *(f for f in (ATTRIBUTES, *PROFILE_LEAD_FIELDS) if f in read))
+
+
+def _rows(queryset, fields: tuple[str, ...]) -> list[_Row]:
     rows = []
-    for values in queryset.values_list(*_ROW_FIELDS):
-        data = dict(zip(_ROW_FIELDS, values, strict=True))
-        if not isinstance(data[ATTRIBUTES], dict):
+    answers = ATTRIBUTES in fields
+    for values in queryset.values_list(*fields):
+        data = dict(zip(fields, values, strict=True))
+        if answers and not isinstance(data[ATTRIBUTES], dict):
             data[ATTRIBUTES] = {}
         rows.append(_Row(data["id"], data["score"], data["temperature"], data["source_id"], data))
     return rows
@@ -698,13 +713,13 @@ class _RecomputeJob:
             config = config_load()
             names = dict(Source.objects.values_list("pk", "name"))
             matchers = (engine.profile_matcher(), engine.event_matcher())
-            self._state = (config, names, matchers)
+            self._state = (config, names, matchers, _row_fields(config.profile_rules))
         return self._state
 
     def __call__(self, span: list[int]) -> tuple[int, int]:
-        config, names, matchers = self._prepared()
+        config, names, matchers, fields = self._prepared()
         queryset = Lead.objects.filter(merged_into__isnull=True, pk__in_array=span)
-        rows = _rows(queryset.order_by("pk"))
+        rows = _rows(queryset.order_by("pk"), fields)
         changed = _recompute_rows(rows, config, names, matchers, self.now, self.actor, self.record)
         return changed, len(rows)
 
@@ -829,7 +844,8 @@ def scores_preview(
     rows = _rows(
         Lead.objects.filter(merged_into__isnull=True)
         .exclude(quality_status="rejected")
-        .order_by("-id")[:limit]
+        .order_by("-id")[:limit],
+        _row_fields(config.profile_rules),
     )
     preview = Preview(leads=len(rows))
     total_before = total_after = 0.0
