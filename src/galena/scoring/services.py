@@ -643,9 +643,8 @@ def leads_scores_recompute(
     queryset = _recompute_queryset(lead_ids)
     ids = list(queryset.values_list("pk", flat=True))
     spans = recompute_spans(ids, STRIDE if _mostly_scored(lead_ids, len(ids)) else 1)
-    ids_count = sum(len(span) for span in spans)
     if workers is None:
-        workers = WORKERS if connection.vendor == "postgresql" and ids_count >= PARALLEL_FROM else 1
+        workers = WORKERS if connection.vendor == "postgresql" and len(ids) >= PARALLEL_FROM else 1
     job = _RecomputeJob(now, actor, record)
     changed_total = 0
     if workers <= 1 or len(spans) < 2:
