@@ -11,6 +11,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from galena.activities.models import EmailStatus, EmailTemplate, SentEmail
+from galena.activities.selectors import day_bounds
 from galena.activities.services import document_upload, email_send, meeting_schedule
 from galena.leads.models import EventType, LeadEvent, Task, TaskKind
 from galena.leads.services import task_create
@@ -202,12 +203,16 @@ def plan_day(manager, leads):
             title=f"Later {index}",
             due_at=min(now + dt.timedelta(minutes=5), now.replace(hour=23, minute=59)),
         )
+        # a meeting today: in ten minutes, or earlier today when that would be tomorrow
+        starts_at = now + dt.timedelta(minutes=10)
+        if starts_at >= day_bounds(now)[1]:
+            starts_at = now - dt.timedelta(minutes=20)
         meeting_schedule(
             actor=manual(manager),
             lead=lead,
             title=f"Meeting {index}",
-            starts_at=now + dt.timedelta(minutes=10),
-            ends_at=now + dt.timedelta(minutes=40),
+            starts_at=starts_at,
+            ends_at=starts_at + dt.timedelta(minutes=30),
             send_invitation=False,
         )
 
