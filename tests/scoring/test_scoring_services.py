@@ -441,6 +441,15 @@ def test_a_recompute_reads_the_answers_only_when_a_rule_reads_one(rules):
     assert (scored, lead.score) == (7, 0)  # the quiz's answer read, then not needed
 
 
+def test_a_recompute_of_one_chunk_does_not_count_the_stored_scores(rules):
+    lead = new_lead(position="Director")
+
+    with CaptureQueriesContext(connection) as queries:
+        leads_scores_recompute(lead_ids=[lead.pk])
+
+    assert not [q for q in queries if "COUNT(" in q["sql"] and "scoring_leadscore" in q["sql"]]
+
+
 def test_recomputing_some_leads_leaves_the_others_alone(rules):
     first, middle, last = new_lead(), new_lead(first_name="Ion"), new_lead(first_name="Eva")
     Lead.objects.update(score=7)
