@@ -12,7 +12,7 @@ from django.test import override_settings
 from galena.analytics.quality import quality_figures
 from galena.leads.models import Lead, RejectionReason, Stage
 from galena.matching.models import DuplicateCandidate, DuplicateStatus
-from tests.factories import LeadFactory, SourceFactory
+from tests.factories import CampaignFactory, LeadFactory, SourceFactory
 
 START = dt.datetime(2025, 3, 1, tzinfo=dt.UTC)
 END = dt.datetime(2025, 4, 1, tzinfo=dt.UTC)
@@ -125,6 +125,24 @@ def test_grouped_by_channel(manager, colleague):
     assert [(row.key, row.leads) for row in figures.rows] == [
         ("exhibition", 4),
         ("landing_page", 3),
+    ]
+
+
+def test_campaigns_of_the_same_name_keep_one_order():
+    # rows of equal labels (a "Spring" campaign on two sources) come in the order of their
+    # keys, not in the order the database grouped them in
+    fair, web = SourceFactory(name="Fair"), SourceFactory(name="Web")
+    spring = [CampaignFactory(name="Spring", source=source) for source in (fair, web)]
+    for campaign, count in ((spring[1], 2), (spring[0], 1), (spring[1], 1)):
+        for _ in range(count):
+            lead(campaign.source, campaign=campaign)
+
+    figures = quality_figures(scope=Q(), start=START, end=END, group_by="campaign")
+
+    first, second = sorted(spring, key=lambda campaign: campaign.pk)
+    assert [(row.label, row.key, row.leads) for row in figures.rows] == [
+        ("Spring", first.pk, 3 if first == spring[1] else 1),
+        ("Spring", second.pk, 3 if second == spring[1] else 1),
     ]
 
 

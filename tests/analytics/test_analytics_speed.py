@@ -149,6 +149,25 @@ def test_first_response_per_owner(manager, colleague):
     assert theirs["within_sla"] == 0
 
 
+def test_owners_of_the_same_name_keep_one_order(manager, colleague):
+    # two people called the same: their rows come in the order of their ids, whatever order
+    # the database grouped them in (the facts' and the base tables' reports are compared row
+    # by row, and a reader should not see two rows swap between two loads of a page)
+    for person in (manager, colleague):
+        person.first_name, person.last_name = "Ana", "Pop"
+        person.save()
+    for person, count in ((colleague, 3), (manager, 1), (colleague, 0)):
+        for _ in range(count):
+            answered_lead(created_at=START + DAY, answered_after=5, owner=person)
+
+    rows = figures(group_by="owner").rows
+
+    assert [(row["label"], row["key"], row["leads"]) for row in rows] == [
+        ("Ana Pop", min(manager.pk, colleague.pk), 1 if manager.pk < colleague.pk else 3),
+        ("Ana Pop", max(manager.pk, colleague.pk), 3 if manager.pk < colleague.pk else 1),
+    ]
+
+
 def test_the_scope_limits_the_leads_counted(manager, colleague):
     first_response_business(manager, colleague)
 

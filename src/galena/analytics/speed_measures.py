@@ -174,6 +174,13 @@ def person_names(ids: Iterable[int]) -> dict[int, str]:
     }
 
 
+def key_order(key: Any) -> tuple:
+    """A group key as the last part of a sort key: rows of equal labels (two people or
+    campaigns of one name) in the order of their ids, one order whatever order they were
+    counted in."""
+    return (0, key, "") if isinstance(key, int) else (1, 0, str(key))
+
+
 def empty_label(group_by: str) -> str:
     """What a row without a value is called."""
     if group_by in ("owner",):
