@@ -126,3 +126,33 @@ def test_without_a_broker_tasks_run_in_process(settings, team, head, manager, ma
     assert [m.to for m in mailoutbox] == [[manager.email]]
     assert notifications_email.apply(args=[[notification.pk]]).get() == 0
     assert len(mailoutbox) == 1
+
+
+@pytest.mark.redis
+@pytest.mark.django_db(transaction=True)
+def test_a_recompute_reaches_the_workers_a_task_per_chunk(redis_worker, monkeypatch):
+    from galena.leads.models import Lead, Temperature
+    from galena.scoring.models import LeadScore, ScoreRule
+    from galena.scoring.tasks import recompute_scores, recompute_scores_chunk
+    from tests.scoring.calibration_helpers import profile_rule
+
+    ScoreRule.objects.all().delete()
+    profile_rule(points=35)
+    leads = [LeadFactory(position="Director" if n % 3 == 0 else "Clerk") for n in range(9)]
+    Lead.objects.update(score=0, temperature=Temperature.UNKNOWN)
+    monkeypatch.setattr("galena.scoring.services.CHUNK_SIZE", 2)
+    chunks_done = worker_state.total_count[recompute_scores_chunk.name]
+
+    recompute_scores.delay()
+
+    wait_for(lambda: worker_state.total_count[recompute_scores_chunk.name] >= chunks_done + 5)
+    scores = dict(Lead.objects.values_list("pk", "score"))
+    assert scores == {lead.pk: 35 if n % 3 == 0 else 0 for n, lead in enumerate(leads)}
+    assert LeadScore.objects.count() == 9
+
+    # run again (each chunk as a redelivered task would be): nothing more is written
+    stored = list(LeadScore.objects.order_by("lead_id").values_list("lead_id", "computed_at"))
+    recompute_scores.delay()
+    wait_for(lambda: worker_state.total_count[recompute_scores_chunk.name] >= chunks_done + 10)
+    again = list(LeadScore.objects.order_by("lead_id").values_list("lead_id", "computed_at"))
+    assert again == stored

@@ -640,11 +640,10 @@ def leads_scores_recompute(
     process of its own (the command), never from a threaded web server or a task worker,
     where a fork may copy a lock another thread holds."""
     now = now or timezone.now()
-    queryset = _recompute_queryset(lead_ids)
-    ids = list(queryset.values_list("pk", flat=True))
-    spans = recompute_spans(ids, STRIDE if _mostly_scored(lead_ids, len(ids)) else 1)
+    spans = recompute_plan(lead_ids)
     if workers is None:
-        workers = WORKERS if connection.vendor == "postgresql" and len(ids) >= PARALLEL_FROM else 1
+        large = sum(map(len, spans)) >= PARALLEL_FROM
+        workers = WORKERS if connection.vendor == "postgresql" and large else 1
     job = _RecomputeJob(now, actor, record)
     changed_total = 0
     if workers <= 1 or len(spans) < 2:
@@ -666,6 +665,23 @@ def leads_scores_recompute(
             if progress is not None:
                 progress(count)
     return changed_total
+
+
+def recompute_plan(lead_ids: Sequence[int] | None = None) -> list[list[int]]:
+    """The chunks of lead ids a recompute of these leads (None: every lead) works in, each
+    written in a transaction of its own (``leads_scores_recompute_chunk``)."""
+    ids = list(_recompute_queryset(lead_ids).values_list("pk", flat=True))
+    return recompute_spans(ids, STRIDE if _mostly_scored(lead_ids, len(ids)) else 1)
+
+
+def leads_scores_recompute_chunk(
+    lead_ids: Sequence[int], *, now: dt.datetime, actor: Actor = SYSTEM, record: bool = True
+) -> int:
+    """One chunk of ``recompute_plan`` rescored and written, as ``leads_scores_recompute``
+    does it; returns how many leads' score or temperature changed. Run again, it finds the
+    stored scores right and writes nothing: a task redelivered is harmless."""
+    changed, _count = _RecomputeJob(now, actor, record)(list(lead_ids))
+    return changed
 
 
 def _mostly_scored(lead_ids: Sequence[int] | None, count: int) -> bool:

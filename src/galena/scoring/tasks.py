@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 from celery import shared_task
+from django.utils import timezone
 
 from galena.scoring import tracking
 from galena.scoring.services import scores_decay_sweep
@@ -30,10 +33,24 @@ def decay_scores() -> int:
 
 @shared_task
 def recompute_scores() -> int:
-    """Rebuild every lead's score with the active rules (after the rules changed)."""
-    from galena.scoring.services import leads_scores_recompute
+    """Rebuild every lead's score with the active rules (after the rules changed): a task
+    per chunk of leads, so every worker process takes a share of a big base (without a
+    broker they run here, one after another). Returns how many chunks were queued."""
+    from galena.scoring.services import recompute_plan
 
-    return leads_scores_recompute()
+    now = timezone.now().isoformat()
+    spans = recompute_plan()
+    for span in spans:
+        recompute_scores_chunk.delay(lead_ids=span, now=now)
+    return len(spans)
+
+
+@shared_task(acks_late=True)
+def recompute_scores_chunk(*, lead_ids: list[int], now: str) -> int:
+    """One chunk of ``recompute_scores``: idempotent (run again, it writes nothing)."""
+    from galena.scoring.services import leads_scores_recompute_chunk
+
+    return leads_scores_recompute_chunk(lead_ids, now=dt.datetime.fromisoformat(now))
 
 
 @shared_task
