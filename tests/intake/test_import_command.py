@@ -47,12 +47,28 @@ def test_import_shows_mapping_progress_and_summary(csv_file, source, capsys):
     assert "Importing: 100%" in err
     assert "3/3" in err
     assert (
-        "Imported 3 rows: 2 leads created, 1 rows with problems, 0 duplicates in the file, 0 other."
+        "Imported 3 rows: 2 leads created, 1 row with problems, 0 duplicates in the file, 0 other."
         in out
     )
     assert "  row 3 [Эл. почта]: Not a valid e-mail address." in out
     lead = Lead.objects.get(last_name="Иванов")
     assert (lead.campaign.name, lead.attributes) == ("Autumn", {"Заметка": "VIP"})
+
+
+def test_one_row_is_counted_in_the_singular(tmp_path, source, capsys):
+    path = tmp_path / "one.csv"
+    path.write_text(CSV.split("\n", 2)[0] + "\n" + CSV.split("\n", 2)[1] + "\n", "utf-8")
+
+    call_command("import", str(path), "--source", "Moscow fair", "--dry-run")
+    call_command("import", "--resume", str(ImportJob.objects.get().pk))
+
+    out = capsys.readouterr().out
+    assert "(1 row, encoding utf-8, delimiter ,)" in out
+    assert (
+        "Dry run of 1 row: 1 lead would be created, 0 rows with problems, 0 repeats of an "
+        "earlier row." in out
+    )
+    assert "Imported 1 row: 1 lead created, 0 rows with problems, 0 duplicates in the file" in out
 
 
 def test_dry_run_reports_and_imports_nothing(csv_file, source, capsys):
@@ -61,8 +77,8 @@ def test_dry_run_reports_and_imports_nothing(csv_file, source, capsys):
     out, err = capsys.readouterr()
     assert "Checking: 100%" in err
     assert (
-        "Dry run of 3 rows: 2 leads would be created, 1 rows have problems, 0 repeat an earlier "
-        "row. Nothing was imported." in out
+        "Dry run of 3 rows: 2 leads would be created, 1 row with problems, 0 repeats of an "
+        "earlier row. Nothing was imported." in out
     )
     job = ImportJob.objects.get()
     assert f"To import: galena import --resume {job.pk}" in out

@@ -98,7 +98,7 @@ class Command(BaseCommand):
             raise CommandError(error.message) from error
 
     def show_mapping(self, job: ImportJob) -> None:
-        details = [f"{job.total_rows:,} rows"]
+        details = [_count(job.total_rows, "row")]
         if job.options.get("format") == "csv":
             delimiter = job.options.get("delimiter", ",").replace("\t", "tab")
             details += [f"encoding {job.options.get('encoding')}", f"delimiter {delimiter}"]
@@ -134,9 +134,11 @@ class Command(BaseCommand):
         report = job.error_report["dry_run"]
         self.stdout.write(
             self.style.SUCCESS(
-                f"Dry run of {report['rows']:,} rows: {report['would_create']:,} leads would be "
-                f"created, {report['failed']:,} rows have problems, "
-                f"{report['duplicates']:,} repeat an earlier row. Nothing was imported."
+                f"Dry run of {_count(report['rows'], 'row')}: "
+                f"{_count(report['would_create'], 'lead')} would be created, "
+                f"{_count(report['failed'], 'row')} with problems, "
+                f"{_count(report['duplicates'], 'repeat')} of an earlier row. "
+                "Nothing was imported."
             )
         )
         self.show_problems(report["problems"], report["failed"] + report["duplicates"])
@@ -153,9 +155,11 @@ class Command(BaseCommand):
             )
         self.stdout.write(
             self.style.SUCCESS(
-                f"Imported {job.processed_rows:,} rows: {job.created_count:,} leads created, "
-                f"{job.failed_count:,} rows with problems, {job.duplicate_count:,} duplicates "
-                f"in the file, {job.other_count:,} other."
+                f"Imported {_count(job.processed_rows, 'row')}: "
+                f"{_count(job.created_count, 'lead')} created, "
+                f"{_count(job.failed_count, 'row')} with problems, "
+                f"{_count(job.duplicate_count, 'duplicate')} in the file, "
+                f"{job.other_count:,} other."
             )
         )
         bad = job.failed_count + job.duplicate_count
@@ -167,6 +171,11 @@ class Command(BaseCommand):
             self.stdout.write(f"  row {problem['row']}{column}: {problem['problem']}")
         if total > SHOWN_PROBLEMS:
             self.stdout.write(f"  … and more: {total:,} rows in all.")
+
+
+def _count(number: int, noun: str) -> str:
+    """ "1 row", "2 rows", "1,000 rows"."""
+    return f"{number:,} {noun}" if number == 1 else f"{number:,} {noun}s"
 
 
 def _first(items, n):
