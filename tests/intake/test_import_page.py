@@ -84,7 +84,7 @@ def test_upload_preview_dry_run_import_and_progress(client, head, source):
     assert job.mapping[5] == "comment"
     assert Lead.objects.count() == 0
     page = client.get(reverse("import-job", args=[job.pk])).content.decode()
-    assert "Dry run of 2 rows: 1 leads would be created, 1 rows have problems" in page
+    assert "Dry run, rows: 2. Leads that would be created: 1; rows with problems: 1;" in page
 
     problems = client.get(reverse("import-job-errors", args=[job.pk]))
     assert b"".join(problems.streaming_content).decode().splitlines() == [
