@@ -41,7 +41,7 @@ VENV_BIN = Path(sys.executable).parent
 GALENA = str(VENV_BIN / "galena")
 PG_ADMIN_DSN = os.environ.get("BENCH_PG_DSN", "postgresql://postgres@127.0.0.1:5432/postgres")
 DB_NAME = "galena_bench_intake"
-WORKER_ARGS = ["--concurrency", "2", "--loglevel", "WARNING"]
+WORKER_ARGS = ["--loglevel", "WARNING"]
 
 
 # --- the reference: what this PostgreSQL does with nothing in front of it ------------------
@@ -208,7 +208,13 @@ class Server:
 
 
 def start_server(
-    env: dict[str, str], port: int, workers: int, threads: int, celery: bool, worker_nice: int = 0
+    env: dict[str, str],
+    port: int,
+    workers: int,
+    threads: int,
+    celery: bool,
+    worker_nice: int = 0,
+    worker_processes: int = 2,
 ) -> Server:
     server = Server()
     log = open("/tmp/galena-bench-intake-web.log", "w")  # noqa: SIM115
@@ -236,7 +242,10 @@ def start_server(
                 # --worker-nice 10 puts the worker behind the web on this shared machine: the
                 # web then takes more at most, but the notices wait seconds at 200/s
                 # (docs/benchmarks.md, fifteenth session); the default is the same priority
-                [*["nice", "-n", str(worker_nice), GALENA, "worker"], *WORKER_ARGS],
+                [
+                    *["nice", "-n", str(worker_nice), GALENA, "worker"],
+                    *["--concurrency", str(worker_processes), *WORKER_ARGS],
+                ],
                 env=env,
                 stdout=worker_log,
                 stderr=subprocess.STDOUT,
@@ -494,6 +503,9 @@ def main() -> None:
     parser.add_argument("--port", type=int, default=8931)
     parser.add_argument("--celery", action="store_true")
     parser.add_argument("--worker-nice", type=int, default=0)
+    parser.add_argument(
+        "--worker-processes", type=int, default=2, help="the Celery worker's processes"
+    )
     parser.add_argument("--write-docs", action="store_true")
     args = parser.parse_args()
 
@@ -509,7 +521,13 @@ def main() -> None:
     key = create_form(env)
     path = f"/api/v1/capture/{key}"
     server = start_server(
-        env, args.port, args.web_workers, args.web_threads, args.celery, args.worker_nice
+        env,
+        args.port,
+        args.web_workers,
+        args.web_threads,
+        args.celery,
+        args.worker_nice,
+        args.worker_processes,
     )
     results = {}
     try:
@@ -531,7 +549,7 @@ def write_docs(args, reference: float, results: dict) -> None:
 
     m, r = results["max"], results["rate"]
     mode = "Celery worker on Redis" if args.celery else "in the web process"
-    text = f"""Run: `.venv/bin/python benchmarks/intake_benchmark.py --seconds {args.seconds:g} --rate {args.rate} --concurrency {args.concurrency} --web-workers {args.web_workers} --web-threads {args.web_threads}{" --celery" if args.celery else ""}{f" --worker-nice {args.worker_nice}" if args.worker_nice else ""} --write-docs`
+    text = f"""Run: `.venv/bin/python benchmarks/intake_benchmark.py --seconds {args.seconds:g} --rate {args.rate} --concurrency {args.concurrency} --web-workers {args.web_workers} --web-threads {args.web_threads}{" --celery" if args.celery else ""}{f" --worker-nice {args.worker_nice}" if args.worker_nice else ""}{f" --worker-processes {args.worker_processes}" if args.worker_processes != 2 else ""} --write-docs`
 on {time.strftime("%Y-%m-%d")}, {machine()}. Load generator on the same machine (loopback).
 Production settings, `galena serve` with {args.web_workers} worker processes × {args.web_threads} threads; processing {mode}.
 Routing on: one rule gives every lead to a team of eight (round robin), and each owner is
