@@ -10,16 +10,19 @@ sales at once).
 from __future__ import annotations
 
 import datetime as dt
+import json
 import logging
 from array import array
 from collections import defaultdict
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from functools import cached_property
+from functools import cached_property, lru_cache
 from typing import Any
 
 from django.conf import settings
 from django.db import connection, transaction
+from django.db.models import TextField
+from django.db.models.functions import Cast
 from django.utils import timezone
 from django.utils.module_loading import import_string
 
@@ -742,6 +745,14 @@ class _RecomputeJob:
         return changed, len(rows)
 
 
+@lru_cache(maxsize=4096)
+def _breakdown_of(text: str | None) -> list | None:
+    """A stored profile breakdown decoded, once per distinct text: a million leads share a
+    few hundred breakdowns (the rules each matched), and the recompute only compares them.
+    The lists returned are shared: read them, never change them."""
+    return None if text is None else json.loads(text)
+
+
 def _component_order(component: tuple) -> tuple:
     _lead, rule_id, _name, _group, event_id, points, occurred_at = component
     return (occurred_at, rule_id or 0, event_id or 0, points)
@@ -751,10 +762,10 @@ def _component_order(component: tuple) -> tuple:
 def _recompute_rows(rows: list[_Row], config, names, matchers, now, actor, record) -> int:
     ids = array("q", (row.id for row in rows))  # one array parameter, not thousands
     states = {
-        stored[0]: stored
-        for stored in LeadScore.objects.filter(lead_id__in_array=ids).values_list(
-            *_STATE_FIELDS[:-1]
-        )
+        stored[0]: (*stored[:2], _breakdown_of(stored[2]), *stored[3:])
+        for stored in LeadScore.objects.filter(lead_id__in_array=ids)
+        .annotate(breakdown_text=Cast("fit_breakdown", TextField()))
+        .values_list(*_STATE_FIELDS[:2], "breakdown_text", *_STATE_FIELDS[3:-1])
     }
     components: dict[int, list[tuple]] = defaultdict(list)
     for stored in ScoreComponent.objects.filter(lead_id__in_array=ids).values_list(
