@@ -141,11 +141,20 @@ def test_a_recompute_reaches_the_workers_a_task_per_chunk(redis_worker, monkeypa
     leads = [LeadFactory(position="Director" if n % 3 == 0 else "Clerk") for n in range(9)]
     Lead.objects.update(score=0, temperature=Temperature.UNKNOWN)
     monkeypatch.setattr("galena.scoring.services.CHUNK_SIZE", 2)
-    chunks_done = worker_state.total_count[recompute_scores_chunk.name]
+    chunks_before = worker_state.total_count[recompute_scores_chunk.name]
+
+    def chunks_done(count: int):
+        # counted when the worker takes a task: finished once nothing is running either
+        def done():
+            """the chunks were taken and the worker is idle"""
+            taken = worker_state.total_count[recompute_scores_chunk.name] - chunks_before
+            return taken >= count and not worker_state.active_requests
+
+        return done
 
     recompute_scores.delay()
 
-    wait_for(lambda: worker_state.total_count[recompute_scores_chunk.name] >= chunks_done + 5)
+    wait_for(chunks_done(5))
     scores = dict(Lead.objects.values_list("pk", "score"))
     assert scores == {lead.pk: 35 if n % 3 == 0 else 0 for n, lead in enumerate(leads)}
     assert LeadScore.objects.count() == 9
@@ -153,6 +162,6 @@ def test_a_recompute_reaches_the_workers_a_task_per_chunk(redis_worker, monkeypa
     # run again (each chunk as a redelivered task would be): nothing more is written
     stored = list(LeadScore.objects.order_by("lead_id").values_list("lead_id", "computed_at"))
     recompute_scores.delay()
-    wait_for(lambda: worker_state.total_count[recompute_scores_chunk.name] >= chunks_done + 10)
+    wait_for(chunks_done(10))
     again = list(LeadScore.objects.order_by("lead_id").values_list("lead_id", "computed_at"))
     assert again == stored
