@@ -39,6 +39,19 @@ def wait_for(condition, *, seconds: float = 20.0):
     raise AssertionError(f"Not true after {seconds} s: {condition.__doc__ or condition}")
 
 
+def tasks_done(task, before: int, count: int):
+    """A condition for ``wait_for``: ``count`` more runs of ``task`` than ``before`` were
+    taken and the worker is idle (Celery counts a task when the worker takes it, not when it
+    ends)."""
+
+    def done():
+        """the tasks were taken and the worker is idle"""
+        taken = worker_state.total_count[task.name] - before
+        return taken >= count and not worker_state.active_requests
+
+    return done
+
+
 def forget_broker_connections(app) -> None:
     """Drop pooled broker connections: they were made for the broker URL in force before."""
     # Even an eager apply_async takes a producer from the pool, so earlier tests leave one
@@ -89,7 +102,7 @@ def assign_a_lead(team, head, manager):
 @pytest.mark.redis
 @pytest.mark.django_db(transaction=True)
 def test_worker_e_mails_the_new_owner_once(redis_worker, team, head, manager, mailoutbox):
-    tasks_done = worker_state.total_count[notifications_email.name]
+    before = worker_state.total_count[notifications_email.name]
 
     notification = assign_a_lead(team, head, manager)
 
@@ -105,9 +118,7 @@ def test_worker_e_mails_the_new_owner_once(redis_worker, team, head, manager, ma
 
     # the same task again, through the worker: nothing more is sent
     notifications_email.delay([notification.pk])
-    wait_for(
-        lambda: worker_state.total_count[notifications_email.name] >= tasks_done + 2,
-    )
+    wait_for(tasks_done(notifications_email, before, 2))
     notification.refresh_from_db()
     assert notification.emailed_at == stamp
     assert len(mailoutbox) == 1
@@ -141,20 +152,11 @@ def test_a_recompute_reaches_the_workers_a_task_per_chunk(redis_worker, monkeypa
     leads = [LeadFactory(position="Director" if n % 3 == 0 else "Clerk") for n in range(9)]
     Lead.objects.update(score=0, temperature=Temperature.UNKNOWN)
     monkeypatch.setattr("galena.scoring.services.CHUNK_SIZE", 2)
-    chunks_before = worker_state.total_count[recompute_scores_chunk.name]
-
-    def chunks_done(count: int):
-        # counted when the worker takes a task: finished once nothing is running either
-        def done():
-            """the chunks were taken and the worker is idle"""
-            taken = worker_state.total_count[recompute_scores_chunk.name] - chunks_before
-            return taken >= count and not worker_state.active_requests
-
-        return done
+    before = worker_state.total_count[recompute_scores_chunk.name]
 
     recompute_scores.delay()
 
-    wait_for(chunks_done(5))
+    wait_for(tasks_done(recompute_scores_chunk, before, 5))
     scores = dict(Lead.objects.values_list("pk", "score"))
     assert scores == {lead.pk: 35 if n % 3 == 0 else 0 for n, lead in enumerate(leads)}
     assert LeadScore.objects.count() == 9
@@ -162,6 +164,6 @@ def test_a_recompute_reaches_the_workers_a_task_per_chunk(redis_worker, monkeypa
     # run again (each chunk as a redelivered task would be): nothing more is written
     stored = list(LeadScore.objects.order_by("lead_id").values_list("lead_id", "computed_at"))
     recompute_scores.delay()
-    wait_for(chunks_done(10))
+    wait_for(tasks_done(recompute_scores_chunk, before, 10))
     again = list(LeadScore.objects.order_by("lead_id").values_list("lead_id", "computed_at"))
     assert again == stored
