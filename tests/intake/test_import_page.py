@@ -99,7 +99,7 @@ def test_upload_preview_dry_run_import_and_progress(client, head, source):
     assert (lead.first_name, lead.comment) == ("Lucía", "=cmd|' /C calc'!A0")
 
     progress = client.get(reverse("import-job-progress", args=[job.pk]), HTTP_HX_REQUEST="true")
-    assert "2 of 2 rows imported (100 %)" in progress.content.decode()
+    assert "Rows imported: 2 of 2 (100 %)" in progress.content.decode()
     assert progress["HX-Refresh"] == "true"  # done: the page reloads to show the result
     problems = client.get(reverse("import-job-errors", args=[job.pk]))
     assert b"".join(problems.streaming_content).decode().splitlines()[1] == (
@@ -117,7 +117,7 @@ def test_a_running_import_is_polled(client, head, source):
 
     html = progress.content.decode()
     assert f'hx-get="{reverse("import-job-progress", args=[job.pk])}"' in html
-    assert "1 of 2 rows imported (50 %)" in html
+    assert "Rows imported: 1 of 2 (50 %)" in html
     assert "HX-Refresh" not in progress
 
 
