@@ -305,6 +305,33 @@ def test_recompute_rebuilds_every_lead_after_the_rules_change(rules):
     assert LeadScore.objects.get(lead=first).fit_points == 25
 
 
+def test_recompute_reads_the_events_properties(rules):
+    ScoreRule.objects.create(
+        name="Watched half a minute",
+        kind=RuleKind.BEHAVIOUR,
+        event_kind=TrackedKind.VIDEO,
+        conditions=[{"field": "properties.seconds", "operator": "gte", "value": 30}],
+        points=7,
+        frequency=Frequency.EACH,
+    )
+    watched, skimmed = new_lead(first_name="Ion"), new_lead(first_name="Eva")
+    now = timezone.now()
+    for lead, seconds in ((watched, 45), (watched, 45), (watched, 10), (skimmed, 10)):
+        TrackedEvent.objects.create(
+            lead=lead,
+            kind=TrackedKind.VIDEO,
+            occurred_at=now,
+            properties={"seconds": seconds},
+        )
+    TrackedEvent.objects.create(lead=skimmed, kind=TrackedKind.VIDEO, occurred_at=now)
+    Lead.objects.update(score=0)
+
+    leads_scores_recompute()
+
+    assert Lead.objects.get(pk=watched.pk).score == 14  # the two of 45 s, not the one of 10
+    assert Lead.objects.get(pk=skimmed.pk).score == 0  # 10 s, and one without properties
+
+
 def test_recompute_without_changes_writes_nothing(rules):
     lead = new_lead(position="Director")
     events_before = LeadEvent.objects.count()

@@ -466,6 +466,7 @@ def _events_by_lead(lead_ids: Sequence[int]) -> dict[int, list[EventFacts]]:
     rows = (
         TrackedEvent.objects.filter(lead_id__in_array=lead_ids)
         .order_by("lead_id", "occurred_at", "id")
+        .annotate(properties_text=Cast("properties", TextField()))
         .values_list(
             "id",
             "lead_id",
@@ -475,7 +476,7 @@ def _events_by_lead(lead_ids: Sequence[int]) -> dict[int, list[EventFacts]]:
             "url",
             "title",
             "origin",
-            "properties",
+            "properties_text",
         )
     )
     for pk, lead_id, kind, occurred_at, category, url, title, origin, properties in rows:
@@ -487,11 +488,19 @@ def _events_by_lead(lead_ids: Sequence[int]) -> dict[int, list[EventFacts]]:
                 url=url,
                 title=title,
                 origin=origin,
-                properties=properties if isinstance(properties, dict) else {},
+                properties=_properties_of(properties),
                 id=pk,
             )
         )
     return found
+
+
+@lru_cache(maxsize=4096)
+def _properties_of(text: str | None) -> dict:
+    """A tracked event's properties decoded, once per distinct text (most events have none,
+    or the same few). The dicts returned are shared: the rules copy what they read."""
+    decoded = None if text is None else json.loads(text)
+    return decoded if isinstance(decoded, dict) else {}
 
 
 # What a recompute reads of each lead, as plain rows (no model instances: a million of them
