@@ -45,7 +45,7 @@ from galena.analytics.speed_measures import (
     empty_label,
     group_key,
     group_labels,
-    key_order,
+    label_order,
     lead_condition_on,
     ratio,
 )
@@ -236,10 +236,7 @@ def _figures(
     if group_by == "month":
         ordered = sorted(rows.values(), key=lambda row: (row.key is None, row.key or dt.date.min))
     else:
-        ordered = sorted(
-            rows.values(),
-            key=lambda row: (row.key in (None, ""), str(row.label).casefold(), key_order(row.key)),
-        )
+        ordered = sorted(rows.values(), key=lambda row: label_order(row.key, row.label))
     return QualityFigures(group_by=group_by, rows=ordered, total=total, reasons=reasons)
 
 

@@ -68,7 +68,7 @@ from galena.analytics.speed_measures import (
     group_labels,
     grouped_figures,
     in_database,
-    key_order,
+    label_order,
     lead_condition_on,
     ratio,
     report_cursor,
@@ -388,11 +388,7 @@ def _derive(row: dict[str, Any]) -> None:
 def _row_order(group_by: str):
     if group_by == "month":
         return lambda row: (row["key"] is None, row["key"] or dt.date.min)
-    return lambda row: (
-        row["key"] in (None, ""),
-        str(row["label"]).casefold(),
-        key_order(row["key"]),
-    )
+    return lambda row: label_order(row["key"], row["label"])
 
 
 # --- the same figures from the daily facts (docs/decisions/0007) --------------------------

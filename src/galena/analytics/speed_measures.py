@@ -174,11 +174,12 @@ def person_names(ids: Iterable[int]) -> dict[int, str]:
     }
 
 
-def key_order(key: Any) -> tuple:
-    """A group key as the last part of a sort key: rows of equal labels (two people or
-    campaigns of one name) in the order of their ids, one order whatever order they were
-    counted in."""
-    return (0, key, "") if isinstance(key, int) else (1, 0, str(key))
+def label_order(key: Any, label: Any) -> tuple:
+    """The sort key of a report's row by its label, the row without a value last; rows of
+    equal labels (two people or campaigns of one name) in the order of their ids, one order
+    whatever order they were counted in."""
+    tie = (0, key, "") if isinstance(key, int) else (1, 0, str(key))
+    return (key in (None, ""), str(label).casefold(), tie)
 
 
 def empty_label(group_by: str) -> str:
