@@ -496,10 +496,16 @@ def _events_by_lead(lead_ids: Sequence[int]) -> dict[int, list[EventFacts]]:
 
 
 @lru_cache(maxsize=4096)
-def _properties_of(text: str | None) -> dict:
-    """A tracked event's properties decoded, once per distinct text (most events have none,
-    or the same few). The dicts returned are shared: the rules copy what they read."""
-    decoded = None if text is None else json.loads(text)
+def _json_of(text: str | None) -> Any:
+    """A JSON column read as text, decoded once per distinct text: a million leads share a
+    few hundred profile breakdowns (the rules each matched), and most tracked events have
+    no properties or the same few. What it returns is shared: read it, never change it (the
+    recompute only compares breakdowns; the rules copy the properties they read)."""
+    return None if text is None else json.loads(text)
+
+
+def _properties_of(text: str | None) -> Mapping[str, Any]:
+    decoded = _json_of(text)
     return decoded if isinstance(decoded, dict) else {}
 
 
@@ -754,14 +760,6 @@ class _RecomputeJob:
         return changed, len(rows)
 
 
-@lru_cache(maxsize=4096)
-def _breakdown_of(text: str | None) -> list | None:
-    """A stored profile breakdown decoded, once per distinct text: a million leads share a
-    few hundred breakdowns (the rules each matched), and the recompute only compares them.
-    The lists returned are shared: read them, never change them."""
-    return None if text is None else json.loads(text)
-
-
 def _component_order(component: tuple) -> tuple:
     _lead, rule_id, _name, _group, event_id, points, occurred_at = component
     return (occurred_at, rule_id or 0, event_id or 0, points)
@@ -771,7 +769,7 @@ def _component_order(component: tuple) -> tuple:
 def _recompute_rows(rows: list[_Row], config, names, matchers, now, actor, record) -> int:
     ids = array("q", (row.id for row in rows))  # one array parameter, not thousands
     states = {
-        stored[0]: (*stored[:2], _breakdown_of(stored[2]), *stored[3:])
+        stored[0]: (*stored[:2], _json_of(stored[2]), *stored[3:])
         for stored in LeadScore.objects.filter(lead_id__in_array=ids)
         .annotate(breakdown_text=Cast("fit_breakdown", TextField()))
         .values_list(*_STATE_FIELDS[:2], "breakdown_text", *_STATE_FIELDS[3:-1])
