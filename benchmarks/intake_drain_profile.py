@@ -226,7 +226,8 @@ def main(argv: list[str] | None = None) -> int:
         "--commit",
         action="store_true",
         help="commit each batch, as the worker does (psycopg forgets its prepared statements "
-        "at a rollback); needs --submissions of at least --batch × (--repeat + 1)",
+        "at a rollback); needs --submissions of at least --batch × (--repeat + 1), twice that "
+        "with --cprofile",
     )
     parser.add_argument(
         "--list", action="store_true", help="list one batch's statements, part by part"
@@ -273,9 +274,10 @@ def main(argv: list[str] | None = None) -> int:
             print(f"{name}:")
             for seconds, sql in timed:
                 print(f"  {seconds * 1000:5.1f} ms  {sql[:160]}")
-    if args.cprofile:
+    if args.cprofile:  # --repeat more batches, as measured above (committed with --commit)
         profiler = cProfile.Profile()
-        process_once(args.batch, None, profiler)
+        for _ in range(args.repeat):
+            process_once(args.batch, None, profiler, commit=args.commit)
         pstats.Stats(profiler).sort_stats(args.sort).print_stats(args.cprofile)
     return 0
 

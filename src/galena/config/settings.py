@@ -208,6 +208,11 @@ CELERY_TASK_ACKS_LATE = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+# Celery's Django fixup closes the worker's database connections before and after every
+# task unless this is set, and then only every this many tasks: a new PostgreSQL backend,
+# its catalogue caches and its prepared statements for each task. The worker keeps its
+# connections as the web does (CONN_MAX_AGE, health checks; config.celery, decision 0011).
+CELERY_DB_REUSE_MAX = env.int("CELERY_DB_REUSE_MAX", default=1_000_000)
 # (routing-loads-recount is added beside ROUTING_LOAD_SECONDS, its interval, below)
 CELERY_BEAT_SCHEDULE = {
     "intake-process-stuck": {

@@ -23,7 +23,6 @@ from typing import IO, Any
 
 from django.conf import settings
 from django.core.management.base import CommandError
-from django.db import connections
 
 logger = logging.getLogger("galena.beat")
 
@@ -77,8 +76,9 @@ class _ConnectionsRefresh:
 
     @staticmethod
     def refresh() -> None:
-        for connection in connections.all(initialized_only=True):
-            connection.close_if_unusable_or_obsolete()
+        from galena.config.celery import connections_refresh
+
+        connections_refresh()
 
 
 def _parent_watch(parent_pid: int, *, every_seconds: float = 1.0) -> None:
