@@ -21,11 +21,14 @@ from collections import defaultdict
 from django.conf import settings
 from django.core.cache import cache
 from django.db import transaction
+from django.db.models import BooleanField
+from django.db.models.expressions import RawSQL
 from django.utils import timezone
 
 from galena.consent.intake import submission_consents_record
 from galena.core.bulk import insert_many, update_many
 from galena.core.errors import ValidationFailed
+from galena.core.planner import planner_settings
 from galena.intake.contract import Action, Decision
 from galena.intake.models import DecisionReason, Submission, SubmissionStatus
 from galena.intake.pipeline import run_stages
@@ -94,24 +97,38 @@ def _failed(submission: Submission, error: str) -> None:
     submission.error = error
 
 
-def submissions_process_pending(*, limit: int, first_id: int | None = None) -> int:
-    """Claim up to ``limit`` waiting submissions (``first_id`` first; others' claims are
-    skipped, never waited for) and process them in one transaction; returns how many."""
-    prepared_adapters = list(settings.INTAKE_ADAPTER_PREPARE)
-    waiting = (
-        Submission.objects.select_for_update(of=("self",), skip_locked=True)
-        .select_related("form")
-        .filter(status=SubmissionStatus.RECEIVED)
-        .exclude(adapter__in=prepared_adapters)  # they fetch over the network: one by one
-    )
+def submissions_process_pending(*, limit: int) -> int:
+    """Claim up to ``limit`` waiting submissions (others' claims are skipped, never waited
+    for) and process them in one transaction; returns how many."""
     with transaction.atomic():
-        batch: list[Submission] = []
-        if first_id is not None:
-            batch = list(waiting.filter(pk=first_id))
-        batch += list(waiting.exclude(pk=first_id).order_by("pk")[: limit - len(batch)])
+        batch = _claim(limit)
         if batch:
             _process(batch)
     return len(batch)
+
+
+# The status as a literal, not a parameter: the statement is kept prepared (decision 0010),
+# and only a plan made for 'received' can read the partial index of waiting submissions.
+_WAITING = RawSQL(  # noqa: S611 - a constant
+    f"intake_submission.status = '{SubmissionStatus.RECEIVED}'", (), output_field=BooleanField()
+)
+
+
+def _claim(limit: int) -> list[Submission]:
+    """The first waiting submissions in order, locked. On PostgreSQL by an index scan of
+    ``submission_waiting``: a processed submission leaves its entry there until a vacuum,
+    tens of thousands at a few hundred a second, and a bitmap scan (what the planner picks
+    for a few rows) visits every one of them at every claim (2–10 ms a batch, seen with
+    auto_explain), where an index scan marks them dead once for all later scans."""
+    waiting = (
+        Submission.objects.select_for_update(of=("self",), skip_locked=True)
+        .select_related("form")
+        .filter(_WAITING)
+        .exclude(adapter__in=list(settings.INTAKE_ADAPTER_PREPARE))  # fetched: one by one
+        .order_by("pk")[:limit]
+    )
+    with planner_settings(enable_bitmapscan="off"):
+        return list(waiting)
 
 
 def _process(batch: list[Submission]) -> None:

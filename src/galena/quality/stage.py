@@ -41,13 +41,15 @@ from dataclasses import asdict, dataclass, field, replace
 from typing import Any
 
 from django.conf import settings
-from django.db.models import Count, Q
-from django.db.models.functions import Coalesce
+from django.db import connection
+from django.db.models import Q
 from django.utils.translation import gettext as _
 
+from galena.core.lookups import sql_in
 from galena.core.memo import Memo
+from galena.core.planner import planner_settings
 from galena.intake.contract import Action, Decision, FollowUp, ParsedSubmission, Reason
-from galena.intake.models import Form, LeadRule, Submission
+from galena.intake.models import Form, LeadRule
 from galena.leads.contact_values import transliterate
 from galena.leads.models import ContactKind, ContactPoint, ContactStatus, Source
 from galena.leads.normalise import email_value, phone_value, profile_value
@@ -302,7 +304,8 @@ def _history(
 ) -> dict[str, dict]:
     """Submissions stored before this batch, per address, network and source, device, and
     content: one query per kind over the indexed columns, within each check's window
-    counted back from the batch's first submission."""
+    counted back from the batch's first submission. Planned for their own values each time
+    (core.planner): a window is most of a busy table, which a generic plan cannot know."""
     counts: dict[str, dict] = {
         "address": {},
         "network_farm": {},
@@ -318,59 +321,72 @@ def _history(
     device_params = _params(checks, "burst_device")
     farm_params = _params(checks, "farmed_network")
     payload_params = _params(checks, "repeated_payload")
-    stored = Submission.objects.exclude(pk__in=batch_ids).order_by()
-    source = Coalesce("source_id", "form__source_id")
+    ops = connection.ops
+    not_batch, not_batch_params = sql_in("s.id", batch_ids)
 
-    def since(minutes: float) -> dt.datetime:
-        return first - dt.timedelta(minutes=float(minutes))
+    def since(minutes: float):
+        return ops.adapt_datetimefield_value(first - dt.timedelta(minutes=float(minutes)))
 
-    def windowed(column: str, group_by: tuple[str, ...], windows: dict[str, Any]):
-        """Stored submissions whose ``column`` is one of the batch's values, grouped, with a
-        count per check window (``in_<name>``; a switched-off check's window is absent)."""
-        minutes = {name: float(p["minutes"]) for name, p in windows.items() if p}
-        values = {getattr(f, column) for f in facts if getattr(f, column)}
-        if not values or not minutes:
+    def windowed(column: str, group_by: str, windows: tuple[dict | None, dict | None]):
+        """Stored submissions whose ``column`` is one of the batch's values, grouped by
+        ``group_by`` and their source, with a count in each of the two windows (a
+        switched-off check's window counts nothing)."""
+        minutes = [float(p["minutes"]) if p else None for p in windows]
+        values = sorted({getattr(f, column) for f in facts if getattr(f, column)})
+        if not values or all(m is None for m in minutes):
             return []
-        return (
-            stored.filter(
-                **{f"{column}__in": values},
-                received_at__gte=since(max(minutes.values())),
-                received_at__lte=last,
-            )
-            .values(*group_by)
-            .annotate(
-                group_source=source,
-                **{
-                    f"in_{name}": Count("id", filter=Q(received_at__gte=since(window)))
-                    for name, window in minutes.items()
-                },
-            )
+        among, among_params = sql_in(f"s.{column}", values)
+        sql = (
+            f"SELECT {group_by}, COALESCE(s.source_id, f.source_id),"  # noqa: S608 - columns named here, values as parameters
+            " COUNT(*) FILTER (WHERE s.received_at >= %s),"
+            " COUNT(*) FILTER (WHERE s.received_at >= %s)"
+            " FROM intake_submission s LEFT JOIN intake_form f ON f.id = s.form_id"
+            f" WHERE {among} AND s.received_at >= %s AND s.received_at <= %s"
+            f" AND NOT ({not_batch}) GROUP BY {group_by}, COALESCE(s.source_id, f.source_id)"
         )
+        params = [
+            *(since(m) if m is not None else None for m in minutes),
+            *among_params,
+            since(max(m for m in minutes if m is not None)),
+            ops.adapt_datetimefield_value(last),
+            *not_batch_params,
+        ]
+        with connection.cursor() as cursor:
+            cursor.execute(sql, params)
+            return cursor.fetchall()
 
-    def add(table: dict, key: Any, row: dict, name: str) -> None:
-        table[key] = table.get(key, 0) + row.get(f"in_{name}", 0)
-
-    farm = {"farm": farm_params}
-    for row in windowed("network", ("network", "remote_addr"), {"address": address_params, **farm}):
-        add(counts["address"], row["remote_addr"], row, "address")
-        add(counts["network_farm"], (row["network"], row["group_source"]), row, "farm")
-    for row in windowed("device", ("device",), {"device": device_params, **farm}):
-        add(counts["device"], row["device"], row, "device")
-        add(counts["device_farm"], (row["device"], row["group_source"]), row, "farm")
-    hashes = {f.content_hash for f in facts if f.content_hash and f.form_id}
-    if hashes and payload_params:
-        rows = (
-            stored.filter(
-                content_hash__in=hashes,
-                form__isnull=False,
-                received_at__gte=first - dt.timedelta(hours=float(payload_params["hours"])),
-                received_at__lte=last,
-            )
-            .values_list("content_hash", "form_id")
-            .distinct()
-        )
-        for content, form_id in rows:
-            counts["payload"].setdefault(content, set()).add(form_id)
+    with planner_settings(plan_cache_mode="force_custom_plan"):
+        for network, address, source, in_burst, in_farm in windowed(
+            "network", "s.network, s.remote_addr", (address_params, farm_params)
+        ):
+            counts["address"][address] = counts["address"].get(address, 0) + in_burst
+            key = (network, source)
+            counts["network_farm"][key] = counts["network_farm"].get(key, 0) + in_farm
+        for device, source, in_burst, in_farm in windowed(
+            "device", "s.device", (device_params, farm_params)
+        ):
+            counts["device"][device] = counts["device"].get(device, 0) + in_burst
+            key = (device, source)
+            counts["device_farm"][key] = counts["device_farm"].get(key, 0) + in_farm
+        hashes = sorted({f.content_hash for f in facts if f.content_hash and f.form_id})
+        if hashes and payload_params:
+            among, among_params = sql_in("s.content_hash", hashes)
+            with connection.cursor() as cursor:
+                cursor.execute(
+                    "SELECT DISTINCT s.content_hash, s.form_id FROM intake_submission s"  # noqa: S608 - values as parameters
+                    f" WHERE {among} AND s.form_id IS NOT NULL AND s.received_at >= %s"
+                    f" AND s.received_at <= %s AND NOT ({not_batch})",
+                    [
+                        *among_params,
+                        ops.adapt_datetimefield_value(
+                            first - dt.timedelta(hours=float(payload_params["hours"]))
+                        ),
+                        ops.adapt_datetimefield_value(last),
+                        *not_batch_params,
+                    ],
+                )
+                for content, form_id in cursor.fetchall():
+                    counts["payload"].setdefault(content, set()).add(form_id)
     return counts
 
 
