@@ -15,16 +15,17 @@ the reference measured alongside), not across runs.
 """
 
 
-def replace_section(title: str, body: str) -> None:
-    """Write ``## title`` with ``body``, replacing that section if it is already there."""
-    text = DOC.read_text() if DOC.exists() else HEADER
+def replace_section(title: str, body: str, doc: Path = DOC) -> None:
+    """Write ``## title`` with ``body``, replacing that section's figures if it is already
+    there; its ``### `` subsections (earlier runs, comparisons, readings) are kept."""
+    text = doc.read_text() if doc.exists() else HEADER
     section = f"## {title}\n\n{body.strip()}\n"
-    pattern = re.compile(rf"^## {re.escape(title)}\n.*?(?=^## |\Z)", re.S | re.M)
+    pattern = re.compile(rf"^## {re.escape(title)}\n.*?(?=^### |^## |\Z)", re.S | re.M)
     if pattern.search(text):
         text = pattern.sub(lambda _: section + "\n", text).rstrip() + "\n"
     else:
         text = text.rstrip() + "\n\n" + section
-    DOC.write_text(text)
+    doc.write_text(text)
 
 
 def cpu_model() -> str:
