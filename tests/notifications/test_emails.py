@@ -182,3 +182,59 @@ def test_a_refused_message_keeps_the_ones_sent_and_the_retry_sends_the_rest(mana
     colleague.save()
     assert notifications_email_send(notification_ids=[first.pk, refused.pk, last.pk]) == 2
     assert len(mail.outbox) == 3
+
+
+def test_the_waiting_e_mails_go_out_together_each_once(manager, colleague):
+    import datetime as dt
+
+    from django.utils import timezone
+
+    from galena.notifications.emails import notifications_email_waiting
+
+    moment = timezone.now()
+    # three batches' notifications (the e-mails of two of them not sent yet)
+    first = [wanted(manager), wanted(colleague)]
+    second = [wanted(manager), wanted(manager)]
+    sent = wanted(colleague, emailed_at=moment)
+    stale = wanted(manager, created_at=moment - dt.timedelta(days=2))  # no longer news
+    unwanted = Notification.objects.create(
+        user=manager, kind=NotificationKind.LEAD_ASSIGNED, lead=first[0].lead
+    )
+
+    assert notifications_email_waiting(batch=2) == 4  # in batches of two, oldest first
+
+    # one e-mail per person per batch: the first batch's two, then the manager's two in one
+    assert sorted(m.to[0] for m in mail.outbox) == sorted(
+        [manager.email, colleague.email, manager.email]
+    )
+    assert not Notification.objects.filter(
+        pk__in=[n.pk for n in first + second], emailed_at__isnull=True
+    ).exists()
+    for untouched in (stale, unwanted):
+        untouched.refresh_from_db()
+        assert untouched.emailed_at is None
+    sent.refresh_from_db()
+    assert sent.emailed_at == moment
+    assert notifications_email_waiting() == 0  # again: nothing more
+    assert len(mail.outbox) == 3
+
+
+def test_the_wake_up_queues_one_task_until_it_runs(manager, monkeypatch):
+    from django.core.cache import cache
+
+    from galena.notifications import emails
+    from galena.notifications.tasks import notifications_email_waiting
+
+    cache.delete(emails.EMAIL_KEY)
+    queued = []
+    monkeypatch.setattr(notifications_email_waiting, "apply_async", lambda **kw: queued.append(kw))
+    emails.emails_wake()
+    emails.emails_wake()  # a second batch's commit while the task waits: nothing more
+    assert len(queued) == 1
+    assert queued[0]["countdown"] == pytest.approx(1.0)
+
+    wanted(manager)
+    assert emails.notifications_email_waiting() == 1  # the task: it takes the key away first
+    emails.emails_wake()  # a notification committed after it looked: queued again
+    assert len(queued) == 2
+    cache.delete(emails.EMAIL_KEY)

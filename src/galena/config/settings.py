@@ -512,6 +512,11 @@ NOTIFICATIONS_WEBHOOK_TIMEOUT = env.float("NOTIFICATIONS_WEBHOOK_TIMEOUT", defau
 # The same for who may be told and how (users' addresses and choices) and the active
 # webhooks.
 NOTIFICATIONS_CONFIG_SECONDS = env.float("NOTIFICATIONS_CONFIG_SECONDS", default=300.0)
+# notification e-mails go out this long after the first of them is stored, with whatever
+# else came meanwhile (notifications.emails.emails_wake); the key that says a task is queued
+# lives at most this long (a task lost with its broker: the next notification queues again)
+NOTIFICATIONS_EMAIL_DELAY_SECONDS = env.float("NOTIFICATIONS_EMAIL_DELAY_SECONDS", default=1.0)
+NOTIFICATIONS_EMAIL_KEY_SECONDS = env.int("NOTIFICATIONS_EMAIL_KEY_SECONDS", default=60)
 NOTIFICATIONS_WEBHOOK_RETRY_SECONDS: list[int] = [60, 300, 1800, 7200, 43200]
 NOTIFICATIONS_WEBHOOK_ALLOW_PRIVATE = env.bool(
     "NOTIFICATIONS_WEBHOOK_ALLOW_PRIVATE", default=not PRODUCTION

@@ -20,6 +20,7 @@ from django.utils import timezone
 from galena.core.bulk import insert_many, insert_soon, instance_factory
 from galena.core.memo import Memo
 from galena.leads.models import EventType, Lead, LeadEvent, Temperature
+from galena.notifications.emails import emails_wake
 from galena.notifications.models import (
     Notification,
     NotificationKind,
@@ -111,11 +112,8 @@ def notify_many(requests: Iterable[NotificationRequest]) -> None:
     # with the caller's other held writes (routing's owner, event and clock: one statement
     # for a lone lead); the keys are there by the commit
     insert_soon(Notification, rows)
-    emailed = [row for row in rows if row.email_wanted]
-    if emailed:
-        from galena.notifications.tasks import notifications_email
-
-        transaction.on_commit(lambda: notifications_email.delay([row.pk for row in emailed]))
+    if any(row.email_wanted for row in rows):
+        transaction.on_commit(emails_wake)
     deliveries = _deliveries_record(list(events.values()), now)
     if deliveries:
         from galena.notifications.tasks import webhook_deliveries_send

@@ -17,6 +17,13 @@ def notifications_email(notification_ids: list[int]) -> int:
     return emails.notifications_email_send(notification_ids=notification_ids)
 
 
+@shared_task(acks_late=True, autoretry_for=(OSError,), retry_backoff=True, max_retries=5)
+def notifications_email_waiting() -> int:
+    """E-mail every notification waiting for its e-mail (queued once per wake-up, see
+    notifications.emails.emails_wake)."""
+    return emails.notifications_email_waiting()
+
+
 @shared_task(acks_late=True)
 def webhook_deliveries_send(delivery_ids: list[int]) -> dict[str, int]:
     """Attempt each of these deliveries that is due; failures are retried with backoff."""
