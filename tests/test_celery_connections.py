@@ -41,7 +41,7 @@ def test_a_worker_keeps_its_connection_from_task_to_task():
     assert connection.connection is not None
 
 
-def test_without_the_setting_celery_would_open_a_connection_a_task(settings):
+def test_without_the_setting_celery_would_open_a_connection_a_task():
     fixup = DjangoWorkerFixup(celery_app)
     fixup.db_reuse_max = None  # what the fixup reads when CELERY_DB_REUSE_MAX is not set
     pids = [run_as_worker(fixup) for _ in range(3)]

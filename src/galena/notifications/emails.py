@@ -40,7 +40,7 @@ def language_of(user) -> str:
 # is either seen by it or queues the next one (as intake.batching's drain).
 EMAIL_KEY = "galena:notifications:emails-queued"
 EMAIL_BATCH = 500
-# a day old, no longer news (the periodic sweep uses the same limit)
+# a day old, no longer news (here and in the periodic sweep)
 EMAIL_NEWS_DAYS = 1
 # the literals of the partial index ``notification_email_due``: as parameters, a kept
 # (generic) plan could not use it

@@ -52,7 +52,7 @@ def notifications_sweep() -> dict[str, int]:
             email_wanted=True,
             emailed_at__isnull=True,
             created_at__lt=now - dt.timedelta(minutes=5),
-            created_at__gte=now - dt.timedelta(days=1),
+            created_at__gte=now - dt.timedelta(days=emails.EMAIL_NEWS_DAYS),
         ).values_list("pk", flat=True)[:1000]
     )
     emailed = emails.notifications_email_send(notification_ids=waiting) if waiting else 0
